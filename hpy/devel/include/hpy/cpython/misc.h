@@ -1,0 +1,110 @@
+/* CPython ABI: the context, and the hand-written parts of the API. */
+#ifndef HPY_CPYTHON_MISC_H
+#define HPY_CPYTHON_MISC_H
+
+/* The one context of a CPython-ABI extension. It is filled when the module is initialised
+ * (PyInit_<name>), before any implementation can run. */
+extern _HPy_HIDDEN HPyContext _hpy_cpython_ctx;
+_HPy_HIDDEN void _HPyContext_InitCPython(HPyContext *ctx);
+
+HPyAPI_FUNC HPyContext *_HPyGetContext(void)
+{
+    return &_hpy_cpython_ctx;
+}
+
+HPyAPI_FUNC PyObject **_HPyTuple_Items(PyObject *tuple)
+{
+    return ((PyTupleObject *)tuple)->ob_item;
+}
+
+/* Copy a filled HPy_buffer into CPython's Py_buffer; the owned obj handle becomes view->obj. */
+HPyAPI_FUNC int _HPyBuffer_ToPy(int res, HPy_buffer *src, Py_buffer *dest)
+{
+    if (res < 0) {
+        dest->obj = NULL;
+        return res;
+    }
+    dest->buf = src->buf;
+    dest->obj = _h2py(src->obj);
+    dest->len = src->len;
+    dest->itemsize = src->itemsize;
+    dest->readonly = src->readonly;
+    dest->ndim = src->ndim;
+    dest->format = src->format;
+    dest->shape = src->shape;
+    dest->strides = src->strides;
+    dest->suboffsets = src->suboffsets;
+    dest->internal = src->internal;
+    return res;
+}
+
+/* View a Py_buffer as an HPy_buffer; obj is borrowed from the Py_buffer. */
+HPyAPI_FUNC void _HPyBuffer_FromPy(Py_buffer *src, HPy_buffer *dest)
+{
+    dest->buf = src->buf;
+    dest->obj = _py2h(src->obj);
+    dest->len = src->len;
+    dest->itemsize = src->itemsize;
+    dest->readonly = src->readonly;
+    dest->ndim = src->ndim;
+    dest->format = src->format;
+    dest->shape = src->shape;
+    dest->strides = src->strides;
+    dest->suboffsets = src->suboffsets;
+    dest->internal = src->internal;
+}
+
+HPyAPI_FUNC _HPy_NO_RETURN void HPy_FatalError(HPyContext *ctx, const char *message)
+{
+    (void)ctx;
+    Py_FatalError(message);
+}
+
+HPyAPI_FUNC HPy _HPy_New(HPyContext *ctx, HPy h_type, void **data)
+{
+    return ctx_New(ctx, h_type, data);
+}
+
+HPyAPI_FUNC void *HPyCapsule_GetPointer(HPyContext *ctx, HPy capsule, const char *name)
+{
+    (void)ctx;
+    return PyCapsule_GetPointer(_h2py(capsule), name);
+}
+
+HPyAPI_FUNC const char *HPyCapsule_GetName(HPyContext *ctx, HPy capsule)
+{
+    (void)ctx;
+    return PyCapsule_GetName(_h2py(capsule));
+}
+
+HPyAPI_FUNC void *HPyCapsule_GetContext(HPyContext *ctx, HPy capsule)
+{
+    (void)ctx;
+    return PyCapsule_GetContext(_h2py(capsule));
+}
+
+HPyAPI_FUNC int HPyCapsule_SetPointer(HPyContext *ctx, HPy capsule, void *pointer)
+{
+    (void)ctx;
+    return PyCapsule_SetPointer(_h2py(capsule), pointer);
+}
+
+HPyAPI_FUNC int HPyCapsule_SetName(HPyContext *ctx, HPy capsule, const char *name)
+{
+    (void)ctx;
+    return PyCapsule_SetName(_h2py(capsule), name);
+}
+
+HPyAPI_FUNC int HPyCapsule_SetContext(HPyContext *ctx, HPy capsule, void *context)
+{
+    (void)ctx;
+    return PyCapsule_SetContext(_h2py(capsule), context);
+}
+
+HPyAPI_FUNC int HPyCapsule_SetDestructor(HPyContext *ctx, HPy capsule,
+                                         HPyCapsule_Destructor *destructor)
+{
+    return ctx_Capsule_SetDestructor(ctx, capsule, destructor);
+}
+
+#endif /* HPY_CPYTHON_MISC_H */
