@@ -93,6 +93,16 @@ typedef struct _HPyContext_s HPyContext;
 #  define _hgconv(h) ((HPyGlobal){(intptr_t)(h)})
 #endif
 
+/* In the CPython ABI (and inside the runtime) a handle is the PyObject* itself. */
+#if defined(HPY_ABI_CPYTHON) || defined(HPY_RUNTIME_INTERNAL)
+#  define _h2py(h) ((PyObject *)(h)._i)
+#  define _py2h(o) _hconv((intptr_t)(o))
+#  define _hf2py(f) ((PyObject *)(f)._i)
+#  define _py2hf(o) _hfconv((intptr_t)(o))
+#  define _hg2py(g) ((PyObject *)(g)._i)
+#  define _py2hg(o) _hgconv((intptr_t)(o))
+#endif
+
 #define HPy_NULL _hconv(0)
 #define HPy_IsNull(h) ((h)._i == 0)
 #define HPyField_NULL _hfconv(0)
@@ -119,6 +129,7 @@ HPyAPI_FUNC void *HPy_AsVoidP(HPy h) { return (void *)h._i; }
 #  include "hpy/cpython/autogen_ctx.h"
 #  include "hpy/runtime/ctx_funcs.h"
 #  include "hpy/runtime/ctx_type.h"
+#  include "hpy/runtime/ctx_module.h"
 #  include "hpy/cpython/misc.h"
 #  include "hpy/cpython/autogen_api_impl.h"
 #else

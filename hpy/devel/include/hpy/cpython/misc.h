@@ -5,7 +5,6 @@
 /* The one context of a CPython-ABI extension. It is filled when the module is initialised
  * (PyInit_<name>), before any implementation can run. */
 extern _HPy_HIDDEN HPyContext _hpy_cpython_ctx;
-_HPy_HIDDEN void _HPyContext_InitCPython(HPyContext *ctx);
 
 HPyAPI_FUNC HPyContext *_HPyGetContext(void)
 {
@@ -15,43 +14,6 @@ HPyAPI_FUNC HPyContext *_HPyGetContext(void)
 HPyAPI_FUNC PyObject **_HPyTuple_Items(PyObject *tuple)
 {
     return ((PyTupleObject *)tuple)->ob_item;
-}
-
-/* Copy a filled HPy_buffer into CPython's Py_buffer; the owned obj handle becomes view->obj. */
-HPyAPI_FUNC int _HPyBuffer_ToPy(int res, HPy_buffer *src, Py_buffer *dest)
-{
-    if (res < 0) {
-        dest->obj = NULL;
-        return res;
-    }
-    dest->buf = src->buf;
-    dest->obj = _h2py(src->obj);
-    dest->len = src->len;
-    dest->itemsize = src->itemsize;
-    dest->readonly = src->readonly;
-    dest->ndim = src->ndim;
-    dest->format = src->format;
-    dest->shape = src->shape;
-    dest->strides = src->strides;
-    dest->suboffsets = src->suboffsets;
-    dest->internal = src->internal;
-    return res;
-}
-
-/* View a Py_buffer as an HPy_buffer; obj is borrowed from the Py_buffer. */
-HPyAPI_FUNC void _HPyBuffer_FromPy(Py_buffer *src, HPy_buffer *dest)
-{
-    dest->buf = src->buf;
-    dest->obj = _py2h(src->obj);
-    dest->len = src->len;
-    dest->itemsize = src->itemsize;
-    dest->readonly = src->readonly;
-    dest->ndim = src->ndim;
-    dest->format = src->format;
-    dest->shape = src->shape;
-    dest->strides = src->strides;
-    dest->suboffsets = src->suboffsets;
-    dest->internal = src->internal;
 }
 
 HPyAPI_FUNC _HPy_NO_RETURN void HPy_FatalError(HPyContext *ctx, const char *message)

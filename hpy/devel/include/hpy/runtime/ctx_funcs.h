@@ -11,12 +11,17 @@
 #  error "hpy/runtime/ctx_funcs.h needs Python.h: it is for the CPython ABI and the runtime only"
 #endif
 
-#define _h2py(h) ((PyObject *)(h)._i)
-#define _py2h(o) _hconv((intptr_t)(o))
-#define _hf2py(f) ((PyObject *)(f)._i)
-#define _py2hf(o) _hfconv((intptr_t)(o))
-#define _hg2py(g) ((PyObject *)(g)._i)
-#define _py2hg(o) _hgconv((intptr_t)(o))
+#if !defined(HPY_ABI_CPYTHON) && !defined(HPY_RUNTIME_INTERNAL)
+#  error "hpy/runtime/ctx_funcs.h is for the CPython ABI and the runtime only"
+#endif
+
+/* The builtins module (a borrowed reference: sys.modules keeps it alive). */
+HPyAPI_FUNC PyObject *_HPy_BuiltinsModule(void)
+{
+    PyObject *m = PyImport_ImportModule("builtins");
+    Py_XDECREF(m);
+    return m;
+}
 
 HPyAPI_FUNC HPy ctx_Dup(HPyContext *ctx, HPy h)
 {
@@ -104,6 +109,47 @@ HPyAPI_FUNC void ctx_ReenterPythonExecution(HPyContext *ctx, HPyThreadState stat
     (void)ctx;
     PyEval_RestoreThread((PyThreadState *)state._i);
 }
+
+/* Copy a filled HPy_buffer into CPython's Py_buffer; the owned obj handle becomes view->obj. */
+HPyAPI_FUNC int _HPyBuffer_ToPy(int res, HPy_buffer *src, Py_buffer *dest)
+{
+    if (res < 0) {
+        dest->obj = NULL;
+        return res;
+    }
+    dest->buf = src->buf;
+    dest->obj = _h2py(src->obj);
+    dest->len = src->len;
+    dest->itemsize = src->itemsize;
+    dest->readonly = src->readonly;
+    dest->ndim = src->ndim;
+    dest->format = src->format;
+    dest->shape = src->shape;
+    dest->strides = src->strides;
+    dest->suboffsets = src->suboffsets;
+    dest->internal = src->internal;
+    return res;
+}
+
+/* View a Py_buffer as an HPy_buffer; obj is borrowed from the Py_buffer. */
+HPyAPI_FUNC void _HPyBuffer_FromPy(Py_buffer *src, HPy_buffer *dest)
+{
+    dest->buf = src->buf;
+    dest->obj = _py2h(src->obj);
+    dest->len = src->len;
+    dest->itemsize = src->itemsize;
+    dest->readonly = src->readonly;
+    dest->ndim = src->ndim;
+    dest->format = src->format;
+    dest->shape = src->shape;
+    dest->strides = src->strides;
+    dest->suboffsets = src->suboffsets;
+    dest->internal = src->internal;
+}
+
+/* Not a context member: the CPython ABI's HPyCapsule_SetDestructor. */
+HPyAPI_IMPL int ctx_Capsule_SetDestructor(HPyContext *ctx, HPy capsule,
+                                          HPyCapsule_Destructor *destructor);
 
 #include "hpy/runtime/autogen_ctx_funcs.h"
 

@@ -1,0 +1,47 @@
+/* The smallest useful HPy extension: one source, built for every ABI. */
+#include "hpy.h"
+
+HPyDef_METH(say_hello, "say_hello", HPyFunc_NOARGS, .doc = "Return a greeting")
+static HPy say_hello_impl(HPyContext *ctx, HPy self)
+{
+    (void)self;
+    return HPyUnicode_FromString(ctx, "Hello world");
+}
+
+HPyDef_METH(add, "add", HPyFunc_VARARGS, .doc = "Add two objects")
+static HPy add_impl(HPyContext *ctx, HPy self, const HPy *args, size_t nargs)
+{
+    (void)self;
+    if (nargs != 2)
+        return HPyErr_SetString(ctx, ctx->h_TypeError, "add() takes exactly 2 arguments");
+    return HPy_Add(ctx, args[0], args[1]);
+}
+
+HPyDef_METH(abi, "abi", HPyFunc_NOARGS, .doc = "The ABI this module was compiled for")
+static HPy abi_impl(HPyContext *ctx, HPy self)
+{
+    (void)self;
+    return HPyUnicode_FromString(ctx, HPY_ABI);
+}
+
+HPyDef_METH(context_name, "context_name", HPyFunc_NOARGS, .doc = "Name of the running context")
+static HPy context_name_impl(HPyContext *ctx, HPy self)
+{
+    (void)self;
+    return HPyUnicode_FromString(ctx, ctx->name);
+}
+
+static HPyDef *module_defines[] = {
+    &say_hello,
+    &add,
+    &abi,
+    &context_name,
+    NULL
+};
+
+static HPyModuleDef moduledef = {
+    .doc = "HPy quickstart example",
+    .defines = module_defines,
+};
+
+HPy_MODINIT(quickstart, moduledef)

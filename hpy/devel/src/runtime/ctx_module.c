@@ -1,0 +1,189 @@
+/* From HPyModuleDef to a CPython module definition (abi.md §9.6), for both the CPython ABI and
+ * the universal runtime. */
+#include "hpy.h"
+#include "hpy/runtime/ctx_funcs.h"
+#include "hpy/runtime/ctx_module.h"
+
+#define CREATE_TAIL \
+    "This is not allowed because custom HPy_mod_create slot cannot return a builtin module " \
+    "object and cannot make any use of any other data defined in the HPyModuleDef. Either do " \
+    "not define HPy_mod_create slot and let the runtime create a builtin module object from " \
+    "the provided HPyModuleDef, or do not define anything else but the HPy_mod_create slot."
+
+static int method_flags(HPyFunc_Signature sig)
+{
+    switch (sig) {
+    case HPyFunc_VARARGS: return METH_FASTCALL;
+    case HPyFunc_KEYWORDS: return METH_FASTCALL | METH_KEYWORDS;
+    case HPyFunc_NOARGS: return METH_NOARGS;
+    case HPyFunc_O: return METH_O;
+    default: return -1;
+    }
+}
+
+HPyAPI_IMPL PyMethodDef *create_method_defs(HPyDef *hpydefs[], PyMethodDef *legacy_methods)
+{
+    Py_ssize_t n = 0, i = 0;
+    if (hpydefs != NULL)
+        for (HPyDef **d = hpydefs; *d != NULL; d++)
+            if ((*d)->kind == HPyDef_Kind_Meth)
+                n++;
+    if (legacy_methods != NULL)
+        for (PyMethodDef *m = legacy_methods; m->ml_name != NULL; m++)
+            n++;
+    PyMethodDef *result = (PyMethodDef *)PyMem_Calloc((size_t)n + 1, sizeof(PyMethodDef));
+    if (result == NULL) {
+        PyErr_NoMemory();
+        return NULL;
+    }
+    if (hpydefs != NULL) {
+        for (HPyDef **d = hpydefs; *d != NULL; d++) {
+            if ((*d)->kind != HPyDef_Kind_Meth)
+                continue;
+            HPyMeth *meth = &(*d)->meth;
+            int flags = method_flags(meth->signature);
+            if (flags < 0) {
+                PyMem_Free(result);
+                PyErr_SetString(PyExc_ValueError, "Unsupported HPyMeth signature");
+                return NULL;
+            }
+            if (meth->name == NULL) {
+                PyMem_Free(result);
+                PyErr_SetString(PyExc_SystemError, "HPyDef of kind Meth has a NULL name");
+                return NULL;
+            }
+            result[i].ml_name = meth->name;
+            result[i].ml_meth = (PyCFunction)(void (*)(void))meth->cpy_trampoline;
+            result[i].ml_flags = flags;
+            result[i].ml_doc = meth->doc;
+            i++;
+        }
+    }
+    if (legacy_methods != NULL)
+        for (PyMethodDef *m = legacy_methods; m->ml_name != NULL; m++)
+            result[i++] = *m;
+    return result;
+}
+
+HPyAPI_IMPL PyModuleDef *_HPyModuleDef_CreatePyModuleDef(HPyModuleDef *hpydef)
+{
+    int n_create = 0, n_exec = 0, n_other = 0;
+    if (hpydef->size < 0) {
+        PyErr_SetString(PyExc_SystemError, "HPy does not permit HPyModuleDef.size < 0");
+        return NULL;
+    }
+    if (hpydef->size > 0) {
+        PyErr_SetString(PyExc_SystemError,
+                        "Module state is not supported yet in HPy, set HPyModuleDef.size = 0 "
+                        "if module state is not needed");
+        return NULL;
+    }
+    if (hpydef->defines != NULL) {
+        for (HPyDef **d = hpydef->defines; *d != NULL; d++) {
+            switch ((*d)->kind) {
+            case HPyDef_Kind_Slot:
+                if ((*d)->slot.slot == HPy_mod_create) {
+                    if (++n_create > 1) {
+                        PyErr_SetString(PyExc_SystemError,
+                                        "Multiple definitions of the HPy_mod_create slot in "
+                                        "HPyModuleDef.defines.");
+                        return NULL;
+                    }
+                }
+                else if ((*d)->slot.slot == HPy_mod_exec) {
+                    n_exec++;
+                }
+                else {
+                    PyErr_Format(PyExc_SystemError,
+                                 "Unsupported slot in HPyModuleDef.defines (value: %d).",
+                                 (int)(*d)->slot.slot);
+                    return NULL;
+                }
+                break;
+            case HPyDef_Kind_Meth:
+            case HPyDef_Kind_Member:
+            case HPyDef_Kind_GetSet:
+                n_other++;
+                break;
+            default:
+                PyErr_Format(PyExc_SystemError, "HPyDef has an unknown kind (value: %d).",
+                             (int)(*d)->kind);
+                return NULL;
+            }
+        }
+    }
+    if (n_create) {
+        if (n_exec || n_other) {
+            PyErr_SetString(PyExc_SystemError,
+                            "HPyModuleDef defines a HPy_mod_create slot and some other slots or "
+                            "methods. " CREATE_TAIL);
+            return NULL;
+        }
+        if (hpydef->legacy_methods != NULL || hpydef->doc != NULL || hpydef->globals != NULL) {
+            PyErr_SetString(PyExc_SystemError,
+                            "HPyModuleDef defines a HPy_mod_create slot and some of the other "
+                            "fields are not set to their default value. " CREATE_TAIL);
+            return NULL;
+        }
+    }
+
+    PyModuleDef *def = (PyModuleDef *)PyMem_Calloc(1, sizeof(PyModuleDef));
+    PyModuleDef_Slot *slots = (PyModuleDef_Slot *)PyMem_Calloc((size_t)(n_create + n_exec + 1),
+                                                               sizeof(PyModuleDef_Slot));
+    if (def == NULL || slots == NULL) {
+        PyMem_Free(def);
+        PyMem_Free(slots);
+        PyErr_NoMemory();
+        return NULL;
+    }
+    PyMethodDef *methods = create_method_defs(hpydef->defines,
+                                              (PyMethodDef *)hpydef->legacy_methods);
+    if (methods == NULL) {
+        PyMem_Free(def);
+        PyMem_Free(slots);
+        return NULL;
+    }
+    int i = 0;
+    if (hpydef->defines != NULL) {
+        for (HPyDef **d = hpydef->defines; *d != NULL; d++) {
+            if ((*d)->kind != HPyDef_Kind_Slot)
+                continue;
+            slots[i].slot = (*d)->slot.slot == HPy_mod_create ? Py_mod_create : Py_mod_exec;
+            slots[i].value = (void *)(*d)->slot.cpy_trampoline;
+            i++;
+        }
+    }
+    PyModuleDef_Base base = PyModuleDef_HEAD_INIT;
+    def->m_base = base;
+    def->m_name = "hpy_module";
+    def->m_doc = hpydef->doc;
+    def->m_size = 0;
+    def->m_methods = methods;
+    def->m_slots = slots;
+    return def;
+}
+
+HPyAPI_IMPL PyObject *_HPyModule_CheckCreateSlotResult(PyObject *result)
+{
+    if (result != NULL && PyModule_Check(result)) {
+        Py_DECREF(result);
+        PyErr_SetString(PyExc_SystemError,
+                        "HPy_mod_create slot returned a builtin module object. This is currently "
+                        "not supported.");
+        return NULL;
+    }
+    return result;
+}
+
+#if defined(HPY_ABI_CPYTHON)
+HPyContext _hpy_cpython_ctx;
+
+HPyAPI_IMPL PyObject *_HPyModuleDef_AsPyInit(HPyModuleDef *hpydef)
+{
+    _HPyContext_FillCPython(&_hpy_cpython_ctx);
+    PyModuleDef *def = _HPyModuleDef_CreatePyModuleDef(hpydef);
+    if (def == NULL)
+        return NULL;
+    return PyModuleDef_Init(def);
+}
+#endif

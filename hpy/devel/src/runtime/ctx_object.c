@@ -1,0 +1,98 @@
+/* Object protocol members that are not one C-API call: item access by C index or C string key,
+ * debugging dump. */
+#include "hpy.h"
+#include "hpy/runtime/ctx_funcs.h"
+#include "hpy/runtime/cpy_compat.h"
+
+HPyAPI_IMPL HPy ctx_GetItem_i(HPyContext *ctx, HPy obj, HPy_ssize_t idx)
+{
+    (void)ctx;
+    PyObject *o = _h2py(obj);
+    PySequenceMethods *sq = Py_TYPE(o)->tp_as_sequence;
+    if (sq != NULL && sq->sq_item != NULL)
+        return _py2h(PySequence_GetItem(o, idx));
+    PyObject *key = PyLong_FromSsize_t(idx);
+    if (key == NULL)
+        return HPy_NULL;
+    PyObject *res = PyObject_GetItem(o, key);
+    Py_DECREF(key);
+    return _py2h(res);
+}
+
+HPyAPI_IMPL HPy ctx_GetItem_s(HPyContext *ctx, HPy obj, const char *utf8_key)
+{
+    (void)ctx;
+    PyObject *key = PyUnicode_FromString(utf8_key);
+    if (key == NULL)
+        return HPy_NULL;
+    PyObject *res = PyObject_GetItem(_h2py(obj), key);
+    Py_DECREF(key);
+    return _py2h(res);
+}
+
+HPyAPI_IMPL int ctx_SetItem_i(HPyContext *ctx, HPy obj, HPy_ssize_t idx, HPy value)
+{
+    (void)ctx;
+    PyObject *key = PyLong_FromSsize_t(idx);
+    if (key == NULL)
+        return -1;
+    int res = PyObject_SetItem(_h2py(obj), key, _h2py(value));
+    Py_DECREF(key);
+    return res;
+}
+
+HPyAPI_IMPL int ctx_SetItem_s(HPyContext *ctx, HPy obj, const char *utf8_key, HPy value)
+{
+    (void)ctx;
+    PyObject *key = PyUnicode_FromString(utf8_key);
+    if (key == NULL)
+        return -1;
+    int res = PyObject_SetItem(_h2py(obj), key, _h2py(value));
+    Py_DECREF(key);
+    return res;
+}
+
+HPyAPI_IMPL int ctx_DelItem_i(HPyContext *ctx, HPy obj, HPy_ssize_t idx)
+{
+    (void)ctx;
+    PyObject *key = PyLong_FromSsize_t(idx);
+    if (key == NULL)
+        return -1;
+    int res = PyObject_DelItem(_h2py(obj), key);
+    Py_DECREF(key);
+    return res;
+}
+
+HPyAPI_IMPL int ctx_DelItem_s(HPyContext *ctx, HPy obj, const char *utf8_key)
+{
+    (void)ctx;
+    PyObject *key = PyUnicode_FromString(utf8_key);
+    if (key == NULL)
+        return -1;
+    int res = PyObject_DelItem(_h2py(obj), key);
+    Py_DECREF(key);
+    return res;
+}
+
+/* Print the object's type, reference count and repr to stderr; never fails. */
+HPyAPI_IMPL void ctx_Dump(HPyContext *ctx, HPy h)
+{
+    (void)ctx;
+    PyObject *o = _h2py(h);
+    PyObject *exc = HPyCompat_GetRaisedException();
+    if (o == NULL) {
+        fprintf(stderr, "<HPy_NULL>\n");
+    }
+    else {
+        fprintf(stderr, "object address  : %p\n", (void *)o);
+        fprintf(stderr, "object refcount : %zd\n", Py_REFCNT(o));
+        fprintf(stderr, "object type     : %s\n", Py_TYPE(o)->tp_name);
+        PyObject *r = PyObject_Repr(o);
+        const char *s = r ? PyUnicode_AsUTF8(r) : NULL;
+        fprintf(stderr, "object repr     : %s\n", s ? s : "<repr failed>");
+        Py_XDECREF(r);
+        PyErr_Clear();
+    }
+    fflush(stderr);
+    HPyCompat_SetRaisedException(exc);
+}

@@ -1,0 +1,101 @@
+/* The universal context for the CPython backend: every member filled (autogen_ctx_init.h), and
+ * the entry point of all module trampolines (_HPy_CallRealFunctionFromTrampoline).
+ * A handle is the PyObject* itself, so arguments pass through unchanged and a returned handle
+ * is the new reference CPython expects. */
+#include "internal/runtime.h"
+
+#include "autogen_ctx_init.h"
+
+static struct _HPyContext_s universal_ctx;
+
+HPyAPI_IMPL HPyContext *hpy__universal_ctx(void)
+{
+    if (universal_ctx.name == NULL) {
+        hpy__fill_universal_ctx(&universal_ctx);
+        universal_ctx._private = NULL;
+        universal_ctx.abi_version = HPY_ABI_VERSION;
+        universal_ctx.name = "HPy Universal ABI (CPython backend)";
+    }
+    return &universal_ctx;
+}
+
+#define HPY_TRAMP_ARG(o) _py2h(o)
+#define HPY_TRAMP_CLOSE(h) ((void)0)
+#define HPY_TRAMP_RESULT(h) _h2py(h)
+#define IMPL(T) _HPy_FPTR_CAST(T, func)
+
+HPyAPI_IMPL void ctx_CallRealFunctionFromTrampoline(HPyContext *ctx, HPyFunc_Signature sig,
+                                                    HPyCFunction func, void *args)
+{
+    switch (sig) {
+    case HPyFunc_NOARGS: {
+        _HPyFunc_args_NOARGS *a = (_HPyFunc_args_NOARGS *)args;
+        a->result = _h2py(IMPL(HPyFunc_noargs)(ctx, _py2h(a->self)));
+        return;
+    }
+    case HPyFunc_VARARGS: {
+        _HPyFunc_args_VARARGS *a = (_HPyFunc_args_VARARGS *)args;
+        a->result = _h2py(IMPL(HPyFunc_varargs)(ctx, _py2h(a->self), (const HPy *)a->args,
+                                                (size_t)a->nargs));
+        return;
+    }
+    case HPyFunc_KEYWORDS: {
+        _HPyFunc_args_KEYWORDS *a = (_HPyFunc_args_KEYWORDS *)args;
+        a->result = _h2py(IMPL(HPyFunc_keywords)(ctx, _py2h(a->self), (const HPy *)a->args,
+                                                 (size_t)PyVectorcall_NARGS(a->nargsf),
+                                                 _py2h(a->kwnames)));
+        return;
+    }
+    case HPyFunc_INITPROC: {
+        _HPyFunc_args_INITPROC *a = (_HPyFunc_args_INITPROC *)args;
+        a->result = IMPL(HPyFunc_initproc)(ctx, _py2h(a->self),
+                                           (const HPy *)((PyTupleObject *)a->args)->ob_item,
+                                           PyTuple_GET_SIZE(a->args), _py2h(a->kw));
+        return;
+    }
+    case HPyFunc_NEWFUNC: {
+        _HPyFunc_args_NEWFUNC *a = (_HPyFunc_args_NEWFUNC *)args;
+        a->result = _h2py(IMPL(HPyFunc_newfunc)(ctx, _py2h(a->self),
+                                                (const HPy *)((PyTupleObject *)a->args)->ob_item,
+                                                PyTuple_GET_SIZE(a->args), _py2h(a->kw)));
+        return;
+    }
+    case HPyFunc_GETBUFFERPROC: {
+        _HPyFunc_args_GETBUFFERPROC *a = (_HPyFunc_args_GETBUFFERPROC *)args;
+        HPy_buffer hbuf;
+        int res = IMPL(HPyFunc_getbufferproc)(ctx, _py2h(a->self), &hbuf, a->flags);
+        a->result = _HPyBuffer_ToPy(res, &hbuf, a->view);
+        return;
+    }
+    case HPyFunc_RELEASEBUFFERPROC: {
+        _HPyFunc_args_RELEASEBUFFERPROC *a = (_HPyFunc_args_RELEASEBUFFERPROC *)args;
+        HPy_buffer hbuf;
+        _HPyBuffer_FromPy(a->view, &hbuf);
+        IMPL(HPyFunc_releasebufferproc)(ctx, _py2h(a->self), &hbuf);
+        return;
+    }
+    case HPyFunc_TRAVERSEPROC: {
+        _HPyFunc_args_TRAVERSEPROC *a = (_HPyFunc_args_TRAVERSEPROC *)args;
+        a->result = call_traverseproc_from_trampoline(IMPL(HPyFunc_traverseproc), a->self,
+                                                      a->visit, a->arg);
+        return;
+    }
+    case HPyFunc_MOD_CREATE: {
+        _HPyFunc_args_MOD_CREATE *a = (_HPyFunc_args_MOD_CREATE *)args;
+        a->result = _HPyModule_CheckCreateSlotResult(
+            _h2py(IMPL(HPyFunc_mod_create)(ctx, _py2h(a->spec))));
+        return;
+    }
+    case HPyFunc_CAPSULE_DESTRUCTOR: {
+        PyObject *capsule = (PyObject *)args;
+        const char *name = PyCapsule_GetName(capsule);
+        IMPL(HPyFunc_Capsule_Destructor)(name, PyCapsule_GetPointer(capsule, name),
+                                         PyCapsule_GetContext(capsule));
+        return;
+    }
+#include "autogen_dispatch.h"
+    default:
+        break;
+    }
+    Py_FatalError("Unsupported HPyFunc_Signature in the HPy universal runtime");
+}

@@ -1,0 +1,330 @@
+/* hpy.universal: the loader of universal and hybrid binaries (abi.md §9, python-contract.md §5-6). */
+#include "internal/runtime.h"
+#include "hpy/version.h"
+
+#include <dlfcn.h>
+
+#define NO_DLERROR "no error message provided by the system"
+
+static const char *dl_error(void)
+{
+    const char *msg = dlerror();
+    return msg ? msg : NO_DLERROR;
+}
+
+/* The name after the last dot, ASCII only, with '-' turned into '_'. New bytes object. */
+static PyObject *short_name(PyObject *name)
+{
+    PyObject *bytes = PyUnicode_AsASCIIString(name);
+    if (bytes == NULL)
+        return NULL;
+    const char *full = PyBytes_AS_STRING(bytes);
+    const char *dot = strrchr(full, '.');
+    PyObject *result = PyBytes_FromString(dot ? dot + 1 : full);
+    Py_DECREF(bytes);
+    if (result == NULL)
+        return NULL;
+    for (char *p = PyBytes_AS_STRING(result); *p; p++)
+        if (*p == '-')
+            *p = '_';
+    return result;
+}
+
+typedef uint32_t (*version_getter)(void);
+typedef void (*init_context_func)(HPyContext *);
+typedef HPyModuleDef *(*init_module_func)(void);
+
+static void *find_init_symbol(void *lib, const char *prefix, const char *shortname,
+                              const char *path)
+{
+    char symbol[256];
+    snprintf(symbol, sizeof(symbol), "%.20s_%.200s", prefix, shortname);
+    void *f = dlsym(lib, symbol);
+    if (f == NULL)
+        PyErr_Format(PyExc_RuntimeError,
+                     "Error during loading of the HPy extension module at path '%s' while trying "
+                     "to find symbol '%s'. Did you usethe HPy_MODINIT macro to register your "
+                     "module? Error message from dlsym/WinAPI: %s", path, symbol, dl_error());
+    return f;
+}
+
+static HPyContext *context_for_mode(int mode)
+{
+    if (mode == HPY_MODE_DEBUG || mode == HPY_MODE_TRACE) {
+        PyErr_Format(PyExc_SystemError, "HPy %s mode is not available in this runtime yet",
+                     mode == HPY_MODE_DEBUG ? "debug" : "trace");
+        return NULL;
+    }
+    return hpy__universal_ctx();
+}
+
+static PyObject *do_load(PyObject *name, PyObject *path, PyObject *spec, int mode)
+{
+    PyObject *short_bytes = NULL, *path_bytes = NULL, *result = NULL;
+    short_bytes = short_name(name);
+    if (short_bytes == NULL)
+        goto done;
+    if (!PyUnicode_FSConverter(path, &path_bytes))
+        goto done;
+    const char *shortname = PyBytes_AS_STRING(short_bytes);
+    const char *soname = PyBytes_AS_STRING(path_bytes);
+
+    void *lib = dlopen(soname, RTLD_NOW);
+    if (lib == NULL) {
+        PyErr_Format(PyExc_RuntimeError,
+                     "Error during loading of the HPy extension module at path '%s'. Error "
+                     "message from dlopen/WinAPI: %s", soname, dl_error());
+        goto done;
+    }
+
+    char minor_name[256], major_name[256];
+    snprintf(minor_name, sizeof(minor_name), "get_required_hpy_minor_version_%.200s", shortname);
+    snprintf(major_name, sizeof(major_name), "get_required_hpy_major_version_%.200s", shortname);
+    version_getter get_minor = (version_getter)dlsym(lib, minor_name);
+    version_getter get_major = (version_getter)dlsym(lib, major_name);
+    if (get_minor == NULL || get_major == NULL) {
+        PyErr_Format(PyExc_RuntimeError,
+                     "Error during loading of the HPy extension module at path '%s'. Cannot "
+                     "locate the required minimal HPy versions as symbols '%s' and `%s`. Error "
+                     "message from dlopen/WinAPI: %s", soname, minor_name, major_name, dl_error());
+        goto done;
+    }
+    uint32_t minor = get_minor();
+    uint32_t major = get_major();
+    if (major != HPY_ABI_VERSION || minor > HPY_ABI_VERSION_MINOR) {
+        PyErr_Format(PyExc_RuntimeError,
+                     "HPy extension module '%s' requires unsupported version of the HPy runtime. "
+                     "Requested version: %u.%u. Current HPy version: %u.%u.", shortname,
+                     (unsigned)major, (unsigned)minor, (unsigned)HPY_ABI_VERSION,
+                     (unsigned)HPY_ABI_VERSION_MINOR);
+        goto done;
+    }
+
+    const char *tag = strstr(soname, ".hpy");
+    if (tag == NULL || !(tag[4] >= '0' && tag[4] <= '9')) {
+        PyErr_Format(PyExc_RuntimeError,
+                     "HPy extension module '%s' at path '%s': could not find HPy ABI tag encoded "
+                     "in the filename. The extension claims to be compiled with HPy ABI version: "
+                     "%u.%u.", shortname, soname, (unsigned)major, (unsigned)minor);
+        goto done;
+    }
+    long file_major = atol(tag + 4);
+    if (file_major != (long)major) {
+        PyErr_Format(PyExc_RuntimeError,
+                     "HPy extension module '%s' at path '%s': mismatch between the HPy ABI tag "
+                     "encoded in the filename and the major version requested by the HPy "
+                     "extension itself. Major version tag parsed from filename: %ld. Requested "
+                     "version: %u.%u.", shortname, soname, file_major, (unsigned)major,
+                     (unsigned)minor);
+        goto done;
+    }
+
+    HPyContext *ctx = context_for_mode(mode);
+    if (ctx == NULL)
+        goto done;
+
+    init_context_func init_ctx =
+        (init_context_func)find_init_symbol(lib, "HPyInitGlobalContext_", shortname, soname);
+    if (init_ctx == NULL)
+        goto done;
+    init_module_func init_module =
+        (init_module_func)find_init_symbol(lib, "HPyInit", shortname, soname);
+    if (init_module == NULL)
+        goto done;
+    init_ctx(ctx);
+    HPyModuleDef *hpydef = init_module();
+    if (hpydef == NULL) {
+        PyErr_Format(PyExc_RuntimeError,
+                     "Error during loading of the HPy extension module at path '%s'. Function "
+                     "'HPyInit_%s' returned NULL.", soname, shortname);
+        goto done;
+    }
+
+    PyModuleDef *def = _HPyModuleDef_CreatePyModuleDef(hpydef);
+    if (def == NULL)
+        goto done;
+    result = PyModule_FromDefAndSpec(def, spec);
+    if (result == NULL)
+        goto done;
+    if (PyModule_Check(result) && PyModule_ExecDef(result, def) != 0)
+        Py_CLEAR(result);
+done:
+    Py_XDECREF(short_bytes);
+    Py_XDECREF(path_bytes);
+    return result;
+}
+
+static PyObject *load(PyObject *self, PyObject *args, PyObject *kwargs)
+{
+    static const char *kwlist[] = {"name", "path", "spec", "debug", "mode", NULL};
+    PyObject *name, *path, *spec;
+    int debug = 0, mode = -1;
+    (void)self;
+    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "OOO|pi", (char **)kwlist,
+                                     &name, &path, &spec, &debug, &mode))
+        return NULL;
+    int selected = debug ? HPY_MODE_DEBUG : HPY_MODE_UNIVERSAL;
+    if (mode > 0)
+        selected = (mode == HPY_MODE_DEBUG || mode == HPY_MODE_TRACE) ? mode : HPY_MODE_UNIVERSAL;
+    return do_load(name, path, spec, selected);
+}
+
+/* A mode word selects the first of debug, trace, universal it is a case-insensitive prefix of. */
+static int parse_mode_word(const char *s, size_t len)
+{
+    static const struct { const char *name; int mode; } modes[] = {
+        {"debug", HPY_MODE_DEBUG}, {"trace", HPY_MODE_TRACE}, {"universal", HPY_MODE_UNIVERSAL},
+    };
+    for (size_t i = 0; i < sizeof(modes) / sizeof(modes[0]); i++) {
+        if (len <= strlen(modes[i].name) && PyOS_strnicmp(s, modes[i].name, len) == 0)
+            return modes[i].mode;
+    }
+    return -1;
+}
+
+/* The mode the HPY variable selects for module `name` (python-contract.md §6). */
+static int mode_from_env(PyObject *env, const char *name)
+{
+    PyObject *value;
+    PyObject *key = PyUnicode_FromString("HPY");
+    if (key == NULL)
+        return -2;
+    value = PyObject_GetItem(env, key);
+    Py_DECREF(key);
+    if (value == NULL) {
+        if (!PyErr_ExceptionMatches(PyExc_KeyError))
+            return -2;
+        PyErr_Clear();
+        return HPY_MODE_UNIVERSAL;
+    }
+    const char *s = PyUnicode_Check(value) ? PyUnicode_AsUTF8(value) : NULL;
+    if (s == NULL) {
+        if (!PyErr_Occurred())
+            PyErr_SetString(PyExc_TypeError, "HPY must be a str");
+        Py_DECREF(value);
+        return -2;
+    }
+    int mode = -1;
+    if (strchr(s, ':') == NULL) {
+        mode = parse_mode_word(s, strlen(s));
+    }
+    else {
+        const char *entry = s;
+        while (*entry) {
+            const char *colon = strchr(entry, ':');
+            const char *end = strchr(entry, ',');
+            if (end == NULL)
+                end = entry + strlen(entry);
+            if (colon != NULL && colon < end) {
+                size_t nlen = (size_t)(colon - entry);
+                if (strncmp(entry, name, nlen) == 0) {
+                    mode = parse_mode_word(colon + 1, (size_t)(end - colon - 1));
+                    break;
+                }
+            }
+            entry = *end ? end + 1 : end;
+        }
+    }
+    if (mode < 0)
+        PyErr_Format(PyExc_ValueError, "invalid HPy mode: %.50s", s);
+    Py_DECREF(value);
+    return mode < 0 ? -2 : mode;
+}
+
+static int env_has(PyObject *env, const char *var)
+{
+    PyObject *key = PyUnicode_FromString(var);
+    if (key == NULL)
+        return -1;
+    int res = PySequence_Contains(env, key);
+    Py_DECREF(key);
+    return res;
+}
+
+static void set_attr_quietly(PyObject *obj, const char *attr, PyObject *value)
+{
+    if (PyObject_SetAttrString(obj, attr, value) < 0)
+        PyErr_Clear();
+}
+
+static PyObject *load_bootstrap(PyObject *self, PyObject *args, PyObject *kwargs)
+{
+    static const char *kwlist[] = {"name", "ext_name", "package", "file", "loader", "spec",
+                                   "env", NULL};
+    PyObject *name, *ext_name, *package, *file, *loader, *spec, *env;
+    (void)self;
+    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "OOOOOOO:_load_bootstrap", (char **)kwlist,
+                                     &name, &ext_name, &package, &file, &loader, &spec, &env))
+        return NULL;
+    const char *cname = PyUnicode_AsUTF8(name);
+    if (cname == NULL)
+        return NULL;
+    int mode = mode_from_env(env, cname);
+    if (mode < 0)
+        return NULL;
+    int log = env_has(env, "HPY_LOG");
+    if (log < 0)
+        return NULL;
+    if (log) {
+        const char *suffix = mode == HPY_MODE_DEBUG ? " with a debug context" :
+                             mode == HPY_MODE_TRACE ? " with a trace context" : "";
+        PySys_WriteStdout("Loading '%.200s' in HPy universal mode%s\n", cname, suffix);
+    }
+    PyObject *mod = do_load(name, file, spec, mode);
+    if (mod == NULL)
+        return NULL;
+    set_attr_quietly(mod, "__file__", file);
+    set_attr_quietly(mod, "__loader__", loader);
+    set_attr_quietly(mod, "__name__", ext_name);
+    set_attr_quietly(mod, "__package__", package);
+    set_attr_quietly(spec, "origin", file);
+    set_attr_quietly(mod, "__spec__", spec);
+    return mod;
+}
+
+static PyObject *get_version(PyObject *self, PyObject *ignored)
+{
+    (void)self;
+    (void)ignored;
+    return Py_BuildValue("(ss)", HPY_VERSION, HPY_GIT_REVISION);
+}
+
+static PyMethodDef methods[] = {
+    {"load", (PyCFunction)(void (*)(void))load, METH_VARARGS | METH_KEYWORDS,
+     "Load a .hpy0.so file"},
+    {"_load_bootstrap", (PyCFunction)(void (*)(void))load_bootstrap,
+     METH_VARARGS | METH_KEYWORDS, "Load an HPy module for its generated stub loader"},
+    {"get_version", get_version, METH_NOARGS, "Return a tuple ('version', 'git revision')"},
+    {NULL, NULL, 0, NULL},
+};
+
+static int exec_module(PyObject *m)
+{
+    if (hpy__universal_ctx() == NULL)
+        return -1;
+    if (PyModule_AddIntConstant(m, "MODE_UNIVERSAL", HPY_MODE_UNIVERSAL) < 0 ||
+        PyModule_AddIntConstant(m, "MODE_DEBUG", HPY_MODE_DEBUG) < 0 ||
+        PyModule_AddIntConstant(m, "MODE_TRACE", HPY_MODE_TRACE) < 0)
+        return -1;
+    return 0;
+}
+
+static PyModuleDef_Slot slots[] = {
+    {Py_mod_exec, (void *)exec_module},
+    {0, NULL},
+};
+
+static struct PyModuleDef moduledef = {
+    PyModuleDef_HEAD_INIT,
+    .m_name = "hpy.universal",
+    .m_doc = "HPy universal runtime for CPython",
+    .m_size = 0,
+    .m_methods = methods,
+    .m_slots = slots,
+};
+
+PyMODINIT_FUNC PyInit_universal(void);
+PyMODINIT_FUNC PyInit_universal(void)
+{
+    return PyModuleDef_Init(&moduledef);
+}

@@ -1,0 +1,23 @@
+/* Internal header of the universal runtime (the hpy.universal extension module).
+ * Not part of the public headers: it needs Python.h and the runtime's own build flags. */
+#ifndef HPY_UNIVERSAL_INTERNAL_RUNTIME_H
+#define HPY_UNIVERSAL_INTERNAL_RUNTIME_H
+
+#if !defined(HPY_RUNTIME_INTERNAL) || !defined(HPY_ABI_HYBRID)
+#  error "internal/runtime.h is only for building the hpy.universal runtime"
+#endif
+
+#include "hpy.h"
+#include "hpy/runtime/ctx_funcs.h"
+#include "hpy/runtime/ctx_module.h"
+#include "hpy/runtime/ctx_type.h"
+#include "hpy/runtime/cpy_compat.h"
+
+#define HPY_MODE_UNIVERSAL 0
+#define HPY_MODE_DEBUG 1
+#define HPY_MODE_TRACE 2
+
+/* The universal context of this process (filled when hpy.universal is initialised). */
+_HPy_HIDDEN HPyContext *hpy__universal_ctx(void);
+
+#endif /* HPY_UNIVERSAL_INTERNAL_RUNTIME_H */
