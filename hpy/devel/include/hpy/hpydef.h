@@ -100,12 +100,14 @@ typedef struct {
 #define HPyDef_SLOT_IMPL(SYM, IMPL, SLOT) \
     enum { SYM##_slot = SLOT }; \
     HPyFunc_TRAMPOLINE(SYM##_trampoline, IMPL, HPySlot_SIG(SLOT)) \
+    _HPy_OPTIONAL_FIELDS_BEGIN \
     HPyDef SYM = { \
         .kind = HPyDef_Kind_Slot, \
         .slot = { .slot = SLOT, \
                   .impl = _HPy_FPTR_CAST(HPyCFunction, IMPL), \
                   .cpy_trampoline = _HPy_FPTR_CAST(cpy_PyCFunction, SYM##_trampoline) } \
-    };
+    }; \
+    _HPy_OPTIONAL_FIELDS_END
 
 #define HPyDef_SLOT(SYM, SLOT) \
     HPyFunc_DECLARE(SYM##_impl, HPySlot_SIG(SLOT)); \
@@ -113,6 +115,7 @@ typedef struct {
 
 #define HPyDef_METH_IMPL(SYM, NAME, IMPL, SIG, ...) \
     HPyFunc_TRAMPOLINE(SYM##_trampoline, IMPL, SIG) \
+    _HPy_OPTIONAL_FIELDS_BEGIN \
     HPyDef SYM = { \
         .kind = HPyDef_Kind_Meth, \
         .meth = { .name = NAME, \
@@ -120,27 +123,32 @@ typedef struct {
                   .cpy_trampoline = _HPy_FPTR_CAST(cpy_PyCFunction, SYM##_trampoline), \
                   .signature = SIG, \
                   __VA_ARGS__ } \
-    };
+    }; \
+    _HPy_OPTIONAL_FIELDS_END
 
 #define HPyDef_METH(SYM, NAME, SIG, ...) \
     HPyFunc_DECLARE(SYM##_impl, SIG); \
     HPyDef_METH_IMPL(SYM, NAME, SYM##_impl, SIG, __VA_ARGS__)
 
 #define HPyDef_MEMBER(SYM, NAME, TYPE, OFFSET, ...) \
+    _HPy_OPTIONAL_FIELDS_BEGIN \
     HPyDef SYM = { \
         .kind = HPyDef_Kind_Member, \
         .member = { .name = NAME, .type = TYPE, .offset = OFFSET, __VA_ARGS__ } \
-    };
+    }; \
+    _HPy_OPTIONAL_FIELDS_END
 
 #define HPyDef_GET_IMPL(SYM, NAME, GETIMPL, ...) \
     HPyFunc_TRAMPOLINE(SYM##_get_trampoline, GETIMPL, HPyFunc_GETTER) \
+    _HPy_OPTIONAL_FIELDS_BEGIN \
     HPyDef SYM = { \
         .kind = HPyDef_Kind_GetSet, \
         .getset = { .name = NAME, \
                     .getter_impl = _HPy_FPTR_CAST(HPyCFunction, GETIMPL), \
                     .getter_cpy_trampoline = SYM##_get_trampoline, \
                     __VA_ARGS__ } \
-    };
+    }; \
+    _HPy_OPTIONAL_FIELDS_END
 
 #define HPyDef_GET(SYM, NAME, ...) \
     HPyFunc_DECLARE(SYM##_get, HPyFunc_GETTER); \
@@ -148,13 +156,15 @@ typedef struct {
 
 #define HPyDef_SET_IMPL(SYM, NAME, SETIMPL, ...) \
     HPyFunc_TRAMPOLINE(SYM##_set_trampoline, SETIMPL, HPyFunc_SETTER) \
+    _HPy_OPTIONAL_FIELDS_BEGIN \
     HPyDef SYM = { \
         .kind = HPyDef_Kind_GetSet, \
         .getset = { .name = NAME, \
                     .setter_impl = _HPy_FPTR_CAST(HPyCFunction, SETIMPL), \
                     .setter_cpy_trampoline = SYM##_set_trampoline, \
                     __VA_ARGS__ } \
-    };
+    }; \
+    _HPy_OPTIONAL_FIELDS_END
 
 #define HPyDef_SET(SYM, NAME, ...) \
     HPyFunc_DECLARE(SYM##_set, HPyFunc_SETTER); \
@@ -163,6 +173,7 @@ typedef struct {
 #define HPyDef_GETSET_IMPL(SYM, NAME, GETIMPL, SETIMPL, ...) \
     HPyFunc_TRAMPOLINE(SYM##_get_trampoline, GETIMPL, HPyFunc_GETTER) \
     HPyFunc_TRAMPOLINE(SYM##_set_trampoline, SETIMPL, HPyFunc_SETTER) \
+    _HPy_OPTIONAL_FIELDS_BEGIN \
     HPyDef SYM = { \
         .kind = HPyDef_Kind_GetSet, \
         .getset = { .name = NAME, \
@@ -171,7 +182,8 @@ typedef struct {
                     .getter_cpy_trampoline = SYM##_get_trampoline, \
                     .setter_cpy_trampoline = SYM##_set_trampoline, \
                     __VA_ARGS__ } \
-    };
+    }; \
+    _HPy_OPTIONAL_FIELDS_END
 
 #define HPyDef_GETSET(SYM, NAME, ...) \
     HPyFunc_DECLARE(SYM##_get, HPyFunc_GETTER); \
@@ -184,7 +196,8 @@ typedef struct {
     static HPyCallFunction SYM = { \
         .cpy_trampoline = _HPy_FPTR_CAST(cpy_vectorcallfunc, SYM##_trampoline), \
         .impl = SYM##_impl \
-    };
+    }; \
+    _HPy_OPTIONAL_FIELDS_END
 
 #define HPyCapsule_DESTRUCTOR(SYM) \
     static void SYM##_impl(const char *name, void *pointer, void *context); \
@@ -192,7 +205,8 @@ typedef struct {
     static HPyCapsule_Destructor SYM = { \
         .cpy_trampoline = _HPy_FPTR_CAST(cpy_PyCapsule_Destructor, SYM##_trampoline), \
         .impl = SYM##_impl \
-    };
+    }; \
+    _HPy_OPTIONAL_FIELDS_END
 
 /* Inside a traverse implementation whose parameters are named visit and arg. */
 #define HPy_VISIT(hpyfield) \

@@ -51,4 +51,16 @@
  * compilers accept as compatible with every function type. */
 #define _HPy_FPTR_CAST(T, f) ((T)(void (*)(void))(f))
 
+/* C++ compilers warn about fields a designated initializer leaves out; HPyDef macros rely on
+ * exactly that for their optional fields (.doc, .closure, ...). */
+#if defined(__cplusplus) && (defined(__GNUC__) || defined(__clang__))
+#  define _HPy_OPTIONAL_FIELDS_BEGIN \
+    _Pragma("GCC diagnostic push") \
+    _Pragma("GCC diagnostic ignored \"-Wmissing-field-initializers\"")
+#  define _HPy_OPTIONAL_FIELDS_END _Pragma("GCC diagnostic pop")
+#else
+#  define _HPy_OPTIONAL_FIELDS_BEGIN
+#  define _HPy_OPTIONAL_FIELDS_END
+#endif
+
 #endif /* HPY_MACROS_H */

@@ -1,0 +1,107 @@
+"""Build of the hpy distribution: the hpy.universal runtime (a CPython extension), the
+hpy.devel headers and helper sources, and one static helper library per ABI."""
+import glob
+import os
+import subprocess
+
+from setuptools import Extension, setup
+from setuptools.command.build_ext import build_ext
+
+ROOT = os.path.dirname(os.path.abspath(__file__))
+VERSION = '0.10.0.dev0'
+DEVEL = os.path.join('hpy', 'devel')
+INCLUDE = os.path.join(DEVEL, 'include')
+RUNTIME_SRC = os.path.join(DEVEL, 'src', 'runtime')
+HELPER_SOURCES = ['argparse.c', 'buildvalue.c', 'format.c', 'helpers.c', 'structseq.c']
+STRICT = ['-Wall', '-Wextra', '-Werror', '-Wno-missing-field-initializers']
+
+
+def git_revision():
+    try:
+        out = subprocess.run(['git', 'rev-parse', '--short', 'HEAD'], cwd=ROOT,
+                             capture_output=True, text=True, check=True)
+        return out.stdout.strip() or '__UNKNOWN__'
+    except (OSError, subprocess.CalledProcessError):
+        return '__UNKNOWN__'
+
+
+def write_if_changed(path, text):
+    try:
+        with open(path) as f:
+            if f.read() == text:
+                return
+    except FileNotFoundError:
+        pass
+    with open(path, 'w') as f:
+        f.write(text)
+
+
+def write_version_files():
+    rev = git_revision()
+    write_if_changed(os.path.join(ROOT, INCLUDE, 'hpy', 'version.h'),
+                     '/* Written by setup.py at build time. */\n'
+                     '#define HPY_VERSION "%s"\n#define HPY_GIT_REVISION "%s"\n' % (VERSION, rev))
+    write_if_changed(os.path.join(ROOT, DEVEL, 'version.py'),
+                     '# Written by setup.py at build time.\n'
+                     '__version__ = %r\n__git_revision__ = %r\n' % (VERSION, rev))
+
+
+class build_ext_hpy_runtime(build_ext):
+    """Also builds hpy/devel/lib/<abi>/, the helper library precompiled for each ABI."""
+
+    def run(self):
+        write_version_files()
+        super().run()
+        self.build_static_libs()
+
+    def build_static_libs(self):
+        import sysconfig
+        py_include = sysconfig.get_paths()['include']
+        abis = {
+            'universal': (['-DHPY_ABI_UNIVERSAL', '-I' + os.path.join(INCLUDE, 'hpy', 'forbid_python_h')],
+                          HELPER_SOURCES, 'hpy-extra-universal'),
+            'hybrid': (['-DHPY_ABI_HYBRID', '-I' + py_include], HELPER_SOURCES, 'hpy-extra-hybrid'),
+            'cpython': (['-DHPY_ABI_CPYTHON', '-I' + py_include],
+                        HELPER_SOURCES + sorted(os.path.basename(p) for p in
+                                                glob.glob(os.path.join(RUNTIME_SRC, 'ctx_*.c'))),
+                        'hpy-ctx-cpython'),
+        }
+        for abi, (flags, sources, libname) in abis.items():
+            tmp = os.path.join(self.build_temp, 'hpy-lib-' + abi)
+            objects = self.compiler.compile(
+                [os.path.join(RUNTIME_SRC, s) for s in sources], output_dir=tmp,
+                extra_preargs=['-fPIC', '-O2', '-I' + INCLUDE] + flags + STRICT)
+            targets = [os.path.join(ROOT, DEVEL, 'lib', abi)]
+            if not self.inplace:
+                targets.append(os.path.join(self.build_lib, DEVEL, 'lib', abi))
+            for target in targets:
+                os.makedirs(target, exist_ok=True)
+                self.compiler.create_static_lib(objects, libname, output_dir=target)
+
+
+universal = Extension(
+    'hpy.universal',
+    sources=sorted(glob.glob(os.path.join('src', 'universal', '*.c'))) +
+            sorted(glob.glob(os.path.join(RUNTIME_SRC, 'ctx_*.c'))),
+    include_dirs=[INCLUDE, os.path.join('src', 'universal')],
+    define_macros=[('HPY_ABI_HYBRID', None), ('HPY_RUNTIME_INTERNAL', None)],
+    extra_compile_args=STRICT + ['-std=c11'],
+    depends=glob.glob(os.path.join(INCLUDE, '**', '*.h'), recursive=True) +
+            glob.glob(os.path.join('src', 'universal', '**', '*.h'), recursive=True),
+)
+
+setup(
+    name='hpy',
+    version=VERSION,
+    description='HPy: a handle-based C API for Python extensions',
+    python_requires='>=3.8',
+    install_requires=['setuptools>=64.0'],
+    packages=['hpy.devel'],
+    package_data={'hpy.devel': ['include/*.h', 'include/hpy/*.h', 'include/hpy/*/*.h',
+                                'src/runtime/*.c', 'lib/*/*.a']},
+    ext_modules=[universal],
+    cmdclass={'build_ext': build_ext_hpy_runtime},
+    entry_points={'distutils.setup_keywords':
+                  ['hpy_ext_modules = hpy.devel:handle_hpy_ext_modules']},
+    zip_safe=False,
+)
