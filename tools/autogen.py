@@ -322,8 +322,6 @@ def gen_universal_trampolines(members):
         if not m.is_func or 'manual_api' in m.flags:
             continue
         decl = fn_decl(m.ret, m.api_name, m.params_text())
-        if 'legacy' in m.flags:
-            out.append('HPyAPI_FUNC _HPY_LEGACY %s;' % decl)
         call = 'ctx->%s(%s)' % (m.ctx_field, m.args())
         if m.ctx_ret == 'void' and m.ret == 'HPy':
             body = '    %s;\n    return HPy_NULL;' % call
@@ -331,7 +329,12 @@ def gen_universal_trampolines(members):
             body = '    %s;' % call
         else:
             body = '    return %s;' % call
-        out.append('HPyAPI_FUNC %s\n{\n%s\n}\n' % (decl, body))
+        definition = 'HPyAPI_FUNC %s\n{\n%s\n}\n' % (decl, body)
+        if 'legacy' in m.flags:
+            # Declared without a body in the universal ABI: any call is a compile error.
+            definition = ('#if defined(HPY_ABI_UNIVERSAL)\nextern _HPY_LEGACY %s;\n#else\n%s#endif\n'
+                          % (decl, definition))
+        out.append(definition)
     return '\n'.join(out)
 
 

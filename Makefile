@@ -1,0 +1,58 @@
+# Everything a fresh machine needs goes through these targets.
+#   make demo   build examples/quickstart in every ABI and run it
+#   make test   the whole test suite
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+PIP := $(VENV)/bin/pip
+DEPS_STAMP := $(VENV)/.deps-installed
+INSTALL_STAMP := $(VENV)/.hpy-installed
+PYTEST_WORKERS ?= 2
+
+.PHONY: all build demo test autogen autogen-check bench clean system-deps
+
+all: build
+
+# Debian packages: a C and C++ compiler and the Python headers (only what is missing).
+system-deps:
+	@missing=""; \
+	command -v gcc >/dev/null || missing="$$missing gcc"; \
+	command -v g++ >/dev/null || missing="$$missing g++"; \
+	$(PYTHON) -c 'import sysconfig,os,sys; sys.exit(not os.path.exists(os.path.join(sysconfig.get_paths()["include"], "Python.h")))' || missing="$$missing python3-dev"; \
+	$(PYTHON) -c 'import venv, ensurepip' 2>/dev/null || missing="$$missing python3-venv"; \
+	if [ -n "$$missing" ]; then \
+		echo "installing Debian packages:$$missing"; \
+		apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q $$missing; \
+	fi
+
+$(DEPS_STAMP): | system-deps
+	$(PYTHON) -m venv $(VENV)
+	$(PIP) install -q -U pip setuptools wheel pytest pytest-xdist
+	touch $@
+
+$(INSTALL_STAMP): $(DEPS_STAMP) setup.py pyproject.toml
+	$(PIP) install -q --no-build-isolation --config-settings editable_mode=compat -e .
+	touch $@
+
+# The runtime and the static helper libraries, rebuilt in place when a source changed.
+build: $(INSTALL_STAMP)
+	$(PY) setup.py -q build_ext --inplace
+
+autogen:
+	$(PYTHON) tools/autogen.py
+
+autogen-check:
+	$(PYTHON) tools/autogen.py --check
+
+demo: build
+	$(PY) examples/quickstart/demo.py
+
+test: build autogen-check
+	$(PY) -m pytest -n $(PYTEST_WORKERS) -q tests
+
+bench: build
+	$(PY) bench/run.py
+
+clean:
+	rm -rf build $(VENV) hpy/*.so hpy/devel/lib hpy/devel/version.py hpy/devel/include/hpy/version.h
+	find . -name __pycache__ -prune -exec rm -rf {} +
