@@ -1,0 +1,66 @@
+"""Build examples/quickstart in every ABI and run it: `make demo`.
+
+Each ABI is built with the ordinary setuptools integration
+(`python setup.py build_ext --hpy-abi=<abi>`) into its own directory, then imported in a fresh
+interpreter, exactly as a user would import it."""
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+def run(cmd, cwd, env=None):
+    res = subprocess.run(cmd, cwd=cwd, capture_output=True, text=True, env=env)
+    if res.returncode != 0:
+        sys.stdout.write(res.stdout + res.stderr)
+        raise SystemExit('demo failed: %s' % ' '.join(cmd))
+    return res.stdout
+
+
+def build(abi, workdir):
+    src = os.path.join(workdir, abi)
+    shutil.copytree(HERE, src, ignore=shutil.ignore_patterns('build', '*.so', '__pycache__'))
+    run([sys.executable, 'setup.py', '-q', '--hpy-abi=' + abi, 'build_ext', '--inplace'], cwd=src)
+    return src
+
+
+USE = '''
+import quickstart
+print('  file          :', quickstart.__file__.rsplit('/', 1)[-1])
+print('  say_hello()   :', quickstart.say_hello())
+print('  add(40, 2)    :', quickstart.add(40, 2))
+print('  abi()         :', quickstart.abi())
+print('  context_name():', quickstart.context_name())
+'''
+
+
+def main():
+    with tempfile.TemporaryDirectory(prefix='hpy-demo-') as workdir:
+        for abi in ['cpython', 'universal', 'hybrid']:
+            print('== %s ABI' % abi)
+            src = build(abi, workdir)
+            sys.stdout.write(run([sys.executable, '-c', USE], cwd=src))
+        print()
+        print('The universal binary needs nothing from libpython:')
+        universal = [f for f in os.listdir(os.path.join(workdir, 'universal'))
+                     if f.endswith('.hpy0.so')][0]
+        undefined = run(['nm', '-D', '--undefined-only', universal],
+                        cwd=os.path.join(workdir, 'universal'))
+        py_symbols = [l.split()[-1] for l in undefined.splitlines()
+                      if l.split()[-1].startswith(('Py', '_Py'))]
+        print('  undefined Py*/_Py* symbols in %s: %d' % (universal, len(py_symbols)))
+        if py_symbols:
+            raise SystemExit('demo failed: the universal binary references %s' % py_symbols)
+        needed = [l for l in run(['readelf', '-d', universal],
+                                 cwd=os.path.join(workdir, 'universal')).splitlines()
+                  if 'NEEDED' in l]
+        print('  shared libraries it needs    :', ', '.join(l.split()[-1] for l in needed) or '-')
+        if any('libpython' in l for l in needed):
+            raise SystemExit('demo failed: the universal binary links libpython')
+
+
+if __name__ == '__main__':
+    main()

@@ -1,0 +1,58 @@
+"""Every member of the API description reaches a real implementation in every ABI: no NULL slot
+in the runtime's context, and every public function is defined (and links) in each ABI. The C
+code is generated from api/ctx.tsv, the same description the headers come from."""
+import os
+
+from support import ROOT
+
+
+def members():
+    rows = []
+    with open(os.path.join(ROOT, 'api', 'ctx.tsv')) as f:
+        header = None
+        for line in f:
+            if line.startswith('#') or not line.strip():
+                continue
+            cells = line.rstrip('\n').split('\t')
+            if header is None:
+                header = cells
+                continue
+            rows.append(dict(zip(header, cells)))
+    return rows
+
+
+def test_description_has_273_members():
+    rows = members()
+    assert [int(r['index']) for r in rows] == list(range(273))
+    assert sum(r['kind'] == 'function' for r in rows) == 189
+
+
+def test_every_context_member_is_set(compile_module, hpy_abi):
+    rows = members()
+    checks = []
+    for r in rows:
+        if r['kind'] == 'handle':
+            checks.append('if (HPy_IsNull(ctx->%s)) return HPyUnicode_FromString(ctx, "%s");'
+                          % (r['ctx_field'], r['ctx_field']))
+        elif hpy_abi != 'cpython':
+            checks.append('if (ctx->%s == NULL) return HPyUnicode_FromString(ctx, "%s");'
+                          % (r['ctx_field'], r['ctx_field']))
+    # In the CPython ABI the functions are not in the context: take the address of every public
+    # function instead, which fails to compile or to load if one is missing.
+    if hpy_abi == 'cpython':
+        for r in rows:
+            if r['kind'] == 'function' and 'universal_only' not in r['flags']:
+                checks.append('if ((void (*)(void))%s == NULL) return HPyUnicode_FromString(ctx, "%s");'
+                              % (r['api_name'], r['api_name']))
+    mod = compile_module('''
+        HPyDef_METH(check, "check", HPyFunc_NOARGS)
+        static HPy check_impl(HPyContext *ctx, HPy self)
+        {
+            (void)self;
+            %s
+            return HPy_Dup(ctx, ctx->h_None);
+        }
+        @EXPORT(check)
+        @INIT
+    ''' % '\n            '.join(checks), extra_flags=['-Wno-address', '-Wno-cast-function-type'])
+    assert mod.check() is None
