@@ -58,7 +58,10 @@ def expand_template(source, name):
         };
         static HPyModuleDef moduledef = {
             .doc = "test module %s",
+            .size = 0,
+            .legacy_methods = NULL,
             .defines = moduledefs,
+            .globals = NULL,
         };
         HPy_MODINIT(%s, moduledef)
         ''') % (defines, name, name)
