@@ -95,13 +95,14 @@ typedef struct {
 
 #define HPySlot_SIG(SLOT) _HPySlot_SIG__##SLOT
 
-/* The HPyDef variables are plain, writable, externally visible globals. */
+/* The HPyDef variables are plain, writable globals, visible in the whole binary but not exported
+ * from it (hidden), so that no other library's symbol of the same name can take their place. */
 
 #define HPyDef_SLOT_IMPL(SYM, IMPL, SLOT) \
     enum { SYM##_slot = SLOT }; \
     HPyFunc_TRAMPOLINE(SYM##_trampoline, IMPL, HPySlot_SIG(SLOT)) \
     _HPy_OPTIONAL_FIELDS_BEGIN \
-    HPyDef SYM = { \
+    _HPy_HIDDEN HPyDef SYM = { \
         .kind = HPyDef_Kind_Slot, \
         .slot = { .slot = SLOT, \
                   .impl = _HPy_FPTR_CAST(HPyCFunction, IMPL), \
@@ -116,7 +117,7 @@ typedef struct {
 #define HPyDef_METH_IMPL(SYM, NAME, IMPL, SIG, ...) \
     HPyFunc_TRAMPOLINE(SYM##_trampoline, IMPL, SIG) \
     _HPy_OPTIONAL_FIELDS_BEGIN \
-    HPyDef SYM = { \
+    _HPy_HIDDEN HPyDef SYM = { \
         .kind = HPyDef_Kind_Meth, \
         .meth = { .name = NAME, \
                   .impl = _HPy_FPTR_CAST(HPyCFunction, IMPL), \
@@ -132,7 +133,7 @@ typedef struct {
 
 #define HPyDef_MEMBER(SYM, NAME, TYPE, OFFSET, ...) \
     _HPy_OPTIONAL_FIELDS_BEGIN \
-    HPyDef SYM = { \
+    _HPy_HIDDEN HPyDef SYM = { \
         .kind = HPyDef_Kind_Member, \
         .member = { .name = NAME, .type = TYPE, .offset = OFFSET, __VA_ARGS__ } \
     }; \
@@ -141,7 +142,7 @@ typedef struct {
 #define HPyDef_GET_IMPL(SYM, NAME, GETIMPL, ...) \
     HPyFunc_TRAMPOLINE(SYM##_get_trampoline, GETIMPL, HPyFunc_GETTER) \
     _HPy_OPTIONAL_FIELDS_BEGIN \
-    HPyDef SYM = { \
+    _HPy_HIDDEN HPyDef SYM = { \
         .kind = HPyDef_Kind_GetSet, \
         .getset = { .name = NAME, \
                     .getter_impl = _HPy_FPTR_CAST(HPyCFunction, GETIMPL), \
@@ -157,7 +158,7 @@ typedef struct {
 #define HPyDef_SET_IMPL(SYM, NAME, SETIMPL, ...) \
     HPyFunc_TRAMPOLINE(SYM##_set_trampoline, SETIMPL, HPyFunc_SETTER) \
     _HPy_OPTIONAL_FIELDS_BEGIN \
-    HPyDef SYM = { \
+    _HPy_HIDDEN HPyDef SYM = { \
         .kind = HPyDef_Kind_GetSet, \
         .getset = { .name = NAME, \
                     .setter_impl = _HPy_FPTR_CAST(HPyCFunction, SETIMPL), \
@@ -174,7 +175,7 @@ typedef struct {
     HPyFunc_TRAMPOLINE(SYM##_get_trampoline, GETIMPL, HPyFunc_GETTER) \
     HPyFunc_TRAMPOLINE(SYM##_set_trampoline, SETIMPL, HPyFunc_SETTER) \
     _HPy_OPTIONAL_FIELDS_BEGIN \
-    HPyDef SYM = { \
+    _HPy_HIDDEN HPyDef SYM = { \
         .kind = HPyDef_Kind_GetSet, \
         .getset = { .name = NAME, \
                     .getter_impl = _HPy_FPTR_CAST(HPyCFunction, GETIMPL), \
