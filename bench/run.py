@@ -1,0 +1,516 @@
+#!/usr/bin/env python3
+"""HPy microbenchmarks: the same module written against the raw C API (capi_bench.c) and against
+HPy (hpy_bench.c, built once per HPy ABI), all loaded in this one process and timed side by side
+with the same Python-level loop.
+
+    bench/run.py                  # full run (~35 s)
+    bench/run.py --quick          # smoke test for CI (a few seconds)
+    bench/run.py --repeat 9 --json out.json
+
+Each timing is the minimum over --repeat runs of timeit with a number of iterations calibrated so
+that one run lasts about --target-time seconds; the variants of a row are interleaved (in rotating
+order) so that drift of the machine affects them alike. Ratios are HPy time / C API time per call.
+"""
+import argparse
+import glob
+import importlib.util
+import json
+import os
+import platform
+import shutil
+import subprocess
+import sys
+import sysconfig
+import time
+import timeit
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(HERE)
+BUILD_DIR = os.path.join(HERE, '_build')
+CAPI_NAME = 'capi_bench'
+HPY_NAME = 'hpy_bench'
+CAPI_SRC = os.path.join(HERE, CAPI_NAME + '.c')
+HPY_SRC = os.path.join(HERE, HPY_NAME + '.c')
+HPY_ABIS = ('cpython', 'universal', 'hybrid')
+
+
+# --------------------------------------------------------------------------------------------
+# Columns: one per way of running the benchmark module. The first one is the baseline; every
+# other column is reported as time and ratio to it. Adding a column (a new ABI or load mode) is
+# one line here: `binary` names what to build ('capi' or an HPy ABI), `mode` is the mode passed
+# to hpy.universal.load for universal/hybrid binaries, `target` the ratio the issue asks for.
+# A column that cannot be built or loaded (e.g. debug/trace modes raise SystemError today) is
+# printed as "n/a" with the reason in a footnote.
+# --------------------------------------------------------------------------------------------
+
+class Column:
+    def __init__(self, key, title, binary, mode=None, target=None):
+        self.key = key
+        self.title = title
+        self.binary = binary
+        self.mode = mode
+        self.target = target
+        self.module = None
+        self.error = None
+        self.path = None
+
+
+def make_columns():
+    return [
+        Column('capi', 'C API', 'capi'),
+        Column('cpython', 'HPy CPython ABI', 'cpython', target=1.02),
+        Column('universal', 'HPy universal', 'universal', mode=0, target=1.10),
+        Column('hybrid', 'HPy hybrid', 'hybrid', mode=0),
+        Column('debug', 'HPy debug', 'universal', mode=1),
+        Column('trace', 'HPy trace', 'universal', mode=2),
+    ]
+
+
+# --------------------------------------------------------------------------------------------
+# Rows: (title, function name in both modules, Python statement timed with `f` bound to it).
+# The names the statements use come from make_namespace().
+# --------------------------------------------------------------------------------------------
+
+ROWS = [
+    ('call noargs', 'noargs', 'f()'),
+    ('call one-arg (METH_O)', 'onearg', 'f(x)'),
+    ('call varargs (FASTCALL)', 'varargs', 'f(a, b)'),
+    ('call with keywords', 'keywords', 'f(a, b=b)'),
+    ('call with tuple', 'call_tuple', 'f(target, t)'),
+    ('call with tuple+dict', 'call_tuple_dict', 'f(target, t, d)'),
+    ('allocate int', 'alloc_int', 'f()'),
+    ('allocate tuple (Pack)', 'alloc_tuple', 'f(a, b)'),
+    ('allocate tuple (builder)', 'alloc_tuple_builder', 'f(a, b)'),
+    ('len', 'length', 'f(lst)'),
+    ('getitem (C index)', 'getitem_i', 'f(lst)'),
+    ('getitem (key object)', 'getitem', 'f(lst, i)'),
+    ('getattr (C string)', 'getattr_s', 'f(o)'),
+    ('getattr (interned name)', 'getattr_o', 'f(o, name)'),
+]
+
+
+def make_namespace():
+    class Obj:
+        pass
+
+    o = Obj()
+    o.attr = 42
+
+    def target(a, b, c=None):
+        return a
+
+    return {
+        'x': object(),
+        'a': 'spam',
+        'b': 'eggs',
+        'target': target,
+        't': (1, 2),
+        'd': {'c': 3},
+        'lst': [10, 20, 30],
+        'i': 1,
+        'o': o,
+        'name': sys.intern('attr'),
+    }
+
+
+# --------------------------------------------------------------------------------------------
+# Building
+# --------------------------------------------------------------------------------------------
+
+SETUP_SCRIPT = '''\
+# Written by bench/run.py: builds the benchmark modules through hpy.devel's setuptools
+# integration (the HPy ABI comes from the --hpy-abi= global option).
+import glob, os
+from setuptools import setup, Extension
+
+root = {root!r}
+headers = sorted(glob.glob(os.path.join(root, 'hpy', 'devel', 'include', '**', '*.h'),
+                           recursive=True))
+with_capi = os.environ.get('HPY_BENCH_WITH_CAPI') == '1'
+setup(
+    name='hpy-bench',
+    ext_modules=[Extension({capi_name!r}, [{capi_src!r}])] if with_capi else [],
+    hpy_ext_modules=[Extension({hpy_name!r}, [{hpy_src!r}], depends=headers)],
+)
+'''
+
+
+class BuildError(Exception):
+    pass
+
+
+def _find_one(pattern):
+    found = sorted(glob.glob(pattern))
+    if len(found) != 1:
+        raise BuildError('expected exactly one file matching %s, found %r' % (pattern, found))
+    return found[0]
+
+
+def build_with_setuptools(binaries, force, verbose):
+    """Build through `setup(ext_modules=..., hpy_ext_modules=...)`, one build dir per ABI."""
+    import hpy.devel  # noqa: F401  (fails early if the build integration is unusable)
+    from hpy.devel.abitag import get_hpy_ext_suffix
+
+    base = os.path.join(BUILD_DIR, 'setuptools')
+    os.makedirs(base, exist_ok=True)
+    script = os.path.join(base, 'setup_bench.py')
+    with open(script, 'w') as f:
+        f.write(SETUP_SCRIPT.format(root=ROOT, capi_name=CAPI_NAME, capi_src=CAPI_SRC,
+                                    hpy_name=HPY_NAME, hpy_src=HPY_SRC))
+    abis = [abi for abi in HPY_ABIS if abi in binaries]
+    if 'capi' in binaries and 'cpython' not in abis:
+        abis.insert(0, 'cpython')
+    paths = {}
+    env = dict(os.environ)
+    env.pop('SETUPTOOLS_USE_DISTUTILS', None)
+    for abi in abis:
+        out = os.path.join(base, abi)
+        with_capi = abi == 'cpython' and 'capi' in binaries
+        env['HPY_BENCH_WITH_CAPI'] = '1' if with_capi else '0'
+        cmd = [sys.executable, script, '--hpy-abi=' + abi]
+        if not verbose:
+            cmd.append('-q')
+        cmd += ['build_ext', '--build-lib', os.path.join(out, 'lib'),
+                '--build-temp', os.path.join(out, 'tmp')]
+        if force:
+            cmd.append('--force')
+        res = subprocess.run(cmd, cwd=base, env=env, capture_output=not verbose, text=True)
+        if res.returncode != 0:
+            raise BuildError('%s\n%s%s' % (' '.join(cmd), res.stdout or '', res.stderr or ''))
+        lib = os.path.join(out, 'lib')
+        if abi in binaries:
+            paths[abi] = os.path.join(lib, HPY_NAME + get_hpy_ext_suffix(abi))
+        if with_capi:
+            paths['capi'] = os.path.join(lib, CAPI_NAME + sysconfig.get_config_var('EXT_SUFFIX'))
+    for key, path in paths.items():
+        if not os.path.exists(path):
+            raise BuildError('setuptools did not produce %s' % path)
+    return paths
+
+
+def build_with_gcc(binaries, force, verbose):
+    """Direct gcc calls mirroring tests/support.py compile_module (-O2, no -g)."""
+    sys.path.insert(0, ROOT)
+    from hpy.devel import HPyDevel
+    from hpy.devel.abitag import get_hpy_ext_suffix
+
+    devel = HPyDevel()
+    include = str(devel.include_dir)
+    forbid = str(devel.get_include_dir_forbid_python_h())
+    py_include = sysconfig.get_paths()['include']
+    base = os.path.join(BUILD_DIR, 'gcc')
+    os.makedirs(base, exist_ok=True)
+    common = ['gcc', '-std=c99', '-shared', '-fPIC', '-O2', '-Wall', '-Wextra', '-Werror']
+    paths = {}
+    for binary in binaries:
+        if binary == 'capi':
+            out = os.path.join(base, CAPI_NAME + sysconfig.get_config_var('EXT_SUFFIX'))
+            cmd = common + ['-I' + py_include, CAPI_SRC, '-o', out]
+            deps = [CAPI_SRC]
+        else:
+            libs = devel.get_static_libs(binary)
+            if not libs or len(libs) != 1:
+                raise BuildError('hpy/devel/lib/%s must hold one static library (run make '
+                                 'build): %r' % (binary, libs))
+            flags = ['-DHPY']
+            if binary == 'universal':
+                flags += ['-DHPY_ABI_UNIVERSAL', '-I' + forbid, '-I' + include]
+            elif binary == 'hybrid':
+                flags += ['-DHPY_ABI_HYBRID', '-I' + include, '-I' + py_include]
+            else:
+                flags += ['-DHPY_ABI_CPYTHON', '-I' + include, '-I' + py_include]
+            out = os.path.join(base, binary, HPY_NAME + get_hpy_ext_suffix(binary))
+            os.makedirs(os.path.dirname(out), exist_ok=True)
+            cmd = common + flags + [HPY_SRC, libs[0], '-o', out]
+            deps = [HPY_SRC, libs[0]] + glob.glob(os.path.join(include, '**', '*.h'),
+                                                   recursive=True)
+        if force or not os.path.exists(out) or \
+                os.path.getmtime(out) < max(os.path.getmtime(p) for p in deps):
+            if verbose:
+                print(' '.join(cmd))
+            res = subprocess.run(cmd, capture_output=True, text=True)
+            if res.returncode != 0:
+                raise BuildError('%s\n%s%s' % (' '.join(cmd), res.stdout, res.stderr))
+        paths[binary] = out
+    return paths
+
+
+def build(binaries, builder, force, verbose):
+    """Returns (how, {binary: path})."""
+    if builder in ('auto', 'setuptools'):
+        try:
+            return 'setuptools (hpy_ext_modules)', build_with_setuptools(binaries, force,
+                                                                        verbose)
+        except Exception as e:  # any failure of the build integration: fall back to gcc
+            if builder == 'setuptools':
+                raise
+            print('note: building through hpy.devel failed, falling back to gcc:\n  %s'
+                  % str(e).strip().replace('\n', '\n  '), file=sys.stderr)
+    return 'gcc -O2 (tests/support.py flags)', build_with_gcc(binaries, force, verbose)
+
+
+# --------------------------------------------------------------------------------------------
+# Loading (all in this process)
+# --------------------------------------------------------------------------------------------
+
+def load_column(col, path, loaded_paths):
+    if col.binary in ('capi', 'cpython'):
+        name = CAPI_NAME if col.binary == 'capi' else HPY_NAME
+        spec = importlib.util.spec_from_file_location(name, path)
+        mod = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(mod)
+        return mod, path
+    import hpy.universal
+    if path in loaded_paths:
+        # A universal binary keeps the context it was initialised with in a global, and dlopen
+        # returns the same handle for the same file: give each load mode its own copy.
+        copy_dir = os.path.join(BUILD_DIR, 'load-' + col.key)
+        os.makedirs(copy_dir, exist_ok=True)
+        copy = os.path.join(copy_dir, os.path.basename(path))
+        shutil.copyfile(path, copy)
+        path = copy
+    spec = importlib.util.spec_from_file_location(HPY_NAME, path)
+    mod = hpy.universal.load(HPY_NAME, path, spec, mode=col.mode)
+    return mod, path
+
+
+def load_columns(columns, paths):
+    loaded_paths = set()
+    for col in columns:
+        if col.error:
+            continue
+        try:
+            col.module, col.path = load_column(col, paths[col.binary], loaded_paths)
+            loaded_paths.add(paths[col.binary])
+        except Exception as e:
+            col.error = '%s: %s' % (type(e).__name__, e)
+
+
+# --------------------------------------------------------------------------------------------
+# Timing
+# --------------------------------------------------------------------------------------------
+
+def calibrate(timer, target_time):
+    """Iterations for one run of about target_time seconds."""
+    number = 1
+    while True:
+        t = timer.timeit(number)
+        if t >= target_time / 5 or number >= 10 ** 9:
+            break
+        number *= 10 if t < target_time / 100 else 2
+    return max(1, int(number * target_time / max(t, 1e-9)))
+
+
+def check_results(row, func, stmt, cols, ns):
+    """Every variant must compute the same thing as the C API."""
+    results = {}
+    for col in cols:
+        ns_col = dict(ns, f=getattr(col.module, func))
+        results[col.key] = eval(stmt, ns_col)
+    base = results[cols[0].key]
+    for key, value in results.items():
+        if value != base:
+            raise AssertionError('%s: %s returned %r, %s returned %r'
+                                 % (row, cols[0].key, base, key, value))
+
+
+def make_timers(stmt, func, cols, ns):
+    return [timeit.Timer(stmt, globals=dict(ns, f=getattr(col.module, func))) for col in cols]
+
+
+def run_row(row, func, stmt, cols, ns, repeat, target_time):
+    check_results(row, func, stmt, cols, ns)
+    timers = make_timers(stmt, func, cols, ns)
+    number = calibrate(timers[0], target_time)
+    for timer in timers[1:]:  # warm up the others a little as well
+        timer.timeit(max(1, number // 20))
+    times = {col.key: [] for col in cols}
+    n = len(cols)
+    for r in range(repeat):
+        if r:
+            # fresh timers (fresh loop code objects) every repeat, so that an unlucky placement
+            # in memory cannot penalise one variant in all its repeats
+            timers = make_timers(stmt, func, cols, ns)
+        for k in range(n):  # rotate the order so no variant always runs first
+            i = (r + k) % n
+            times[cols[i].key].append(timers[i].timeit(number) / number)
+    return number, times
+
+
+def loop_overhead(repeat, target_time):
+    timer = timeit.Timer('pass')
+    number = calibrate(timer, target_time)
+    return min(timer.timeit(number) / number for _ in range(repeat))
+
+
+# --------------------------------------------------------------------------------------------
+# Report
+# --------------------------------------------------------------------------------------------
+
+def fmt_ns(seconds):
+    ns = seconds * 1e9
+    return '%.1f ns' % ns if ns < 1000 else '%.0f ns' % ns
+
+
+def print_table(columns, rows, overhead_s):
+    base = columns[0]
+    others = columns[1:]
+    w_row = max(len(r['name']) for r in rows) + 2
+    w_base = max(len(base.title), 9) + 2
+    # a measured cell is "<time:9>  <ratio:5><mark:1>"; an unavailable column just says n/a
+    w_col = [max(len(c.title), 5 if c.error else 17) + 3 for c in others]
+    header = '%-*s%*s' % (w_row, 'benchmark', w_base, base.title)
+    sub = '%-*s%*s' % (w_row, '', w_base, 'time')
+    for c, w in zip(others, w_col):
+        header += '%*s' % (w, c.title)
+        sub += '%*s' % (w, '' if c.error else '%9s  %-6s' % ('time', 'ratio'))
+    print(header)
+    print(sub)
+    print('-' * len(header))
+    flagged = False
+    for r in rows:
+        line = '%-*s%*s' % (w_row, r['name'], w_base, fmt_ns(r['results'][base.key]['min']))
+        for c, w in zip(others, w_col):
+            res = r['results'].get(c.key)
+            if res is None:
+                cell = 'n/a'
+            else:
+                mark = ' '
+                if c.target is not None and res['ratio'] > c.target:
+                    mark = '*'
+                    flagged = True
+                cell = '%9s  %.3f%s' % (fmt_ns(res['min']), res['ratio'], mark)
+            line += '%*s' % (w, cell)
+        print(line)
+    print('-' * len(header))
+    # geometric mean and worst ratio of each column
+    line = '%-*s%*s' % (w_row, 'geomean / max ratio', w_base, '')
+    for c, w in zip(others, w_col):
+        ratios = [r['results'][c.key]['ratio'] for r in rows if c.key in r['results']]
+        if ratios:
+            g = 1.0
+            for x in ratios:
+                g *= x
+            g **= 1.0 / len(ratios)
+            cell = '%.3f / %.3f ' % (g, max(ratios))
+        else:
+            cell = 'n/a'
+        line += '%*s' % (w, cell)
+    print(line)
+    print()
+    print('times: min over repeats of the time per call, Python-level loop included '
+          '(empty loop: %s per iteration)' % fmt_ns(overhead_s))
+    targets = ', '.join('%s <= %.2f' % (c.title, c.target) for c in others if c.target)
+    if targets:
+        print('targets: %s%s' % (targets, ' -- * marks a ratio above its target'
+                                 if flagged else ' -- all met'))
+    for c in columns:
+        if c.error:
+            print('%s: n/a (%s)' % (c.title, c.error.strip().splitlines()[-1][:200]))
+
+
+def main(argv=None):
+    p = argparse.ArgumentParser(description=__doc__,
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument('--quick', action='store_true',
+                   help='very short runs (CI smoke test): 2 repeats of ~5 ms')
+    p.add_argument('--repeat', type=int, default=None,
+                   help='timing runs per variant; the minimum is reported (default 10)')
+    p.add_argument('--target-time', type=float, default=None,
+                   help='seconds per timing run (default 0.05)')
+    p.add_argument('--json', metavar='FILE', help='write the raw numbers to FILE')
+    p.add_argument('--columns', default=None,
+                   help='comma-separated column keys (default: all of %s)'
+                   % ','.join(c.key for c in make_columns()))
+    p.add_argument('--filter', default=None,
+                   help='only the rows whose title or function contains this text')
+    p.add_argument('--builder', choices=('auto', 'setuptools', 'gcc'), default='auto',
+                   help='how to build the modules (default: setuptools, else gcc)')
+    p.add_argument('--rebuild', action='store_true', help='rebuild even if up to date')
+    p.add_argument('-v', '--verbose', action='store_true')
+    args = p.parse_args(argv)
+
+    repeat = args.repeat or (2 if args.quick else 10)
+    target_time = args.target_time or (0.005 if args.quick else 0.05)
+    if repeat < 1 or target_time <= 0:
+        p.error('--repeat and --target-time must be positive')
+
+    columns = make_columns()
+    if args.columns:
+        keys = [k.strip() for k in args.columns.split(',') if k.strip()]
+        unknown = set(keys) - {c.key for c in columns}
+        if unknown:
+            p.error('unknown columns: %s' % ', '.join(sorted(unknown)))
+        if 'capi' not in keys:
+            keys.insert(0, 'capi')
+        columns = [c for c in columns if c.key in keys]
+    rows = [r for r in ROWS if not args.filter or args.filter in r[0] or args.filter in r[1]]
+    if not rows:
+        p.error('no row matches --filter %r' % args.filter)
+
+    t0 = time.perf_counter()
+    binaries = []
+    for c in columns:
+        if c.binary not in binaries:
+            binaries.append(c.binary)
+    how, paths = build(binaries, args.builder, args.rebuild, args.verbose)
+    load_columns(columns, paths)
+    base = columns[0]
+    if base.error:
+        sys.exit('cannot load the C API module: %s' % base.error)
+    active = [c for c in columns if not c.error]
+
+    print('HPy microbenchmarks -- Python %s (%s) on %s'
+          % (platform.python_version(), platform.python_implementation(), platform.machine()))
+    print('build: %s; %d repeats of ~%g s per variant, interleaved; modules: %s'
+          % (how, repeat, target_time,
+             ', '.join('%s=%s' % (c.key, c.module.abi()) for c in active)))
+    print()
+
+    ns = make_namespace()
+    overhead = loop_overhead(repeat, target_time)
+    out_rows = []
+    for name, func, stmt in rows:
+        number, times = run_row(name, func, stmt, active, ns, repeat, target_time)
+        base_min = min(times[base.key])
+        results = {}
+        for c in active:
+            m = min(times[c.key])
+            results[c.key] = {'min': m, 'times': times[c.key], 'ratio': m / base_min}
+        out_rows.append({'name': name, 'func': func, 'stmt': stmt, 'number': number,
+                         'results': results})
+        if args.verbose:
+            print('  %-28s %s' % (name, '  '.join('%s=%s' % (k, fmt_ns(v['min']))
+                                                   for k, v in results.items())))
+
+    print_table(columns, out_rows, overhead)
+    elapsed = time.perf_counter() - t0
+    print('total time: %.1f s' % elapsed)
+
+    if args.json:
+        data = {
+            'python': sys.version,
+            'python_version': platform.python_version(),
+            'implementation': platform.python_implementation(),
+            'platform': platform.platform(),
+            'machine': platform.machine(),
+            'build': how,
+            'repeat': repeat,
+            'target_time': target_time,
+            'loop_overhead_s': overhead,
+            'unit': 'seconds per call',
+            'columns': [{'key': c.key, 'title': c.title, 'binary': c.binary, 'mode': c.mode,
+                         'target': c.target, 'path': c.path, 'available': not c.error,
+                         'error': c.error} for c in columns],
+            'rows': out_rows,
+            'elapsed_s': elapsed,
+        }
+        with open(args.json, 'w') as f:
+            json.dump(data, f, indent=2)
+            f.write('\n')
+        print('raw numbers written to %s' % args.json)
+    return 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())
