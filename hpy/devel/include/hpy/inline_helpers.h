@@ -18,14 +18,27 @@ HPyErr_SetFromErrnoWithFilenameObject(HPyContext *ctx, HPy h_type, HPy filename)
 /* A tuple of n borrowed handles given as variadic arguments. */
 HPyAPI_INLINE_HELPER HPy HPyTuple_Pack(HPyContext *ctx, HPy_ssize_t n, ...)
 {
+    va_list vargs;
+    HPy_ssize_t i;
+#if defined(HPY_ABI_CPYTHON)
+    PyObject *tuple = PyTuple_New(n);
+    (void)ctx;
+    if (tuple == NULL)
+        return HPy_NULL;
+    va_start(vargs, n);
+    for (i = 0; i < n; i++) {
+        PyObject *item = _h2py(va_arg(vargs, HPy));
+        Py_INCREF(item);
+        PyTuple_SET_ITEM(tuple, i, item);
+    }
+    va_end(vargs);
+    return _py2h(tuple);
+#else
     HPy small[16];
     HPy *items = small;
     HPy result;
-    va_list vargs;
-    HPy_ssize_t i;
-    if (n < 0) {
+    if (n < 0)
         return HPyErr_SetString(ctx, ctx->h_SystemError, "HPyTuple_Pack: negative size");
-    }
     if (n > 16) {
         items = (HPy *)malloc((size_t)n * sizeof(HPy));
         if (items == NULL)
@@ -39,6 +52,7 @@ HPyAPI_INLINE_HELPER HPy HPyTuple_Pack(HPyContext *ctx, HPy_ssize_t n, ...)
     if (items != small)
         free(items);
     return result;
+#endif
 }
 
 HPyAPI_INLINE_HELPER int HPy_DelAttr(HPyContext *ctx, HPy obj, HPy name)

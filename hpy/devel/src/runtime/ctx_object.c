@@ -1,23 +1,8 @@
-/* Object protocol members that are not one C-API call: item access by C index or C string key,
- * debugging dump. */
+/* Object protocol members that are not one C-API call: item access by C string key or by C
+ * index through the mapping protocol, debugging dump. */
 #include "hpy.h"
 #include "hpy/runtime/ctx_funcs.h"
 #include "hpy/runtime/cpy_compat.h"
-
-HPyAPI_IMPL HPy ctx_GetItem_i(HPyContext *ctx, HPy obj, HPy_ssize_t idx)
-{
-    (void)ctx;
-    PyObject *o = _h2py(obj);
-    PySequenceMethods *sq = Py_TYPE(o)->tp_as_sequence;
-    if (sq != NULL && sq->sq_item != NULL)
-        return _py2h(PySequence_GetItem(o, idx));
-    PyObject *key = PyLong_FromSsize_t(idx);
-    if (key == NULL)
-        return HPy_NULL;
-    PyObject *res = PyObject_GetItem(o, key);
-    Py_DECREF(key);
-    return _py2h(res);
-}
 
 HPyAPI_IMPL HPy ctx_GetItem_s(HPyContext *ctx, HPy obj, const char *utf8_key)
 {

@@ -7,30 +7,16 @@
 #define HPY_RUNTIME_AUTOGEN_CTX_FUNCS_H
 
 /* Hand-written ctx_* functions (src/runtime/ctx_*.c). */
-HPyAPI_IMPL int32_t ctx_Long_AsInt32_t(HPyContext *ctx, HPy h);
-HPyAPI_IMPL uint32_t ctx_Long_AsUInt32_t(HPyContext *ctx, HPy h);
-HPyAPI_IMPL HPy ctx_CallTupleDict(HPyContext *ctx, HPy callable, HPy args, HPy kw);
 HPyAPI_IMPL HPy ctx_Type_FromSpec(HPyContext *ctx, HPyType_Spec *spec, HPyType_SpecParam *params);
 HPyAPI_IMPL HPy ctx_Type_GenericNew(HPyContext *ctx, HPy type, const HPy *args, HPy_ssize_t nargs, HPy kw);
-HPyAPI_IMPL HPy ctx_GetItem_i(HPyContext *ctx, HPy obj, HPy_ssize_t idx);
 HPyAPI_IMPL HPy ctx_GetItem_s(HPyContext *ctx, HPy obj, const char *utf8_key);
 HPyAPI_IMPL int ctx_SetItem_i(HPyContext *ctx, HPy obj, HPy_ssize_t idx, HPy value);
 HPyAPI_IMPL int ctx_SetItem_s(HPyContext *ctx, HPy obj, const char *utf8_key, HPy value);
 HPyAPI_IMPL void* ctx_AsStruct_Object(HPyContext *ctx, HPy h);
 HPyAPI_IMPL HPy ctx_New(HPyContext *ctx, HPy h_type, void **data);
-HPyAPI_IMPL HPy ctx_Bytes_FromStringAndSize(HPyContext *ctx, const char *bytes, HPy_ssize_t len);
-HPyAPI_IMPL HPy ctx_Tuple_FromArray(HPyContext *ctx, const HPy items[], HPy_ssize_t n);
 #if !defined(HPY_ABI_CPYTHON)
 HPyAPI_IMPL void ctx_CallRealFunctionFromTrampoline(HPyContext *ctx, HPyFunc_Signature sig, HPyCFunction func, void *args);
 #endif
-HPyAPI_IMPL HPyListBuilder ctx_ListBuilder_New(HPyContext *ctx, HPy_ssize_t size);
-HPyAPI_IMPL void ctx_ListBuilder_Set(HPyContext *ctx, HPyListBuilder builder, HPy_ssize_t index, HPy h_item);
-HPyAPI_IMPL HPy ctx_ListBuilder_Build(HPyContext *ctx, HPyListBuilder builder);
-HPyAPI_IMPL void ctx_ListBuilder_Cancel(HPyContext *ctx, HPyListBuilder builder);
-HPyAPI_IMPL HPyTupleBuilder ctx_TupleBuilder_New(HPyContext *ctx, HPy_ssize_t size);
-HPyAPI_IMPL void ctx_TupleBuilder_Set(HPyContext *ctx, HPyTupleBuilder builder, HPy_ssize_t index, HPy h_item);
-HPyAPI_IMPL HPy ctx_TupleBuilder_Build(HPyContext *ctx, HPyTupleBuilder builder);
-HPyAPI_IMPL void ctx_TupleBuilder_Cancel(HPyContext *ctx, HPyTupleBuilder builder);
 HPyAPI_IMPL HPyTracker ctx_Tracker_New(HPyContext *ctx, HPy_ssize_t size);
 HPyAPI_IMPL int ctx_Tracker_Add(HPyContext *ctx, HPyTracker ht, HPy h);
 HPyAPI_IMPL void ctx_Tracker_ForgetAll(HPyContext *ctx, HPyTracker ht);
@@ -58,8 +44,6 @@ HPyAPI_IMPL HPy ctx_Compile_s(HPyContext *ctx, const char *utf8_source, const ch
 HPyAPI_IMPL int32_t ctx_ContextVar_Get(HPyContext *ctx, HPy context_var, HPy default_value, HPy *result);
 HPyAPI_IMPL const char* ctx_Type_GetName(HPyContext *ctx, HPy type);
 HPyAPI_IMPL int ctx_SetCallFunction(HPyContext *ctx, HPy h, HPyCallFunction *func);
-HPyAPI_IMPL HPy ctx_Call(HPyContext *ctx, HPy callable, const HPy *args, size_t nargs, HPy kwnames);
-HPyAPI_IMPL HPy ctx_CallMethod(HPyContext *ctx, HPy name, const HPy *args, size_t nargs, HPy kwnames);
 HPyAPI_IMPL void* ctx_AsStruct_Dict(HPyContext *ctx, HPy h);
 
 /* Members equal to one C-API call. */

@@ -11,6 +11,8 @@
 #  error "hpy/runtime/ctx_funcs.h needs Python.h: it is for the CPython ABI and the runtime only"
 #endif
 
+#include <limits.h>
+
 #if !defined(HPY_ABI_CPYTHON) && !defined(HPY_RUNTIME_INTERNAL)
 #  error "hpy/runtime/ctx_funcs.h is for the CPython ABI and the runtime only"
 #endif
@@ -108,6 +110,195 @@ HPyAPI_FUNC void ctx_ReenterPythonExecution(HPyContext *ctx, HPyThreadState stat
 {
     (void)ctx;
     PyEval_RestoreThread((PyThreadState *)state._i);
+}
+
+HPyAPI_FUNC int32_t ctx_Long_AsInt32_t(HPyContext *ctx, HPy h)
+{
+    (void)ctx;
+    long v = PyLong_AsLong(_h2py(h));
+    if (v == -1 && PyErr_Occurred())
+        return -1;
+#if LONG_MAX > INT32_MAX
+    if (v < INT32_MIN || v > INT32_MAX) {
+        PyErr_SetString(PyExc_OverflowError, "Python int too large to convert to C int32_t");
+        return -1;
+    }
+#endif
+    return (int32_t)v;
+}
+
+HPyAPI_FUNC uint32_t ctx_Long_AsUInt32_t(HPyContext *ctx, HPy h)
+{
+    (void)ctx;
+    unsigned long v = PyLong_AsUnsignedLong(_h2py(h));
+    if (v == (unsigned long)-1 && PyErr_Occurred())
+        return (uint32_t)-1;
+#if ULONG_MAX > UINT32_MAX
+    if (v > UINT32_MAX) {
+        PyErr_SetString(PyExc_OverflowError, "Python int too large to convert to C uint32_t");
+        return (uint32_t)-1;
+    }
+#endif
+    return (uint32_t)v;
+}
+
+HPyAPI_FUNC HPy ctx_Bytes_FromStringAndSize(HPyContext *ctx, const char *bytes, HPy_ssize_t len)
+{
+    (void)ctx;
+    if (bytes == NULL) {
+        PyErr_SetString(PyExc_ValueError, "NULL char * passed to HPyBytes_FromStringAndSize");
+        return HPy_NULL;
+    }
+    return _py2h(PyBytes_FromStringAndSize(bytes, len));
+}
+
+/* Sequences get their item directly (negative indexes counted from the end); other objects
+ * are subscripted with an int key. */
+HPyAPI_FUNC HPy ctx_GetItem_i(HPyContext *ctx, HPy obj, HPy_ssize_t idx)
+{
+    (void)ctx;
+    PyObject *o = _h2py(obj);
+    PySequenceMethods *sq = Py_TYPE(o)->tp_as_sequence;
+    if (sq != NULL && sq->sq_item != NULL) {
+        if (idx >= 0)
+            return _py2h(sq->sq_item(o, idx));
+        return _py2h(PySequence_GetItem(o, idx));
+    }
+    PyObject *key = PyLong_FromSsize_t(idx);
+    if (key == NULL)
+        return HPy_NULL;
+    PyObject *res = PyObject_GetItem(o, key);
+    Py_DECREF(key);
+    return _py2h(res);
+}
+
+/* The tuple holds new references: the caller's handles stay open and owned by the caller. */
+HPyAPI_FUNC HPy ctx_Tuple_FromArray(HPyContext *ctx, const HPy items[], HPy_ssize_t n)
+{
+    (void)ctx;
+    PyObject *tuple = PyTuple_New(n);
+    if (tuple == NULL)
+        return HPy_NULL;
+    for (HPy_ssize_t i = 0; i < n; i++) {
+        PyObject *item = _h2py(items[i]);
+        Py_INCREF(item);
+        PyTuple_SET_ITEM(tuple, i, item);
+    }
+    return _py2h(tuple);
+}
+
+/* Builders never raise: a failed allocation is remembered as a null builder and reported by
+ * Build as MemoryError. Set stores a new reference into a slot that has not been set yet. */
+HPyAPI_FUNC HPyListBuilder ctx_ListBuilder_New(HPyContext *ctx, HPy_ssize_t size)
+{
+    (void)ctx;
+    PyObject *lst = PyList_New(size);
+    if (lst == NULL)
+        PyErr_Clear();
+    HPyListBuilder b = { (intptr_t)lst };
+    return b;
+}
+
+HPyAPI_FUNC void ctx_ListBuilder_Set(HPyContext *ctx, HPyListBuilder builder, HPy_ssize_t index,
+                                     HPy h_item)
+{
+    (void)ctx;
+    PyObject *lst = (PyObject *)builder._lst;
+    if (lst != NULL) {
+        PyObject *item = _h2py(h_item);
+        Py_INCREF(item);
+        PyList_SET_ITEM(lst, index, item);
+    }
+}
+
+HPyAPI_FUNC HPy ctx_ListBuilder_Build(HPyContext *ctx, HPyListBuilder builder)
+{
+    (void)ctx;
+    PyObject *lst = (PyObject *)builder._lst;
+    if (lst == NULL) {
+        PyErr_NoMemory();
+        return HPy_NULL;
+    }
+    return _py2h(lst);
+}
+
+HPyAPI_FUNC void ctx_ListBuilder_Cancel(HPyContext *ctx, HPyListBuilder builder)
+{
+    (void)ctx;
+    Py_XDECREF((PyObject *)builder._lst);
+}
+
+HPyAPI_FUNC HPyTupleBuilder ctx_TupleBuilder_New(HPyContext *ctx, HPy_ssize_t size)
+{
+    (void)ctx;
+    PyObject *tup = PyTuple_New(size);
+    if (tup == NULL)
+        PyErr_Clear();
+    HPyTupleBuilder b = { (intptr_t)tup };
+    return b;
+}
+
+HPyAPI_FUNC void ctx_TupleBuilder_Set(HPyContext *ctx, HPyTupleBuilder builder, HPy_ssize_t index,
+                                      HPy h_item)
+{
+    (void)ctx;
+    PyObject *tup = (PyObject *)builder._tup;
+    if (tup != NULL) {
+        PyObject *item = _h2py(h_item);
+        Py_INCREF(item);
+        PyTuple_SET_ITEM(tup, index, item);
+    }
+}
+
+HPyAPI_FUNC HPy ctx_TupleBuilder_Build(HPyContext *ctx, HPyTupleBuilder builder)
+{
+    (void)ctx;
+    PyObject *tup = (PyObject *)builder._tup;
+    if (tup == NULL) {
+        PyErr_NoMemory();
+        return HPy_NULL;
+    }
+    return _py2h(tup);
+}
+
+HPyAPI_FUNC void ctx_TupleBuilder_Cancel(HPyContext *ctx, HPyTupleBuilder builder)
+{
+    (void)ctx;
+    Py_XDECREF((PyObject *)builder._tup);
+}
+
+/* A handle is a PyObject*, so an array of handles is passed to CPython as it is. */
+HPyAPI_FUNC HPy ctx_Call(HPyContext *ctx, HPy callable, const HPy *args, size_t nargs, HPy kwnames)
+{
+    (void)ctx;
+    return _py2h(PyObject_Vectorcall(_h2py(callable), (PyObject *const *)args, nargs,
+                                     _h2py(kwnames)));
+}
+
+HPyAPI_FUNC HPy ctx_CallMethod(HPyContext *ctx, HPy name, const HPy *args, size_t nargs, HPy kwnames)
+{
+    (void)ctx;
+    return _py2h(PyObject_VectorcallMethod(_h2py(name), (PyObject *const *)args, nargs,
+                                           _h2py(kwnames)));
+}
+
+HPyAPI_FUNC HPy ctx_CallTupleDict(HPyContext *ctx, HPy callable, HPy args, HPy kw)
+{
+    (void)ctx;
+    PyObject *py_args = _h2py(args), *py_kw = _h2py(kw);
+    if (py_args != NULL && !PyTuple_Check(py_args)) {
+        PyErr_SetString(PyExc_TypeError,
+                        "HPy_CallTupleDict requires args to be a tuple or null handle");
+        return HPy_NULL;
+    }
+    if (py_kw != NULL && !PyDict_Check(py_kw)) {
+        PyErr_SetString(PyExc_TypeError,
+                        "HPy_CallTupleDict requires kw to be a dict or null handle");
+        return HPy_NULL;
+    }
+    if (py_args == NULL)
+        return _py2h(PyObject_VectorcallDict(_h2py(callable), NULL, 0, py_kw));
+    return _py2h(PyObject_Call(_h2py(callable), py_args, py_kw));
 }
 
 /* Copy a filled HPy_buffer into CPython's Py_buffer; the owned obj handle becomes view->obj. */
