@@ -85,7 +85,7 @@ universal = Extension(
             sorted(glob.glob(os.path.join(RUNTIME_SRC, 'ctx_*.c'))),
     include_dirs=[INCLUDE, os.path.join('src', 'universal')],
     define_macros=[('HPY_ABI_HYBRID', None), ('HPY_RUNTIME_INTERNAL', None)],
-    extra_compile_args=STRICT + ['-std=c11'],
+    extra_compile_args=STRICT + ['-std=c11', '-fno-plt', '-fno-semantic-interposition'],
     depends=glob.glob(os.path.join(INCLUDE, '**', '*.h'), recursive=True) +
             glob.glob(os.path.join('src', 'universal', '**', '*.h'), recursive=True),
 )

@@ -26,10 +26,14 @@ FORBID = str(HPYDEVEL.get_include_dir_forbid_python_h())
 PY_INCLUDE = sysconfig.get_paths()['include']
 EXT_SUFFIX = sysconfig.get_config_var('EXT_SUFFIX')
 
-# The ABIs a C-level test runs in: 'debug' is the universal binary loaded in debug mode.
-ABIS = ['cpython', 'universal', 'hybrid']
-BINARY_ABI = {'cpython': 'cpython', 'universal': 'universal', 'hybrid': 'hybrid'}
-LOAD_MODE = {'universal': 0, 'hybrid': 0}
+# The ABIs a C-level test runs in. 'universal-dispatch' is the universal binary loaded with a
+# context that makes every call take the general trampoline path, the one binaries built by
+# other HPy implementations use.
+ABIS = ['cpython', 'universal', 'hybrid', 'universal-dispatch']
+BINARY_ABI = {'cpython': 'cpython', 'universal': 'universal', 'hybrid': 'hybrid',
+              'universal-dispatch': 'universal'}
+LOAD_MODE = {'universal': 0, 'hybrid': 0, 'universal-dispatch': 0}
+DIRECT_CALLS = {'universal-dispatch': False}
 
 STRICT = ['-Wall', '-Wextra', '-Werror']
 _counter = itertools.count()
@@ -106,7 +110,12 @@ def load_module(name, path, abi):
         spec.loader.exec_module(mod)
         return mod
     import hpy.universal
-    mod = hpy.universal.load(name, path, spec, mode=LOAD_MODE[abi])
+    direct = DIRECT_CALLS.get(abi, True)
+    hpy.universal._set_direct_calls(direct)
+    try:
+        mod = hpy.universal.load(name, path, spec, mode=LOAD_MODE[abi])
+    finally:
+        hpy.universal._set_direct_calls(True)
     mod.__file__ = path
     return mod
 

@@ -201,6 +201,11 @@ def gen_hpyslot(slots):
     return '\n'.join(out) + '\n'
 
 
+def c_decl(t, name):
+    """`T name`, written as `T *name` for pointer types."""
+    return t + name if t.endswith('*') else '%s %s' % (t, name)
+
+
 def cpy_type(t):
     """Type of a value as the CPython side of a trampoline sees it."""
     return 'cpy_PyObject *' if t == 'HPy' else t
@@ -211,23 +216,35 @@ def gen_universal_hpyfunc_trampolines(sigs):
     for s in sigs:
         if not s.auto:
             continue
-        fields = ['    %s %s;' % (cpy_type(p.type), p.name) for p in s.data_params]
+        fields = ['    %s;' % c_decl(cpy_type(p.type), p.name) for p in s.data_params]
         if s.ret != 'void':
-            fields.append('    %s result;' % cpy_type(s.ret))
+            fields.append('    %s;' % c_decl(cpy_type(s.ret), 'result'))
         out.append('typedef struct {\n%s\n} _HPyFunc_args_%s;\n' % ('\n'.join(fields), s.name))
     for s in sigs:
         if not s.auto:
             continue
-        tparams = ', '.join('%s %s' % ('int' if p.type == 'HPy_RichCmpOp' else cpy_type(p.type),
-                                       p.name) for p in s.data_params)
+        tparams = ', '.join(c_decl('int' if p.type == 'HPy_RichCmpOp' else cpy_type(p.type),
+                                   p.name) for p in s.data_params)
         inits = ['%s' % p.name if p.is_handle else '(%s)%s' % (p.type, p.name)
                  for p in s.data_params]
         if s.ret != 'void':
             inits.append('0')
+        direct_args = ', '.join(['_ctx_for_trampolines'] + [
+            '_HPy_DIRECT(%s)' % p.name if p.is_handle else '(%s)%s' % (p.type, p.name)
+            for p in s.data_params])
+        direct = 'IMPL(%s)' % direct_args
+        if s.ret == 'HPy':
+            direct = 'return _HPy_DIRECT_RESULT(%s);' % direct
+        elif s.ret == 'void':
+            direct = '{ %s; return; }' % direct
+        else:
+            direct = 'return %s;' % direct
         lines = [
             '#define _HPyFunc_TRAMPOLINE_%s(SYM, IMPL) \\' % s.const,
-            '    static %s SYM(%s) \\' % (cpy_type(s.ret), tparams),
+            '    static %s(%s) \\' % (c_decl(cpy_type(s.ret), 'SYM'), tparams),
             '    { \\',
+            '        if (_HPy_LIKELY(_hpy_direct_calls)) \\',
+            '            %s \\' % direct,
             '        _HPyFunc_args_%s a = { %s }; \\' % (s.name, ', '.join(inits)),
             '        _HPy_TRAMPOLINE_CALL(%s, IMPL, &a); \\' % s.const,
         ]
@@ -412,13 +429,43 @@ def gen_cpython_ctx_fill(members):
     return '\n'.join(out) + '\n'
 
 
+def py_type(t):
+    return 'PyObject *' if t == 'HPy' else t
+
+
+def gen_runtime_thunks(members):
+    """The runtime's implementation of the members equal to one C-API call. They take and return
+    PyObject* where the context member has HPy: on every supported platform ABI a one-field
+    struct of pointer size travels exactly like a pointer, and with matching types the compiler
+    turns each of these into a plain jump to CPython."""
+    out = []
+    for m in members:
+        if not m.is_func or m.hand_written:
+            continue
+        params = ', '.join(['HPyContext *ctx'] + [c_decl(py_type(p.type), p.name)
+                                                   for p in m.params[1:]])
+        call = '%s(%s)' % (m.cpython, m.args()[len('ctx, '):] if len(m.params) > 1 else '')
+        if m.ctx_ret == 'void':
+            body = '(void)%s;' % call
+        else:
+            body = 'return %s;' % call
+        out.append('static %s(%s)\n{\n    (void)ctx;\n    %s\n}\n'
+                   % (c_decl(py_type(m.ctx_ret), 'hpy__rt_' + m.ctx_field[4:]), params, body))
+    return '\n'.join(out)
+
+
 def gen_runtime_ctx_init(members):
-    out = ['/* Fill every member of a universal context for the CPython backend. */',
+    out = [gen_runtime_thunks(members),
+           '/* Fill every member of a universal context for the CPython backend. */',
            'static void hpy__fill_universal_ctx(HPyContext *ctx)',
            '{']
     for m in members:
-        if m.is_func:
+        if m.is_func and m.hand_written:
             out.append('    ctx->%s = %s;' % (m.ctx_field, m.impl_name))
+        elif m.is_func:
+            out.append('    ctx->%s = _HPy_FPTR_CAST(%s (*)(%s), hpy__rt_%s);'
+                       % (m.ctx_field, m.ctx_ret, ', '.join(p.type for p in m.params),
+                          m.ctx_field[4:]))
         else:
             out.append('    ctx->%s = %s;' % (m.ctx_field, handle_expr(m)))
     out.append('}\n')

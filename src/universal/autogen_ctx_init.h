@@ -6,6 +6,774 @@
 #ifndef SRC_UNIVERSAL_AUTOGEN_CTX_INIT_H
 #define SRC_UNIVERSAL_AUTOGEN_CTX_INIT_H
 
+static PyObject *hpy__rt_Long_FromInt32_t(HPyContext *ctx, int32_t value)
+{
+    (void)ctx;
+    return PyLong_FromLong(value);
+}
+
+static PyObject *hpy__rt_Long_FromUInt32_t(HPyContext *ctx, uint32_t value)
+{
+    (void)ctx;
+    return PyLong_FromUnsignedLong(value);
+}
+
+static PyObject *hpy__rt_Long_FromInt64_t(HPyContext *ctx, int64_t v)
+{
+    (void)ctx;
+    return PyLong_FromLongLong(v);
+}
+
+static PyObject *hpy__rt_Long_FromUInt64_t(HPyContext *ctx, uint64_t v)
+{
+    (void)ctx;
+    return PyLong_FromUnsignedLongLong(v);
+}
+
+static PyObject *hpy__rt_Long_FromSize_t(HPyContext *ctx, size_t value)
+{
+    (void)ctx;
+    return PyLong_FromSize_t(value);
+}
+
+static PyObject *hpy__rt_Long_FromSsize_t(HPyContext *ctx, HPy_ssize_t value)
+{
+    (void)ctx;
+    return PyLong_FromSsize_t(value);
+}
+
+static uint32_t hpy__rt_Long_AsUInt32_tMask(HPyContext *ctx, PyObject *h)
+{
+    (void)ctx;
+    return PyLong_AsUnsignedLongMask(h);
+}
+
+static int64_t hpy__rt_Long_AsInt64_t(HPyContext *ctx, PyObject *h)
+{
+    (void)ctx;
+    return PyLong_AsLongLong(h);
+}
+
+static uint64_t hpy__rt_Long_AsUInt64_t(HPyContext *ctx, PyObject *h)
+{
+    (void)ctx;
+    return PyLong_AsUnsignedLongLong(h);
+}
+
+static uint64_t hpy__rt_Long_AsUInt64_tMask(HPyContext *ctx, PyObject *h)
+{
+    (void)ctx;
+    return PyLong_AsUnsignedLongLongMask(h);
+}
+
+static size_t hpy__rt_Long_AsSize_t(HPyContext *ctx, PyObject *h)
+{
+    (void)ctx;
+    return PyLong_AsSize_t(h);
+}
+
+static HPy_ssize_t hpy__rt_Long_AsSsize_t(HPyContext *ctx, PyObject *h)
+{
+    (void)ctx;
+    return PyLong_AsSsize_t(h);
+}
+
+static void*hpy__rt_Long_AsVoidPtr(HPyContext *ctx, PyObject *h)
+{
+    (void)ctx;
+    return PyLong_AsVoidPtr(h);
+}
+
+static double hpy__rt_Long_AsDouble(HPyContext *ctx, PyObject *h)
+{
+    (void)ctx;
+    return PyLong_AsDouble(h);
+}
+
+static PyObject *hpy__rt_Float_FromDouble(HPyContext *ctx, double v)
+{
+    (void)ctx;
+    return PyFloat_FromDouble(v);
+}
+
+static double hpy__rt_Float_AsDouble(HPyContext *ctx, PyObject *h)
+{
+    (void)ctx;
+    return PyFloat_AsDouble(h);
+}
+
+static PyObject *hpy__rt_Bool_FromBool(HPyContext *ctx, bool v)
+{
+    (void)ctx;
+    return PyBool_FromLong(v);
+}
+
+static HPy_ssize_t hpy__rt_Length(HPyContext *ctx, PyObject *h)
+{
+    (void)ctx;
+    return PyObject_Length(h);
+}
+
+static int hpy__rt_Number_Check(HPyContext *ctx, PyObject *h)
+{
+    (void)ctx;
+    return PyNumber_Check(h);
+}
+
+static PyObject *hpy__rt_Add(HPyContext *ctx, PyObject *h1, PyObject *h2)
+{
+    (void)ctx;
+    return PyNumber_Add(h1, h2);
+}
+
+static PyObject *hpy__rt_Subtract(HPyContext *ctx, PyObject *h1, PyObject *h2)
+{
+    (void)ctx;
+    return PyNumber_Subtract(h1, h2);
+}
+
+static PyObject *hpy__rt_Multiply(HPyContext *ctx, PyObject *h1, PyObject *h2)
+{
+    (void)ctx;
+    return PyNumber_Multiply(h1, h2);
+}
+
+static PyObject *hpy__rt_MatrixMultiply(HPyContext *ctx, PyObject *h1, PyObject *h2)
+{
+    (void)ctx;
+    return PyNumber_MatrixMultiply(h1, h2);
+}
+
+static PyObject *hpy__rt_FloorDivide(HPyContext *ctx, PyObject *h1, PyObject *h2)
+{
+    (void)ctx;
+    return PyNumber_FloorDivide(h1, h2);
+}
+
+static PyObject *hpy__rt_TrueDivide(HPyContext *ctx, PyObject *h1, PyObject *h2)
+{
+    (void)ctx;
+    return PyNumber_TrueDivide(h1, h2);
+}
+
+static PyObject *hpy__rt_Remainder(HPyContext *ctx, PyObject *h1, PyObject *h2)
+{
+    (void)ctx;
+    return PyNumber_Remainder(h1, h2);
+}
+
+static PyObject *hpy__rt_Divmod(HPyContext *ctx, PyObject *h1, PyObject *h2)
+{
+    (void)ctx;
+    return PyNumber_Divmod(h1, h2);
+}
+
+static PyObject *hpy__rt_Power(HPyContext *ctx, PyObject *h1, PyObject *h2, PyObject *h3)
+{
+    (void)ctx;
+    return PyNumber_Power(h1, h2, h3);
+}
+
+static PyObject *hpy__rt_Negative(HPyContext *ctx, PyObject *h1)
+{
+    (void)ctx;
+    return PyNumber_Negative(h1);
+}
+
+static PyObject *hpy__rt_Positive(HPyContext *ctx, PyObject *h1)
+{
+    (void)ctx;
+    return PyNumber_Positive(h1);
+}
+
+static PyObject *hpy__rt_Absolute(HPyContext *ctx, PyObject *h1)
+{
+    (void)ctx;
+    return PyNumber_Absolute(h1);
+}
+
+static PyObject *hpy__rt_Invert(HPyContext *ctx, PyObject *h1)
+{
+    (void)ctx;
+    return PyNumber_Invert(h1);
+}
+
+static PyObject *hpy__rt_Lshift(HPyContext *ctx, PyObject *h1, PyObject *h2)
+{
+    (void)ctx;
+    return PyNumber_Lshift(h1, h2);
+}
+
+static PyObject *hpy__rt_Rshift(HPyContext *ctx, PyObject *h1, PyObject *h2)
+{
+    (void)ctx;
+    return PyNumber_Rshift(h1, h2);
+}
+
+static PyObject *hpy__rt_And(HPyContext *ctx, PyObject *h1, PyObject *h2)
+{
+    (void)ctx;
+    return PyNumber_And(h1, h2);
+}
+
+static PyObject *hpy__rt_Xor(HPyContext *ctx, PyObject *h1, PyObject *h2)
+{
+    (void)ctx;
+    return PyNumber_Xor(h1, h2);
+}
+
+static PyObject *hpy__rt_Or(HPyContext *ctx, PyObject *h1, PyObject *h2)
+{
+    (void)ctx;
+    return PyNumber_Or(h1, h2);
+}
+
+static PyObject *hpy__rt_Index(HPyContext *ctx, PyObject *h1)
+{
+    (void)ctx;
+    return PyNumber_Index(h1);
+}
+
+static PyObject *hpy__rt_Long(HPyContext *ctx, PyObject *h1)
+{
+    (void)ctx;
+    return PyNumber_Long(h1);
+}
+
+static PyObject *hpy__rt_Float(HPyContext *ctx, PyObject *h1)
+{
+    (void)ctx;
+    return PyNumber_Float(h1);
+}
+
+static PyObject *hpy__rt_InPlaceAdd(HPyContext *ctx, PyObject *h1, PyObject *h2)
+{
+    (void)ctx;
+    return PyNumber_InPlaceAdd(h1, h2);
+}
+
+static PyObject *hpy__rt_InPlaceSubtract(HPyContext *ctx, PyObject *h1, PyObject *h2)
+{
+    (void)ctx;
+    return PyNumber_InPlaceSubtract(h1, h2);
+}
+
+static PyObject *hpy__rt_InPlaceMultiply(HPyContext *ctx, PyObject *h1, PyObject *h2)
+{
+    (void)ctx;
+    return PyNumber_InPlaceMultiply(h1, h2);
+}
+
+static PyObject *hpy__rt_InPlaceMatrixMultiply(HPyContext *ctx, PyObject *h1, PyObject *h2)
+{
+    (void)ctx;
+    return PyNumber_InPlaceMatrixMultiply(h1, h2);
+}
+
+static PyObject *hpy__rt_InPlaceFloorDivide(HPyContext *ctx, PyObject *h1, PyObject *h2)
+{
+    (void)ctx;
+    return PyNumber_InPlaceFloorDivide(h1, h2);
+}
+
+static PyObject *hpy__rt_InPlaceTrueDivide(HPyContext *ctx, PyObject *h1, PyObject *h2)
+{
+    (void)ctx;
+    return PyNumber_InPlaceTrueDivide(h1, h2);
+}
+
+static PyObject *hpy__rt_InPlaceRemainder(HPyContext *ctx, PyObject *h1, PyObject *h2)
+{
+    (void)ctx;
+    return PyNumber_InPlaceRemainder(h1, h2);
+}
+
+static PyObject *hpy__rt_InPlacePower(HPyContext *ctx, PyObject *h1, PyObject *h2, PyObject *h3)
+{
+    (void)ctx;
+    return PyNumber_InPlacePower(h1, h2, h3);
+}
+
+static PyObject *hpy__rt_InPlaceLshift(HPyContext *ctx, PyObject *h1, PyObject *h2)
+{
+    (void)ctx;
+    return PyNumber_InPlaceLshift(h1, h2);
+}
+
+static PyObject *hpy__rt_InPlaceRshift(HPyContext *ctx, PyObject *h1, PyObject *h2)
+{
+    (void)ctx;
+    return PyNumber_InPlaceRshift(h1, h2);
+}
+
+static PyObject *hpy__rt_InPlaceAnd(HPyContext *ctx, PyObject *h1, PyObject *h2)
+{
+    (void)ctx;
+    return PyNumber_InPlaceAnd(h1, h2);
+}
+
+static PyObject *hpy__rt_InPlaceXor(HPyContext *ctx, PyObject *h1, PyObject *h2)
+{
+    (void)ctx;
+    return PyNumber_InPlaceXor(h1, h2);
+}
+
+static PyObject *hpy__rt_InPlaceOr(HPyContext *ctx, PyObject *h1, PyObject *h2)
+{
+    (void)ctx;
+    return PyNumber_InPlaceOr(h1, h2);
+}
+
+static int hpy__rt_Callable_Check(HPyContext *ctx, PyObject *h)
+{
+    (void)ctx;
+    return PyCallable_Check(h);
+}
+
+static void hpy__rt_FatalError(HPyContext *ctx, const char *message)
+{
+    (void)ctx;
+    (void)Py_FatalError(message);
+}
+
+static void hpy__rt_Err_SetString(HPyContext *ctx, PyObject *h_type, const char *utf8_message)
+{
+    (void)ctx;
+    (void)PyErr_SetString(h_type, utf8_message);
+}
+
+static void hpy__rt_Err_SetObject(HPyContext *ctx, PyObject *h_type, PyObject *h_value)
+{
+    (void)ctx;
+    (void)PyErr_SetObject(h_type, h_value);
+}
+
+static PyObject *hpy__rt_Err_SetFromErrnoWithFilename(HPyContext *ctx, PyObject *h_type, const char *filename_fsencoded)
+{
+    (void)ctx;
+    return PyErr_SetFromErrnoWithFilename(h_type, filename_fsencoded);
+}
+
+static void hpy__rt_Err_SetFromErrnoWithFilenameObjects(HPyContext *ctx, PyObject *h_type, PyObject *filename1, PyObject *filename2)
+{
+    (void)ctx;
+    (void)PyErr_SetFromErrnoWithFilenameObjects(h_type, filename1, filename2);
+}
+
+static int hpy__rt_Err_ExceptionMatches(HPyContext *ctx, PyObject *exc)
+{
+    (void)ctx;
+    return PyErr_ExceptionMatches(exc);
+}
+
+static void hpy__rt_Err_NoMemory(HPyContext *ctx)
+{
+    (void)ctx;
+    (void)PyErr_NoMemory();
+}
+
+static void hpy__rt_Err_Clear(HPyContext *ctx)
+{
+    (void)ctx;
+    (void)PyErr_Clear();
+}
+
+static PyObject *hpy__rt_Err_NewException(HPyContext *ctx, const char *utf8_name, PyObject *base, PyObject *dict)
+{
+    (void)ctx;
+    return PyErr_NewException(utf8_name, base, dict);
+}
+
+static PyObject *hpy__rt_Err_NewExceptionWithDoc(HPyContext *ctx, const char *utf8_name, const char *utf8_doc, PyObject *base, PyObject *dict)
+{
+    (void)ctx;
+    return PyErr_NewExceptionWithDoc(utf8_name, utf8_doc, base, dict);
+}
+
+static int hpy__rt_Err_WarnEx(HPyContext *ctx, PyObject *category, const char *utf8_message, HPy_ssize_t stack_level)
+{
+    (void)ctx;
+    return PyErr_WarnEx(category, utf8_message, stack_level);
+}
+
+static void hpy__rt_Err_WriteUnraisable(HPyContext *ctx, PyObject *obj)
+{
+    (void)ctx;
+    (void)PyErr_WriteUnraisable(obj);
+}
+
+static int hpy__rt_IsTrue(HPyContext *ctx, PyObject *h)
+{
+    (void)ctx;
+    return PyObject_IsTrue(h);
+}
+
+static PyObject *hpy__rt_GetAttr(HPyContext *ctx, PyObject *obj, PyObject *name)
+{
+    (void)ctx;
+    return PyObject_GetAttr(obj, name);
+}
+
+static PyObject *hpy__rt_GetAttr_s(HPyContext *ctx, PyObject *obj, const char *utf8_name)
+{
+    (void)ctx;
+    return PyObject_GetAttrString(obj, utf8_name);
+}
+
+static int hpy__rt_HasAttr(HPyContext *ctx, PyObject *obj, PyObject *name)
+{
+    (void)ctx;
+    return PyObject_HasAttr(obj, name);
+}
+
+static int hpy__rt_HasAttr_s(HPyContext *ctx, PyObject *obj, const char *utf8_name)
+{
+    (void)ctx;
+    return PyObject_HasAttrString(obj, utf8_name);
+}
+
+static int hpy__rt_SetAttr(HPyContext *ctx, PyObject *obj, PyObject *name, PyObject *value)
+{
+    (void)ctx;
+    return PyObject_SetAttr(obj, name, value);
+}
+
+static int hpy__rt_SetAttr_s(HPyContext *ctx, PyObject *obj, const char *utf8_name, PyObject *value)
+{
+    (void)ctx;
+    return PyObject_SetAttrString(obj, utf8_name, value);
+}
+
+static PyObject *hpy__rt_GetItem(HPyContext *ctx, PyObject *obj, PyObject *key)
+{
+    (void)ctx;
+    return PyObject_GetItem(obj, key);
+}
+
+static int hpy__rt_Contains(HPyContext *ctx, PyObject *container, PyObject *key)
+{
+    (void)ctx;
+    return PySequence_Contains(container, key);
+}
+
+static int hpy__rt_SetItem(HPyContext *ctx, PyObject *obj, PyObject *key, PyObject *value)
+{
+    (void)ctx;
+    return PyObject_SetItem(obj, key, value);
+}
+
+static PyObject *hpy__rt_Type(HPyContext *ctx, PyObject *obj)
+{
+    (void)ctx;
+    return PyObject_Type(obj);
+}
+
+static PyObject *hpy__rt_Repr(HPyContext *ctx, PyObject *obj)
+{
+    (void)ctx;
+    return PyObject_Repr(obj);
+}
+
+static PyObject *hpy__rt_Str(HPyContext *ctx, PyObject *obj)
+{
+    (void)ctx;
+    return PyObject_Str(obj);
+}
+
+static PyObject *hpy__rt_ASCII(HPyContext *ctx, PyObject *obj)
+{
+    (void)ctx;
+    return PyObject_ASCII(obj);
+}
+
+static PyObject *hpy__rt_Bytes(HPyContext *ctx, PyObject *obj)
+{
+    (void)ctx;
+    return PyObject_Bytes(obj);
+}
+
+static PyObject *hpy__rt_RichCompare(HPyContext *ctx, PyObject *v, PyObject *w, int op)
+{
+    (void)ctx;
+    return PyObject_RichCompare(v, w, op);
+}
+
+static int hpy__rt_RichCompareBool(HPyContext *ctx, PyObject *v, PyObject *w, int op)
+{
+    (void)ctx;
+    return PyObject_RichCompareBool(v, w, op);
+}
+
+static HPy_hash_t hpy__rt_Hash(HPyContext *ctx, PyObject *obj)
+{
+    (void)ctx;
+    return PyObject_Hash(obj);
+}
+
+static int hpy__rt_Bytes_Check(HPyContext *ctx, PyObject *h)
+{
+    (void)ctx;
+    return PyBytes_Check(h);
+}
+
+static HPy_ssize_t hpy__rt_Bytes_Size(HPyContext *ctx, PyObject *h)
+{
+    (void)ctx;
+    return PyBytes_Size(h);
+}
+
+static HPy_ssize_t hpy__rt_Bytes_GET_SIZE(HPyContext *ctx, PyObject *h)
+{
+    (void)ctx;
+    return PyBytes_GET_SIZE(h);
+}
+
+static const char*hpy__rt_Bytes_AsString(HPyContext *ctx, PyObject *h)
+{
+    (void)ctx;
+    return PyBytes_AsString(h);
+}
+
+static const char*hpy__rt_Bytes_AS_STRING(HPyContext *ctx, PyObject *h)
+{
+    (void)ctx;
+    return PyBytes_AS_STRING(h);
+}
+
+static PyObject *hpy__rt_Bytes_FromString(HPyContext *ctx, const char *bytes)
+{
+    (void)ctx;
+    return PyBytes_FromString(bytes);
+}
+
+static PyObject *hpy__rt_Unicode_FromString(HPyContext *ctx, const char *utf8)
+{
+    (void)ctx;
+    return PyUnicode_FromString(utf8);
+}
+
+static int hpy__rt_Unicode_Check(HPyContext *ctx, PyObject *h)
+{
+    (void)ctx;
+    return PyUnicode_Check(h);
+}
+
+static PyObject *hpy__rt_Unicode_AsASCIIString(HPyContext *ctx, PyObject *h)
+{
+    (void)ctx;
+    return PyUnicode_AsASCIIString(h);
+}
+
+static PyObject *hpy__rt_Unicode_AsLatin1String(HPyContext *ctx, PyObject *h)
+{
+    (void)ctx;
+    return PyUnicode_AsLatin1String(h);
+}
+
+static PyObject *hpy__rt_Unicode_AsUTF8String(HPyContext *ctx, PyObject *h)
+{
+    (void)ctx;
+    return PyUnicode_AsUTF8String(h);
+}
+
+static const char*hpy__rt_Unicode_AsUTF8AndSize(HPyContext *ctx, PyObject *h, HPy_ssize_t *size)
+{
+    (void)ctx;
+    return PyUnicode_AsUTF8AndSize(h, size);
+}
+
+static PyObject *hpy__rt_Unicode_FromWideChar(HPyContext *ctx, const wchar_t *w, HPy_ssize_t size)
+{
+    (void)ctx;
+    return PyUnicode_FromWideChar(w, size);
+}
+
+static PyObject *hpy__rt_Unicode_DecodeFSDefault(HPyContext *ctx, const char *v)
+{
+    (void)ctx;
+    return PyUnicode_DecodeFSDefault(v);
+}
+
+static PyObject *hpy__rt_Unicode_DecodeFSDefaultAndSize(HPyContext *ctx, const char *v, HPy_ssize_t size)
+{
+    (void)ctx;
+    return PyUnicode_DecodeFSDefaultAndSize(v, size);
+}
+
+static PyObject *hpy__rt_Unicode_EncodeFSDefault(HPyContext *ctx, PyObject *h)
+{
+    (void)ctx;
+    return PyUnicode_EncodeFSDefault(h);
+}
+
+static HPy_UCS4 hpy__rt_Unicode_ReadChar(HPyContext *ctx, PyObject *h, HPy_ssize_t index)
+{
+    (void)ctx;
+    return PyUnicode_ReadChar(h, index);
+}
+
+static PyObject *hpy__rt_Unicode_DecodeASCII(HPyContext *ctx, const char *ascii, HPy_ssize_t size, const char *errors)
+{
+    (void)ctx;
+    return PyUnicode_DecodeASCII(ascii, size, errors);
+}
+
+static PyObject *hpy__rt_Unicode_DecodeLatin1(HPyContext *ctx, const char *latin1, HPy_ssize_t size, const char *errors)
+{
+    (void)ctx;
+    return PyUnicode_DecodeLatin1(latin1, size, errors);
+}
+
+static int hpy__rt_List_Check(HPyContext *ctx, PyObject *h)
+{
+    (void)ctx;
+    return PyList_Check(h);
+}
+
+static PyObject *hpy__rt_List_New(HPyContext *ctx, HPy_ssize_t len)
+{
+    (void)ctx;
+    return PyList_New(len);
+}
+
+static int hpy__rt_List_Append(HPyContext *ctx, PyObject *h_list, PyObject *h_item)
+{
+    (void)ctx;
+    return PyList_Append(h_list, h_item);
+}
+
+static int hpy__rt_Dict_Check(HPyContext *ctx, PyObject *h)
+{
+    (void)ctx;
+    return PyDict_Check(h);
+}
+
+static PyObject *hpy__rt_Dict_New(HPyContext *ctx)
+{
+    (void)ctx;
+    return PyDict_New();
+}
+
+static int hpy__rt_Tuple_Check(HPyContext *ctx, PyObject *h)
+{
+    (void)ctx;
+    return PyTuple_Check(h);
+}
+
+static PyObject *hpy__rt_Import_ImportModule(HPyContext *ctx, const char *utf8_name)
+{
+    (void)ctx;
+    return PyImport_ImportModule(utf8_name);
+}
+
+static int hpy__rt_DelItem(HPyContext *ctx, PyObject *obj, PyObject *key)
+{
+    (void)ctx;
+    return PyObject_DelItem(obj, key);
+}
+
+static int hpy__rt_Capsule_IsValid(HPyContext *ctx, PyObject *capsule, const char *utf8_name)
+{
+    (void)ctx;
+    return PyCapsule_IsValid(capsule, utf8_name);
+}
+
+static PyObject *hpy__rt_EvalCode(HPyContext *ctx, PyObject *code, PyObject *globals, PyObject *locals)
+{
+    (void)ctx;
+    return PyEval_EvalCode(code, globals, locals);
+}
+
+static PyObject *hpy__rt_ContextVar_New(HPyContext *ctx, const char *name, PyObject *default_value)
+{
+    (void)ctx;
+    return PyContextVar_New(name, default_value);
+}
+
+static PyObject *hpy__rt_ContextVar_Set(HPyContext *ctx, PyObject *context_var, PyObject *value)
+{
+    (void)ctx;
+    return PyContextVar_Set(context_var, value);
+}
+
+static PyObject *hpy__rt_Unicode_FromEncodedObject(HPyContext *ctx, PyObject *obj, const char *encoding, const char *errors)
+{
+    (void)ctx;
+    return PyUnicode_FromEncodedObject(obj, encoding, errors);
+}
+
+static PyObject *hpy__rt_Unicode_Substring(HPyContext *ctx, PyObject *str, HPy_ssize_t start, HPy_ssize_t end)
+{
+    (void)ctx;
+    return PyUnicode_Substring(str, start, end);
+}
+
+static PyObject *hpy__rt_Dict_Keys(HPyContext *ctx, PyObject *h)
+{
+    (void)ctx;
+    return PyDict_Keys(h);
+}
+
+static PyObject *hpy__rt_Dict_Copy(HPyContext *ctx, PyObject *h)
+{
+    (void)ctx;
+    return PyDict_Copy(h);
+}
+
+static int hpy__rt_Slice_Unpack(HPyContext *ctx, PyObject *slice, HPy_ssize_t *start, HPy_ssize_t *stop, HPy_ssize_t *step)
+{
+    (void)ctx;
+    return PySlice_Unpack(slice, start, stop, step);
+}
+
+static int hpy__rt_List_Insert(HPyContext *ctx, PyObject *h_list, HPy_ssize_t index, PyObject *h_item)
+{
+    (void)ctx;
+    return PyList_Insert(h_list, index, h_item);
+}
+
+static PyObject *hpy__rt_GetSlice(HPyContext *ctx, PyObject *obj, HPy_ssize_t start, HPy_ssize_t end)
+{
+    (void)ctx;
+    return PySequence_GetSlice(obj, start, end);
+}
+
+static int hpy__rt_SetSlice(HPyContext *ctx, PyObject *obj, HPy_ssize_t start, HPy_ssize_t end, PyObject *value)
+{
+    (void)ctx;
+    return PySequence_SetSlice(obj, start, end, value);
+}
+
+static int hpy__rt_DelSlice(HPyContext *ctx, PyObject *obj, HPy_ssize_t start, HPy_ssize_t end)
+{
+    (void)ctx;
+    return PySequence_DelSlice(obj, start, end);
+}
+
+static PyObject *hpy__rt_GetIter(HPyContext *ctx, PyObject *obj)
+{
+    (void)ctx;
+    return PyObject_GetIter(obj);
+}
+
+static PyObject *hpy__rt_Iter_Next(HPyContext *ctx, PyObject *obj)
+{
+    (void)ctx;
+    return PyIter_Next(obj);
+}
+
+static int hpy__rt_Iter_Check(HPyContext *ctx, PyObject *obj)
+{
+    (void)ctx;
+    return PyIter_Check(obj);
+}
+
+static PyObject *hpy__rt_Slice_New(HPyContext *ctx, PyObject *start, PyObject *stop, PyObject *step)
+{
+    (void)ctx;
+    return PySlice_New(start, stop, step);
+}
+
 /* Fill every member of a universal context for the CPython backend. */
 static void hpy__fill_universal_ctx(HPyContext *ctx)
 {
@@ -88,133 +856,133 @@ static void hpy__fill_universal_ctx(HPyContext *ctx)
     ctx->h_ListType = _py2h((PyObject *)(&PyList_Type));
     ctx->ctx_Dup = ctx_Dup;
     ctx->ctx_Close = ctx_Close;
-    ctx->ctx_Long_FromInt32_t = ctx_Long_FromInt32_t;
-    ctx->ctx_Long_FromUInt32_t = ctx_Long_FromUInt32_t;
-    ctx->ctx_Long_FromInt64_t = ctx_Long_FromInt64_t;
-    ctx->ctx_Long_FromUInt64_t = ctx_Long_FromUInt64_t;
-    ctx->ctx_Long_FromSize_t = ctx_Long_FromSize_t;
-    ctx->ctx_Long_FromSsize_t = ctx_Long_FromSsize_t;
+    ctx->ctx_Long_FromInt32_t = _HPy_FPTR_CAST(HPy (*)(HPyContext *, int32_t), hpy__rt_Long_FromInt32_t);
+    ctx->ctx_Long_FromUInt32_t = _HPy_FPTR_CAST(HPy (*)(HPyContext *, uint32_t), hpy__rt_Long_FromUInt32_t);
+    ctx->ctx_Long_FromInt64_t = _HPy_FPTR_CAST(HPy (*)(HPyContext *, int64_t), hpy__rt_Long_FromInt64_t);
+    ctx->ctx_Long_FromUInt64_t = _HPy_FPTR_CAST(HPy (*)(HPyContext *, uint64_t), hpy__rt_Long_FromUInt64_t);
+    ctx->ctx_Long_FromSize_t = _HPy_FPTR_CAST(HPy (*)(HPyContext *, size_t), hpy__rt_Long_FromSize_t);
+    ctx->ctx_Long_FromSsize_t = _HPy_FPTR_CAST(HPy (*)(HPyContext *, HPy_ssize_t), hpy__rt_Long_FromSsize_t);
     ctx->ctx_Long_AsInt32_t = ctx_Long_AsInt32_t;
     ctx->ctx_Long_AsUInt32_t = ctx_Long_AsUInt32_t;
-    ctx->ctx_Long_AsUInt32_tMask = ctx_Long_AsUInt32_tMask;
-    ctx->ctx_Long_AsInt64_t = ctx_Long_AsInt64_t;
-    ctx->ctx_Long_AsUInt64_t = ctx_Long_AsUInt64_t;
-    ctx->ctx_Long_AsUInt64_tMask = ctx_Long_AsUInt64_tMask;
-    ctx->ctx_Long_AsSize_t = ctx_Long_AsSize_t;
-    ctx->ctx_Long_AsSsize_t = ctx_Long_AsSsize_t;
-    ctx->ctx_Long_AsVoidPtr = ctx_Long_AsVoidPtr;
-    ctx->ctx_Long_AsDouble = ctx_Long_AsDouble;
-    ctx->ctx_Float_FromDouble = ctx_Float_FromDouble;
-    ctx->ctx_Float_AsDouble = ctx_Float_AsDouble;
-    ctx->ctx_Bool_FromBool = ctx_Bool_FromBool;
-    ctx->ctx_Length = ctx_Length;
-    ctx->ctx_Number_Check = ctx_Number_Check;
-    ctx->ctx_Add = ctx_Add;
-    ctx->ctx_Subtract = ctx_Subtract;
-    ctx->ctx_Multiply = ctx_Multiply;
-    ctx->ctx_MatrixMultiply = ctx_MatrixMultiply;
-    ctx->ctx_FloorDivide = ctx_FloorDivide;
-    ctx->ctx_TrueDivide = ctx_TrueDivide;
-    ctx->ctx_Remainder = ctx_Remainder;
-    ctx->ctx_Divmod = ctx_Divmod;
-    ctx->ctx_Power = ctx_Power;
-    ctx->ctx_Negative = ctx_Negative;
-    ctx->ctx_Positive = ctx_Positive;
-    ctx->ctx_Absolute = ctx_Absolute;
-    ctx->ctx_Invert = ctx_Invert;
-    ctx->ctx_Lshift = ctx_Lshift;
-    ctx->ctx_Rshift = ctx_Rshift;
-    ctx->ctx_And = ctx_And;
-    ctx->ctx_Xor = ctx_Xor;
-    ctx->ctx_Or = ctx_Or;
-    ctx->ctx_Index = ctx_Index;
-    ctx->ctx_Long = ctx_Long;
-    ctx->ctx_Float = ctx_Float;
-    ctx->ctx_InPlaceAdd = ctx_InPlaceAdd;
-    ctx->ctx_InPlaceSubtract = ctx_InPlaceSubtract;
-    ctx->ctx_InPlaceMultiply = ctx_InPlaceMultiply;
-    ctx->ctx_InPlaceMatrixMultiply = ctx_InPlaceMatrixMultiply;
-    ctx->ctx_InPlaceFloorDivide = ctx_InPlaceFloorDivide;
-    ctx->ctx_InPlaceTrueDivide = ctx_InPlaceTrueDivide;
-    ctx->ctx_InPlaceRemainder = ctx_InPlaceRemainder;
-    ctx->ctx_InPlacePower = ctx_InPlacePower;
-    ctx->ctx_InPlaceLshift = ctx_InPlaceLshift;
-    ctx->ctx_InPlaceRshift = ctx_InPlaceRshift;
-    ctx->ctx_InPlaceAnd = ctx_InPlaceAnd;
-    ctx->ctx_InPlaceXor = ctx_InPlaceXor;
-    ctx->ctx_InPlaceOr = ctx_InPlaceOr;
-    ctx->ctx_Callable_Check = ctx_Callable_Check;
+    ctx->ctx_Long_AsUInt32_tMask = _HPy_FPTR_CAST(uint32_t (*)(HPyContext *, HPy), hpy__rt_Long_AsUInt32_tMask);
+    ctx->ctx_Long_AsInt64_t = _HPy_FPTR_CAST(int64_t (*)(HPyContext *, HPy), hpy__rt_Long_AsInt64_t);
+    ctx->ctx_Long_AsUInt64_t = _HPy_FPTR_CAST(uint64_t (*)(HPyContext *, HPy), hpy__rt_Long_AsUInt64_t);
+    ctx->ctx_Long_AsUInt64_tMask = _HPy_FPTR_CAST(uint64_t (*)(HPyContext *, HPy), hpy__rt_Long_AsUInt64_tMask);
+    ctx->ctx_Long_AsSize_t = _HPy_FPTR_CAST(size_t (*)(HPyContext *, HPy), hpy__rt_Long_AsSize_t);
+    ctx->ctx_Long_AsSsize_t = _HPy_FPTR_CAST(HPy_ssize_t (*)(HPyContext *, HPy), hpy__rt_Long_AsSsize_t);
+    ctx->ctx_Long_AsVoidPtr = _HPy_FPTR_CAST(void* (*)(HPyContext *, HPy), hpy__rt_Long_AsVoidPtr);
+    ctx->ctx_Long_AsDouble = _HPy_FPTR_CAST(double (*)(HPyContext *, HPy), hpy__rt_Long_AsDouble);
+    ctx->ctx_Float_FromDouble = _HPy_FPTR_CAST(HPy (*)(HPyContext *, double), hpy__rt_Float_FromDouble);
+    ctx->ctx_Float_AsDouble = _HPy_FPTR_CAST(double (*)(HPyContext *, HPy), hpy__rt_Float_AsDouble);
+    ctx->ctx_Bool_FromBool = _HPy_FPTR_CAST(HPy (*)(HPyContext *, bool), hpy__rt_Bool_FromBool);
+    ctx->ctx_Length = _HPy_FPTR_CAST(HPy_ssize_t (*)(HPyContext *, HPy), hpy__rt_Length);
+    ctx->ctx_Number_Check = _HPy_FPTR_CAST(int (*)(HPyContext *, HPy), hpy__rt_Number_Check);
+    ctx->ctx_Add = _HPy_FPTR_CAST(HPy (*)(HPyContext *, HPy, HPy), hpy__rt_Add);
+    ctx->ctx_Subtract = _HPy_FPTR_CAST(HPy (*)(HPyContext *, HPy, HPy), hpy__rt_Subtract);
+    ctx->ctx_Multiply = _HPy_FPTR_CAST(HPy (*)(HPyContext *, HPy, HPy), hpy__rt_Multiply);
+    ctx->ctx_MatrixMultiply = _HPy_FPTR_CAST(HPy (*)(HPyContext *, HPy, HPy), hpy__rt_MatrixMultiply);
+    ctx->ctx_FloorDivide = _HPy_FPTR_CAST(HPy (*)(HPyContext *, HPy, HPy), hpy__rt_FloorDivide);
+    ctx->ctx_TrueDivide = _HPy_FPTR_CAST(HPy (*)(HPyContext *, HPy, HPy), hpy__rt_TrueDivide);
+    ctx->ctx_Remainder = _HPy_FPTR_CAST(HPy (*)(HPyContext *, HPy, HPy), hpy__rt_Remainder);
+    ctx->ctx_Divmod = _HPy_FPTR_CAST(HPy (*)(HPyContext *, HPy, HPy), hpy__rt_Divmod);
+    ctx->ctx_Power = _HPy_FPTR_CAST(HPy (*)(HPyContext *, HPy, HPy, HPy), hpy__rt_Power);
+    ctx->ctx_Negative = _HPy_FPTR_CAST(HPy (*)(HPyContext *, HPy), hpy__rt_Negative);
+    ctx->ctx_Positive = _HPy_FPTR_CAST(HPy (*)(HPyContext *, HPy), hpy__rt_Positive);
+    ctx->ctx_Absolute = _HPy_FPTR_CAST(HPy (*)(HPyContext *, HPy), hpy__rt_Absolute);
+    ctx->ctx_Invert = _HPy_FPTR_CAST(HPy (*)(HPyContext *, HPy), hpy__rt_Invert);
+    ctx->ctx_Lshift = _HPy_FPTR_CAST(HPy (*)(HPyContext *, HPy, HPy), hpy__rt_Lshift);
+    ctx->ctx_Rshift = _HPy_FPTR_CAST(HPy (*)(HPyContext *, HPy, HPy), hpy__rt_Rshift);
+    ctx->ctx_And = _HPy_FPTR_CAST(HPy (*)(HPyContext *, HPy, HPy), hpy__rt_And);
+    ctx->ctx_Xor = _HPy_FPTR_CAST(HPy (*)(HPyContext *, HPy, HPy), hpy__rt_Xor);
+    ctx->ctx_Or = _HPy_FPTR_CAST(HPy (*)(HPyContext *, HPy, HPy), hpy__rt_Or);
+    ctx->ctx_Index = _HPy_FPTR_CAST(HPy (*)(HPyContext *, HPy), hpy__rt_Index);
+    ctx->ctx_Long = _HPy_FPTR_CAST(HPy (*)(HPyContext *, HPy), hpy__rt_Long);
+    ctx->ctx_Float = _HPy_FPTR_CAST(HPy (*)(HPyContext *, HPy), hpy__rt_Float);
+    ctx->ctx_InPlaceAdd = _HPy_FPTR_CAST(HPy (*)(HPyContext *, HPy, HPy), hpy__rt_InPlaceAdd);
+    ctx->ctx_InPlaceSubtract = _HPy_FPTR_CAST(HPy (*)(HPyContext *, HPy, HPy), hpy__rt_InPlaceSubtract);
+    ctx->ctx_InPlaceMultiply = _HPy_FPTR_CAST(HPy (*)(HPyContext *, HPy, HPy), hpy__rt_InPlaceMultiply);
+    ctx->ctx_InPlaceMatrixMultiply = _HPy_FPTR_CAST(HPy (*)(HPyContext *, HPy, HPy), hpy__rt_InPlaceMatrixMultiply);
+    ctx->ctx_InPlaceFloorDivide = _HPy_FPTR_CAST(HPy (*)(HPyContext *, HPy, HPy), hpy__rt_InPlaceFloorDivide);
+    ctx->ctx_InPlaceTrueDivide = _HPy_FPTR_CAST(HPy (*)(HPyContext *, HPy, HPy), hpy__rt_InPlaceTrueDivide);
+    ctx->ctx_InPlaceRemainder = _HPy_FPTR_CAST(HPy (*)(HPyContext *, HPy, HPy), hpy__rt_InPlaceRemainder);
+    ctx->ctx_InPlacePower = _HPy_FPTR_CAST(HPy (*)(HPyContext *, HPy, HPy, HPy), hpy__rt_InPlacePower);
+    ctx->ctx_InPlaceLshift = _HPy_FPTR_CAST(HPy (*)(HPyContext *, HPy, HPy), hpy__rt_InPlaceLshift);
+    ctx->ctx_InPlaceRshift = _HPy_FPTR_CAST(HPy (*)(HPyContext *, HPy, HPy), hpy__rt_InPlaceRshift);
+    ctx->ctx_InPlaceAnd = _HPy_FPTR_CAST(HPy (*)(HPyContext *, HPy, HPy), hpy__rt_InPlaceAnd);
+    ctx->ctx_InPlaceXor = _HPy_FPTR_CAST(HPy (*)(HPyContext *, HPy, HPy), hpy__rt_InPlaceXor);
+    ctx->ctx_InPlaceOr = _HPy_FPTR_CAST(HPy (*)(HPyContext *, HPy, HPy), hpy__rt_InPlaceOr);
+    ctx->ctx_Callable_Check = _HPy_FPTR_CAST(int (*)(HPyContext *, HPy), hpy__rt_Callable_Check);
     ctx->ctx_CallTupleDict = ctx_CallTupleDict;
-    ctx->ctx_FatalError = ctx_FatalError;
-    ctx->ctx_Err_SetString = ctx_Err_SetString;
-    ctx->ctx_Err_SetObject = ctx_Err_SetObject;
-    ctx->ctx_Err_SetFromErrnoWithFilename = ctx_Err_SetFromErrnoWithFilename;
-    ctx->ctx_Err_SetFromErrnoWithFilenameObjects = ctx_Err_SetFromErrnoWithFilenameObjects;
+    ctx->ctx_FatalError = _HPy_FPTR_CAST(void (*)(HPyContext *, const char *), hpy__rt_FatalError);
+    ctx->ctx_Err_SetString = _HPy_FPTR_CAST(void (*)(HPyContext *, HPy, const char *), hpy__rt_Err_SetString);
+    ctx->ctx_Err_SetObject = _HPy_FPTR_CAST(void (*)(HPyContext *, HPy, HPy), hpy__rt_Err_SetObject);
+    ctx->ctx_Err_SetFromErrnoWithFilename = _HPy_FPTR_CAST(HPy (*)(HPyContext *, HPy, const char *), hpy__rt_Err_SetFromErrnoWithFilename);
+    ctx->ctx_Err_SetFromErrnoWithFilenameObjects = _HPy_FPTR_CAST(void (*)(HPyContext *, HPy, HPy, HPy), hpy__rt_Err_SetFromErrnoWithFilenameObjects);
     ctx->ctx_Err_Occurred = ctx_Err_Occurred;
-    ctx->ctx_Err_ExceptionMatches = ctx_Err_ExceptionMatches;
-    ctx->ctx_Err_NoMemory = ctx_Err_NoMemory;
-    ctx->ctx_Err_Clear = ctx_Err_Clear;
-    ctx->ctx_Err_NewException = ctx_Err_NewException;
-    ctx->ctx_Err_NewExceptionWithDoc = ctx_Err_NewExceptionWithDoc;
-    ctx->ctx_Err_WarnEx = ctx_Err_WarnEx;
-    ctx->ctx_Err_WriteUnraisable = ctx_Err_WriteUnraisable;
-    ctx->ctx_IsTrue = ctx_IsTrue;
+    ctx->ctx_Err_ExceptionMatches = _HPy_FPTR_CAST(int (*)(HPyContext *, HPy), hpy__rt_Err_ExceptionMatches);
+    ctx->ctx_Err_NoMemory = _HPy_FPTR_CAST(void (*)(HPyContext *), hpy__rt_Err_NoMemory);
+    ctx->ctx_Err_Clear = _HPy_FPTR_CAST(void (*)(HPyContext *), hpy__rt_Err_Clear);
+    ctx->ctx_Err_NewException = _HPy_FPTR_CAST(HPy (*)(HPyContext *, const char *, HPy, HPy), hpy__rt_Err_NewException);
+    ctx->ctx_Err_NewExceptionWithDoc = _HPy_FPTR_CAST(HPy (*)(HPyContext *, const char *, const char *, HPy, HPy), hpy__rt_Err_NewExceptionWithDoc);
+    ctx->ctx_Err_WarnEx = _HPy_FPTR_CAST(int (*)(HPyContext *, HPy, const char *, HPy_ssize_t), hpy__rt_Err_WarnEx);
+    ctx->ctx_Err_WriteUnraisable = _HPy_FPTR_CAST(void (*)(HPyContext *, HPy), hpy__rt_Err_WriteUnraisable);
+    ctx->ctx_IsTrue = _HPy_FPTR_CAST(int (*)(HPyContext *, HPy), hpy__rt_IsTrue);
     ctx->ctx_Type_FromSpec = ctx_Type_FromSpec;
     ctx->ctx_Type_GenericNew = ctx_Type_GenericNew;
-    ctx->ctx_GetAttr = ctx_GetAttr;
-    ctx->ctx_GetAttr_s = ctx_GetAttr_s;
-    ctx->ctx_HasAttr = ctx_HasAttr;
-    ctx->ctx_HasAttr_s = ctx_HasAttr_s;
-    ctx->ctx_SetAttr = ctx_SetAttr;
-    ctx->ctx_SetAttr_s = ctx_SetAttr_s;
-    ctx->ctx_GetItem = ctx_GetItem;
+    ctx->ctx_GetAttr = _HPy_FPTR_CAST(HPy (*)(HPyContext *, HPy, HPy), hpy__rt_GetAttr);
+    ctx->ctx_GetAttr_s = _HPy_FPTR_CAST(HPy (*)(HPyContext *, HPy, const char *), hpy__rt_GetAttr_s);
+    ctx->ctx_HasAttr = _HPy_FPTR_CAST(int (*)(HPyContext *, HPy, HPy), hpy__rt_HasAttr);
+    ctx->ctx_HasAttr_s = _HPy_FPTR_CAST(int (*)(HPyContext *, HPy, const char *), hpy__rt_HasAttr_s);
+    ctx->ctx_SetAttr = _HPy_FPTR_CAST(int (*)(HPyContext *, HPy, HPy, HPy), hpy__rt_SetAttr);
+    ctx->ctx_SetAttr_s = _HPy_FPTR_CAST(int (*)(HPyContext *, HPy, const char *, HPy), hpy__rt_SetAttr_s);
+    ctx->ctx_GetItem = _HPy_FPTR_CAST(HPy (*)(HPyContext *, HPy, HPy), hpy__rt_GetItem);
     ctx->ctx_GetItem_i = ctx_GetItem_i;
     ctx->ctx_GetItem_s = ctx_GetItem_s;
-    ctx->ctx_Contains = ctx_Contains;
-    ctx->ctx_SetItem = ctx_SetItem;
+    ctx->ctx_Contains = _HPy_FPTR_CAST(int (*)(HPyContext *, HPy, HPy), hpy__rt_Contains);
+    ctx->ctx_SetItem = _HPy_FPTR_CAST(int (*)(HPyContext *, HPy, HPy, HPy), hpy__rt_SetItem);
     ctx->ctx_SetItem_i = ctx_SetItem_i;
     ctx->ctx_SetItem_s = ctx_SetItem_s;
-    ctx->ctx_Type = ctx_Type;
+    ctx->ctx_Type = _HPy_FPTR_CAST(HPy (*)(HPyContext *, HPy), hpy__rt_Type);
     ctx->ctx_TypeCheck = ctx_TypeCheck;
     ctx->ctx_Is = ctx_Is;
     ctx->ctx_AsStruct_Object = ctx_AsStruct_Object;
     ctx->ctx_AsStruct_Legacy = ctx_AsStruct_Legacy;
     ctx->ctx_New = ctx_New;
-    ctx->ctx_Repr = ctx_Repr;
-    ctx->ctx_Str = ctx_Str;
-    ctx->ctx_ASCII = ctx_ASCII;
-    ctx->ctx_Bytes = ctx_Bytes;
-    ctx->ctx_RichCompare = ctx_RichCompare;
-    ctx->ctx_RichCompareBool = ctx_RichCompareBool;
-    ctx->ctx_Hash = ctx_Hash;
-    ctx->ctx_Bytes_Check = ctx_Bytes_Check;
-    ctx->ctx_Bytes_Size = ctx_Bytes_Size;
-    ctx->ctx_Bytes_GET_SIZE = ctx_Bytes_GET_SIZE;
-    ctx->ctx_Bytes_AsString = ctx_Bytes_AsString;
-    ctx->ctx_Bytes_AS_STRING = ctx_Bytes_AS_STRING;
-    ctx->ctx_Bytes_FromString = ctx_Bytes_FromString;
+    ctx->ctx_Repr = _HPy_FPTR_CAST(HPy (*)(HPyContext *, HPy), hpy__rt_Repr);
+    ctx->ctx_Str = _HPy_FPTR_CAST(HPy (*)(HPyContext *, HPy), hpy__rt_Str);
+    ctx->ctx_ASCII = _HPy_FPTR_CAST(HPy (*)(HPyContext *, HPy), hpy__rt_ASCII);
+    ctx->ctx_Bytes = _HPy_FPTR_CAST(HPy (*)(HPyContext *, HPy), hpy__rt_Bytes);
+    ctx->ctx_RichCompare = _HPy_FPTR_CAST(HPy (*)(HPyContext *, HPy, HPy, int), hpy__rt_RichCompare);
+    ctx->ctx_RichCompareBool = _HPy_FPTR_CAST(int (*)(HPyContext *, HPy, HPy, int), hpy__rt_RichCompareBool);
+    ctx->ctx_Hash = _HPy_FPTR_CAST(HPy_hash_t (*)(HPyContext *, HPy), hpy__rt_Hash);
+    ctx->ctx_Bytes_Check = _HPy_FPTR_CAST(int (*)(HPyContext *, HPy), hpy__rt_Bytes_Check);
+    ctx->ctx_Bytes_Size = _HPy_FPTR_CAST(HPy_ssize_t (*)(HPyContext *, HPy), hpy__rt_Bytes_Size);
+    ctx->ctx_Bytes_GET_SIZE = _HPy_FPTR_CAST(HPy_ssize_t (*)(HPyContext *, HPy), hpy__rt_Bytes_GET_SIZE);
+    ctx->ctx_Bytes_AsString = _HPy_FPTR_CAST(const char* (*)(HPyContext *, HPy), hpy__rt_Bytes_AsString);
+    ctx->ctx_Bytes_AS_STRING = _HPy_FPTR_CAST(const char* (*)(HPyContext *, HPy), hpy__rt_Bytes_AS_STRING);
+    ctx->ctx_Bytes_FromString = _HPy_FPTR_CAST(HPy (*)(HPyContext *, const char *), hpy__rt_Bytes_FromString);
     ctx->ctx_Bytes_FromStringAndSize = ctx_Bytes_FromStringAndSize;
-    ctx->ctx_Unicode_FromString = ctx_Unicode_FromString;
-    ctx->ctx_Unicode_Check = ctx_Unicode_Check;
-    ctx->ctx_Unicode_AsASCIIString = ctx_Unicode_AsASCIIString;
-    ctx->ctx_Unicode_AsLatin1String = ctx_Unicode_AsLatin1String;
-    ctx->ctx_Unicode_AsUTF8String = ctx_Unicode_AsUTF8String;
-    ctx->ctx_Unicode_AsUTF8AndSize = ctx_Unicode_AsUTF8AndSize;
-    ctx->ctx_Unicode_FromWideChar = ctx_Unicode_FromWideChar;
-    ctx->ctx_Unicode_DecodeFSDefault = ctx_Unicode_DecodeFSDefault;
-    ctx->ctx_Unicode_DecodeFSDefaultAndSize = ctx_Unicode_DecodeFSDefaultAndSize;
-    ctx->ctx_Unicode_EncodeFSDefault = ctx_Unicode_EncodeFSDefault;
-    ctx->ctx_Unicode_ReadChar = ctx_Unicode_ReadChar;
-    ctx->ctx_Unicode_DecodeASCII = ctx_Unicode_DecodeASCII;
-    ctx->ctx_Unicode_DecodeLatin1 = ctx_Unicode_DecodeLatin1;
-    ctx->ctx_List_Check = ctx_List_Check;
-    ctx->ctx_List_New = ctx_List_New;
-    ctx->ctx_List_Append = ctx_List_Append;
-    ctx->ctx_Dict_Check = ctx_Dict_Check;
-    ctx->ctx_Dict_New = ctx_Dict_New;
-    ctx->ctx_Tuple_Check = ctx_Tuple_Check;
+    ctx->ctx_Unicode_FromString = _HPy_FPTR_CAST(HPy (*)(HPyContext *, const char *), hpy__rt_Unicode_FromString);
+    ctx->ctx_Unicode_Check = _HPy_FPTR_CAST(int (*)(HPyContext *, HPy), hpy__rt_Unicode_Check);
+    ctx->ctx_Unicode_AsASCIIString = _HPy_FPTR_CAST(HPy (*)(HPyContext *, HPy), hpy__rt_Unicode_AsASCIIString);
+    ctx->ctx_Unicode_AsLatin1String = _HPy_FPTR_CAST(HPy (*)(HPyContext *, HPy), hpy__rt_Unicode_AsLatin1String);
+    ctx->ctx_Unicode_AsUTF8String = _HPy_FPTR_CAST(HPy (*)(HPyContext *, HPy), hpy__rt_Unicode_AsUTF8String);
+    ctx->ctx_Unicode_AsUTF8AndSize = _HPy_FPTR_CAST(const char* (*)(HPyContext *, HPy, HPy_ssize_t *), hpy__rt_Unicode_AsUTF8AndSize);
+    ctx->ctx_Unicode_FromWideChar = _HPy_FPTR_CAST(HPy (*)(HPyContext *, const wchar_t *, HPy_ssize_t), hpy__rt_Unicode_FromWideChar);
+    ctx->ctx_Unicode_DecodeFSDefault = _HPy_FPTR_CAST(HPy (*)(HPyContext *, const char *), hpy__rt_Unicode_DecodeFSDefault);
+    ctx->ctx_Unicode_DecodeFSDefaultAndSize = _HPy_FPTR_CAST(HPy (*)(HPyContext *, const char *, HPy_ssize_t), hpy__rt_Unicode_DecodeFSDefaultAndSize);
+    ctx->ctx_Unicode_EncodeFSDefault = _HPy_FPTR_CAST(HPy (*)(HPyContext *, HPy), hpy__rt_Unicode_EncodeFSDefault);
+    ctx->ctx_Unicode_ReadChar = _HPy_FPTR_CAST(HPy_UCS4 (*)(HPyContext *, HPy, HPy_ssize_t), hpy__rt_Unicode_ReadChar);
+    ctx->ctx_Unicode_DecodeASCII = _HPy_FPTR_CAST(HPy (*)(HPyContext *, const char *, HPy_ssize_t, const char *), hpy__rt_Unicode_DecodeASCII);
+    ctx->ctx_Unicode_DecodeLatin1 = _HPy_FPTR_CAST(HPy (*)(HPyContext *, const char *, HPy_ssize_t, const char *), hpy__rt_Unicode_DecodeLatin1);
+    ctx->ctx_List_Check = _HPy_FPTR_CAST(int (*)(HPyContext *, HPy), hpy__rt_List_Check);
+    ctx->ctx_List_New = _HPy_FPTR_CAST(HPy (*)(HPyContext *, HPy_ssize_t), hpy__rt_List_New);
+    ctx->ctx_List_Append = _HPy_FPTR_CAST(int (*)(HPyContext *, HPy, HPy), hpy__rt_List_Append);
+    ctx->ctx_Dict_Check = _HPy_FPTR_CAST(int (*)(HPyContext *, HPy), hpy__rt_Dict_Check);
+    ctx->ctx_Dict_New = _HPy_FPTR_CAST(HPy (*)(HPyContext *), hpy__rt_Dict_New);
+    ctx->ctx_Tuple_Check = _HPy_FPTR_CAST(int (*)(HPyContext *, HPy), hpy__rt_Tuple_Check);
     ctx->ctx_Tuple_FromArray = ctx_Tuple_FromArray;
-    ctx->ctx_Import_ImportModule = ctx_Import_ImportModule;
+    ctx->ctx_Import_ImportModule = _HPy_FPTR_CAST(HPy (*)(HPyContext *, const char *), hpy__rt_Import_ImportModule);
     ctx->ctx_FromPyObject = ctx_FromPyObject;
     ctx->ctx_AsPyObject = ctx_AsPyObject;
     ctx->ctx_CallRealFunctionFromTrampoline = ctx_CallRealFunctionFromTrampoline;
@@ -244,7 +1012,7 @@ static void hpy__fill_universal_ctx(HPyContext *ctx)
     ctx->ctx_AsStruct_Tuple = ctx_AsStruct_Tuple;
     ctx->ctx_AsStruct_List = ctx_AsStruct_List;
     ctx->ctx_Type_GetBuiltinShape = ctx_Type_GetBuiltinShape;
-    ctx->ctx_DelItem = ctx_DelItem;
+    ctx->ctx_DelItem = _HPy_FPTR_CAST(int (*)(HPyContext *, HPy, HPy), hpy__rt_DelItem);
     ctx->ctx_DelItem_i = ctx_DelItem_i;
     ctx->ctx_DelItem_s = ctx_DelItem_s;
     ctx->h_ComplexType = _py2h((PyObject *)(&PyComplex_Type));
@@ -255,33 +1023,33 @@ static void hpy__fill_universal_ctx(HPyContext *ctx)
     ctx->h_Builtins = _py2h((PyObject *)(_HPy_BuiltinsModule()));
     ctx->ctx_Capsule_New = ctx_Capsule_New;
     ctx->ctx_Capsule_Get = ctx_Capsule_Get;
-    ctx->ctx_Capsule_IsValid = ctx_Capsule_IsValid;
+    ctx->ctx_Capsule_IsValid = _HPy_FPTR_CAST(int (*)(HPyContext *, HPy, const char *), hpy__rt_Capsule_IsValid);
     ctx->ctx_Capsule_Set = ctx_Capsule_Set;
     ctx->ctx_Compile_s = ctx_Compile_s;
-    ctx->ctx_EvalCode = ctx_EvalCode;
-    ctx->ctx_ContextVar_New = ctx_ContextVar_New;
+    ctx->ctx_EvalCode = _HPy_FPTR_CAST(HPy (*)(HPyContext *, HPy, HPy, HPy), hpy__rt_EvalCode);
+    ctx->ctx_ContextVar_New = _HPy_FPTR_CAST(HPy (*)(HPyContext *, const char *, HPy), hpy__rt_ContextVar_New);
     ctx->ctx_ContextVar_Get = ctx_ContextVar_Get;
-    ctx->ctx_ContextVar_Set = ctx_ContextVar_Set;
+    ctx->ctx_ContextVar_Set = _HPy_FPTR_CAST(HPy (*)(HPyContext *, HPy, HPy), hpy__rt_ContextVar_Set);
     ctx->ctx_Type_GetName = ctx_Type_GetName;
     ctx->ctx_Type_IsSubtype = ctx_Type_IsSubtype;
-    ctx->ctx_Unicode_FromEncodedObject = ctx_Unicode_FromEncodedObject;
-    ctx->ctx_Unicode_Substring = ctx_Unicode_Substring;
-    ctx->ctx_Dict_Keys = ctx_Dict_Keys;
-    ctx->ctx_Dict_Copy = ctx_Dict_Copy;
-    ctx->ctx_Slice_Unpack = ctx_Slice_Unpack;
+    ctx->ctx_Unicode_FromEncodedObject = _HPy_FPTR_CAST(HPy (*)(HPyContext *, HPy, const char *, const char *), hpy__rt_Unicode_FromEncodedObject);
+    ctx->ctx_Unicode_Substring = _HPy_FPTR_CAST(HPy (*)(HPyContext *, HPy, HPy_ssize_t, HPy_ssize_t), hpy__rt_Unicode_Substring);
+    ctx->ctx_Dict_Keys = _HPy_FPTR_CAST(HPy (*)(HPyContext *, HPy), hpy__rt_Dict_Keys);
+    ctx->ctx_Dict_Copy = _HPy_FPTR_CAST(HPy (*)(HPyContext *, HPy), hpy__rt_Dict_Copy);
+    ctx->ctx_Slice_Unpack = _HPy_FPTR_CAST(int (*)(HPyContext *, HPy, HPy_ssize_t *, HPy_ssize_t *, HPy_ssize_t *), hpy__rt_Slice_Unpack);
     ctx->ctx_SetCallFunction = ctx_SetCallFunction;
     ctx->ctx_Call = ctx_Call;
     ctx->ctx_CallMethod = ctx_CallMethod;
     ctx->h_DictType = _py2h((PyObject *)(&PyDict_Type));
     ctx->ctx_AsStruct_Dict = ctx_AsStruct_Dict;
-    ctx->ctx_List_Insert = ctx_List_Insert;
-    ctx->ctx_GetSlice = ctx_GetSlice;
-    ctx->ctx_SetSlice = ctx_SetSlice;
-    ctx->ctx_DelSlice = ctx_DelSlice;
-    ctx->ctx_GetIter = ctx_GetIter;
-    ctx->ctx_Iter_Next = ctx_Iter_Next;
-    ctx->ctx_Iter_Check = ctx_Iter_Check;
-    ctx->ctx_Slice_New = ctx_Slice_New;
+    ctx->ctx_List_Insert = _HPy_FPTR_CAST(int (*)(HPyContext *, HPy, HPy_ssize_t, HPy), hpy__rt_List_Insert);
+    ctx->ctx_GetSlice = _HPy_FPTR_CAST(HPy (*)(HPyContext *, HPy, HPy_ssize_t, HPy_ssize_t), hpy__rt_GetSlice);
+    ctx->ctx_SetSlice = _HPy_FPTR_CAST(int (*)(HPyContext *, HPy, HPy_ssize_t, HPy_ssize_t, HPy), hpy__rt_SetSlice);
+    ctx->ctx_DelSlice = _HPy_FPTR_CAST(int (*)(HPyContext *, HPy, HPy_ssize_t, HPy_ssize_t), hpy__rt_DelSlice);
+    ctx->ctx_GetIter = _HPy_FPTR_CAST(HPy (*)(HPyContext *, HPy), hpy__rt_GetIter);
+    ctx->ctx_Iter_Next = _HPy_FPTR_CAST(HPy (*)(HPyContext *, HPy), hpy__rt_Iter_Next);
+    ctx->ctx_Iter_Check = _HPy_FPTR_CAST(int (*)(HPyContext *, HPy), hpy__rt_Iter_Check);
+    ctx->ctx_Slice_New = _HPy_FPTR_CAST(HPy (*)(HPyContext *, HPy, HPy, HPy), hpy__rt_Slice_New);
 }
 
 /* The context field names in ABI order (functions only). */

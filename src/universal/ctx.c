@@ -6,17 +6,38 @@
 
 #include "autogen_ctx_init.h"
 
-static struct _HPyContext_s universal_ctx;
+/* Handles of these contexts are object pointers: modules may call implementations directly. */
+static const _HPyRuntimeInfo universal_info = {
+    _HPY_RUNTIME_INFO_MAGIC,
+    _HPY_RUNTIME_OBJECT_HANDLES,
+};
+
+/* The process's universal context, and a twin that does not advertise direct calls, so that
+ * modules loaded with it take the general trampoline path (what binaries built by other HPy
+ * implementations always do). */
+static struct _HPyContext_s universal_ctx, dispatch_ctx;
+static int use_dispatch_ctx;
+
+static void fill(HPyContext *ctx, const void *private_data)
+{
+    hpy__fill_universal_ctx(ctx);
+    ctx->_private = (void *)private_data;
+    ctx->abi_version = HPY_ABI_VERSION;
+    ctx->name = "HPy Universal ABI (CPython backend)";
+}
 
 HPyAPI_IMPL HPyContext *hpy__universal_ctx(void)
 {
     if (universal_ctx.name == NULL) {
-        hpy__fill_universal_ctx(&universal_ctx);
-        universal_ctx._private = NULL;
-        universal_ctx.abi_version = HPY_ABI_VERSION;
-        universal_ctx.name = "HPy Universal ABI (CPython backend)";
+        fill(&universal_ctx, &universal_info);
+        fill(&dispatch_ctx, NULL);
     }
-    return &universal_ctx;
+    return use_dispatch_ctx ? &dispatch_ctx : &universal_ctx;
+}
+
+HPyAPI_IMPL void hpy__set_direct_calls(int enabled)
+{
+    use_dispatch_ctx = !enabled;
 }
 
 #define HPY_TRAMP_ARG(o) _py2h(o)

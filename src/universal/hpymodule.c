@@ -289,12 +289,26 @@ static PyObject *get_version(PyObject *self, PyObject *ignored)
     return Py_BuildValue("(ss)", HPY_VERSION, HPY_GIT_REVISION);
 }
 
+/* For tests: load the following modules with a context that makes their trampolines take the
+ * general path through _HPy_CallRealFunctionFromTrampoline. */
+static PyObject *set_direct_calls(PyObject *self, PyObject *arg)
+{
+    (void)self;
+    int enabled = PyObject_IsTrue(arg);
+    if (enabled < 0)
+        return NULL;
+    hpy__set_direct_calls(enabled);
+    Py_RETURN_NONE;
+}
+
 static PyMethodDef methods[] = {
     {"load", (PyCFunction)(void (*)(void))load, METH_VARARGS | METH_KEYWORDS,
      "Load a .hpy0.so file"},
     {"_load_bootstrap", (PyCFunction)(void (*)(void))load_bootstrap,
      METH_VARARGS | METH_KEYWORDS, "Load an HPy module for its generated stub loader"},
     {"get_version", get_version, METH_NOARGS, "Return a tuple ('version', 'git revision')"},
+    {"_set_direct_calls", set_direct_calls, METH_O,
+     "Whether modules loaded from now on may call implementations directly"},
     {NULL, NULL, 0, NULL},
 };
 

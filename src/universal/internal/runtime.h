@@ -20,4 +20,7 @@
 /* The universal context of this process (filled when hpy.universal is initialised). */
 _HPy_HIDDEN HPyContext *hpy__universal_ctx(void);
 
+/* Whether modules loaded from now on may call implementations directly (default: yes). */
+_HPy_HIDDEN void hpy__set_direct_calls(int enabled);
+
 #endif /* HPY_UNIVERSAL_INTERNAL_RUNTIME_H */

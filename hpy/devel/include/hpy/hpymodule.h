@@ -11,13 +11,19 @@ typedef struct {
 } HPyModuleDef;
 
 #if defined(HPY_EMBEDDED_MODULES)
-#  define HPY_MOD_EMBEDDABLE(modname) static HPyContext *_ctx_for_trampolines;
-#  define _HPY_CTX_STORAGE static
+#  define HPY_MOD_EMBEDDABLE(modname) \
+    static HPyContext *_ctx_for_trampolines; \
+    static int _hpy_direct_calls;
+#  define _HPY_CTX_DEFINITIONS
 #else
 #  define HPY_MOD_EMBEDDABLE(modname)
-#  define _HPY_CTX_STORAGE _HPy_HIDDEN
+#  define _HPY_CTX_DEFINITIONS \
+    _HPy_HIDDEN HPyContext *_ctx_for_trampolines; \
+    _HPy_HIDDEN int _hpy_direct_calls;
 /* The context every trampoline of this binary passes to the runtime. */
 extern _HPy_HIDDEN HPyContext *_ctx_for_trampolines;
+/* Whether that context lets trampolines call implementations directly. */
+extern _HPy_HIDDEN int _hpy_direct_calls;
 #endif
 
 #if defined(HPY_ABI_CPYTHON)
@@ -37,8 +43,12 @@ extern _HPy_HIDDEN HPyContext *_ctx_for_trampolines;
     HPy_EXPORTED_FUNC HPyModuleDef *HPyInit_##EXT_NAME(void); \
     uint32_t get_required_hpy_major_version_##EXT_NAME(void) { return HPY_ABI_VERSION; } \
     uint32_t get_required_hpy_minor_version_##EXT_NAME(void) { return HPY_ABI_VERSION_MINOR; } \
-    _HPY_CTX_STORAGE HPyContext *_ctx_for_trampolines; \
-    void HPyInitGlobalContext_##EXT_NAME(HPyContext *ctx) { _ctx_for_trampolines = ctx; } \
+    _HPY_CTX_DEFINITIONS \
+    void HPyInitGlobalContext_##EXT_NAME(HPyContext *ctx) \
+    { \
+        _ctx_for_trampolines = ctx; \
+        _hpy_direct_calls = _HPy_ContextAllowsDirectCalls(ctx); \
+    } \
     HPyModuleDef *HPyInit_##EXT_NAME(void) { return &(MOD_DEF); }
 
 #endif

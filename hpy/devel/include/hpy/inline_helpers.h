@@ -55,6 +55,14 @@ HPyAPI_INLINE_HELPER HPy HPyTuple_Pack(HPyContext *ctx, HPy_ssize_t n, ...)
 #endif
 }
 
+/* In C, HPyTuple_Pack with its arguments written out becomes HPyTuple_FromArray over a
+ * compound literal: no variadic call, and in the CPython ABI no call at all. The function above
+ * stays available as (HPyTuple_Pack)(...), and is what C++ uses. */
+#if !defined(__cplusplus)
+#  define HPyTuple_Pack(ctx, n, ...) \
+    HPyTuple_FromArray((ctx), (const HPy[]){ HPy_NULL, __VA_ARGS__ } + 1, (n))
+#endif
+
 HPyAPI_INLINE_HELPER int HPy_DelAttr(HPyContext *ctx, HPy obj, HPy name)
 {
     return HPy_SetAttr(ctx, obj, name, HPy_NULL);

@@ -173,7 +173,7 @@ HPyAPI_FUNC HPy ctx_GetItem_i(HPyContext *ctx, HPy obj, HPy_ssize_t idx)
 }
 
 /* The tuple holds new references: the caller's handles stay open and owned by the caller. */
-HPyAPI_FUNC HPy ctx_Tuple_FromArray(HPyContext *ctx, const HPy items[], HPy_ssize_t n)
+HPyAPI_FUNC HPy ctx_Tuple_FromArray(HPyContext *ctx, const HPy *items, HPy_ssize_t n)
 {
     (void)ctx;
     PyObject *tuple = PyTuple_New(n);

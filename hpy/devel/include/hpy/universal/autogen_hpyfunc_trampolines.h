@@ -7,378 +7,432 @@
 #define HPY_UNIVERSAL_AUTOGEN_HPYFUNC_TRAMPOLINES_H
 
 typedef struct {
-    cpy_PyObject * self;
-    cpy_PyObject * arg;
-    cpy_PyObject * result;
+    cpy_PyObject *self;
+    cpy_PyObject *arg;
+    cpy_PyObject *result;
 } _HPyFunc_args_O;
 
 typedef struct {
-    cpy_PyObject * arg0;
-    cpy_PyObject * result;
+    cpy_PyObject *arg0;
+    cpy_PyObject *result;
 } _HPyFunc_args_UNARYFUNC;
 
 typedef struct {
-    cpy_PyObject * arg0;
-    cpy_PyObject * arg1;
-    cpy_PyObject * result;
+    cpy_PyObject *arg0;
+    cpy_PyObject *arg1;
+    cpy_PyObject *result;
 } _HPyFunc_args_BINARYFUNC;
 
 typedef struct {
-    cpy_PyObject * arg0;
-    cpy_PyObject * arg1;
-    cpy_PyObject * arg2;
-    cpy_PyObject * result;
+    cpy_PyObject *arg0;
+    cpy_PyObject *arg1;
+    cpy_PyObject *arg2;
+    cpy_PyObject *result;
 } _HPyFunc_args_TERNARYFUNC;
 
 typedef struct {
-    cpy_PyObject * arg0;
+    cpy_PyObject *arg0;
     int result;
 } _HPyFunc_args_INQUIRY;
 
 typedef struct {
-    cpy_PyObject * arg0;
+    cpy_PyObject *arg0;
     HPy_ssize_t result;
 } _HPyFunc_args_LENFUNC;
 
 typedef struct {
-    cpy_PyObject * arg0;
+    cpy_PyObject *arg0;
     HPy_ssize_t arg1;
-    cpy_PyObject * result;
+    cpy_PyObject *result;
 } _HPyFunc_args_SSIZEARGFUNC;
 
 typedef struct {
-    cpy_PyObject * arg0;
+    cpy_PyObject *arg0;
     HPy_ssize_t arg1;
     HPy_ssize_t arg2;
-    cpy_PyObject * result;
+    cpy_PyObject *result;
 } _HPyFunc_args_SSIZESSIZEARGFUNC;
 
 typedef struct {
-    cpy_PyObject * arg0;
+    cpy_PyObject *arg0;
     HPy_ssize_t arg1;
-    cpy_PyObject * arg2;
+    cpy_PyObject *arg2;
     int result;
 } _HPyFunc_args_SSIZEOBJARGPROC;
 
 typedef struct {
-    cpy_PyObject * arg0;
+    cpy_PyObject *arg0;
     HPy_ssize_t arg1;
     HPy_ssize_t arg2;
-    cpy_PyObject * arg3;
+    cpy_PyObject *arg3;
     int result;
 } _HPyFunc_args_SSIZESSIZEOBJARGPROC;
 
 typedef struct {
-    cpy_PyObject * arg0;
-    cpy_PyObject * arg1;
-    cpy_PyObject * arg2;
+    cpy_PyObject *arg0;
+    cpy_PyObject *arg1;
+    cpy_PyObject *arg2;
     int result;
 } _HPyFunc_args_OBJOBJARGPROC;
 
 typedef struct {
-    void * arg0;
+    void *arg0;
 } _HPyFunc_args_FREEFUNC;
 
 typedef struct {
-    cpy_PyObject * arg0;
-    char * arg1;
-    cpy_PyObject * result;
+    cpy_PyObject *arg0;
+    char *arg1;
+    cpy_PyObject *result;
 } _HPyFunc_args_GETATTRFUNC;
 
 typedef struct {
-    cpy_PyObject * arg0;
-    cpy_PyObject * arg1;
-    cpy_PyObject * result;
+    cpy_PyObject *arg0;
+    cpy_PyObject *arg1;
+    cpy_PyObject *result;
 } _HPyFunc_args_GETATTROFUNC;
 
 typedef struct {
-    cpy_PyObject * arg0;
-    char * arg1;
-    cpy_PyObject * arg2;
+    cpy_PyObject *arg0;
+    char *arg1;
+    cpy_PyObject *arg2;
     int result;
 } _HPyFunc_args_SETATTRFUNC;
 
 typedef struct {
-    cpy_PyObject * arg0;
-    cpy_PyObject * arg1;
-    cpy_PyObject * arg2;
+    cpy_PyObject *arg0;
+    cpy_PyObject *arg1;
+    cpy_PyObject *arg2;
     int result;
 } _HPyFunc_args_SETATTROFUNC;
 
 typedef struct {
-    cpy_PyObject * arg0;
-    cpy_PyObject * result;
+    cpy_PyObject *arg0;
+    cpy_PyObject *result;
 } _HPyFunc_args_REPRFUNC;
 
 typedef struct {
-    cpy_PyObject * arg0;
+    cpy_PyObject *arg0;
     HPy_hash_t result;
 } _HPyFunc_args_HASHFUNC;
 
 typedef struct {
-    cpy_PyObject * arg0;
-    cpy_PyObject * arg1;
+    cpy_PyObject *arg0;
+    cpy_PyObject *arg1;
     HPy_RichCmpOp arg2;
-    cpy_PyObject * result;
+    cpy_PyObject *result;
 } _HPyFunc_args_RICHCMPFUNC;
 
 typedef struct {
-    cpy_PyObject * arg0;
-    cpy_PyObject * result;
+    cpy_PyObject *arg0;
+    cpy_PyObject *result;
 } _HPyFunc_args_GETITERFUNC;
 
 typedef struct {
-    cpy_PyObject * arg0;
-    cpy_PyObject * result;
+    cpy_PyObject *arg0;
+    cpy_PyObject *result;
 } _HPyFunc_args_ITERNEXTFUNC;
 
 typedef struct {
-    cpy_PyObject * arg0;
-    cpy_PyObject * arg1;
-    cpy_PyObject * arg2;
-    cpy_PyObject * result;
+    cpy_PyObject *arg0;
+    cpy_PyObject *arg1;
+    cpy_PyObject *arg2;
+    cpy_PyObject *result;
 } _HPyFunc_args_DESCRGETFUNC;
 
 typedef struct {
-    cpy_PyObject * arg0;
-    cpy_PyObject * arg1;
-    cpy_PyObject * arg2;
+    cpy_PyObject *arg0;
+    cpy_PyObject *arg1;
+    cpy_PyObject *arg2;
     int result;
 } _HPyFunc_args_DESCRSETFUNC;
 
 typedef struct {
-    cpy_PyObject * arg0;
-    void * arg1;
-    cpy_PyObject * result;
+    cpy_PyObject *arg0;
+    void *arg1;
+    cpy_PyObject *result;
 } _HPyFunc_args_GETTER;
 
 typedef struct {
-    cpy_PyObject * arg0;
-    cpy_PyObject * arg1;
-    void * arg2;
+    cpy_PyObject *arg0;
+    cpy_PyObject *arg1;
+    void *arg2;
     int result;
 } _HPyFunc_args_SETTER;
 
 typedef struct {
-    cpy_PyObject * arg0;
-    cpy_PyObject * arg1;
+    cpy_PyObject *arg0;
+    cpy_PyObject *arg1;
     int result;
 } _HPyFunc_args_OBJOBJPROC;
 
 typedef struct {
-    cpy_PyObject * arg0;
+    cpy_PyObject *arg0;
 } _HPyFunc_args_DESTRUCTOR;
 
 #define _HPyFunc_TRAMPOLINE_HPyFunc_O(SYM, IMPL) \
-    static cpy_PyObject * SYM(cpy_PyObject * self, cpy_PyObject * arg) \
+    static cpy_PyObject *SYM(cpy_PyObject *self, cpy_PyObject *arg) \
     { \
+        if (_HPy_LIKELY(_hpy_direct_calls)) \
+            return _HPy_DIRECT_RESULT(IMPL(_ctx_for_trampolines, _HPy_DIRECT(self), _HPy_DIRECT(arg))); \
         _HPyFunc_args_O a = { self, arg, 0 }; \
         _HPy_TRAMPOLINE_CALL(HPyFunc_O, IMPL, &a); \
         return a.result; \
     }
 
 #define _HPyFunc_TRAMPOLINE_HPyFunc_UNARYFUNC(SYM, IMPL) \
-    static cpy_PyObject * SYM(cpy_PyObject * arg0) \
+    static cpy_PyObject *SYM(cpy_PyObject *arg0) \
     { \
+        if (_HPy_LIKELY(_hpy_direct_calls)) \
+            return _HPy_DIRECT_RESULT(IMPL(_ctx_for_trampolines, _HPy_DIRECT(arg0))); \
         _HPyFunc_args_UNARYFUNC a = { arg0, 0 }; \
         _HPy_TRAMPOLINE_CALL(HPyFunc_UNARYFUNC, IMPL, &a); \
         return a.result; \
     }
 
 #define _HPyFunc_TRAMPOLINE_HPyFunc_BINARYFUNC(SYM, IMPL) \
-    static cpy_PyObject * SYM(cpy_PyObject * arg0, cpy_PyObject * arg1) \
+    static cpy_PyObject *SYM(cpy_PyObject *arg0, cpy_PyObject *arg1) \
     { \
+        if (_HPy_LIKELY(_hpy_direct_calls)) \
+            return _HPy_DIRECT_RESULT(IMPL(_ctx_for_trampolines, _HPy_DIRECT(arg0), _HPy_DIRECT(arg1))); \
         _HPyFunc_args_BINARYFUNC a = { arg0, arg1, 0 }; \
         _HPy_TRAMPOLINE_CALL(HPyFunc_BINARYFUNC, IMPL, &a); \
         return a.result; \
     }
 
 #define _HPyFunc_TRAMPOLINE_HPyFunc_TERNARYFUNC(SYM, IMPL) \
-    static cpy_PyObject * SYM(cpy_PyObject * arg0, cpy_PyObject * arg1, cpy_PyObject * arg2) \
+    static cpy_PyObject *SYM(cpy_PyObject *arg0, cpy_PyObject *arg1, cpy_PyObject *arg2) \
     { \
+        if (_HPy_LIKELY(_hpy_direct_calls)) \
+            return _HPy_DIRECT_RESULT(IMPL(_ctx_for_trampolines, _HPy_DIRECT(arg0), _HPy_DIRECT(arg1), _HPy_DIRECT(arg2))); \
         _HPyFunc_args_TERNARYFUNC a = { arg0, arg1, arg2, 0 }; \
         _HPy_TRAMPOLINE_CALL(HPyFunc_TERNARYFUNC, IMPL, &a); \
         return a.result; \
     }
 
 #define _HPyFunc_TRAMPOLINE_HPyFunc_INQUIRY(SYM, IMPL) \
-    static int SYM(cpy_PyObject * arg0) \
+    static int SYM(cpy_PyObject *arg0) \
     { \
+        if (_HPy_LIKELY(_hpy_direct_calls)) \
+            return IMPL(_ctx_for_trampolines, _HPy_DIRECT(arg0)); \
         _HPyFunc_args_INQUIRY a = { arg0, 0 }; \
         _HPy_TRAMPOLINE_CALL(HPyFunc_INQUIRY, IMPL, &a); \
         return a.result; \
     }
 
 #define _HPyFunc_TRAMPOLINE_HPyFunc_LENFUNC(SYM, IMPL) \
-    static HPy_ssize_t SYM(cpy_PyObject * arg0) \
+    static HPy_ssize_t SYM(cpy_PyObject *arg0) \
     { \
+        if (_HPy_LIKELY(_hpy_direct_calls)) \
+            return IMPL(_ctx_for_trampolines, _HPy_DIRECT(arg0)); \
         _HPyFunc_args_LENFUNC a = { arg0, 0 }; \
         _HPy_TRAMPOLINE_CALL(HPyFunc_LENFUNC, IMPL, &a); \
         return a.result; \
     }
 
 #define _HPyFunc_TRAMPOLINE_HPyFunc_SSIZEARGFUNC(SYM, IMPL) \
-    static cpy_PyObject * SYM(cpy_PyObject * arg0, HPy_ssize_t arg1) \
+    static cpy_PyObject *SYM(cpy_PyObject *arg0, HPy_ssize_t arg1) \
     { \
+        if (_HPy_LIKELY(_hpy_direct_calls)) \
+            return _HPy_DIRECT_RESULT(IMPL(_ctx_for_trampolines, _HPy_DIRECT(arg0), (HPy_ssize_t)arg1)); \
         _HPyFunc_args_SSIZEARGFUNC a = { arg0, (HPy_ssize_t)arg1, 0 }; \
         _HPy_TRAMPOLINE_CALL(HPyFunc_SSIZEARGFUNC, IMPL, &a); \
         return a.result; \
     }
 
 #define _HPyFunc_TRAMPOLINE_HPyFunc_SSIZESSIZEARGFUNC(SYM, IMPL) \
-    static cpy_PyObject * SYM(cpy_PyObject * arg0, HPy_ssize_t arg1, HPy_ssize_t arg2) \
+    static cpy_PyObject *SYM(cpy_PyObject *arg0, HPy_ssize_t arg1, HPy_ssize_t arg2) \
     { \
+        if (_HPy_LIKELY(_hpy_direct_calls)) \
+            return _HPy_DIRECT_RESULT(IMPL(_ctx_for_trampolines, _HPy_DIRECT(arg0), (HPy_ssize_t)arg1, (HPy_ssize_t)arg2)); \
         _HPyFunc_args_SSIZESSIZEARGFUNC a = { arg0, (HPy_ssize_t)arg1, (HPy_ssize_t)arg2, 0 }; \
         _HPy_TRAMPOLINE_CALL(HPyFunc_SSIZESSIZEARGFUNC, IMPL, &a); \
         return a.result; \
     }
 
 #define _HPyFunc_TRAMPOLINE_HPyFunc_SSIZEOBJARGPROC(SYM, IMPL) \
-    static int SYM(cpy_PyObject * arg0, HPy_ssize_t arg1, cpy_PyObject * arg2) \
+    static int SYM(cpy_PyObject *arg0, HPy_ssize_t arg1, cpy_PyObject *arg2) \
     { \
+        if (_HPy_LIKELY(_hpy_direct_calls)) \
+            return IMPL(_ctx_for_trampolines, _HPy_DIRECT(arg0), (HPy_ssize_t)arg1, _HPy_DIRECT(arg2)); \
         _HPyFunc_args_SSIZEOBJARGPROC a = { arg0, (HPy_ssize_t)arg1, arg2, 0 }; \
         _HPy_TRAMPOLINE_CALL(HPyFunc_SSIZEOBJARGPROC, IMPL, &a); \
         return a.result; \
     }
 
 #define _HPyFunc_TRAMPOLINE_HPyFunc_SSIZESSIZEOBJARGPROC(SYM, IMPL) \
-    static int SYM(cpy_PyObject * arg0, HPy_ssize_t arg1, HPy_ssize_t arg2, cpy_PyObject * arg3) \
+    static int SYM(cpy_PyObject *arg0, HPy_ssize_t arg1, HPy_ssize_t arg2, cpy_PyObject *arg3) \
     { \
+        if (_HPy_LIKELY(_hpy_direct_calls)) \
+            return IMPL(_ctx_for_trampolines, _HPy_DIRECT(arg0), (HPy_ssize_t)arg1, (HPy_ssize_t)arg2, _HPy_DIRECT(arg3)); \
         _HPyFunc_args_SSIZESSIZEOBJARGPROC a = { arg0, (HPy_ssize_t)arg1, (HPy_ssize_t)arg2, arg3, 0 }; \
         _HPy_TRAMPOLINE_CALL(HPyFunc_SSIZESSIZEOBJARGPROC, IMPL, &a); \
         return a.result; \
     }
 
 #define _HPyFunc_TRAMPOLINE_HPyFunc_OBJOBJARGPROC(SYM, IMPL) \
-    static int SYM(cpy_PyObject * arg0, cpy_PyObject * arg1, cpy_PyObject * arg2) \
+    static int SYM(cpy_PyObject *arg0, cpy_PyObject *arg1, cpy_PyObject *arg2) \
     { \
+        if (_HPy_LIKELY(_hpy_direct_calls)) \
+            return IMPL(_ctx_for_trampolines, _HPy_DIRECT(arg0), _HPy_DIRECT(arg1), _HPy_DIRECT(arg2)); \
         _HPyFunc_args_OBJOBJARGPROC a = { arg0, arg1, arg2, 0 }; \
         _HPy_TRAMPOLINE_CALL(HPyFunc_OBJOBJARGPROC, IMPL, &a); \
         return a.result; \
     }
 
 #define _HPyFunc_TRAMPOLINE_HPyFunc_FREEFUNC(SYM, IMPL) \
-    static void SYM(void * arg0) \
+    static void SYM(void *arg0) \
     { \
+        if (_HPy_LIKELY(_hpy_direct_calls)) \
+            { IMPL(_ctx_for_trampolines, (void *)arg0); return; } \
         _HPyFunc_args_FREEFUNC a = { (void *)arg0 }; \
         _HPy_TRAMPOLINE_CALL(HPyFunc_FREEFUNC, IMPL, &a); \
     }
 
 #define _HPyFunc_TRAMPOLINE_HPyFunc_GETATTRFUNC(SYM, IMPL) \
-    static cpy_PyObject * SYM(cpy_PyObject * arg0, char * arg1) \
+    static cpy_PyObject *SYM(cpy_PyObject *arg0, char *arg1) \
     { \
+        if (_HPy_LIKELY(_hpy_direct_calls)) \
+            return _HPy_DIRECT_RESULT(IMPL(_ctx_for_trampolines, _HPy_DIRECT(arg0), (char *)arg1)); \
         _HPyFunc_args_GETATTRFUNC a = { arg0, (char *)arg1, 0 }; \
         _HPy_TRAMPOLINE_CALL(HPyFunc_GETATTRFUNC, IMPL, &a); \
         return a.result; \
     }
 
 #define _HPyFunc_TRAMPOLINE_HPyFunc_GETATTROFUNC(SYM, IMPL) \
-    static cpy_PyObject * SYM(cpy_PyObject * arg0, cpy_PyObject * arg1) \
+    static cpy_PyObject *SYM(cpy_PyObject *arg0, cpy_PyObject *arg1) \
     { \
+        if (_HPy_LIKELY(_hpy_direct_calls)) \
+            return _HPy_DIRECT_RESULT(IMPL(_ctx_for_trampolines, _HPy_DIRECT(arg0), _HPy_DIRECT(arg1))); \
         _HPyFunc_args_GETATTROFUNC a = { arg0, arg1, 0 }; \
         _HPy_TRAMPOLINE_CALL(HPyFunc_GETATTROFUNC, IMPL, &a); \
         return a.result; \
     }
 
 #define _HPyFunc_TRAMPOLINE_HPyFunc_SETATTRFUNC(SYM, IMPL) \
-    static int SYM(cpy_PyObject * arg0, char * arg1, cpy_PyObject * arg2) \
+    static int SYM(cpy_PyObject *arg0, char *arg1, cpy_PyObject *arg2) \
     { \
+        if (_HPy_LIKELY(_hpy_direct_calls)) \
+            return IMPL(_ctx_for_trampolines, _HPy_DIRECT(arg0), (char *)arg1, _HPy_DIRECT(arg2)); \
         _HPyFunc_args_SETATTRFUNC a = { arg0, (char *)arg1, arg2, 0 }; \
         _HPy_TRAMPOLINE_CALL(HPyFunc_SETATTRFUNC, IMPL, &a); \
         return a.result; \
     }
 
 #define _HPyFunc_TRAMPOLINE_HPyFunc_SETATTROFUNC(SYM, IMPL) \
-    static int SYM(cpy_PyObject * arg0, cpy_PyObject * arg1, cpy_PyObject * arg2) \
+    static int SYM(cpy_PyObject *arg0, cpy_PyObject *arg1, cpy_PyObject *arg2) \
     { \
+        if (_HPy_LIKELY(_hpy_direct_calls)) \
+            return IMPL(_ctx_for_trampolines, _HPy_DIRECT(arg0), _HPy_DIRECT(arg1), _HPy_DIRECT(arg2)); \
         _HPyFunc_args_SETATTROFUNC a = { arg0, arg1, arg2, 0 }; \
         _HPy_TRAMPOLINE_CALL(HPyFunc_SETATTROFUNC, IMPL, &a); \
         return a.result; \
     }
 
 #define _HPyFunc_TRAMPOLINE_HPyFunc_REPRFUNC(SYM, IMPL) \
-    static cpy_PyObject * SYM(cpy_PyObject * arg0) \
+    static cpy_PyObject *SYM(cpy_PyObject *arg0) \
     { \
+        if (_HPy_LIKELY(_hpy_direct_calls)) \
+            return _HPy_DIRECT_RESULT(IMPL(_ctx_for_trampolines, _HPy_DIRECT(arg0))); \
         _HPyFunc_args_REPRFUNC a = { arg0, 0 }; \
         _HPy_TRAMPOLINE_CALL(HPyFunc_REPRFUNC, IMPL, &a); \
         return a.result; \
     }
 
 #define _HPyFunc_TRAMPOLINE_HPyFunc_HASHFUNC(SYM, IMPL) \
-    static HPy_hash_t SYM(cpy_PyObject * arg0) \
+    static HPy_hash_t SYM(cpy_PyObject *arg0) \
     { \
+        if (_HPy_LIKELY(_hpy_direct_calls)) \
+            return IMPL(_ctx_for_trampolines, _HPy_DIRECT(arg0)); \
         _HPyFunc_args_HASHFUNC a = { arg0, 0 }; \
         _HPy_TRAMPOLINE_CALL(HPyFunc_HASHFUNC, IMPL, &a); \
         return a.result; \
     }
 
 #define _HPyFunc_TRAMPOLINE_HPyFunc_RICHCMPFUNC(SYM, IMPL) \
-    static cpy_PyObject * SYM(cpy_PyObject * arg0, cpy_PyObject * arg1, int arg2) \
+    static cpy_PyObject *SYM(cpy_PyObject *arg0, cpy_PyObject *arg1, int arg2) \
     { \
+        if (_HPy_LIKELY(_hpy_direct_calls)) \
+            return _HPy_DIRECT_RESULT(IMPL(_ctx_for_trampolines, _HPy_DIRECT(arg0), _HPy_DIRECT(arg1), (HPy_RichCmpOp)arg2)); \
         _HPyFunc_args_RICHCMPFUNC a = { arg0, arg1, (HPy_RichCmpOp)arg2, 0 }; \
         _HPy_TRAMPOLINE_CALL(HPyFunc_RICHCMPFUNC, IMPL, &a); \
         return a.result; \
     }
 
 #define _HPyFunc_TRAMPOLINE_HPyFunc_GETITERFUNC(SYM, IMPL) \
-    static cpy_PyObject * SYM(cpy_PyObject * arg0) \
+    static cpy_PyObject *SYM(cpy_PyObject *arg0) \
     { \
+        if (_HPy_LIKELY(_hpy_direct_calls)) \
+            return _HPy_DIRECT_RESULT(IMPL(_ctx_for_trampolines, _HPy_DIRECT(arg0))); \
         _HPyFunc_args_GETITERFUNC a = { arg0, 0 }; \
         _HPy_TRAMPOLINE_CALL(HPyFunc_GETITERFUNC, IMPL, &a); \
         return a.result; \
     }
 
 #define _HPyFunc_TRAMPOLINE_HPyFunc_ITERNEXTFUNC(SYM, IMPL) \
-    static cpy_PyObject * SYM(cpy_PyObject * arg0) \
+    static cpy_PyObject *SYM(cpy_PyObject *arg0) \
     { \
+        if (_HPy_LIKELY(_hpy_direct_calls)) \
+            return _HPy_DIRECT_RESULT(IMPL(_ctx_for_trampolines, _HPy_DIRECT(arg0))); \
         _HPyFunc_args_ITERNEXTFUNC a = { arg0, 0 }; \
         _HPy_TRAMPOLINE_CALL(HPyFunc_ITERNEXTFUNC, IMPL, &a); \
         return a.result; \
     }
 
 #define _HPyFunc_TRAMPOLINE_HPyFunc_DESCRGETFUNC(SYM, IMPL) \
-    static cpy_PyObject * SYM(cpy_PyObject * arg0, cpy_PyObject * arg1, cpy_PyObject * arg2) \
+    static cpy_PyObject *SYM(cpy_PyObject *arg0, cpy_PyObject *arg1, cpy_PyObject *arg2) \
     { \
+        if (_HPy_LIKELY(_hpy_direct_calls)) \
+            return _HPy_DIRECT_RESULT(IMPL(_ctx_for_trampolines, _HPy_DIRECT(arg0), _HPy_DIRECT(arg1), _HPy_DIRECT(arg2))); \
         _HPyFunc_args_DESCRGETFUNC a = { arg0, arg1, arg2, 0 }; \
         _HPy_TRAMPOLINE_CALL(HPyFunc_DESCRGETFUNC, IMPL, &a); \
         return a.result; \
     }
 
 #define _HPyFunc_TRAMPOLINE_HPyFunc_DESCRSETFUNC(SYM, IMPL) \
-    static int SYM(cpy_PyObject * arg0, cpy_PyObject * arg1, cpy_PyObject * arg2) \
+    static int SYM(cpy_PyObject *arg0, cpy_PyObject *arg1, cpy_PyObject *arg2) \
     { \
+        if (_HPy_LIKELY(_hpy_direct_calls)) \
+            return IMPL(_ctx_for_trampolines, _HPy_DIRECT(arg0), _HPy_DIRECT(arg1), _HPy_DIRECT(arg2)); \
         _HPyFunc_args_DESCRSETFUNC a = { arg0, arg1, arg2, 0 }; \
         _HPy_TRAMPOLINE_CALL(HPyFunc_DESCRSETFUNC, IMPL, &a); \
         return a.result; \
     }
 
 #define _HPyFunc_TRAMPOLINE_HPyFunc_GETTER(SYM, IMPL) \
-    static cpy_PyObject * SYM(cpy_PyObject * arg0, void * arg1) \
+    static cpy_PyObject *SYM(cpy_PyObject *arg0, void *arg1) \
     { \
+        if (_HPy_LIKELY(_hpy_direct_calls)) \
+            return _HPy_DIRECT_RESULT(IMPL(_ctx_for_trampolines, _HPy_DIRECT(arg0), (void *)arg1)); \
         _HPyFunc_args_GETTER a = { arg0, (void *)arg1, 0 }; \
         _HPy_TRAMPOLINE_CALL(HPyFunc_GETTER, IMPL, &a); \
         return a.result; \
     }
 
 #define _HPyFunc_TRAMPOLINE_HPyFunc_SETTER(SYM, IMPL) \
-    static int SYM(cpy_PyObject * arg0, cpy_PyObject * arg1, void * arg2) \
+    static int SYM(cpy_PyObject *arg0, cpy_PyObject *arg1, void *arg2) \
     { \
+        if (_HPy_LIKELY(_hpy_direct_calls)) \
+            return IMPL(_ctx_for_trampolines, _HPy_DIRECT(arg0), _HPy_DIRECT(arg1), (void *)arg2); \
         _HPyFunc_args_SETTER a = { arg0, arg1, (void *)arg2, 0 }; \
         _HPy_TRAMPOLINE_CALL(HPyFunc_SETTER, IMPL, &a); \
         return a.result; \
     }
 
 #define _HPyFunc_TRAMPOLINE_HPyFunc_OBJOBJPROC(SYM, IMPL) \
-    static int SYM(cpy_PyObject * arg0, cpy_PyObject * arg1) \
+    static int SYM(cpy_PyObject *arg0, cpy_PyObject *arg1) \
     { \
+        if (_HPy_LIKELY(_hpy_direct_calls)) \
+            return IMPL(_ctx_for_trampolines, _HPy_DIRECT(arg0), _HPy_DIRECT(arg1)); \
         _HPyFunc_args_OBJOBJPROC a = { arg0, arg1, 0 }; \
         _HPy_TRAMPOLINE_CALL(HPyFunc_OBJOBJPROC, IMPL, &a); \
         return a.result; \
     }
 
 #define _HPyFunc_TRAMPOLINE_HPyFunc_DESTRUCTOR(SYM, IMPL) \
-    static void SYM(cpy_PyObject * arg0) \
+    static void SYM(cpy_PyObject *arg0) \
     { \
+        if (_HPy_LIKELY(_hpy_direct_calls)) \
+            { IMPL(_ctx_for_trampolines, _HPy_DIRECT(arg0)); return; } \
         _HPyFunc_args_DESTRUCTOR a = { arg0 }; \
         _HPy_TRAMPOLINE_CALL(HPyFunc_DESTRUCTOR, IMPL, &a); \
     }

@@ -62,6 +62,27 @@ typedef struct {
     cpy_PyObject *result;
 } _HPyFunc_args_MOD_CREATE;
 
+/* Direct calls. A runtime whose handles are the interpreter's object pointers (an argument
+ * handle is the borrowed object, a returned handle is the new reference the interpreter expects)
+ * says so through ctx->_private, which then points to an _HPyRuntimeInfo. HPy_MODINIT reads it once,
+ * when the module receives its context, into _hpy_direct_calls; trampolines of signatures made only
+ * of handles and plain C values then call the implementation themselves instead of going through
+ * _HPy_CallRealFunctionFromTrampoline. Any other runtime or context (debug, trace, other
+ * interpreters) keeps the general path. */
+typedef struct {
+    uint64_t magic;
+    uint64_t flags;
+} _HPyRuntimeInfo;
+
+#define _HPY_RUNTIME_INFO_MAGIC 0x48507952544e4631ULL
+#define _HPY_RUNTIME_OBJECT_HANDLES 1ULL
+
+/* The positional count of a vectorcall nargsf (the top bit is a flag). */
+#define _HPy_VECTORCALL_NARGS(n) ((size_t)(n) & ~((size_t)1 << (8 * sizeof(size_t) - 1)))
+
+#define _HPy_DIRECT(h) _hconv((intptr_t)(h))
+#define _HPy_DIRECT_RESULT(h) ((cpy_PyObject *)(h)._i)
+
 #define _HPy_TRAMPOLINE_CALL(SIG, IMPL, ARGS) \
     _HPy_CallRealFunctionFromTrampoline(_ctx_for_trampolines, SIG, \
                                         _HPy_FPTR_CAST(HPyCFunction, IMPL), ARGS)
@@ -69,8 +90,10 @@ typedef struct {
 #define _HPyFunc_TRAMPOLINE_HPyFunc_NOARGS(SYM, IMPL) \
     static cpy_PyObject *SYM(cpy_PyObject *self, cpy_PyObject *ignored) \
     { \
-        _HPyFunc_args_NOARGS a = { self, 0 }; \
         (void)ignored; \
+        if (_HPy_LIKELY(_hpy_direct_calls)) \
+            return _HPy_DIRECT_RESULT(IMPL(_ctx_for_trampolines, _HPy_DIRECT(self))); \
+        _HPyFunc_args_NOARGS a = { self, 0 }; \
         _HPy_TRAMPOLINE_CALL(HPyFunc_NOARGS, IMPL, &a); \
         return a.result; \
     }
@@ -78,6 +101,9 @@ typedef struct {
 #define _HPyFunc_TRAMPOLINE_HPyFunc_VARARGS(SYM, IMPL) \
     static cpy_PyObject *SYM(cpy_PyObject *self, cpy_PyObject *const *args, HPy_ssize_t nargs) \
     { \
+        if (_HPy_LIKELY(_hpy_direct_calls)) \
+            return _HPy_DIRECT_RESULT(IMPL(_ctx_for_trampolines, _HPy_DIRECT(self), \
+                                           (const HPy *)args, (size_t)nargs)); \
         _HPyFunc_args_VARARGS a = { self, args, nargs, 0 }; \
         _HPy_TRAMPOLINE_CALL(HPyFunc_VARARGS, IMPL, &a); \
         return a.result; \
@@ -87,6 +113,10 @@ typedef struct {
     static cpy_PyObject *SYM(cpy_PyObject *self, cpy_PyObject *const *args, size_t nargsf, \
                              cpy_PyObject *kwnames) \
     { \
+        if (_HPy_LIKELY(_hpy_direct_calls)) \
+            return _HPy_DIRECT_RESULT(IMPL(_ctx_for_trampolines, _HPy_DIRECT(self), \
+                                           (const HPy *)args, _HPy_VECTORCALL_NARGS(nargsf), \
+                                           _HPy_DIRECT(kwnames))); \
         _HPyFunc_args_KEYWORDS a = { self, args, nargsf, kwnames, 0 }; \
         _HPy_TRAMPOLINE_CALL(HPyFunc_KEYWORDS, IMPL, &a); \
         return a.result; \

@@ -2,6 +2,15 @@
 #ifndef HPY_UNIVERSAL_MISC_TRAMPOLINES_H
 #define HPY_UNIVERSAL_MISC_TRAMPOLINES_H
 
+/* Whether trampolines may call implementations directly with this context (see
+ * hpy/universal/hpyfunc_trampolines.h). */
+HPyAPI_FUNC int _HPy_ContextAllowsDirectCalls(HPyContext *ctx)
+{
+    const _HPyRuntimeInfo *info = (const _HPyRuntimeInfo *)ctx->_private;
+    return info != NULL && info->magic == _HPY_RUNTIME_INFO_MAGIC &&
+           (info->flags & _HPY_RUNTIME_OBJECT_HANDLES) != 0;
+}
+
 HPyAPI_FUNC HPy _HPy_New(HPyContext *ctx, HPy h_type, void **data)
 {
     void *tmp = NULL;
