@@ -8,7 +8,7 @@ Extra C declarations can precede them freely. Every module gets a unique name.
 import hashlib
 import importlib.machinery
 import importlib.util
-import itertools
+import shutil
 import os
 import re
 import subprocess
@@ -36,7 +36,6 @@ LOAD_MODE = {'universal': 0, 'hybrid': 0, 'universal-dispatch': 0}
 DIRECT_CALLS = {'universal-dispatch': False}
 
 STRICT = ['-Wall', '-Wextra', '-Werror']
-_counter = itertools.count()
 
 
 def static_lib(abi):
@@ -74,16 +73,44 @@ def expand_template(source, name):
     return '#include "hpy.h"\n' + source
 
 
+def module_name_for(source, abi, cplusplus=False, extra_flags=()):
+    """A name derived from what is compiled, so that a module's binary is the same in every run."""
+    key = repr((textwrap.dedent(source), BINARY_ABI[abi], cplusplus, tuple(extra_flags)))
+    return 'm_' + hashlib.sha1(key.encode('utf-8')).hexdigest()[:16]
+
+
+# Universal binaries do not depend on the interpreter: with HPY_TEST_BINARY_CACHE set, each one
+# is compiled once and reused. HPY_TEST_BINARY_CACHE_MODE=write compiles what is missing;
+# =read (the interpreter matrix) only uses binaries built before, and fails if one is missing.
+BINARY_CACHE = os.environ.get('HPY_TEST_BINARY_CACHE')
+BINARY_CACHE_MODE = os.environ.get('HPY_TEST_BINARY_CACHE_MODE', 'write')
+
+
+def _cache_path(text, binary_abi, cplusplus, extra_flags):
+    if not BINARY_CACHE or binary_abi != 'universal':
+        return None
+    key = repr((text, binary_abi, cplusplus, tuple(extra_flags)))
+    digest = hashlib.sha256(key.encode('utf-8')).hexdigest()
+    return os.path.join(BINARY_CACHE, digest + ext_suffix(binary_abi))
+
+
 def compile_module(source, tmpdir, abi, name=None, cplusplus=False, extra_flags=(),
                    template=True):
     """Build `source` for `abi` in tmpdir; returns (module name, path of the binary)."""
-    name = name or 'mod_%d_%d' % (os.getpid(), next(_counter))
+    name = name or module_name_for(source, abi, cplusplus, extra_flags)
     binary_abi = BINARY_ABI[abi]
     text = expand_template(source, name) if template else source
+    out = os.path.join(str(tmpdir), name + ext_suffix(binary_abi))
+    cached = _cache_path(text, binary_abi, cplusplus, extra_flags)
+    if cached and os.path.exists(cached):
+        shutil.copyfile(cached, out)
+        return name, out
+    if cached and BINARY_CACHE_MODE == 'read':
+        raise CompilationError('universal binary of module %s was not built beforehand '
+                               '(HPY_TEST_BINARY_CACHE_MODE=read): %s' % (name, cached))
     src = os.path.join(str(tmpdir), name + ('.cpp' if cplusplus else '.c'))
     with open(src, 'w') as f:
         f.write(text)
-    out = os.path.join(str(tmpdir), name + ext_suffix(binary_abi))
     cc = ['g++', '-std=c++11'] if cplusplus else ['gcc', '-std=c99']
     flags = ['-shared', '-fPIC', '-O1', '-g'] + STRICT + ['-DHPY']
     if binary_abi == 'universal':
@@ -96,6 +123,10 @@ def compile_module(source, tmpdir, abi, name=None, cplusplus=False, extra_flags=
     res = subprocess.run(cmd, capture_output=True, text=True)
     if res.returncode != 0:
         raise CompilationError('%s\n%s%s' % (' '.join(cmd), res.stdout, res.stderr))
+    if cached:
+        tmp = cached + '.%d.tmp' % os.getpid()
+        shutil.copyfile(out, tmp)
+        os.replace(tmp, cached)
     return name, out
 
 
@@ -126,13 +157,19 @@ class ModuleBuilder:
     def __init__(self, tmpdir, abi):
         self.tmpdir = tmpdir
         self.abi = abi
+        self._loaded = {}
 
     def compile(self, source, **kw):
         return compile_module(source, self.tmpdir, self.abi, **kw)
 
     def __call__(self, source, **kw):
-        name, path = self.compile(source, **kw)
-        return load_module(name, path, self.abi)
+        # The same test asking again for the same module gets the same module object (the
+        # reference-leak checks run a test several times).
+        key = (source, repr(sorted(kw.items())))
+        if key not in self._loaded:
+            name, path = self.compile(source, **kw)
+            self._loaded[key] = load_module(name, path, self.abi)
+        return self._loaded[key]
 
 
 def run_python(code, env=None, timeout=120):

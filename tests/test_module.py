@@ -1,13 +1,10 @@
 """HPyModuleDef: methods, docs, exec and create slots, and every validation error (abi.md §9.6)."""
-import itertools
-import os
+import hashlib
 import types
 
 import pytest
 
 from support import load_module
-
-_ids = itertools.count()
 
 TAIL = ('This is not allowed because custom HPy_mod_create slot cannot return a builtin module '
         'object and cannot make any use of any other data defined in the HPyModuleDef. Either do '
@@ -30,7 +27,7 @@ def module_source(defines, fields='', extra=''):
 
 def _build_named(builder, source):
     """Build a module that writes its own HPyModuleDef (@NAME@ is its name)."""
-    name = 'modx_%d_%d' % (os.getpid(), next(_ids))
+    name = 'modx_' + hashlib.sha1(source.encode('utf-8')).hexdigest()[:12]
     _, path = builder.compile('#include "hpy.h"\n' + source.replace('@NAME@', name), name=name,
                               template=False)
     return load_module(name, path, builder.abi)
