@@ -9,7 +9,7 @@ DEPS_STAMP := $(VENV)/.deps-installed
 INSTALL_STAMP := $(VENV)/.hpy-installed
 PYTEST_WORKERS ?= 2
 
-.PHONY: all build demo test autogen autogen-check bench clean system-deps
+.PHONY: all build demo test test-matrix autogen autogen-check bench clean system-deps
 
 all: build
 
@@ -49,6 +49,11 @@ demo: build
 
 test: build autogen-check
 	$(PY) -m pytest -n $(PYTEST_WORKERS) -q tests
+
+# The suite on CPython 3.13, 3.14, 3.15 and 3.14d (in a cached Debian sid chroot) against the
+# universal binaries built once on the host. Needs root.
+test-matrix: build
+	$(PY) tools/test_matrix.py
 
 bench: build
 	$(PY) bench/run.py

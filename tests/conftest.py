@@ -5,8 +5,11 @@ import pytest
 
 from support import ABIS, ModuleBuilder
 
-REFLEAK_WARMUPS = 2
-REFLEAK_RUNS = 3
+# --refleaks: a test runs REFLEAK_BATCH times per measurement, REFLEAK_WARMUPS unmeasured
+# batches first, then REFLEAK_RUNS measured ones.
+REFLEAK_BATCH = 3
+REFLEAK_WARMUPS = 1
+REFLEAK_RUNS = 2
 
 
 def pytest_addoption(parser):
@@ -16,6 +19,8 @@ def pytest_addoption(parser):
 
 
 def pytest_configure(config):
+    config.addinivalue_line('markers', 'no_refleak_check: run once under --refleaks; the test '
+                            'checks the reference counts it cares about itself')
     if config.getoption('--refleaks') and not hasattr(sys, 'gettotalrefcount'):
         raise pytest.UsageError('--refleaks needs a debug build of CPython (sys.gettotalrefcount)')
 
@@ -32,27 +37,122 @@ def compile_module(tmp_path, hpy_abi):
     return ModuleBuilder(tmp_path, hpy_abi)
 
 
+def _clear_caches():
+    """Caches that grow by themselves while a test runs again (as CPython's -R clears them)."""
+    import linecache
+    import re
+    for module in list(sys.modules.values()):
+        registry = getattr(module, '__dict__', {}).get('__warningregistry__')
+        if registry:
+            registry.clear()
+    re.purge()
+    linecache.clearcache()
+    if hasattr(sys, '_clear_internal_caches'):
+        sys._clear_internal_caches()
+    gc.collect()
+
+
+def _refcount_delta(func, kwargs):
+    import warnings
+    with warnings.catch_warnings():
+        # pytest keeps every warning a test emits: a test run again would look like a leak
+        warnings.simplefilter('ignore')
+        _clear_caches()
+        before = sys.gettotalrefcount()
+        for _ in range(REFLEAK_BATCH):
+            func(**kwargs)
+        _clear_caches()
+        return sys.gettotalrefcount() - before
+
+
+class _Raises:
+    """pytest.raises for --refleaks runs: the same checks, but it keeps no traceback (pytest's
+    own ExceptionInfo holds on to a little more on every use, which would read as a leak)."""
+
+    def __init__(self, expected, *args, match=None, **kwargs):
+        if args or kwargs:
+            raise TypeError('only the context-manager form of pytest.raises is supported')
+        self.expected = expected
+        self.match_expr = match
+        self.value = self.type = None
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, exc_type, exc, tb):
+        if exc_type is None:
+            pytest.fail('DID NOT RAISE %r' % (self.expected,), pytrace=False)
+        if not issubclass(exc_type, self.expected):
+            return False
+        exc.__traceback__ = None
+        self.type, self.value = exc_type, exc
+        if self.match_expr is not None:
+            self.match(self.match_expr)
+        return True
+
+    def match(self, regexp):
+        import re
+        assert re.search(regexp, str(self.value)), (regexp, str(self.value))
+        return True
+
+
 @pytest.hookimpl(tryfirst=True)
 def pytest_pyfunc_call(pyfuncitem):
-    """With --refleaks, a test that builds C modules runs REFLEAK_WARMUPS + REFLEAK_RUNS times
-    (reusing its modules); it fails if sys.gettotalrefcount() grew in every measured run, the
-    rule of CPython's own -R option."""
+    """With --refleaks, a test that builds C modules runs in batches of REFLEAK_BATCH runs
+    (reusing its modules) and fails if every measured batch grew the total reference count by at
+    least one reference per run. Measuring itself costs a reference or two whatever the batch
+    size, so only growth that scales with the number of runs counts as a leak."""
     if not pyfuncitem.config.getoption('--refleaks'):
         return None
     if 'compile_module' not in pyfuncitem.fixturenames:
         return None
+    if pyfuncitem.get_closest_marker('no_refleak_check'):
+        return None
     func = pyfuncitem.obj
     args = {name: pyfuncitem.funcargs[name] for name in pyfuncitem._fixtureinfo.argnames}
     deltas = []
-    for i in range(REFLEAK_WARMUPS + REFLEAK_RUNS):
-        gc.collect()
-        before = sys.gettotalrefcount()
-        func(**args)
-        gc.collect()
-        after = sys.gettotalrefcount()
-        if i >= REFLEAK_WARMUPS:
-            deltas.append(after - before)
-    if all(d > 0 for d in deltas):
-        pytest.fail('reference leak: total reference count grew by %s in %d consecutive runs'
-                    % (deltas, REFLEAK_RUNS), pytrace=False)
+    real_raises = pytest.raises
+    pytest.raises = _Raises
+    try:
+        for i in range(REFLEAK_WARMUPS + REFLEAK_RUNS):
+            delta = _refcount_delta(func, args)
+            if i >= REFLEAK_WARMUPS:
+                deltas.append(delta)
+    finally:
+        pytest.raises = real_raises
+    if all(d >= REFLEAK_BATCH for d in deltas):
+        pytest.fail('reference leak: total reference count grew by %s in %d consecutive batches '
+                    'of %d runs' % (deltas, REFLEAK_RUNS, REFLEAK_BATCH), pytrace=False)
     return True
+
+
+# HPY_TEST_RESULTS=<file>: write each test's outcome and ABI as JSON (for tools/test_matrix.py).
+
+def pytest_runtest_setup(item):
+    callspec = getattr(item, 'callspec', None)
+    abi = callspec.params.get('hpy_abi') if callspec else None
+    item.user_properties.append(('hpy_abi', abi))
+
+
+_results = {}
+
+
+def pytest_runtest_logreport(report):
+    abi = dict(report.user_properties).get('hpy_abi')
+    rec = _results.setdefault(report.nodeid, {'test': report.nodeid, 'abi': abi,
+                                              'outcome': 'passed'})
+    if abi is not None:
+        rec['abi'] = abi
+    if report.failed:
+        rec['outcome'] = 'failed'
+    elif report.skipped and rec['outcome'] != 'failed':
+        rec['outcome'] = 'skipped'
+
+
+def pytest_sessionfinish(session):
+    import json
+    import os
+    path = os.environ.get('HPY_TEST_RESULTS')
+    if path and not hasattr(session.config, 'workerinput'):
+        with open(path, 'w') as f:
+            json.dump(sorted(_results.values(), key=lambda r: r['test']), f, indent=0)

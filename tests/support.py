@@ -94,13 +94,25 @@ def _cache_path(text, binary_abi, cplusplus, extra_flags):
     return os.path.join(BINARY_CACHE, digest + ext_suffix(binary_abi))
 
 
+def _fresh_path(directory, filename):
+    """A path for a new binary: never a file that may be loaded already (rewriting a mapped
+    library in place crashes the process that loaded it)."""
+    path = os.path.join(directory, filename)
+    n = 0
+    while os.path.exists(path):
+        n += 1
+        path = os.path.join(directory, 'copy%d' % n, filename)
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    return path
+
+
 def compile_module(source, tmpdir, abi, name=None, cplusplus=False, extra_flags=(),
                    template=True):
     """Build `source` for `abi` in tmpdir; returns (module name, path of the binary)."""
     name = name or module_name_for(source, abi, cplusplus, extra_flags)
     binary_abi = BINARY_ABI[abi]
     text = expand_template(source, name) if template else source
-    out = os.path.join(str(tmpdir), name + ext_suffix(binary_abi))
+    out = _fresh_path(str(tmpdir), name + ext_suffix(binary_abi))
     cached = _cache_path(text, binary_abi, cplusplus, extra_flags)
     if cached and os.path.exists(cached):
         shutil.copyfile(cached, out)
@@ -108,7 +120,7 @@ def compile_module(source, tmpdir, abi, name=None, cplusplus=False, extra_flags=
     if cached and BINARY_CACHE_MODE == 'read':
         raise CompilationError('universal binary of module %s was not built beforehand '
                                '(HPY_TEST_BINARY_CACHE_MODE=read): %s' % (name, cached))
-    src = os.path.join(str(tmpdir), name + ('.cpp' if cplusplus else '.c'))
+    src = os.path.join(os.path.dirname(out), name + ('.cpp' if cplusplus else '.c'))
     with open(src, 'w') as f:
         f.write(text)
     cc = ['g++', '-std=c++11'] if cplusplus else ['gcc', '-std=c99']
@@ -165,11 +177,21 @@ class ModuleBuilder:
     def __call__(self, source, **kw):
         # The same test asking again for the same module gets the same module object (the
         # reference-leak checks run a test several times).
+        # A module that failed to load fails again with the same exception, without loading
+        # anything new.
         key = (source, repr(sorted(kw.items())))
         if key not in self._loaded:
-            name, path = self.compile(source, **kw)
-            self._loaded[key] = load_module(name, path, self.abi)
-        return self._loaded[key]
+            try:
+                name, path = self.compile(source, **kw)
+                self._loaded[key] = load_module(name, path, self.abi)
+            except CompilationError:
+                raise
+            except Exception as e:
+                self._loaded[key] = e
+        result = self._loaded[key]
+        if isinstance(result, Exception):
+            raise result.with_traceback(None)
+        return result
 
 
 def run_python(code, env=None, timeout=120):
@@ -179,3 +201,12 @@ def run_python(code, env=None, timeout=120):
         e.update(env)
     return subprocess.run([sys.executable, '-c', code], capture_output=True, text=True,
                           env=e, timeout=timeout)
+
+
+def python_error(func, *args):
+    """The message CPython itself gives for an operation (messages change between versions)."""
+    try:
+        func(*args)
+    except Exception as e:
+        return str(e)
+    raise AssertionError('%r did not raise' % (func,))

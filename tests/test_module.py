@@ -4,8 +4,6 @@ import types
 
 import pytest
 
-from support import load_module
-
 TAIL = ('This is not allowed because custom HPy_mod_create slot cannot return a builtin module '
         'object and cannot make any use of any other data defined in the HPyModuleDef. Either do '
         'not define HPy_mod_create slot and let the runtime create a builtin module object from '
@@ -28,11 +26,8 @@ def module_source(defines, fields='', extra=''):
 def _build_named(builder, source):
     """Build a module that writes its own HPyModuleDef (@NAME@ is its name)."""
     name = 'modx_' + hashlib.sha1(source.encode('utf-8')).hexdigest()[:12]
-    _, path = builder.compile('#include "hpy.h"\n' + source.replace('@NAME@', name), name=name,
-                              template=False)
-    return load_module(name, path, builder.abi)
-
-
+    return builder('#include "hpy.h"\n' + source.replace('@NAME@', name), name=name,
+                   template=False)
 
 
 def test_methods_doc_and_type(compile_module):

@@ -423,13 +423,13 @@ static PyObject *hpy__rt_GetAttr_s(HPyContext *ctx, PyObject *obj, const char *u
 static int hpy__rt_HasAttr(HPyContext *ctx, PyObject *obj, PyObject *name)
 {
     (void)ctx;
-    return PyObject_HasAttr(obj, name);
+    return HPyCompat_HasAttr(obj, name);
 }
 
 static int hpy__rt_HasAttr_s(HPyContext *ctx, PyObject *obj, const char *utf8_name)
 {
     (void)ctx;
-    return PyObject_HasAttrString(obj, utf8_name);
+    return HPyCompat_HasAttrString(obj, utf8_name);
 }
 
 static int hpy__rt_SetAttr(HPyContext *ctx, PyObject *obj, PyObject *name, PyObject *value)

@@ -464,13 +464,13 @@ HPyAPI_FUNC HPy ctx_GetAttr_s(HPyContext *ctx, HPy obj, const char *utf8_name)
 HPyAPI_FUNC int ctx_HasAttr(HPyContext *ctx, HPy obj, HPy name)
 {
     (void)ctx;
-    return PyObject_HasAttr(_h2py(obj), _h2py(name));
+    return HPyCompat_HasAttr(_h2py(obj), _h2py(name));
 }
 
 HPyAPI_FUNC int ctx_HasAttr_s(HPyContext *ctx, HPy obj, const char *utf8_name)
 {
     (void)ctx;
-    return PyObject_HasAttrString(_h2py(obj), utf8_name);
+    return HPyCompat_HasAttrString(_h2py(obj), utf8_name);
 }
 
 HPyAPI_FUNC int ctx_SetAttr(HPyContext *ctx, HPy obj, HPy name, HPy value)

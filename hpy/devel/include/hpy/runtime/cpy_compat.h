@@ -38,4 +38,31 @@ static inline void HPyCompat_SetRaisedException(PyObject *exc)
 #  define HPyCompat_SetRaisedException PyErr_SetRaisedException
 #endif
 
+/* HPy_HasAttr never fails: an error while looking the attribute up means "no". Since 3.13,
+ * PyObject_HasAttr reports such an error to sys.unraisablehook instead of dropping it silently. */
+#if PY_VERSION_HEX >= 0x030D0000
+static inline int HPyCompat_HasAttr(PyObject *obj, PyObject *name)
+{
+    int res = PyObject_HasAttrWithError(obj, name);
+    if (res < 0) {
+        PyErr_Clear();
+        return 0;
+    }
+    return res;
+}
+
+static inline int HPyCompat_HasAttrString(PyObject *obj, const char *name)
+{
+    int res = PyObject_HasAttrStringWithError(obj, name);
+    if (res < 0) {
+        PyErr_Clear();
+        return 0;
+    }
+    return res;
+}
+#else
+#  define HPyCompat_HasAttr PyObject_HasAttr
+#  define HPyCompat_HasAttrString PyObject_HasAttrString
+#endif
+
 #endif /* HPY_RUNTIME_CPY_COMPAT_H */

@@ -12,6 +12,7 @@
 #endif
 
 #include <limits.h>
+#include "hpy/runtime/cpy_compat.h"
 
 #if !defined(HPY_ABI_CPYTHON) && !defined(HPY_RUNTIME_INTERNAL)
 #  error "hpy/runtime/ctx_funcs.h is for the CPython ABI and the runtime only"

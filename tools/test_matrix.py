@@ -1,0 +1,320 @@
+#!/usr/bin/env python3
+"""`make test-matrix`: the whole suite on every supported CPython, against the same universal
+binaries.
+
+1. On the host (CPython of the project's .venv), the suite runs with a cache of universal
+   binaries in write mode: every universal test module is compiled once, here.
+2. A Debian sid chroot (created once and kept, see CHROOT) provides CPython 3.13, 3.14, 3.15 and
+   the 3.14 debug build. For each of them the project is copied into the chroot, only the
+   runtime (hpy.universal and the per-ABI helper libraries) is built for that interpreter, and the
+   suite runs with the cache in read mode: universal modules are loaded from the host's binaries,
+   cpython and hybrid ones are rebuilt, as they must be. On the debug build every C-level test
+   also runs under --refleaks.
+3. The cached binaries are hashed before and after: the table is printed only if none changed.
+
+Needs root (chroot, mounts) and the package archives. Anything that stops an interpreter from
+running is a failure, said in one line; an interpreter that did not run is never shown as passing.
+"""
+import argparse
+import hashlib
+import json
+import os
+import shutil
+import subprocess
+import sys
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+CHROOT = os.environ.get('HPY_MATRIX_CHROOT', '/var/cache/hpy-chroot/sid')
+INSIDE = '/work/hpy-matrix'            # working area, as seen from inside the chroot
+PACKAGES = ['python3.13-dev', 'python3.13-venv', 'python3.14-dev', 'python3.14-venv',
+            'python3.14-dbg', 'python3.15-dev', 'python3.15-venv', 'gcc', 'g++', 'make',
+            'binutils', 'ca-certificates']
+INTERPRETERS = [  # (label, executable inside the chroot, extra pytest options)
+    ('3.13', 'python3.13', []),
+    ('3.14', 'python3.14', []),
+    ('3.15', 'python3.15', []),
+    ('3.14d', 'python3.14d', ['--refleaks']),
+]
+ABI_COLUMNS = ['cpython', 'universal', 'hybrid', 'universal-dispatch', 'other']
+
+
+def chroot_cmd():
+    exe = shutil.which('chroot', path=os.environ.get('PATH', '') + ':/usr/sbin:/sbin')
+    if exe is None:
+        raise MatrixError('the chroot command is missing')
+    return exe
+
+
+class MatrixError(Exception):
+    """Something outside the tests stopped the matrix: reported in one line."""
+
+
+def host_path(inside):
+    return os.path.join(CHROOT, inside.lstrip('/'))
+
+
+def run(cmd, log, **kw):
+    with open(log, 'a') as f:
+        f.write('$ %s\n' % ' '.join(cmd))
+        f.flush()
+        return subprocess.run(cmd, stdout=f, stderr=subprocess.STDOUT, **kw).returncode
+
+
+# ---------------------------------------------------------------------------------------------
+# The chroot
+
+def ensure_chroot(log):
+    if os.geteuid() != 0:
+        raise MatrixError('needs root to create and enter the chroot at %s' % CHROOT)
+    if not os.path.exists(os.path.join(CHROOT, 'etc', 'debian_version')):
+        if shutil.which('debootstrap') is None:
+            if run(['apt-get', 'install', '-y', '-q', 'debootstrap'], log) != 0:
+                run(['apt-get', 'update', '-q'], log)
+                if run(['apt-get', 'install', '-y', '-q', 'debootstrap'], log) != 0:
+                    raise MatrixError('cannot install debootstrap (see %s)' % log)
+        tmp = CHROOT + '.partial'
+        shutil.rmtree(tmp, ignore_errors=True)
+        os.makedirs(os.path.dirname(CHROOT), exist_ok=True)
+        if run(['debootstrap', '--variant=minbase', 'sid', tmp], log) != 0:
+            raise MatrixError('cannot create the Debian sid chroot with debootstrap (no network '
+                              'or no archive?) (see %s)' % log)
+        os.rename(tmp, CHROOT)
+    stamp = os.path.join(CHROOT, '.hpy-packages')
+    wanted = ' '.join(PACKAGES)
+    if not os.path.exists(stamp) or open(stamp).read() != wanted:
+        shutil.copyfile('/etc/resolv.conf', os.path.join(CHROOT, 'etc', 'resolv.conf'))
+        env = dict(os.environ, DEBIAN_FRONTEND='noninteractive')
+        if run([chroot_cmd(), CHROOT, 'apt-get', '-o', 'Acquire::Check-Valid-Until=false',
+                'update', '-q'], log, env=env) != 0:
+            raise MatrixError('apt-get update failed inside the chroot (see %s)' % log)
+        if run([chroot_cmd(), CHROOT, 'apt-get', 'install', '-y', '-q', '--no-install-recommends']
+               + PACKAGES, log, env=env) != 0:
+            raise MatrixError('cannot install %s inside the chroot (see %s)' % (wanted, log))
+        with open(stamp, 'w') as f:
+            f.write(wanted)
+    shutil.copyfile('/etc/resolv.conf', os.path.join(CHROOT, 'etc', 'resolv.conf'))
+
+
+class Mounts:
+    """/proc and /dev inside the chroot for the duration of the runs."""
+
+    def __enter__(self):
+        self.done = []
+        for src, dest, args in [('proc', 'proc', ['-t', 'proc']), ('/dev', 'dev', ['--bind'])]:
+            target = os.path.join(CHROOT, dest)
+            if not os.path.ismount(target):
+                subprocess.run(['mount'] + args + [src, target], check=True)
+                self.done.append(target)
+        return self
+
+    def __exit__(self, *exc):
+        for target in reversed(self.done):
+            subprocess.run(['umount', '-l', target])
+
+
+# ---------------------------------------------------------------------------------------------
+# Sources, binaries, results
+
+def tracked_files():
+    out = subprocess.run(['git', 'ls-files', '-z'], cwd=ROOT, capture_output=True, check=True)
+    return [p for p in out.stdout.decode().split('\0') if p]
+
+
+def sync_sources(dest):
+    """Copy the tracked files of the project to dest, leaving build outputs there alone."""
+    files = tracked_files()
+    for rel in files:
+        src = os.path.join(ROOT, rel)
+        dst = os.path.join(dest, rel)
+        if not os.path.isfile(src):
+            continue
+        if os.path.exists(dst) and filecmp(src, dst):
+            continue
+        os.makedirs(os.path.dirname(dst), exist_ok=True)
+        shutil.copy2(src, dst)
+
+
+def filecmp(a, b):
+    if os.path.getsize(a) != os.path.getsize(b):
+        return False
+    with open(a, 'rb') as fa, open(b, 'rb') as fb:
+        return fa.read() == fb.read()
+
+
+def hash_binaries(directory):
+    result = {}
+    for name in sorted(os.listdir(directory)):
+        with open(os.path.join(directory, name), 'rb') as f:
+            result[name] = hashlib.sha256(f.read()).hexdigest()
+    return result
+
+
+def summarize(results_file):
+    """{column: [passed, failed, skipped]} from the suite's per-test results."""
+    with open(results_file) as f:
+        records = json.load(f)
+    table = {c: [0, 0, 0] for c in ABI_COLUMNS}
+    for rec in records:
+        col = rec['abi'] if rec['abi'] in table else 'other'
+        idx = {'passed': 0, 'failed': 1, 'skipped': 2}[rec['outcome']]
+        table[col][idx] += 1
+    return table
+
+
+PYTEST_OPTIONS = ['-q', '-n', '2', '-p', 'no:cacheprovider', 'tests']
+
+
+def run_host(binaries, results_dir, log):
+    """The host interpreter (3.11): builds every universal test binary into the cache."""
+    results = os.path.join(results_dir, 'host.json')
+    if run(['make', '-C', ROOT, 'build'], log) != 0:
+        raise MatrixError('make build failed on the host (see %s)' % log)
+    env = dict(os.environ, HPY_TEST_BINARY_CACHE=binaries, HPY_TEST_BINARY_CACHE_MODE='write',
+               HPY_TEST_RESULTS=results)
+    py = os.path.join(ROOT, '.venv', 'bin', 'python')
+    version = subprocess.run([py, '-c', 'import sys; print("%d.%d" % sys.version_info[:2])'],
+                             capture_output=True, text=True).stdout.strip()
+    rc = run([py, '-m', 'pytest'] + PYTEST_OPTIONS, log, cwd=ROOT, env=env)
+    return version, rc, results
+
+
+# Python packages the suite needs (pure Python), installed once from the host, which has the
+# package index configured; the chroot itself never needs the network for them.
+PYDEPS = ['pytest', 'pytest-xdist', 'setuptools', 'wheel']
+
+
+def ensure_pydeps(log):
+    target = host_path(INSIDE + '/pydeps')
+    stamp = target + '.stamp'
+    if os.path.exists(stamp) and open(stamp).read() == ' '.join(PYDEPS):
+        return
+    shutil.rmtree(target, ignore_errors=True)
+    pip = os.path.join(ROOT, '.venv', 'bin', 'pip')
+    if run([pip, 'install', '-q', '--target', target] + PYDEPS, log) != 0:
+        raise MatrixError('cannot download %s from the package index (see %s)'
+                          % (', '.join(PYDEPS), log))
+    with open(stamp, 'w') as f:
+        f.write(' '.join(PYDEPS))
+
+
+SCRIPT = '''set -e
+cd {work}/src
+if [ ! -x {work}/venv/bin/python ]; then
+    rm -rf {work}/venv {work}/.installed
+    {python} -m venv {work}/venv
+    purelib=$({work}/venv/bin/python -c "import sysconfig; print(sysconfig.get_paths()['purelib'])")
+    echo {inside}/pydeps > "$purelib/hpy-matrix-deps.pth"
+fi
+if [ ! -f {work}/.installed ]; then
+    {work}/venv/bin/pip install -q --no-index --no-deps --no-build-isolation \\
+        --config-settings editable_mode=compat -e .
+    touch {work}/.installed
+fi
+{work}/venv/bin/python setup.py -q build_ext --inplace
+export HPY_TEST_BINARY_CACHE={inside}/binaries HPY_TEST_BINARY_CACHE_MODE=read
+export HPY_TEST_RESULTS={inside}/results/{label}.json
+exec {work}/venv/bin/python -m pytest {options}
+'''
+
+
+def run_interpreter(label, python, extra, log):
+    work = '%s/%s' % (INSIDE, label)
+    os.makedirs(host_path(work + '/src'), exist_ok=True)
+    sync_sources(host_path(work + '/src'))
+    script = host_path('%s/run-%s.sh' % (INSIDE, label))
+    with open(script, 'w') as f:
+        f.write(SCRIPT.format(work=work, python=python, inside=INSIDE, label=label,
+                              options=' '.join(PYTEST_OPTIONS + extra)))
+    results = host_path('%s/results/%s.json' % (INSIDE, label))
+    if os.path.exists(results):
+        os.remove(results)
+    env = {'PATH': '/usr/local/bin:/usr/bin:/bin', 'HOME': '/root', 'LANG': 'C.UTF-8',
+           'TMPDIR': '/tmp'}
+    rc = run([chroot_cmd(), CHROOT, '/bin/sh', '%s/run-%s.sh' % (INSIDE, label)], log, env=env)
+    return rc, results
+
+
+def print_table(rows):
+    head = '%-14s' % 'interpreter' + ''.join('%20s' % c for c in ABI_COLUMNS) + '%10s' % 'result'
+    print(head)
+    print('-' * len(head))
+    for label, table, status in rows:
+        cells = ''
+        for c in ABI_COLUMNS:
+            if table is None:
+                cells += '%20s' % '-'
+                continue
+            passed, failed, skipped = table[c]
+            cell = '%d passed' % passed
+            if failed:
+                cell += ', %d FAILED' % failed
+            if skipped:
+                cell += ', %d skipped' % skipped
+            cells += '%20s' % cell
+        print('%-14s%s%10s' % (label, cells, status))
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    parser.add_argument('--only', help='comma-separated interpreter labels (e.g. 3.13,3.14d)')
+    args = parser.parse_args()
+    interpreters = INTERPRETERS
+    if args.only:
+        wanted = args.only.split(',')
+        interpreters = [i for i in INTERPRETERS if i[0] in wanted]
+
+    area = host_path(INSIDE)
+    log = os.path.join(ROOT, 'build', 'test-matrix.log')
+    os.makedirs(os.path.dirname(log), exist_ok=True)
+    open(log, 'w').close()
+    rows = []
+    ok = True
+    try:
+        ensure_chroot(log)
+        binaries = os.path.join(area, 'binaries')
+        results_dir = os.path.join(area, 'results')
+        shutil.rmtree(binaries, ignore_errors=True)
+        os.makedirs(binaries)
+        os.makedirs(results_dir, exist_ok=True)
+
+        version, rc, results = run_host(binaries, results_dir, log)
+        before = hash_binaries(binaries)
+        if not before:
+            raise MatrixError('the host run built no universal binary (see %s)' % log)
+        rows.append(('%s (host)' % version, summarize(results) if os.path.exists(results)
+                     else None, 'ok' if rc == 0 else 'FAILED'))
+        ok &= rc == 0
+
+        ensure_pydeps(log)
+        with Mounts():
+            for label, python, extra in interpreters:
+                rc, results = run_interpreter(label, python, extra, log)
+                if not os.path.exists(results):
+                    rows.append((label, None, 'NOT RUN'))
+                    ok = False
+                    continue
+                rows.append((label, summarize(results), 'ok' if rc == 0 else 'FAILED'))
+                ok &= rc == 0
+
+        after = hash_binaries(binaries)
+        if after != before:
+            changed = sorted(set(before.items()) ^ set(after.items()))
+            raise MatrixError('universal binaries changed between interpreters: %s'
+                              % ', '.join(sorted({c[0] for c in changed})))
+    except MatrixError as e:
+        print('test-matrix: %s' % e)
+        if rows:
+            print_table(rows)
+        return 1
+    except subprocess.CalledProcessError as e:
+        print('test-matrix: %s failed (see %s)' % (' '.join(e.cmd), log))
+        return 1
+    print('universal test binaries: %d, built once on the host, identical (sha256) after every '
+          'interpreter' % len(before))
+    print_table(rows)
+    print('(log: %s)' % log)
+    return 0 if ok else 1
+
+
+if __name__ == '__main__':
+    sys.exit(main())
