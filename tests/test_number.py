@@ -105,6 +105,8 @@ def test_number_protocol(compile_module):
     assert mod.InPlaceAdd(acc, [2]) is acc and acc == [1, 2]
     for name, op in UNARY.items():
         for a in [5, -5, True]:
+            if name == 'Invert' and a is True:
+                continue    # ~True is deprecated since 3.12
             assert getattr(mod, name)(a) == op(a), name
     assert mod.Float(3) == 3.0 and type(mod.Float(3)) is float
     assert mod.Long(3.9) == 3

@@ -235,14 +235,12 @@ def run_interpreter(label, python, extra, log):
 
 
 def print_table(rows):
-    head = '%-14s' % 'interpreter' + ''.join('%20s' % c for c in ABI_COLUMNS) + '%10s' % 'result'
-    print(head)
-    print('-' * len(head))
+    cells = []
     for label, table, status in rows:
-        cells = ''
+        row = [label]
         for c in ABI_COLUMNS:
             if table is None:
-                cells += '%20s' % '-'
+                row.append('not run')
                 continue
             passed, failed, skipped = table[c]
             cell = '%d passed' % passed
@@ -250,8 +248,16 @@ def print_table(rows):
                 cell += ', %d FAILED' % failed
             if skipped:
                 cell += ', %d skipped' % skipped
-            cells += '%20s' % cell
-        print('%-14s%s%10s' % (label, cells, status))
+            row.append(cell)
+        row.append(status)
+        cells.append(row)
+    head = ['interpreter'] + ABI_COLUMNS + ['result']
+    widths = [max(len(r[i]) for r in cells + [head]) for i in range(len(head))]
+    line = lambda r: '  '.join(c.ljust(w) for c, w in zip(r, widths)).rstrip()
+    print(line(head))
+    print(line(['-' * w for w in widths]))
+    for r in cells:
+        print(line(r))
 
 
 def main():
