@@ -269,6 +269,9 @@ def main():
         wanted = args.only.split(',')
         interpreters = [i for i in INTERPRETERS if i[0] in wanted]
 
+    if os.geteuid() != 0:
+        print('test-matrix: needs root to create and enter the chroot at %s' % CHROOT)
+        return 1
     area = host_path(INSIDE)
     log = os.path.join(ROOT, 'build', 'test-matrix.log')
     os.makedirs(os.path.dirname(log), exist_ok=True)
