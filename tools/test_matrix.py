@@ -120,9 +120,23 @@ def tracked_files():
     return [p for p in out.stdout.decode().split('\0') if p]
 
 
+SOURCE_SUFFIXES = ('.c', '.h', '.py', '.tsv', '.toml', '.cfg', '.md')
+BUILD_WRITTEN = {os.path.join('hpy', 'devel', 'version.py'),
+                 os.path.join('hpy', 'devel', 'include', 'hpy', 'version.h')}
+
+
 def sync_sources(dest):
-    """Copy the tracked files of the project to dest, leaving build outputs there alone."""
+    """Make dest's sources those tracked by the project, leaving build outputs there alone."""
     files = tracked_files()
+    tracked = set(files)
+    for root, dirs, names in os.walk(dest):
+        dirs[:] = [d for d in dirs if d not in ('build', '__pycache__', '.git')
+                   and not d.endswith('.egg-info')]
+        for name in names:
+            rel = os.path.relpath(os.path.join(root, name), dest)
+            if (name.endswith(SOURCE_SUFFIXES) and rel not in tracked
+                    and rel not in BUILD_WRITTEN):
+                os.remove(os.path.join(root, name))
     for rel in files:
         src = os.path.join(ROOT, rel)
         dst = os.path.join(dest, rel)
