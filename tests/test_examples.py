@@ -2,7 +2,7 @@
 runs the very same universal binaries on every interpreter)."""
 import os
 
-from support import ROOT
+from support import BINARY_ABI, ROOT
 
 
 def read(*path):
@@ -15,7 +15,7 @@ def test_quickstart(compile_module, hpy_abi):
     assert mod.say_hello() == 'Hello world'
     assert mod.add(40, 2) == 42
     assert mod.add('a', 'b') == 'ab'
-    assert mod.abi() == ('universal' if hpy_abi == 'universal-dispatch' else hpy_abi)
+    assert mod.abi() == BINARY_ABI[hpy_abi]
     assert mod.__doc__ == 'HPy quickstart example'
     try:
         mod.add(1)

@@ -99,5 +99,7 @@ def test_void_pointer_roundtrip_and_context_fields(compile_module, hpy_abi):
     name = mod.f()
     if hpy_abi == 'cpython':
         assert name == 'HPy CPython ABI'
+    elif hpy_abi == 'trace':
+        assert name == 'HPy Trace Mode ABI'
     else:
         assert name.startswith('HPy Universal ABI')

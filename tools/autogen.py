@@ -468,12 +468,54 @@ def gen_runtime_ctx_init(members):
                           m.ctx_field[4:]))
         else:
             out.append('    ctx->%s = %s;' % (m.ctx_field, handle_expr(m)))
-    out.append('}\n')
-    out.append('/* The context field names in ABI order (functions only). */')
+    out.append('}')
+    return '\n'.join(out) + '\n'
+
+
+# Members the trace context does not wrap: they never return (FatalError) or are the way back
+# into the module (the trampoline entry point, which must hand the trace context on).
+TRACE_UNWRAPPED = ('ctx_FatalError', 'ctx_CallRealFunctionFromTrampoline')
+
+
+def gen_trace_ctx(members):
+    """The trace context: every function member counted and timed around the universal one.
+    The including file defines hpy__trace_enter(ctx, index, &start) returning the wrapped
+    context, and hpy__trace_exit(ctx, index, &start)."""
+    funcs = [m for m in members if m.is_func]
+    out = []
+    for i, m in enumerate(funcs):
+        if m.ctx_field in TRACE_UNWRAPPED:
+            continue
+        call = 'u_->%s(%s)' % (m.ctx_field, ', '.join(['u_'] + [p.name for p in m.params[1:]]))
+        lines = ['static %s(%s)' % (c_decl(m.ctx_ret, 'hpy__trace_' + m.ctx_field[4:]),
+                                    m.params_text()),
+                 '{',
+                 '    hpy__trace_clock t0_;',
+                 '    HPyContext *u_ = hpy__trace_enter(ctx, %d, &t0_);' % i]
+        if m.ctx_ret == 'void':
+            lines.append('    %s;' % call)
+            lines.append('    hpy__trace_exit(ctx, %d, &t0_);' % i)
+        else:
+            lines.append('    %s = %s;' % (c_decl(m.ctx_ret, 'r_'), call))
+            lines.append('    hpy__trace_exit(ctx, %d, &t0_);' % i)
+            lines.append('    return r_;')
+        lines.append('}\n')
+        out.append('\n'.join(lines))
+    out.append('#define HPY__TRACE_NFUNCS %d\n' % len(funcs))
+    out.append('/* The context field names of the function members, in ABI order. */')
     out.append('static const char *const hpy__ctx_function_names[] = {')
-    out += ['    "%s",' % m.ctx_field for m in members if m.is_func]
+    out += ['    "%s",' % m.ctx_field for m in funcs]
     out.append('    NULL')
-    out.append('};')
+    out.append('};\n')
+    out.append('/* Fill a trace context wrapping the universal context u. */')
+    out.append('static void hpy__fill_trace_ctx(HPyContext *ctx, HPyContext *u)')
+    out.append('{')
+    for m in members:
+        if not m.is_func or m.ctx_field in TRACE_UNWRAPPED:
+            out.append('    ctx->%s = u->%s;' % (m.ctx_field, m.ctx_field))
+        else:
+            out.append('    ctx->%s = hpy__trace_%s;' % (m.ctx_field, m.ctx_field[4:]))
+    out.append('}')
     return '\n'.join(out) + '\n'
 
 
@@ -540,6 +582,8 @@ def outputs():
                   '\n/* Members equal to one C-API call. */\n' + gen_ctx_impl(members)),
         os.path.join('src', 'universal', 'autogen_ctx_init.h'):
             guard('src/universal/autogen_ctx_init.h', gen_runtime_ctx_init(members)),
+        os.path.join('src', 'universal', 'autogen_trace_ctx.h'):
+            guard('src/universal/autogen_trace_ctx.h', gen_trace_ctx(members)),
         os.path.join('src', 'universal', 'autogen_dispatch.h'):
             c_banner() + gen_runtime_dispatch(sigs),
         os.path.join('tests', 'abi', 'autogen_abi_layout.c'): gen_abi_layout(members, layouts),

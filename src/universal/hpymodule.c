@@ -50,9 +50,10 @@ static void *find_init_symbol(void *lib, const char *prefix, const char *shortna
 
 static HPyContext *context_for_mode(int mode)
 {
-    if (mode == HPY_MODE_DEBUG || mode == HPY_MODE_TRACE) {
-        PyErr_Format(PyExc_SystemError, "HPy %s mode is not available in this runtime yet",
-                     mode == HPY_MODE_DEBUG ? "debug" : "trace");
+    if (mode == HPY_MODE_TRACE)
+        return hpy__trace_ctx();
+    if (mode == HPY_MODE_DEBUG) {
+        PyErr_SetString(PyExc_SystemError, "HPy debug mode is not available in this runtime yet");
         return NULL;
     }
     return hpy__universal_ctx();
@@ -320,6 +321,11 @@ static int exec_module(PyObject *m)
         PyModule_AddIntConstant(m, "MODE_DEBUG", HPY_MODE_DEBUG) < 0 ||
         PyModule_AddIntConstant(m, "MODE_TRACE", HPY_MODE_TRACE) < 0)
         return -1;
+    PyObject *trace = hpy__trace_module();
+    if (trace == NULL || PyModule_AddObject(m, "_trace", trace) < 0) {
+        Py_XDECREF(trace);
+        return -1;
+    }
     return 0;
 }
 

@@ -20,6 +20,11 @@
 /* The universal context of this process (filled when hpy.universal is initialised). */
 _HPy_HIDDEN HPyContext *hpy__universal_ctx(void);
 
+/* The trace context (created on first use; NULL with an exception on failure) and the
+ * hpy.universal._trace module. */
+_HPy_HIDDEN HPyContext *hpy__trace_ctx(void);
+_HPy_HIDDEN PyObject *hpy__trace_module(void);
+
 /* Whether modules loaded from now on may call implementations directly (default: yes). */
 _HPy_HIDDEN void hpy__set_direct_calls(int enabled);
 
