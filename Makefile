@@ -9,7 +9,7 @@ DEPS_STAMP := $(VENV)/.deps-installed
 INSTALL_STAMP := $(VENV)/.hpy-installed
 PYTEST_WORKERS ?= 2
 
-.PHONY: all build demo test test-matrix autogen autogen-check bench clean system-deps
+.PHONY: all build demo test test-matrix api-coverage autogen autogen-check bench clean system-deps
 
 all: build
 
@@ -54,6 +54,10 @@ test: build autogen-check
 # universal binaries built once on the host. Needs root.
 test-matrix: build
 	$(PY) tools/test_matrix.py
+
+# How many context functions and helpers the suite calls in every ABI (must be all of them).
+api-coverage: build
+	$(PY) tools/api_coverage.py
 
 bench: build
 	$(PY) bench/run.py

@@ -156,3 +156,36 @@ def pytest_sessionfinish(session):
     if path and not hasattr(session.config, 'workerinput'):
         with open(path, 'w') as f:
             json.dump(sorted(_results.values(), key=lambda r: r['test']), f, indent=0)
+
+
+# HPY_TEST_CALL_COUNTS=<dir>: for every test run in trace mode, record which context functions it
+# called (tools/api_coverage.py reads them).
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_call(item):
+    import os
+    directory = os.environ.get('HPY_TEST_CALL_COUNTS')
+    callspec = getattr(item, 'callspec', None)
+    if not directory or not callspec or callspec.params.get('hpy_abi') != 'trace':
+        yield
+        return
+    import hpy.trace
+    before = hpy.trace.get_call_counts()
+    yield
+    after = hpy.trace.get_call_counts()
+    called = sorted(name for name in after if after[name] > before[name])
+    _called[item.nodeid] = called
+
+
+_called = {}
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_unconfigure(config):
+    import json
+    import os
+    directory = os.environ.get('HPY_TEST_CALL_COUNTS')
+    if directory and _called:
+        worker = getattr(config, 'workerinput', {}).get('workerid', 'main')
+        with open(os.path.join(directory, 'calls-%s-%d.json' % (worker, os.getpid())), 'w') as f:
+            json.dump(_called, f)

@@ -203,3 +203,25 @@ def test_objects_and_long(compile_module):
     with pytest.raises(SystemError, match='^invalid format string$'):
         mod.err2()
     assert mod.many('xy') == 'xy.' * 40
+
+
+def test_from_format_v(compile_module):
+    mod = compile_module('''
+        static HPy format_v(HPyContext *ctx, const char *fmt, ...)
+        {
+            va_list vargs;
+            va_start(vargs, fmt);
+            HPy res = HPyUnicode_FromFormatV(ctx, fmt, vargs);
+            va_end(vargs);
+            return res;
+        }
+        HPyDef_METH(f, "f", HPyFunc_O)
+        static HPy f_impl(HPyContext *ctx, HPy self, HPy arg)
+        {
+            (void)self;
+            return format_v(ctx, "%d-%s-%R-%05d", 42, "text", arg, 7);
+        }
+        @EXPORT(f)
+        @INIT
+    ''')
+    assert mod.f([1]) == '42-text-[1]-00007'
