@@ -28,13 +28,25 @@
 typedef struct {
     const char *func_name;   /* text after ':' or NULL */
     const char *custom_msg;  /* text after ';' or NULL */
+    char arg[80];            /* the argument being converted ("'name'" or "3"), or "" */
 } ErrStyle;
+
+/* Name the argument that the next messages are about: by keyword when it has one, else by its
+ * position (1-based). */
+static void set_arg(ErrStyle *es, const char *keyword, HPy_ssize_t index)
+{
+    if (keyword != NULL && keyword[0] != '\0')
+        snprintf(es->arg, sizeof(es->arg), "'%.60s'", keyword);
+    else
+        snprintf(es->arg, sizeof(es->arg), "%ld", (long)(index + 1));
+}
 
 static void scan_err_style(const char *fmt, ErrStyle *es)
 {
     const char *p;
     es->func_name = NULL;
     es->custom_msg = NULL;
+    es->arg[0] = '\0';
     for (p = fmt; *p != '\0'; p++) {
         if (*p == ':') {
             es->func_name = p + 1;
@@ -53,18 +65,21 @@ static int is_unit(char c)
 }
 
 /* Raise `exc` with `msg` decorated according to the format: "function MSG", "NAME() MSG" or
- * the text after ';' instead of everything. */
+ * the text after ';' instead of everything; a message about one argument ends with
+ * " (argument 'name')" or " (argument N)". */
 static void set_error(HPyContext *ctx, HPy exc, const ErrStyle *es, const char *msg)
 {
-    char buf[MSG_BUFSIZE];
+    char buf[MSG_BUFSIZE], which[100] = "";
     if (es->custom_msg != NULL) {
         HPyErr_SetString(ctx, exc, es->custom_msg);
         return;
     }
+    if (es->arg[0] != '\0')
+        snprintf(which, sizeof(which), " (argument %s)", es->arg);
     if (es->func_name != NULL)
-        snprintf(buf, sizeof(buf), "%.200s() %.256s", es->func_name, msg);
+        snprintf(buf, sizeof(buf), "%.200s() %.256s%s", es->func_name, msg, which);
     else
-        snprintf(buf, sizeof(buf), "function %.256s", msg);
+        snprintf(buf, sizeof(buf), "function %.256s%s", msg, which);
     HPyErr_SetString(ctx, exc, buf);
 }
 
@@ -345,12 +360,14 @@ HPyArg_Parse(HPyContext *ctx, HPyTracker *ht, const HPy *args, size_t nargs, con
             set_error(ctx, ctx->h_SystemError, &es, "unknown arg format code");
             goto fail;
         }
+        set_arg(&es, NULL, (HPy_ssize_t)i);
         if (i >= nargs && !optional) {
             set_error(ctx, ctx->h_TypeError, &es, "required positional argument missing");
             goto fail;
         }
         if (!convert_unit(ctx, ht, 0, *p, i < nargs ? args[i] : HPy_NULL, &ap, &es))
             goto fail;
+        es.arg[0] = '\0';
         i++;
     }
     if (i < nargs) {
@@ -473,11 +490,24 @@ static int parse_keywords(HPyContext *ctx, HPyTracker *ht, const KwSource *src, 
                       "HPyTracker is provided. Please supply an HPyTracker.");
             return 0;
         }
+        set_arg(&es, keywords[i], i);
         if (i < src->nargs) {
             if (keyword_only) {
                 set_error(ctx, ctx->h_TypeError, &es,
                           "keyword only argument passed as positional argument");
                 return 0;
+            }
+            if (i >= npos_only) {
+                /* the same argument again by keyword */
+                HPy again = lookup_keyword(ctx, src, keywords[i], &owned);
+                if (!HPy_IsNull(again)) {
+                    if (owned)
+                        HPy_Close(ctx, again);
+                    set_error(ctx, ctx->h_TypeError, &es,
+                              "argument given by position and by keyword");
+                    return 0;
+                }
+                owned = 0;
             }
             value = src->args[i];
         } else if (i >= npos_only) {
@@ -500,6 +530,7 @@ static int parse_keywords(HPyContext *ctx, HPyTracker *ht, const KwSource *src, 
         }
         if (!ok)
             return 0;
+        es.arg[0] = '\0';
         i++;
     }
     if (i < nkw) {
