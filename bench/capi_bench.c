@@ -161,6 +161,107 @@ static PyObject *abi(PyObject *self, PyObject *ignored)
     return PyUnicode_FromString("C API");
 }
 
+/* A type: two doubles and an object reference (Point in hpy_bench.c). */
+typedef struct {
+    PyObject_HEAD
+    double x, y;
+    PyObject *obj;
+} PointObject;
+
+static PyObject *Point_new(PyTypeObject *type, PyObject *args, PyObject *kw)
+{
+    double x, y;
+    (void)kw;
+    if (!PyArg_ParseTuple(args, "dd", &x, &y))
+        return NULL;
+    PointObject *p = (PointObject *)type->tp_alloc(type, 0);
+    if (p == NULL)
+        return NULL;
+    p->x = x;
+    p->y = y;
+    return (PyObject *)p;
+}
+
+static int Point_traverse(PyObject *self, visitproc visit, void *arg)
+{
+    Py_VISIT(((PointObject *)self)->obj);
+    Py_VISIT(Py_TYPE(self));
+    return 0;
+}
+
+static int Point_clear(PyObject *self)
+{
+    Py_CLEAR(((PointObject *)self)->obj);
+    return 0;
+}
+
+static void Point_dealloc(PyObject *self)
+{
+    PyTypeObject *tp = Py_TYPE(self);
+    PyObject_GC_UnTrack(self);
+    Py_CLEAR(((PointObject *)self)->obj);
+    tp->tp_free(self);
+    Py_DECREF(tp);
+}
+
+static PyObject *Point_norm2(PyObject *self, PyObject *ignored)
+{
+    PointObject *p = (PointObject *)self;
+    (void)ignored;
+    return PyFloat_FromDouble(p->x * p->x + p->y * p->y);
+}
+
+static Py_ssize_t Point_len(PyObject *self)
+{
+    (void)self;
+    return 2;
+}
+
+static PyObject *Point_item(PyObject *self, Py_ssize_t i)
+{
+    PointObject *p = (PointObject *)self;
+    if (i == 0)
+        return PyFloat_FromDouble(p->x);
+    if (i == 1)
+        return PyFloat_FromDouble(p->y);
+    PyErr_SetString(PyExc_IndexError, "Point index out of range");
+    return NULL;
+}
+
+/* store arg, return what was stored before (None at first) */
+static PyObject *Point_swap_obj(PyObject *self, PyObject *arg)
+{
+    PointObject *p = (PointObject *)self;
+    PyObject *old = p->obj;
+    Py_INCREF(arg);
+    p->obj = arg;
+    if (old == NULL)
+        Py_RETURN_NONE;
+    return old;
+}
+
+static PyMethodDef Point_methods[] = {
+    {"norm2", Point_norm2, METH_NOARGS, NULL},
+    {"swap_obj", Point_swap_obj, METH_O, NULL},
+    {NULL, NULL, 0, NULL}
+};
+
+static PyType_Slot Point_slots[] = {
+    {Py_tp_new, (void *)Point_new},
+    {Py_tp_traverse, (void *)Point_traverse},
+    {Py_tp_clear, (void *)Point_clear},
+    {Py_tp_dealloc, (void *)Point_dealloc},
+    {Py_tp_methods, Point_methods},
+    {Py_sq_length, (void *)Point_len},
+    {Py_sq_item, (void *)Point_item},
+    {0, NULL}
+};
+
+static PyType_Spec Point_spec = {
+    "capi_bench.Point", sizeof(PointObject), 0,
+    Py_TPFLAGS_DEFAULT | Py_TPFLAGS_HAVE_GC, Point_slots
+};
+
 static PyMethodDef methods[] = {
     {"noargs", noargs, METH_NOARGS, NULL},
     {"onearg", onearg, METH_O, NULL},
@@ -192,5 +293,14 @@ static struct PyModuleDef moduledef = {
 
 PyMODINIT_FUNC PyInit_capi_bench(void)
 {
-    return PyModule_Create(&moduledef);
+    PyObject *m = PyModule_Create(&moduledef);
+    if (m == NULL)
+        return NULL;
+    PyObject *point = PyType_FromSpec(&Point_spec);
+    if (point == NULL || PyModule_AddObject(m, "Point", point) < 0) {
+        Py_XDECREF(point);
+        Py_DECREF(m);
+        return NULL;
+    }
+    return m;
 }

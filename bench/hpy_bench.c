@@ -151,7 +151,92 @@ static HPy abi_impl(HPyContext *ctx, HPy self)
     return HPyUnicode_FromString(ctx, HPY_ABI);
 }
 
+/* A type: two doubles and an object reference (Point in capi_bench.c). */
+typedef struct {
+    double x, y;
+    HPyField obj;
+} PointObject;
+HPyType_HELPERS(PointObject)
+
+HPyDef_SLOT(Point_new, HPy_tp_new)
+static HPy Point_new_impl(HPyContext *ctx, HPy type, const HPy *args, HPy_ssize_t nargs, HPy kw)
+{
+    double x, y;
+    PointObject *p;
+    (void)kw;
+    if (!HPyArg_Parse(ctx, NULL, args, (size_t)nargs, "dd", &x, &y))
+        return HPy_NULL;
+    HPy h = HPy_New(ctx, type, &p);
+    if (HPy_IsNull(h))
+        return HPy_NULL;
+    p->x = x;
+    p->y = y;
+    return h;
+}
+
+HPyDef_SLOT(Point_traverse, HPy_tp_traverse)
+static int Point_traverse_impl(void *self, HPyFunc_visitproc visit, void *arg)
+{
+    HPy_VISIT(&((PointObject *)self)->obj);
+    return 0;
+}
+
+HPyDef_METH(Point_norm2, "norm2", HPyFunc_NOARGS)
+static HPy Point_norm2_impl(HPyContext *ctx, HPy self)
+{
+    PointObject *p = PointObject_AsStruct(ctx, self);
+    return HPyFloat_FromDouble(ctx, p->x * p->x + p->y * p->y);
+}
+
+HPyDef_SLOT(Point_len, HPy_sq_length)
+static HPy_ssize_t Point_len_impl(HPyContext *ctx, HPy self)
+{
+    (void)ctx;
+    (void)self;
+    return 2;
+}
+
+HPyDef_SLOT(Point_item, HPy_sq_item)
+static HPy Point_item_impl(HPyContext *ctx, HPy self, HPy_ssize_t i)
+{
+    PointObject *p = PointObject_AsStruct(ctx, self);
+    if (i == 0)
+        return HPyFloat_FromDouble(ctx, p->x);
+    if (i == 1)
+        return HPyFloat_FromDouble(ctx, p->y);
+    return HPyErr_SetString(ctx, ctx->h_IndexError, "Point index out of range");
+}
+
+/* store arg, return what was stored before (None at first) */
+HPyDef_METH(Point_swap_obj, "swap_obj", HPyFunc_O)
+static HPy Point_swap_obj_impl(HPyContext *ctx, HPy self, HPy arg)
+{
+    PointObject *p = PointObject_AsStruct(ctx, self);
+    HPy old = HPyField_IsNull(p->obj) ? HPy_Dup(ctx, ctx->h_None) : HPyField_Load(ctx, self, p->obj);
+    HPyField_Store(ctx, self, &p->obj, arg);
+    return old;
+}
+
+static HPyDef *Point_defines[] = {
+    &Point_new, &Point_traverse, &Point_norm2, &Point_len, &Point_item, &Point_swap_obj, NULL
+};
+
+static HPyType_Spec Point_spec = {
+    .name = "hpy_bench.Point",
+    .basicsize = sizeof(PointObject),
+    .flags = HPy_TPFLAGS_DEFAULT | HPy_TPFLAGS_HAVE_GC,
+    .builtin_shape = SHAPE(PointObject),
+    .defines = Point_defines,
+};
+
+HPyDef_SLOT(add_types, HPy_mod_exec)
+static int add_types_impl(HPyContext *ctx, HPy m)
+{
+    return HPyHelpers_AddType(ctx, m, "Point", &Point_spec, NULL) ? 0 : -1;
+}
+
 static HPyDef *module_defines[] = {
+    &add_types,
     &noargs,
     &onearg,
     &varargs,

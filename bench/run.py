@@ -86,6 +86,13 @@ ROWS = [
     ('getitem (key object)', 'getitem', 'f(lst, i)'),
     ('getattr (C string)', 'getattr_s', 'f(o)'),
     ('getattr (interned name)', 'getattr_o', 'f(o, name)'),
+    # A type with a C struct (two doubles and an object reference), see Point in both sources.
+    ('type: allocate, let die', 'Point', 'f(1.0, 2.0) is None'),
+    ('type: allocate, keep 100', 'Point', 'len([f(1.0, 2.0) for _ in r100])'),
+    ('type: method call', 'Point', 'p.norm2()', 'p = f(3.0, 4.0)'),
+    ('type: len (slot)', 'Point', 'len(p)', 'p = f(3.0, 4.0)'),
+    ('type: getitem (slot)', 'Point', 'p[1]', 'p = f(3.0, 4.0)'),
+    ('type: field store+load', 'Point', 'p.swap_obj(x)', 'p = f(3.0, 4.0)'),
 ]
 
 
@@ -110,6 +117,7 @@ def make_namespace():
         'i': 1,
         'o': o,
         'name': sys.intern('attr'),
+        'r100': range(100),
     }
 
 
@@ -301,11 +309,19 @@ def calibrate(timer, target_time):
     return max(1, int(number * target_time / max(t, 1e-9)))
 
 
-def check_results(row, func, stmt, cols, ns):
+def column_namespace(ns, col, func, setup):
+    """The statement's globals for one column: `f` is the module's object, then `setup` runs."""
+    g = dict(ns, f=getattr(col.module, func))
+    if setup:
+        exec(setup, g)
+    return g
+
+
+def check_results(row, func, stmt, cols, ns, setup=None):
     """Every variant must compute the same thing as the C API."""
     results = {}
     for col in cols:
-        ns_col = dict(ns, f=getattr(col.module, func))
+        ns_col = column_namespace(ns, col, func, setup)
         results[col.key] = eval(stmt, ns_col)
     base = results[cols[0].key]
     for key, value in results.items():
@@ -314,13 +330,13 @@ def check_results(row, func, stmt, cols, ns):
                                  % (row, cols[0].key, base, key, value))
 
 
-def make_timers(stmt, func, cols, ns):
-    return [timeit.Timer(stmt, globals=dict(ns, f=getattr(col.module, func))) for col in cols]
+def make_timers(stmt, func, cols, ns, setup=None):
+    return [timeit.Timer(stmt, globals=column_namespace(ns, col, func, setup)) for col in cols]
 
 
-def run_row(row, func, stmt, cols, ns, repeat, target_time):
-    check_results(row, func, stmt, cols, ns)
-    timers = make_timers(stmt, func, cols, ns)
+def run_row(row, func, stmt, cols, ns, repeat, target_time, setup=None):
+    check_results(row, func, stmt, cols, ns, setup)
+    timers = make_timers(stmt, func, cols, ns, setup)
     number = calibrate(timers[0], target_time)
     for timer in timers[1:]:  # warm up the others a little as well
         timer.timeit(max(1, number // 20))
@@ -330,7 +346,7 @@ def run_row(row, func, stmt, cols, ns, repeat, target_time):
         if r:
             # fresh timers (fresh loop code objects) every repeat, so that an unlucky placement
             # in memory cannot penalise one variant in all its repeats
-            timers = make_timers(stmt, func, cols, ns)
+            timers = make_timers(stmt, func, cols, ns, setup)
         for k in range(n):  # rotate the order so no variant always runs first
             i = (r + k) % n
             times[cols[i].key].append(timers[i].timeit(number) / number)
@@ -470,8 +486,9 @@ def main(argv=None):
     ns = make_namespace()
     overhead = loop_overhead(repeat, target_time)
     out_rows = []
-    for name, func, stmt in rows:
-        number, times = run_row(name, func, stmt, active, ns, repeat, target_time)
+    for name, func, stmt, *setup in rows:
+        setup = setup[0] if setup else None
+        number, times = run_row(name, func, stmt, active, ns, repeat, target_time, setup)
         base_min = min(times[base.key])
         results = {}
         for c in active:
