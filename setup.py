@@ -96,7 +96,7 @@ setup(
     description='HPy: a handle-based C API for Python extensions',
     python_requires='>=3.8',
     install_requires=['setuptools>=64.0'],
-    packages=['hpy.devel', 'hpy.trace'],
+    packages=['hpy.devel', 'hpy.debug', 'hpy.trace'],
     package_data={'hpy.devel': ['include/*.h', 'include/hpy/*.h', 'include/hpy/*/*.h',
                                 'src/runtime/*.c', 'lib/*/*.a']},
     ext_modules=[universal],

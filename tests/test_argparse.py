@@ -301,17 +301,21 @@ def test_kw_no_tracker(compile_module):
         HPyDef_METH(h, "h", HPyFunc_KEYWORDS)
         static HPy h_impl(HPyContext *ctx, HPy self, const HPy *args, size_t nargs, HPy kwnames)
         {
+            /* A value looked up in a dict is a new handle: the 's' pointer into it lives as
+               long as the tracker keeps that handle (the debug mode checks it). */
             long a = 0; double b = 0; const char *c = "none"; int d = 7;
             static const char *kwlist[] = { "a", "b", "c", "d", NULL };
             HPy tup, kw, res;
+            HPyTracker ht;
             (void)self;
             if (!HPyHelpers_PackArgsAndKeywords(ctx, args, nargs, kwnames, &tup, &kw))
                 return HPy_NULL;
-            if (!HPyArg_ParseKeywordsDict(ctx, NULL, args, (HPy_ssize_t)nargs, kw, "l|dsp", kwlist, &a, &b, &c, &d)) {
+            if (!HPyArg_ParseKeywordsDict(ctx, &ht, args, (HPy_ssize_t)nargs, kw, "l|dsp", kwlist, &a, &b, &c, &d)) {
                 HPy_Close(ctx, tup); HPy_Close(ctx, kw);
                 return HPy_NULL;
             }
             res = HPy_BuildValue(ctx, "ldsi", a, b, c, d);
+            HPyTracker_Close(ctx, ht);
             HPy_Close(ctx, tup); HPy_Close(ctx, kw);
             return res;
         }

@@ -519,6 +519,120 @@ def gen_trace_ctx(members):
     return '\n'.join(out) + '\n'
 
 
+# Debug mode (src/universal/debug_ctx.c). Members whose debug wrapper is written by hand there:
+# the generated file declares them and the context fill refers to them, so a member missing from
+# debug_ctx.c, or one defined there without being listed here, is a compile error.
+DEBUG_MANUAL = {
+    'ctx_Dup': 'a new debug handle for the same object',
+    'ctx_Close': 'closing: double close and constants are reported',
+    'ctx_CallRealFunctionFromTrampoline': 'the debug dispatcher',
+    'ctx_Type_GetName': 'raw-data copy, argument check',
+    'ctx_Unicode_AsUTF8AndSize': 'raw-data copy',
+    'ctx_Bytes_AsString': 'raw-data copy',
+    'ctx_Bytes_AS_STRING': 'raw-data copy',
+    'ctx_Tuple_FromArray': 'array of handles',
+    'ctx_Call': 'array of handles, kwnames check',
+    'ctx_CallMethod': 'array of handles, kwnames check',
+    'ctx_Type_GenericNew': 'array of handles',
+    'ctx_Type_FromSpec': 'handles inside HPyType_SpecParam',
+    'ctx_ListBuilder_New': 'builder handles',
+    'ctx_ListBuilder_Set': 'builder handles',
+    'ctx_ListBuilder_Build': 'builder handles',
+    'ctx_ListBuilder_Cancel': 'builder handles',
+    'ctx_TupleBuilder_New': 'builder handles',
+    'ctx_TupleBuilder_Set': 'builder handles',
+    'ctx_TupleBuilder_Build': 'builder handles',
+    'ctx_TupleBuilder_Cancel': 'builder handles',
+    'ctx_Tracker_New': 'the tracker holds debug handles',
+    'ctx_Tracker_Add': 'the tracker holds debug handles',
+    'ctx_Tracker_ForgetAll': 'the tracker holds debug handles',
+    'ctx_Tracker_Close': 'the tracker holds debug handles',
+}
+
+# Argument checks of generated debug wrappers (python-contract.md §11.2): parameter, what it must
+# be (a hpy__debug_check_<kind> function of debug_ctx.c, called with the unwrapped handle) and
+# the fatal message.
+DEBUG_CHECKS = {
+    'ctx_TypeCheck': [('type', 'type', 'HPy_TypeCheck arg 2 must be a type')],
+    'ctx_Type_IsSubtype': [('sub', 'type', 'HPyType_IsSubtype arg 1 must be a type'),
+                           ('type', 'type', 'HPyType_IsSubtype arg 2 must be a type')],
+    'ctx_Unicode_Substring': [('str', 'unicode',
+                               'HPyUnicode_Substring arg 1 must be a Unicode object')],
+}
+
+# Types a generated debug wrapper cannot translate: a member using one needs a hand-written one.
+DEBUG_UNSUPPORTED = ('const HPy *', 'HPyListBuilder', 'HPyTupleBuilder', 'HPyTracker',
+                     'HPyType_SpecParam *')
+
+
+def gen_debug_ctx(members):
+    """The debug context: every function member unwraps its debug-handle arguments (reporting
+    closed ones), calls the universal member and wraps an HPy result in a new debug handle.
+    The including file defines hpy__debug_unwrap(ctx, h), hpy__debug_wrap(ctx, uh) and
+    hpy__debug_uctx(ctx) (the universal context behind ctx), the hpy__debug_check_* functions of
+    DEBUG_CHECKS, and the wrappers of DEBUG_MANUAL."""
+    by_field = {m.ctx_field: m for m in members}
+    for name in list(DEBUG_MANUAL) + list(DEBUG_CHECKS):
+        if name not in by_field or not by_field[name].is_func:
+            raise SystemExit('tools/autogen.py: debug table names %s, not a function member' % name)
+    out = ['/* Hand-written in debug_ctx.c (tools/autogen.py: DEBUG_MANUAL). */']
+    for m in members:
+        if m.is_func and m.ctx_field in DEBUG_MANUAL:
+            out.append('static %s(%s);' % (c_decl(m.ctx_ret, 'hpy__debug_' + m.ctx_field[4:]),
+                                           m.params_text()))
+    out.append('')
+    for m in members:
+        if not m.is_func or m.ctx_field in DEBUG_MANUAL:
+            continue
+        for t in [m.ctx_ret] + [p.type for p in m.params[1:]]:
+            if t in DEBUG_UNSUPPORTED:
+                raise SystemExit('tools/autogen.py: %s uses %s: its debug wrapper must be written '
+                                 'by hand (add it to DEBUG_MANUAL)' % (m.ctx_field, t))
+        lines = ['static %s(%s)' % (c_decl(m.ctx_ret, 'hpy__debug_' + m.ctx_field[4:]),
+                                    m.params_text()),
+                 '{',
+                 '    HPyContext *u_ = hpy__debug_uctx(ctx);']
+        args = ['u_']
+        outs = []
+        for p in m.params[1:]:
+            if p.is_handle:
+                lines.append('    HPy u_%s = hpy__debug_unwrap(ctx, %s);' % (p.name, p.name))
+                args.append('u_' + p.name)
+            elif p.type == 'HPy *':
+                lines.append('    HPy u_%s = HPy_NULL;' % p.name)
+                args.append('%s != NULL ? &u_%s : NULL' % (p.name, p.name))
+                outs.append(p.name)
+            else:
+                args.append(p.name)
+        for pname, kind, msg in DEBUG_CHECKS.get(m.ctx_field, []):
+            lines.append('    hpy__debug_check_%s(ctx, u_%s, "%s");' % (kind, pname, msg))
+        call = 'u_->%s(%s)' % (m.ctx_field, ', '.join(args))
+        if m.ctx_ret == 'void':
+            lines.append('    %s;' % call)
+        else:
+            lines.append('    %s = %s;' % (c_decl(m.ctx_ret, 'r_'), call))
+        for name in outs:
+            lines.append('    if (%s != NULL)' % name)
+            lines.append('        *%s = hpy__debug_wrap(ctx, u_%s);' % (name, name))
+        if m.ctx_ret == 'HPy':
+            lines.append('    return hpy__debug_wrap(ctx, r_);')
+        elif m.ctx_ret != 'void':
+            lines.append('    return r_;')
+        lines.append('}\n')
+        out.append('\n'.join(lines))
+    out.append('/* Fill a debug context around the universal context u. The constants become')
+    out.append(' * immortal debug handles made by hpy__debug_constant(ctx, universal handle). */')
+    out.append('static void hpy__fill_debug_ctx(HPyContext *ctx, HPyContext *u)')
+    out.append('{')
+    for m in members:
+        if m.is_func:
+            out.append('    ctx->%s = hpy__debug_%s;' % (m.ctx_field, m.ctx_field[4:]))
+        else:
+            out.append('    ctx->%s = hpy__debug_constant(ctx, u->%s);' % (m.ctx_field, m.ctx_field))
+    out.append('}')
+    return '\n'.join(out) + '\n'
+
+
 def gen_abi_layout(members, layouts):
     out = ['/* Compile-time freeze of the universal ABI on LP64 targets: the offset of every context',
            ' * member and of every field of the structures a module hands to the runtime. */',
@@ -584,6 +698,8 @@ def outputs():
             guard('src/universal/autogen_ctx_init.h', gen_runtime_ctx_init(members)),
         os.path.join('src', 'universal', 'autogen_trace_ctx.h'):
             guard('src/universal/autogen_trace_ctx.h', gen_trace_ctx(members)),
+        os.path.join('src', 'universal', 'autogen_debug_ctx.h'):
+            guard('src/universal/autogen_debug_ctx.h', gen_debug_ctx(members)),
         os.path.join('src', 'universal', 'autogen_dispatch.h'):
             c_banner() + gen_runtime_dispatch(sigs),
         os.path.join('tests', 'abi', 'autogen_abi_layout.c'): gen_abi_layout(members, layouts),

@@ -1,5 +1,6 @@
 /* hpy.universal: the loader of universal and hybrid binaries (abi.md §9, python-contract.md §5-6). */
 #include "internal/runtime.h"
+#include "internal/debug.h"
 #include "hpy/version.h"
 
 #include <dlfcn.h>
@@ -52,10 +53,8 @@ static HPyContext *context_for_mode(int mode)
 {
     if (mode == HPY_MODE_TRACE)
         return hpy__trace_ctx();
-    if (mode == HPY_MODE_DEBUG) {
-        PyErr_SetString(PyExc_SystemError, "HPy debug mode is not available in this runtime yet");
-        return NULL;
-    }
+    if (mode == HPY_MODE_DEBUG)
+        return hpy__debug_ctx();
     return hpy__universal_ctx();
 }
 
@@ -324,6 +323,11 @@ static int exec_module(PyObject *m)
     PyObject *trace = hpy__trace_module();
     if (trace == NULL || PyModule_AddObject(m, "_trace", trace) < 0) {
         Py_XDECREF(trace);
+        return -1;
+    }
+    PyObject *debug = hpy__debug_module();
+    if (debug == NULL || PyModule_AddObject(m, "_debug", debug) < 0) {
+        Py_XDECREF(debug);
         return -1;
     }
     return 0;

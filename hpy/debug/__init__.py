@@ -1,0 +1,23 @@
+"""Debug mode: universal modules loaded with `HPY=debug` (or `hpy.universal.load(..., mode=1)`)
+get a context that checks how they use handles.
+
+Misuses of closed handles abort the process with a message, or call the function installed with
+`hpy.universal._debug.set_on_invalid_handle`. Leaked handles are found with `LeakDetector`.
+"""
+from .leakdetector import HPyDebugError, HPyLeakError, LeakDetector
+
+
+def set_handle_stack_trace_limit(limit):
+    """Record up to `limit` C frames where each debug handle is created (shown by repr())."""
+    from hpy.universal import _debug
+    _debug.set_handle_stack_trace_limit(limit)
+
+
+def disable_handle_stack_traces():
+    """Stop recording where debug handles are created."""
+    from hpy.universal import _debug
+    _debug.set_handle_stack_trace_limit(None)
+
+
+__all__ = ['HPyDebugError', 'HPyLeakError', 'LeakDetector', 'set_handle_stack_trace_limit',
+           'disable_handle_stack_traces']

@@ -1,0 +1,512 @@
+/* Debug mode: the debug context. Every function member is a wrapper around the universal
+ * context: generated (autogen_debug_ctx.h) for most, written here for the members listed in
+ * DEBUG_MANUAL of tools/autogen.py: Dup and Close, builders, trackers, the members taking arrays
+ * of handles, the raw-data copies, and the trampoline entry point. */
+#include "internal/debug.h"
+
+static HPyContext *hpy__debug_uctx(HPyContext *ctx)
+{
+    (void)ctx;
+    return hpy__debug.uctx;
+}
+
+/* Argument checks of python-contract.md §11.2 (called with unwrapped handles). */
+static void hpy__debug_check_type(HPyContext *ctx, HPy uh, const char *message)
+{
+    (void)ctx;
+    if (uh._i == 0 || !PyType_Check(_h2py(uh)))
+        hpy__debug_fatal(message);
+}
+
+static void hpy__debug_check_unicode(HPyContext *ctx, HPy uh, const char *message)
+{
+    (void)ctx;
+    if (uh._i == 0 || !PyUnicode_Check(_h2py(uh)))
+        hpy__debug_fatal(message);
+}
+
+static void hpy__debug_check_kwnames(HPy ukwnames, const char *message)
+{
+    if (ukwnames._i != 0 && !PyTuple_Check(_h2py(ukwnames)))
+        hpy__debug_fatal(message);
+}
+
+static HPy hpy__debug_constant(HPyContext *ctx, HPy uh);
+
+#include "autogen_debug_ctx.h"
+
+/* ---- context ---------------------------------------------------------------------------- */
+
+#define HPY__DEBUG_MAX_CONSTANTS 128
+static DebugHandle constants[HPY__DEBUG_MAX_CONSTANTS];
+static int nconstants;
+static struct _HPyContext_s debug_ctx;
+
+/* The context constants: immortal handles, in no list, never closed. */
+static HPy hpy__debug_constant(HPyContext *ctx, HPy uh)
+{
+    (void)ctx;
+    if (nconstants == HPY__DEBUG_MAX_CONSTANTS)
+        Py_FatalError("HPy debug mode: too many context constants");
+    DebugHandle *d = &constants[nconstants++];
+    d->uh = uh;
+    d->immortal = 1;
+    d->raw_data_size = -1;
+    return _hconv((intptr_t)d);
+}
+
+HPyAPI_IMPL HPyContext *hpy__debug_ctx(void)
+{
+    if (debug_ctx.name == NULL) {
+        HPyContext *u = hpy__universal_ctx();
+        if (u == NULL) {
+            PyErr_SetString(PyExc_SystemError, "Could not create debug context");
+            return NULL;
+        }
+        hpy__debug.uctx = u;
+        hpy__debug.open.prev = hpy__debug.open.next = &hpy__debug.open;
+        hpy__fill_debug_ctx(&debug_ctx, u);
+        debug_ctx._private = &hpy__debug;
+        debug_ctx.abi_version = HPY_ABI_VERSION;
+        debug_ctx.name = "HPy Debug Mode ABI";
+    }
+    return &debug_ctx;
+}
+
+/* ---- handles ------------------------------------------------------------------------------ */
+
+static HPy hpy__debug_Dup(HPyContext *ctx, HPy h)
+{
+    HPy uh = hpy__debug_unwrap(ctx, h);
+    if (uh._i == 0)
+        return HPy_NULL;
+    Py_INCREF(_h2py(uh));
+    return hpy__debug_open(uh);
+}
+
+static void hpy__debug_Close(HPyContext *ctx, HPy h)
+{
+    (void)ctx;
+    hpy__debug_close(h);
+}
+
+static void hpy__debug_CallRealFunctionFromTrampoline(HPyContext *ctx, HPyFunc_Signature sig,
+                                                      HPyCFunction func, void *args)
+{
+    hpy__debug_dispatch(ctx, sig, func, args);
+}
+
+/* ---- raw data: a private copy owned by the handle (released when it is closed) ------------- */
+
+static const char *raw_copy(HPy h, const char *data, HPy_ssize_t size)
+{
+    DebugHandle *d = hpy__debug_handle(h);
+    if (d->closed)
+        return data;                /* reported already; nothing to attach the copy to */
+    if (d->raw_data != NULL)
+        return d->raw_data;         /* str and bytes are immutable: the same content */
+    char *copy = (char *)malloc((size_t)size);
+    if (copy == NULL) {
+        PyErr_NoMemory();
+        return NULL;
+    }
+    memcpy(copy, data, (size_t)size);
+    d->raw_data = copy;
+    d->raw_data_size = size;
+    return copy;
+}
+
+static const char *hpy__debug_Unicode_AsUTF8AndSize(HPyContext *ctx, HPy h, HPy_ssize_t *size)
+{
+    HPyContext *u = hpy__debug.uctx;
+    HPy_ssize_t n = 0;
+    const char *s = u->ctx_Unicode_AsUTF8AndSize(u, hpy__debug_unwrap(ctx, h), &n);
+    if (s == NULL)
+        return NULL;
+    if (size != NULL)
+        *size = n;
+    return raw_copy(h, s, n + 1);
+}
+
+static const char *bytes_copy(HPy h, const char *s)
+{
+    if (s == NULL)
+        return NULL;
+    return raw_copy(h, s, PyBytes_GET_SIZE(_h2py(hpy__debug_handle(h)->uh)) + 1);
+}
+
+static const char *hpy__debug_Bytes_AsString(HPyContext *ctx, HPy h)
+{
+    HPyContext *u = hpy__debug.uctx;
+    return bytes_copy(h, u->ctx_Bytes_AsString(u, hpy__debug_unwrap(ctx, h)));
+}
+
+static const char *hpy__debug_Bytes_AS_STRING(HPyContext *ctx, HPy h)
+{
+    HPyContext *u = hpy__debug.uctx;
+    return bytes_copy(h, u->ctx_Bytes_AS_STRING(u, hpy__debug_unwrap(ctx, h)));
+}
+
+static const char *hpy__debug_Type_GetName(HPyContext *ctx, HPy type)
+{
+    HPyContext *u = hpy__debug.uctx;
+    HPy utype = hpy__debug_unwrap(ctx, type);
+    hpy__debug_check_type(ctx, utype, "HPyType_GetName arg must be a type");
+    const char *name = u->ctx_Type_GetName(u, utype);
+    if (name == NULL)
+        return NULL;
+    return raw_copy(type, name, (HPy_ssize_t)strlen(name) + 1);
+}
+
+/* ---- arrays of handles -------------------------------------------------------------------- */
+
+#define SMALL_ARRAY 16
+
+typedef struct {
+    HPy small[SMALL_ARRAY];
+    HPy *items;
+} handle_array;
+
+/* The universal handles of items[0..n) (NULL with MemoryError if they do not fit). */
+static HPy *unwrap_array(HPyContext *ctx, handle_array *a, const HPy *items, HPy_ssize_t n)
+{
+    a->items = a->small;
+    if (n > SMALL_ARRAY) {
+        a->items = (HPy *)PyMem_Malloc(sizeof(HPy) * (size_t)n);
+        if (a->items == NULL) {
+            PyErr_NoMemory();
+            return NULL;
+        }
+    }
+    for (HPy_ssize_t i = 0; i < n; i++)
+        a->items[i] = hpy__debug_unwrap(ctx, items[i]);
+    return a->items;
+}
+
+static void free_array(handle_array *a)
+{
+    if (a->items != a->small)
+        PyMem_Free(a->items);
+}
+
+static HPy hpy__debug_Tuple_FromArray(HPyContext *ctx, const HPy *items, HPy_ssize_t n)
+{
+    HPyContext *u = hpy__debug.uctx;
+    handle_array a;
+    HPy *uitems = unwrap_array(ctx, &a, items, n);
+    if (uitems == NULL)
+        return HPy_NULL;
+    HPy r = u->ctx_Tuple_FromArray(u, uitems, n);
+    free_array(&a);
+    return hpy__debug_wrap(ctx, r);
+}
+
+static HPy_ssize_t kwnames_count(HPy ukwnames)
+{
+    return ukwnames._i == 0 ? 0 : PyTuple_GET_SIZE(_h2py(ukwnames));
+}
+
+static HPy hpy__debug_Call(HPyContext *ctx, HPy callable, const HPy *args, size_t nargs,
+                           HPy kwnames)
+{
+    HPyContext *u = hpy__debug.uctx;
+    HPy ucallable = hpy__debug_unwrap(ctx, callable);
+    HPy ukwnames = hpy__debug_unwrap(ctx, kwnames);
+    hpy__debug_check_kwnames(ukwnames, "HPy_Call arg 'kwnames' must be a tuple object or HPy_NULL");
+    handle_array a;
+    HPy *uargs = unwrap_array(ctx, &a, args, (HPy_ssize_t)nargs + kwnames_count(ukwnames));
+    if (uargs == NULL)
+        return HPy_NULL;
+    HPy r = u->ctx_Call(u, ucallable, uargs, nargs, ukwnames);
+    free_array(&a);
+    return hpy__debug_wrap(ctx, r);
+}
+
+static HPy hpy__debug_CallMethod(HPyContext *ctx, HPy name, const HPy *args, size_t nargs,
+                                 HPy kwnames)
+{
+    HPyContext *u = hpy__debug.uctx;
+    HPy uname = hpy__debug_unwrap(ctx, name);
+    HPy ukwnames = hpy__debug_unwrap(ctx, kwnames);
+    hpy__debug_check_kwnames(ukwnames,
+                             "HPy_CallMethod arg 'kwnames' must be a tuple object or HPy_NULL");
+    handle_array a;
+    HPy *uargs = unwrap_array(ctx, &a, args, (HPy_ssize_t)nargs + kwnames_count(ukwnames));
+    if (uargs == NULL)
+        return HPy_NULL;
+    HPy r = u->ctx_CallMethod(u, uname, uargs, nargs, ukwnames);
+    free_array(&a);
+    return hpy__debug_wrap(ctx, r);
+}
+
+static HPy hpy__debug_Type_GenericNew(HPyContext *ctx, HPy type, const HPy *args,
+                                      HPy_ssize_t nargs, HPy kw)
+{
+    HPyContext *u = hpy__debug.uctx;
+    HPy utype = hpy__debug_unwrap(ctx, type);
+    HPy ukw = hpy__debug_unwrap(ctx, kw);
+    handle_array a;
+    HPy *uargs = unwrap_array(ctx, &a, args, args != NULL ? nargs : 0);
+    if (uargs == NULL)
+        return HPy_NULL;
+    HPy r = u->ctx_Type_GenericNew(u, utype, args != NULL ? uargs : NULL, nargs, ukw);
+    free_array(&a);
+    return hpy__debug_wrap(ctx, r);
+}
+
+/* The parameters name objects by handle: give the universal context a copy with its own. */
+static HPy hpy__debug_Type_FromSpec(HPyContext *ctx, HPyType_Spec *spec,
+                                    HPyType_SpecParam *params)
+{
+    HPyContext *u = hpy__debug.uctx;
+    if (params == NULL)
+        return hpy__debug_wrap(ctx, u->ctx_Type_FromSpec(u, spec, NULL));
+    size_t n = 0;
+    while (params[n].kind != 0)
+        n++;
+    HPyType_SpecParam *uparams = (HPyType_SpecParam *)PyMem_Malloc(sizeof(*uparams) * (n + 1));
+    if (uparams == NULL) {
+        PyErr_NoMemory();
+        return HPy_NULL;
+    }
+    for (size_t i = 0; i <= n; i++) {
+        uparams[i].kind = params[i].kind;
+        uparams[i].object = i < n ? hpy__debug_unwrap(ctx, params[i].object) : HPy_NULL;
+    }
+    HPy r = u->ctx_Type_FromSpec(u, spec, uparams);
+    PyMem_Free(uparams);
+    return hpy__debug_wrap(ctx, r);
+}
+
+/* ---- builders ----------------------------------------------------------------------------- */
+
+/* A debug builder wraps the universal one; once built or cancelled it is kept, flagged closed,
+ * in its own FIFO (same maximum as the closed handles) so that later uses are caught. A null
+ * builder (no memory) ignores Set and fails Build with MemoryError, as a universal one does. */
+typedef struct DebugBuilder {
+    intptr_t ub;
+    int closed;
+    struct DebugBuilder *next;
+} DebugBuilder;
+
+static DebugBuilder *closed_builders_head, *closed_builders_tail;
+static HPy_ssize_t closed_builders_count;
+
+static DebugBuilder *new_builder(intptr_t ub)
+{
+    DebugBuilder *b = (DebugBuilder *)malloc(sizeof(DebugBuilder));
+    if (b == NULL)
+        return NULL;
+    b->ub = ub;
+    b->closed = 0;
+    b->next = NULL;
+    return b;
+}
+
+static void close_builder(DebugBuilder *b)
+{
+    b->closed = 1;
+    if (closed_builders_tail != NULL)
+        closed_builders_tail->next = b;
+    else
+        closed_builders_head = b;
+    closed_builders_tail = b;
+    closed_builders_count++;
+    while (closed_builders_count > hpy__debug.closed_max && closed_builders_head != NULL) {
+        DebugBuilder *old = closed_builders_head;
+        closed_builders_head = old->next;
+        if (closed_builders_head == NULL)
+            closed_builders_tail = NULL;
+        closed_builders_count--;
+        free(old);
+    }
+}
+
+/* The open builder behind a debug builder, or NULL (null builder, or closed: reported). */
+static DebugBuilder *open_builder(intptr_t db)
+{
+    DebugBuilder *b = (DebugBuilder *)db;
+    if (b == NULL)
+        return NULL;
+    if (b->closed) {
+        hpy__debug_invalid_builder();
+        return NULL;
+    }
+    return b;
+}
+
+static HPy build_failed(intptr_t db)
+{
+    if (db == 0 || ((DebugBuilder *)db)->closed)
+        PyErr_NoMemory();
+    return HPy_NULL;
+}
+
+static HPyListBuilder hpy__debug_ListBuilder_New(HPyContext *ctx, HPy_ssize_t size)
+{
+    (void)ctx;
+    HPyContext *u = hpy__debug.uctx;
+    HPyListBuilder ub = u->ctx_ListBuilder_New(u, size);
+    HPyListBuilder result = { 0 };
+    if (ub._lst == 0)
+        return result;
+    DebugBuilder *b = new_builder(ub._lst);
+    if (b == NULL)
+        u->ctx_ListBuilder_Cancel(u, ub);
+    result._lst = (intptr_t)b;
+    return result;
+}
+
+static void hpy__debug_ListBuilder_Set(HPyContext *ctx, HPyListBuilder builder,
+                                       HPy_ssize_t index, HPy h_item)
+{
+    HPyContext *u = hpy__debug.uctx;
+    DebugBuilder *b = open_builder(builder._lst);
+    if (b == NULL)
+        return;
+    HPyListBuilder ub = { b->ub };
+    u->ctx_ListBuilder_Set(u, ub, index, hpy__debug_unwrap(ctx, h_item));
+}
+
+static HPy hpy__debug_ListBuilder_Build(HPyContext *ctx, HPyListBuilder builder)
+{
+    HPyContext *u = hpy__debug.uctx;
+    DebugBuilder *b = open_builder(builder._lst);
+    if (b == NULL)
+        return build_failed(builder._lst);
+    HPyListBuilder ub = { b->ub };
+    close_builder(b);
+    return hpy__debug_wrap(ctx, u->ctx_ListBuilder_Build(u, ub));
+}
+
+static void hpy__debug_ListBuilder_Cancel(HPyContext *ctx, HPyListBuilder builder)
+{
+    (void)ctx;
+    HPyContext *u = hpy__debug.uctx;
+    DebugBuilder *b = open_builder(builder._lst);
+    if (b == NULL)
+        return;
+    HPyListBuilder ub = { b->ub };
+    close_builder(b);
+    u->ctx_ListBuilder_Cancel(u, ub);
+}
+
+static HPyTupleBuilder hpy__debug_TupleBuilder_New(HPyContext *ctx, HPy_ssize_t size)
+{
+    (void)ctx;
+    HPyContext *u = hpy__debug.uctx;
+    HPyTupleBuilder ub = u->ctx_TupleBuilder_New(u, size);
+    HPyTupleBuilder result = { 0 };
+    if (ub._tup == 0)
+        return result;
+    DebugBuilder *b = new_builder(ub._tup);
+    if (b == NULL)
+        u->ctx_TupleBuilder_Cancel(u, ub);
+    result._tup = (intptr_t)b;
+    return result;
+}
+
+static void hpy__debug_TupleBuilder_Set(HPyContext *ctx, HPyTupleBuilder builder,
+                                        HPy_ssize_t index, HPy h_item)
+{
+    HPyContext *u = hpy__debug.uctx;
+    DebugBuilder *b = open_builder(builder._tup);
+    if (b == NULL)
+        return;
+    HPyTupleBuilder ub = { b->ub };
+    u->ctx_TupleBuilder_Set(u, ub, index, hpy__debug_unwrap(ctx, h_item));
+}
+
+static HPy hpy__debug_TupleBuilder_Build(HPyContext *ctx, HPyTupleBuilder builder)
+{
+    HPyContext *u = hpy__debug.uctx;
+    DebugBuilder *b = open_builder(builder._tup);
+    if (b == NULL)
+        return build_failed(builder._tup);
+    HPyTupleBuilder ub = { b->ub };
+    close_builder(b);
+    return hpy__debug_wrap(ctx, u->ctx_TupleBuilder_Build(u, ub));
+}
+
+static void hpy__debug_TupleBuilder_Cancel(HPyContext *ctx, HPyTupleBuilder builder)
+{
+    (void)ctx;
+    HPyContext *u = hpy__debug.uctx;
+    DebugBuilder *b = open_builder(builder._tup);
+    if (b == NULL)
+        return;
+    HPyTupleBuilder ub = { b->ub };
+    close_builder(b);
+    u->ctx_TupleBuilder_Cancel(u, ub);
+}
+
+/* ---- trackers: they hold debug handles, closed through the debug context ------------------- */
+
+#define TRACKER_DEFAULT_SIZE 5
+
+typedef struct {
+    HPy_ssize_t capacity;   /* always one free slot between calls, as the universal tracker */
+    HPy_ssize_t length;
+    HPy *handles;
+} DebugTracker;
+
+static HPyTracker hpy__debug_Tracker_New(HPyContext *ctx, HPy_ssize_t size)
+{
+    (void)ctx;
+    HPyTracker result = { 0 };
+    if (size <= 0)
+        size = TRACKER_DEFAULT_SIZE;
+    DebugTracker *t = (DebugTracker *)PyMem_Malloc(sizeof(DebugTracker));
+    if (t == NULL) {
+        PyErr_NoMemory();
+        return result;
+    }
+    t->capacity = size + 1;
+    t->length = 0;
+    t->handles = (HPy *)PyMem_Calloc((size_t)t->capacity, sizeof(HPy));
+    if (t->handles == NULL) {
+        PyMem_Free(t);
+        PyErr_NoMemory();
+        return result;
+    }
+    result._i = (intptr_t)t;
+    return result;
+}
+
+static int hpy__debug_Tracker_Add(HPyContext *ctx, HPyTracker ht, HPy h)
+{
+    DebugTracker *t = (DebugTracker *)ht._i;
+    (void)hpy__debug_unwrap(ctx, h);      /* adding a closed handle is a use of it */
+    if (t->length >= t->capacity) {
+        PyErr_SetString(PyExc_ValueError, "HPyTracker resize would lose handles");
+        return -1;
+    }
+    t->handles[t->length++] = h;
+    if (t->length == t->capacity) {
+        HPy_ssize_t new_capacity = t->capacity * 2;
+        HPy *grown = (HPy *)PyMem_Realloc(t->handles, (size_t)new_capacity * sizeof(HPy));
+        if (grown == NULL) {
+            PyErr_NoMemory();
+            return -1;
+        }
+        t->handles = grown;
+        t->capacity = new_capacity;
+    }
+    return 0;
+}
+
+static void hpy__debug_Tracker_ForgetAll(HPyContext *ctx, HPyTracker ht)
+{
+    (void)ctx;
+    ((DebugTracker *)ht._i)->length = 0;
+}
+
+static void hpy__debug_Tracker_Close(HPyContext *ctx, HPyTracker ht)
+{
+    (void)ctx;
+    DebugTracker *t = (DebugTracker *)ht._i;
+    for (HPy_ssize_t i = 0; i < t->length; i++)
+        hpy__debug_close(t->handles[i]);
+    PyMem_Free(t->handles);
+    PyMem_Free(t);
+}

@@ -1,0 +1,352 @@
+/* hpy.universal._debug (python-contract.md §8): the debug handles seen from Python, the limits
+ * of the debug mode and its report callbacks. Every function creates the debug context first. */
+#include "internal/debug.h"
+
+#include <execinfo.h>
+
+/* ---- DebugHandle objects: one per query, pointing to the handle's struct ------------------ */
+
+typedef struct {
+    PyObject_HEAD
+    DebugHandle *handle;
+} DebugHandleObject;
+
+static PyTypeObject *debug_handle_type;
+
+static PyObject *new_handle_object(DebugHandle *d)
+{
+    DebugHandleObject *o = PyObject_New(DebugHandleObject, debug_handle_type);
+    if (o != NULL)
+        o->handle = d;
+    return (PyObject *)o;
+}
+
+static PyObject *dh_get_obj(PyObject *self, void *closure)
+{
+    (void)closure;
+    PyObject *obj = _h2py(((DebugHandleObject *)self)->handle->uh);
+    Py_INCREF(obj);
+    return obj;
+}
+
+static PyObject *dh_get_id(PyObject *self, void *closure)
+{
+    (void)closure;
+    return PyLong_FromVoidPtr(((DebugHandleObject *)self)->handle);
+}
+
+static PyObject *dh_get_is_closed(PyObject *self, void *closure)
+{
+    (void)closure;
+    return PyBool_FromLong(((DebugHandleObject *)self)->handle->closed);
+}
+
+static PyObject *dh_get_raw_data_size(PyObject *self, void *closure)
+{
+    (void)closure;
+    return PyLong_FromSsize_t(((DebugHandleObject *)self)->handle->raw_data_size);
+}
+
+static PyObject *dh_force_close(PyObject *self, PyObject *ignored)
+{
+    (void)ignored;
+    hpy__debug_close(_hconv((intptr_t)((DebugHandleObject *)self)->handle));
+    if (PyErr_Occurred())
+        return NULL;
+    Py_RETURN_NONE;
+}
+
+static PyObject *dh_richcompare(PyObject *self, PyObject *other, int op)
+{
+    if ((op != Py_EQ && op != Py_NE) || !PyObject_TypeCheck(other, debug_handle_type))
+        Py_RETURN_NOTIMPLEMENTED;
+    int same = ((DebugHandleObject *)self)->handle == ((DebugHandleObject *)other)->handle;
+    return PyBool_FromLong(op == Py_EQ ? same : !same);
+}
+
+/* Where the handle was created, or how to find out. */
+static PyObject *trace_text(DebugHandle *d)
+{
+    if (d->frames == NULL)
+        return PyUnicode_FromString("To get the stack trace of where it was allocated use:\n"
+                                    "hpy.debug.set_handle_stack_trace_limit");
+    char **symbols = backtrace_symbols(d->frames, d->nframes);
+    if (symbols == NULL)
+        return PyErr_NoMemory();
+    size_t len = strlen("Allocation stacktrace:\n") + 1;
+    for (int i = 0; i < d->nframes; i++)
+        len += strlen(symbols[i]) + 1;
+    char *text = (char *)malloc(len);
+    if (text == NULL) {
+        free(symbols);
+        return PyErr_NoMemory();
+    }
+    strcpy(text, "Allocation stacktrace:\n");
+    for (int i = 0; i < d->nframes; i++) {
+        if (i > 0)
+            strcat(text, "\n");
+        strcat(text, symbols[i]);
+    }
+    free(symbols);
+    PyObject *result = PyUnicode_DecodeUTF8(text, (Py_ssize_t)strlen(text), "replace");
+    free(text);
+    return result;
+}
+
+static PyObject *dh_repr(PyObject *self)
+{
+    DebugHandle *d = ((DebugHandleObject *)self)->handle;
+    PyObject *trace = trace_text(d);
+    if (trace == NULL)
+        return NULL;
+    PyObject *result;
+    if (d->closed)
+        result = PyUnicode_FromFormat("<DebugHandle %p CLOSED>\n%U", (void *)d, trace);
+    else
+        result = PyUnicode_FromFormat("<DebugHandle %p for %R>\n%U", (void *)d, _h2py(d->uh),
+                                      trace);
+    Py_DECREF(trace);
+    return result;
+}
+
+static PyGetSetDef dh_getset[] = {
+    {"obj", dh_get_obj, NULL, "The object the handle points to", NULL},
+    {"id", dh_get_id, NULL, "The address of the debug handle", NULL},
+    {"is_closed", dh_get_is_closed, NULL, "Whether the handle was closed", NULL},
+    {"raw_data_size", dh_get_raw_data_size, NULL,
+     "Size of the raw memory attached to the handle, -1 if none", NULL},
+    {NULL, NULL, NULL, NULL, NULL},
+};
+
+static PyMethodDef dh_methods[] = {
+    {"_force_close", dh_force_close, METH_NOARGS, "Close the handle (for tests)"},
+    {NULL, NULL, 0, NULL},
+};
+
+static PyType_Slot dh_slots[] = {
+    {Py_tp_doc, (void *)"A debug handle of the HPy debug mode"},
+    {Py_tp_getset, dh_getset},
+    {Py_tp_methods, dh_methods},
+    {Py_tp_richcompare, (void *)dh_richcompare},
+    {Py_tp_repr, (void *)dh_repr},
+    {0, NULL},
+};
+
+static PyType_Spec dh_spec = {
+    .name = "hpy.debug._debug.DebugHandle",
+    .basicsize = sizeof(DebugHandleObject),
+    .flags = Py_TPFLAGS_DEFAULT,
+    .slots = dh_slots,
+};
+
+/* ---- module functions --------------------------------------------------------------------- */
+
+#define NEED_CTX() \
+    do { if (hpy__debug_ctx() == NULL) return NULL; } while (0)
+
+static PyObject *new_generation(PyObject *self, PyObject *ignored)
+{
+    (void)self;
+    (void)ignored;
+    NEED_CTX();
+    return PyLong_FromLong(++hpy__debug.generation);
+}
+
+static int append_handle(PyObject *list, DebugHandle *d)
+{
+    PyObject *o = new_handle_object(d);
+    if (o == NULL)
+        return -1;
+    int res = PyList_Append(list, o);
+    Py_DECREF(o);
+    return res;
+}
+
+/* Open handles of generation >= gen. The list is in creation order, so generations never
+ * decrease along it: start from the newest handle and walk back to the first that is too old. */
+static PyObject *get_open_handles(PyObject *self, PyObject *arg)
+{
+    (void)self;
+    NEED_CTX();
+    long gen = PyLong_AsLong(arg);
+    if (gen == -1 && PyErr_Occurred())
+        return NULL;
+    DebugHandle *sentinel = &hpy__debug.open;
+    DebugHandle *first = sentinel->prev;
+    while (first != sentinel && first->generation >= gen)
+        first = first->prev;
+    PyObject *list = PyList_New(0);
+    if (list == NULL)
+        return NULL;
+    for (DebugHandle *d = first->next; d != sentinel; d = d->next) {
+        if (append_handle(list, d) < 0) {
+            Py_DECREF(list);
+            return NULL;
+        }
+    }
+    return list;
+}
+
+static PyObject *get_closed_handles(PyObject *self, PyObject *args)
+{
+    (void)self;
+    long gen = 0;
+    if (PyTuple_GET_SIZE(args) > 1) {
+        PyErr_SetString(PyExc_TypeError,
+                        "get_closed_handles expects no arguments or exactly one argument");
+        return NULL;
+    }
+    if (PyTuple_GET_SIZE(args) == 1) {
+        gen = PyLong_AsLong(PyTuple_GET_ITEM(args, 0));
+        if (gen == -1 && PyErr_Occurred())
+            return NULL;
+    }
+    NEED_CTX();
+    PyObject *list = PyList_New(0);
+    if (list == NULL)
+        return NULL;
+    for (DebugHandle *d = hpy__debug.closed_head; d != NULL; d = d->next) {
+        if (d->generation >= gen && append_handle(list, d) < 0) {
+            Py_DECREF(list);
+            return NULL;
+        }
+    }
+    return list;
+}
+
+static int size_arg(PyObject *arg, HPy_ssize_t *out)
+{
+    HPy_ssize_t size = PyLong_AsSsize_t(arg);
+    if (size == -1 && PyErr_Occurred())
+        return -1;
+    if (size < 0) {
+        PyErr_SetString(PyExc_ValueError, "the size must be >= 0");
+        return -1;
+    }
+    *out = size;
+    return 0;
+}
+
+static PyObject *get_closed_handles_queue_max_size(PyObject *self, PyObject *ignored)
+{
+    (void)self;
+    (void)ignored;
+    NEED_CTX();
+    return PyLong_FromSsize_t(hpy__debug.closed_max);
+}
+
+static PyObject *set_closed_handles_queue_max_size(PyObject *self, PyObject *arg)
+{
+    (void)self;
+    NEED_CTX();
+    if (size_arg(arg, &hpy__debug.closed_max) < 0)
+        return NULL;
+    hpy__debug_trim_closed();
+    Py_RETURN_NONE;
+}
+
+static PyObject *get_protected_raw_data_max_size(PyObject *self, PyObject *ignored)
+{
+    (void)self;
+    (void)ignored;
+    NEED_CTX();
+    return PyLong_FromSsize_t(hpy__debug.protected_raw_max);
+}
+
+static PyObject *set_protected_raw_data_max_size(PyObject *self, PyObject *arg)
+{
+    (void)self;
+    NEED_CTX();
+    if (size_arg(arg, &hpy__debug.protected_raw_max) < 0)
+        return NULL;
+    Py_RETURN_NONE;
+}
+
+static PyObject *set_callback(PyObject **slot, PyObject *callback)
+{
+    NEED_CTX();
+    if (callback != Py_None && !PyCallable_Check(callback)) {
+        PyErr_SetString(PyExc_TypeError, "Expected a callable object");
+        return NULL;
+    }
+    Py_XSETREF(*slot, callback == Py_None ? NULL : Py_NewRef(callback));
+    Py_RETURN_NONE;
+}
+
+static PyObject *set_on_invalid_handle(PyObject *self, PyObject *callback)
+{
+    (void)self;
+    return set_callback(&hpy__debug.on_invalid_handle, callback);
+}
+
+static PyObject *set_on_invalid_builder_handle(PyObject *self, PyObject *callback)
+{
+    (void)self;
+    return set_callback(&hpy__debug.on_invalid_builder_handle, callback);
+}
+
+static PyObject *set_handle_stack_trace_limit(PyObject *self, PyObject *arg)
+{
+    (void)self;
+    NEED_CTX();
+    if (arg == Py_None) {
+        hpy__debug.stack_limit = 0;
+        Py_RETURN_NONE;
+    }
+    long limit = PyLong_AsLong(arg);
+    if (limit == -1 && PyErr_Occurred())
+        return NULL;
+    hpy__debug.stack_limit = limit < 0 ? 0 : (limit > 1024 ? 1024 : (int)limit);
+    Py_RETURN_NONE;
+}
+
+static PyMethodDef debug_methods[] = {
+    {"new_generation", new_generation, METH_NOARGS,
+     "Start a new generation of handles and return its number"},
+    {"get_open_handles", get_open_handles, METH_O,
+     "The open debug handles of the given generation or later, oldest first"},
+    {"get_closed_handles", get_closed_handles, METH_VARARGS,
+     "The closed debug handles still remembered (of the given generation or later)"},
+    {"get_closed_handles_queue_max_size", get_closed_handles_queue_max_size, METH_NOARGS,
+     "How many closed handles are remembered"},
+    {"set_closed_handles_queue_max_size", set_closed_handles_queue_max_size, METH_O,
+     "Set how many closed handles are remembered"},
+    {"get_protected_raw_data_max_size", get_protected_raw_data_max_size, METH_NOARGS,
+     "Bytes of raw data of closed handles kept overwritten"},
+    {"set_protected_raw_data_max_size", set_protected_raw_data_max_size, METH_O,
+     "Set the bytes of raw data of closed handles kept overwritten"},
+    {"set_on_invalid_handle", set_on_invalid_handle, METH_O,
+     "Call this instead of aborting when a closed handle is used (None: abort)"},
+    {"set_on_invalid_builder_handle", set_on_invalid_builder_handle, METH_O,
+     "Call this instead of aborting when a closed builder is used (None: abort)"},
+    {"set_handle_stack_trace_limit", set_handle_stack_trace_limit, METH_O,
+     "Capture up to this many C frames where each handle is created (None: stop)"},
+    {NULL, NULL, 0, NULL},
+};
+
+static struct PyModuleDef debug_moduledef = {
+    PyModuleDef_HEAD_INIT,
+    .m_name = "hpy.debug._debug",
+    .m_doc = "HPy debug mode",
+    .m_size = -1,
+    .m_methods = debug_methods,
+};
+
+HPyAPI_IMPL PyObject *hpy__debug_module(void)
+{
+    if (debug_handle_type == NULL) {
+        debug_handle_type = (PyTypeObject *)PyType_FromSpec(&dh_spec);
+        if (debug_handle_type == NULL)
+            return NULL;
+    }
+    PyObject *m = PyModule_Create(&debug_moduledef);
+    if (m == NULL)
+        return NULL;
+    Py_INCREF(debug_handle_type);
+    if (PyModule_AddObject(m, "DebugHandle", (PyObject *)debug_handle_type) < 0) {
+        Py_DECREF(debug_handle_type);
+        Py_DECREF(m);
+        return NULL;
+    }
+    return m;
+}
