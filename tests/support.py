@@ -29,11 +29,11 @@ EXT_SUFFIX = sysconfig.get_config_var('EXT_SUFFIX')
 # The ABIs a C-level test runs in. 'universal-dispatch' is the universal binary loaded with a
 # context that makes every call take the general trampoline path, the one binaries built by
 # other HPy implementations use.
-# 'trace' is the universal binary loaded in trace mode.
-ABIS = ['cpython', 'universal', 'hybrid', 'universal-dispatch', 'trace']
+# 'trace' and 'debug' are the universal binary loaded in trace and debug mode.
+ABIS = ['cpython', 'universal', 'hybrid', 'universal-dispatch', 'trace', 'debug']
 BINARY_ABI = {'cpython': 'cpython', 'universal': 'universal', 'hybrid': 'hybrid',
-              'universal-dispatch': 'universal', 'trace': 'universal'}
-LOAD_MODE = {'universal': 0, 'hybrid': 0, 'universal-dispatch': 0, 'trace': 2}
+              'universal-dispatch': 'universal', 'trace': 'universal', 'debug': 'universal'}
+LOAD_MODE = {'universal': 0, 'hybrid': 0, 'universal-dispatch': 0, 'trace': 2, 'debug': 1}
 DIRECT_CALLS = {'universal-dispatch': False}
 
 STRICT = ['-Wall', '-Wextra', '-Werror']
