@@ -126,6 +126,22 @@ def pytest_pyfunc_call(pyfuncitem):
     return True
 
 
+# Every test in the debug ABI runs under a LeakDetector: a handle its C code opens and does not
+# close fails it with HPyLeakError.
+
+@pytest.hookimpl(wrapper=True, specname='pytest_runtest_call')
+def pytest_runtest_call_leak_check(item):
+    callspec = getattr(item, 'callspec', None)
+    if not callspec or callspec.params.get('hpy_abi') != 'debug':
+        return (yield)
+    from hpy.debug import LeakDetector
+    detector = LeakDetector()
+    detector.start()
+    result = yield
+    detector.stop()
+    return result
+
+
 # HPY_TEST_RESULTS=<file>: write each test's outcome and ABI as JSON (for tools/test_matrix.py).
 
 def pytest_runtest_setup(item):
