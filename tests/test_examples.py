@@ -2,6 +2,8 @@
 runs the very same universal binaries on every interpreter)."""
 import os
 
+import pytest
+
 from support import BINARY_ABI, ROOT
 
 
@@ -23,3 +25,19 @@ def test_quickstart(compile_module, hpy_abi):
         assert str(e) == 'add() takes exactly 2 arguments'
     else:
         raise AssertionError('add(1) did not raise')
+
+
+def test_quickstart_leak(compile_module, hpy_abi):
+    """leak() forgets to close a handle: only the debug mode notices."""
+    mod = compile_module(read('quickstart', 'quickstart.c'), name='quickstart', template=False)
+    if hpy_abi != 'debug':
+        assert mod.leak() is None
+        return
+    from hpy.debug import HPyLeakError, LeakDetector
+    with pytest.raises(HPyLeakError) as e:
+        with LeakDetector():
+            mod.leak()
+    [leak] = e.value.leaks
+    assert leak.obj == 42
+    assert str(e.value).startswith('1 unclosed handle:\n    <DebugHandle 0x%x for 42>\n' % leak.id)
+    leak._force_close()

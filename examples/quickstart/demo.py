@@ -2,7 +2,8 @@
 
 Each ABI is built with the ordinary setuptools integration
 (`python setup.py build_ext --hpy-abi=<abi>`) into its own directory, then imported in a fresh
-interpreter, exactly as a user would import it."""
+interpreter, exactly as a user would import it. Last, the universal binary is loaded in debug mode
+(HPY=debug) and catches the handle that quickstart.leak() deliberately forgets to close."""
 import os
 import shutil
 import subprocess
@@ -36,6 +37,20 @@ print('  abi()         :', quickstart.abi())
 print('  context_name():', quickstart.context_name())
 '''
 
+DEBUG = '''
+from hpy.debug import HPyLeakError, LeakDetector
+import quickstart                       # HPY=debug: the universal binary gets the debug context
+print('  context_name():', quickstart.context_name())
+try:
+    with LeakDetector():
+        quickstart.leak()
+except HPyLeakError as e:
+    print('  leak() under a LeakDetector raised HPyLeakError:')
+    print('\\n'.join('    ' + line for line in str(e).splitlines()))
+else:
+    raise SystemExit('the leak was not detected')
+'''
+
 
 def main():
     with tempfile.TemporaryDirectory(prefix='hpy-demo-') as workdir:
@@ -60,6 +75,11 @@ def main():
         print('  shared libraries it needs    :', ', '.join(l.split()[-1] for l in needed) or '-')
         if any('libpython' in l for l in needed):
             raise SystemExit('demo failed: the universal binary links libpython')
+        print()
+        print('== universal binary in debug mode (HPY=debug)')
+        env = dict(os.environ, HPY='debug', HPY_LOG='1')
+        sys.stdout.write(run([sys.executable, '-c', DEBUG], cwd=os.path.join(workdir, 'universal'),
+                             env=env))
 
 
 if __name__ == '__main__':

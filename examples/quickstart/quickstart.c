@@ -31,11 +31,23 @@ static HPy context_name_impl(HPyContext *ctx, HPy self)
     return HPyUnicode_FromString(ctx, ctx->name);
 }
 
+/* A deliberate mistake, for the debug-mode step of the demo: the handle made by
+ * HPyLong_FromLong is never closed. It goes unnoticed in the other modes; loaded in debug mode
+ * (HPY=debug) a hpy.debug.LeakDetector reports it. */
+HPyDef_METH(leak, "leak", HPyFunc_NOARGS, .doc = "Leak a handle (a deliberate bug)")
+static HPy leak_impl(HPyContext *ctx, HPy self)
+{
+    (void)self;
+    HPyLong_FromLong(ctx, 42);              /* the mistake: this new handle is never closed */
+    return HPy_Dup(ctx, ctx->h_None);
+}
+
 static HPyDef *module_defines[] = {
     &say_hello,
     &add,
     &abi,
     &context_name,
+    &leak,
     NULL
 };
 
