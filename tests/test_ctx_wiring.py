@@ -21,10 +21,17 @@ def members():
     return rows
 
 
-def test_description_has_273_members():
+def test_description_has_upstreams_273_members_then_additions():
     rows = members()
-    assert [int(r['index']) for r in rows] == list(range(273))
-    assert sum(r['kind'] == 'function' for r in rows) == 189
+    assert [int(r['index']) for r in rows] == list(range(len(rows)))
+    upstream = [r for r in rows if r['minor'] == '0']
+    assert len(upstream) == 273 and rows[:273] == upstream
+    assert sum(r['kind'] == 'function' for r in upstream) == 189
+
+
+def test_abitag_minor_matches_the_description():
+    from hpy.devel.abitag import HPY_ABI_VERSION_MINOR
+    assert HPY_ABI_VERSION_MINOR == max(int(r['minor']) for r in members())
 
 
 def test_every_context_member_is_set(compile_module, hpy_abi):

@@ -1050,6 +1050,8 @@ static void hpy__fill_universal_ctx(HPyContext *ctx)
     ctx->ctx_Iter_Next = _HPy_FPTR_CAST(HPy (*)(HPyContext *, HPy), hpy__rt_Iter_Next);
     ctx->ctx_Iter_Check = _HPy_FPTR_CAST(int (*)(HPyContext *, HPy), hpy__rt_Iter_Check);
     ctx->ctx_Slice_New = _HPy_FPTR_CAST(HPy (*)(HPyContext *, HPy, HPy, HPy), hpy__rt_Slice_New);
+    ctx->ctx_AttachThread = ctx_AttachThread;
+    ctx->ctx_DetachThread = ctx_DetachThread;
 }
 
 #endif /* SRC_UNIVERSAL_AUTOGEN_CTX_INIT_H */

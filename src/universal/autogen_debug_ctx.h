@@ -1382,6 +1382,19 @@ static HPy hpy__debug_Slice_New(HPyContext *ctx, HPy start, HPy stop, HPy step)
     return hpy__debug_wrap(ctx, r_);
 }
 
+static HPyThreadState hpy__debug_AttachThread(HPyContext *ctx)
+{
+    HPyContext *u_ = hpy__debug_uctx(ctx);
+    HPyThreadState r_ = u_->ctx_AttachThread(u_);
+    return r_;
+}
+
+static void hpy__debug_DetachThread(HPyContext *ctx, HPyThreadState state)
+{
+    HPyContext *u_ = hpy__debug_uctx(ctx);
+    u_->ctx_DetachThread(u_, state);
+}
+
 /* Fill a debug context around the universal context u. The constants become
  * immortal debug handles made by hpy__debug_constant(ctx, universal handle). */
 static void hpy__fill_debug_ctx(HPyContext *ctx, HPyContext *u)
@@ -1659,6 +1672,8 @@ static void hpy__fill_debug_ctx(HPyContext *ctx, HPyContext *u)
     ctx->ctx_Iter_Next = hpy__debug_Iter_Next;
     ctx->ctx_Iter_Check = hpy__debug_Iter_Check;
     ctx->ctx_Slice_New = hpy__debug_Slice_New;
+    ctx->ctx_AttachThread = hpy__debug_AttachThread;
+    ctx->ctx_DetachThread = hpy__debug_DetachThread;
 }
 
 #endif /* SRC_UNIVERSAL_AUTOGEN_DEBUG_CTX_H */

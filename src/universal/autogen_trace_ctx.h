@@ -1672,7 +1672,24 @@ static HPy hpy__trace_Slice_New(HPyContext *ctx, HPy start, HPy stop, HPy step)
     return r_;
 }
 
-#define HPY__TRACE_NFUNCS 189
+static HPyThreadState hpy__trace_AttachThread(HPyContext *ctx)
+{
+    hpy__trace_clock t0_;
+    HPyContext *u_ = hpy__trace_enter(ctx, 189, &t0_);
+    HPyThreadState r_ = u_->ctx_AttachThread(u_);
+    hpy__trace_exit(ctx, 189, &t0_);
+    return r_;
+}
+
+static void hpy__trace_DetachThread(HPyContext *ctx, HPyThreadState state)
+{
+    hpy__trace_clock t0_;
+    HPyContext *u_ = hpy__trace_enter(ctx, 190, &t0_);
+    u_->ctx_DetachThread(u_, state);
+    hpy__trace_exit(ctx, 190, &t0_);
+}
+
+#define HPY__TRACE_NFUNCS 191
 
 /* The context field names of the function members, in ABI order. */
 static const char *const hpy__ctx_function_names[] = {
@@ -1865,6 +1882,8 @@ static const char *const hpy__ctx_function_names[] = {
     "ctx_Iter_Next",
     "ctx_Iter_Check",
     "ctx_Slice_New",
+    "ctx_AttachThread",
+    "ctx_DetachThread",
     NULL
 };
 
@@ -2144,6 +2163,8 @@ static void hpy__fill_trace_ctx(HPyContext *ctx, HPyContext *u)
     ctx->ctx_Iter_Next = hpy__trace_Iter_Next;
     ctx->ctx_Iter_Check = hpy__trace_Iter_Check;
     ctx->ctx_Slice_New = hpy__trace_Slice_New;
+    ctx->ctx_AttachThread = hpy__trace_AttachThread;
+    ctx->ctx_DetachThread = hpy__trace_DetachThread;
 }
 
 #endif /* SRC_UNIVERSAL_AUTOGEN_TRACE_CTX_H */

@@ -58,6 +58,50 @@ static HPyContext *context_for_mode(int mode)
     return hpy__universal_ctx();
 }
 
+/* The ABI minor version this runtime implements; tests lower it to stand for an older runtime. */
+static uint32_t runtime_minor = HPY_ABI_VERSION_MINOR;
+
+/* Binaries that get their context from nowhere (HPyGetContext) keep the first context they were
+ * given: loading one again with another context is refused. */
+#define MAX_FROM_NOWHERE 256
+static struct { void *lib; HPyContext *ctx; } from_nowhere[MAX_FROM_NOWHERE];
+static int n_from_nowhere;
+
+static int check_from_nowhere(void *lib, const char *shortname, const char *soname,
+                              HPyContext *ctx)
+{
+    char symbol[256];
+    snprintf(symbol, sizeof(symbol), "HPyContextFromNowhere_%.200s", shortname);
+    if (dlsym(lib, symbol) == NULL)
+        return 0;
+    if (PyInterpreterState_Get() != PyInterpreterState_Main()) {
+        PyErr_Format(PyExc_RuntimeError,
+                     "HPy extension module '%s' at path '%s' gets its context with HPyGetContext, "
+                     "which cannot be honored in a sub-interpreter", shortname, soname);
+        return -1;
+    }
+    for (int i = 0; i < n_from_nowhere; i++) {
+        if (from_nowhere[i].lib != lib)
+            continue;
+        if (from_nowhere[i].ctx == ctx)
+            return 0;
+        PyErr_Format(PyExc_RuntimeError,
+                     "HPy extension module '%s' at path '%s' gets its context with HPyGetContext "
+                     "and is already loaded with the context '%s'; it cannot also get '%s' (load "
+                     "a copy of the file instead)", shortname, soname, from_nowhere[i].ctx->name,
+                     ctx->name);
+        return -1;
+    }
+    if (n_from_nowhere == MAX_FROM_NOWHERE) {
+        PyErr_SetString(PyExc_RuntimeError, "too many HPy modules using HPyGetContext");
+        return -1;
+    }
+    from_nowhere[n_from_nowhere].lib = lib;
+    from_nowhere[n_from_nowhere].ctx = ctx;
+    n_from_nowhere++;
+    return 0;
+}
+
 static PyObject *do_load(PyObject *name, PyObject *path, PyObject *spec, int mode)
 {
     PyObject *short_bytes = NULL, *path_bytes = NULL, *result = NULL;
@@ -91,12 +135,12 @@ static PyObject *do_load(PyObject *name, PyObject *path, PyObject *spec, int mod
     }
     uint32_t minor = get_minor();
     uint32_t major = get_major();
-    if (major != HPY_ABI_VERSION || minor > HPY_ABI_VERSION_MINOR) {
+    if (major != HPY_ABI_VERSION || minor > runtime_minor) {
         PyErr_Format(PyExc_RuntimeError,
                      "HPy extension module '%s' requires unsupported version of the HPy runtime. "
                      "Requested version: %u.%u. Current HPy version: %u.%u.", shortname,
                      (unsigned)major, (unsigned)minor, (unsigned)HPY_ABI_VERSION,
-                     (unsigned)HPY_ABI_VERSION_MINOR);
+                     (unsigned)runtime_minor);
         goto done;
     }
 
@@ -130,6 +174,8 @@ static PyObject *do_load(PyObject *name, PyObject *path, PyObject *spec, int mod
     init_module_func init_module =
         (init_module_func)find_init_symbol(lib, "HPyInit", shortname, soname);
     if (init_module == NULL)
+        goto done;
+    if (check_from_nowhere(lib, shortname, soname, ctx) < 0)
         goto done;
     init_ctx(ctx);
     HPyModuleDef *hpydef = init_module();
@@ -301,12 +347,33 @@ static PyObject *set_direct_calls(PyObject *self, PyObject *arg)
     Py_RETURN_NONE;
 }
 
+/* For tests: behave as a runtime of an older ABI minor version (None: this runtime's own). */
+static PyObject *set_runtime_minor(PyObject *self, PyObject *arg)
+{
+    (void)self;
+    if (arg == Py_None) {
+        runtime_minor = HPY_ABI_VERSION_MINOR;
+        Py_RETURN_NONE;
+    }
+    long m = PyLong_AsLong(arg);
+    if (m == -1 && PyErr_Occurred())
+        return NULL;
+    if (m < 0 || m > HPY_ABI_VERSION_MINOR) {
+        PyErr_SetString(PyExc_ValueError, "not a minor version this runtime can stand for");
+        return NULL;
+    }
+    runtime_minor = (uint32_t)m;
+    Py_RETURN_NONE;
+}
+
 static PyMethodDef methods[] = {
     {"load", (PyCFunction)(void (*)(void))load, METH_VARARGS | METH_KEYWORDS,
      "Load a .hpy0.so file"},
     {"_load_bootstrap", (PyCFunction)(void (*)(void))load_bootstrap,
      METH_VARARGS | METH_KEYWORDS, "Load an HPy module for its generated stub loader"},
     {"get_version", get_version, METH_NOARGS, "Return a tuple ('version', 'git revision')"},
+    {"_set_runtime_minor", set_runtime_minor, METH_O,
+     "Behave as a runtime of an older ABI minor version (tests)"},
     {"_set_direct_calls", set_direct_calls, METH_O,
      "Whether modules loaded from now on may call implementations directly"},
     {NULL, NULL, 0, NULL},

@@ -51,9 +51,7 @@ extern "C" {
 /* The binary interface version. A universal module records the version it needs; the runtime
  * loads it when the majors are equal and the module's minor is not newer than its own. */
 #define HPY_ABI_VERSION 0
-#ifndef HPY_ABI_VERSION_MINOR
-#  define HPY_ABI_VERSION_MINOR 0
-#endif
+#include "hpy/autogen_abi_version.h"
 #define HPY_ABI_TAG "hpy0"
 
 #if defined(HPY_ABI_CPYTHON)

@@ -26,6 +26,62 @@ extern _HPy_HIDDEN HPyContext *_ctx_for_trampolines;
 extern _HPy_HIDDEN int _hpy_direct_calls;
 #endif
 
+/* The ABI minor version a universal binary requires is the newest minor of the context members
+ * it calls: each such call site leaves its minor in the section hpy_abi_minor, and
+ * get_required_hpy_minor_version_<name> returns the largest (docs/abi-evolution.md). Where that
+ * section cannot be read back, the binary requires the minor of the headers. */
+#if !defined(HPY_ABI_CPYTHON) && defined(__ELF__) && (defined(__GNUC__) || defined(__clang__))
+extern const uint32_t __start_hpy_abi_minor[] __attribute__((weak, visibility("hidden")));
+extern const uint32_t __stop_hpy_abi_minor[] __attribute__((weak, visibility("hidden")));
+#  define _HPY_USES_MINOR(N) \
+    do { \
+        static const uint32_t _hpy_minor __attribute__((used, section("hpy_abi_minor"))) = (N); \
+        (void)_hpy_minor; \
+    } while (0)
+HPyAPI_FUNC uint32_t _HPy_RequiredMinor(void)
+{
+    uint32_t minor = 0;
+    const uint32_t *p;
+    for (p = __start_hpy_abi_minor; p < __stop_hpy_abi_minor; p++)
+        if (*p > minor)
+            minor = *p;
+    return minor;
+}
+#else
+#  define _HPY_USES_MINOR(N) ((void)0)
+HPyAPI_FUNC uint32_t _HPy_RequiredMinor(void)
+{
+    return HPY_ABI_VERSION_MINOR;
+}
+#endif
+
+/* HPyGetContext(): the context of this binary, for code that has none at hand (a callback from
+ * a C library, a thread started outside Python). In the CPython and hybrid ABIs it is always
+ * available; a universal module opts in by defining HPY_CONTEXT_FROM_NOWHERE before including
+ * hpy.h, which the binary records (the exported symbol HPyContextFromNowhere_<name>) so that the
+ * runtime refuses, at load time, a context it cannot keep for the module (docs/context.md). */
+#if defined(HPY_ABI_UNIVERSAL) && !defined(HPY_CONTEXT_FROM_NOWHERE)
+#  if _HPY_compiler_has_attribute(error)
+extern __attribute__((error("HPyGetContext needs HPY_CONTEXT_FROM_NOWHERE in the universal ABI")))
+HPyContext *HPyGetContext(void);
+#  endif
+#  define _HPY_FROM_NOWHERE_MARKER(EXT_NAME)
+#elif !defined(HPY_ABI_CPYTHON) && !defined(HPY_EMBEDDED_MODULES)
+HPyAPI_FUNC HPyContext *HPyGetContext(void)
+{
+    return _ctx_for_trampolines;
+}
+#  ifdef __cplusplus
+#    define _HPY_FROM_NOWHERE_MARKER(EXT_NAME) \
+    extern "C" HPy_EXPORTED_SYMBOL const int HPyContextFromNowhere_##EXT_NAME = 1;
+#  else
+#    define _HPY_FROM_NOWHERE_MARKER(EXT_NAME) \
+    HPy_EXPORTED_SYMBOL const int HPyContextFromNowhere_##EXT_NAME = 1;
+#  endif
+#else
+#  define _HPY_FROM_NOWHERE_MARKER(EXT_NAME)
+#endif
+
 #if defined(HPY_ABI_CPYTHON)
 
 #define HPy_MODINIT(EXT_NAME, MOD_DEF) \
@@ -42,7 +98,8 @@ extern _HPy_HIDDEN int _hpy_direct_calls;
     HPy_EXPORTED_FUNC void HPyInitGlobalContext_##EXT_NAME(HPyContext *ctx); \
     HPy_EXPORTED_FUNC HPyModuleDef *HPyInit_##EXT_NAME(void); \
     uint32_t get_required_hpy_major_version_##EXT_NAME(void) { return HPY_ABI_VERSION; } \
-    uint32_t get_required_hpy_minor_version_##EXT_NAME(void) { return HPY_ABI_VERSION_MINOR; } \
+    uint32_t get_required_hpy_minor_version_##EXT_NAME(void) { return _HPy_RequiredMinor(); } \
+    _HPY_FROM_NOWHERE_MARKER(EXT_NAME) \
     _HPY_CTX_DEFINITIONS \
     void HPyInitGlobalContext_##EXT_NAME(HPyContext *ctx) \
     { \

@@ -930,6 +930,16 @@ HPyAPI_FUNC HPy HPySlice_New(HPyContext *ctx, HPy start, HPy stop, HPy step)
     return ctx_Slice_New(ctx, start, stop, step);
 }
 
+HPyAPI_FUNC HPyThreadState HPy_AttachThread(HPyContext *ctx)
+{
+    return ctx_AttachThread(ctx);
+}
+
+HPyAPI_FUNC void HPy_DetachThread(HPyContext *ctx, HPyThreadState state)
+{
+    ctx_DetachThread(ctx, state);
+}
+
 /* Fill the CPython-ABI context; called when the module is initialised. */
 HPyAPI_FUNC void _HPyContext_FillCPython(HPyContext *ctx)
 {

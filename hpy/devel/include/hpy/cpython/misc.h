@@ -11,6 +11,12 @@ HPyAPI_FUNC HPyContext *_HPyGetContext(void)
     return &_hpy_cpython_ctx;
 }
 
+/* The context from nowhere (see hpy/hpymodule.h): always available in the CPython ABI. */
+HPyAPI_FUNC HPyContext *HPyGetContext(void)
+{
+    return &_hpy_cpython_ctx;
+}
+
 HPyAPI_FUNC PyObject **_HPyTuple_Items(PyObject *tuple)
 {
     return ((PyTupleObject *)tuple)->ob_item;

@@ -101,6 +101,20 @@ HPyAPI_FUNC HPy ctx_Global_Load(HPyContext *ctx, HPyGlobal global)
     return _py2h(obj);
 }
 
+/* A thread the interpreter does not know (started by a C library) takes the GIL, and gives it
+ * back; the state is PyGILState_Ensure's. */
+HPyAPI_FUNC HPyThreadState ctx_AttachThread(HPyContext *ctx)
+{
+    (void)ctx;
+    return _htsconv((intptr_t)PyGILState_Ensure());
+}
+
+HPyAPI_FUNC void ctx_DetachThread(HPyContext *ctx, HPyThreadState state)
+{
+    (void)ctx;
+    PyGILState_Release((PyGILState_STATE)state._i);
+}
+
 HPyAPI_FUNC HPyThreadState ctx_LeavePythonExecution(HPyContext *ctx)
 {
     (void)ctx;

@@ -283,6 +283,8 @@ struct _HPyContext_s {
     HPy (*ctx_Iter_Next)(HPyContext *ctx, HPy obj);
     int (*ctx_Iter_Check)(HPyContext *ctx, HPy obj);
     HPy (*ctx_Slice_New)(HPyContext *ctx, HPy start, HPy stop, HPy step);
+    HPyThreadState (*ctx_AttachThread)(HPyContext *ctx);
+    void (*ctx_DetachThread)(HPyContext *ctx, HPyThreadState state);
 };
 
 #endif /* HPY_UNIVERSAL_AUTOGEN_CTX_H */

@@ -953,4 +953,16 @@ HPyAPI_FUNC HPy HPySlice_New(HPyContext *ctx, HPy start, HPy stop, HPy step)
     return ctx->ctx_Slice_New(ctx, start, stop, step);
 }
 
+HPyAPI_FUNC HPyThreadState HPy_AttachThread(HPyContext *ctx)
+{
+    _HPY_USES_MINOR(1);
+    return ctx->ctx_AttachThread(ctx);
+}
+
+HPyAPI_FUNC void HPy_DetachThread(HPyContext *ctx, HPyThreadState state)
+{
+    _HPY_USES_MINOR(1);
+    ctx->ctx_DetachThread(ctx, state);
+}
+
 #endif /* HPY_UNIVERSAL_AUTOGEN_TRAMPOLINES_H */
