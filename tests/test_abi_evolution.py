@@ -1,0 +1,139 @@
+"""Binary stability (docs/abi-evolution.md): the generator refuses a description that changes the
+released ABI; a module requires the newest minor version of the members it calls, and a runtime
+of an older minor refuses it at load time."""
+import ctypes
+import importlib.util
+import os
+import shutil
+import subprocess
+import sys
+
+import pytest
+
+import hpy.universal
+from support import ROOT
+
+TEST_ABIS = ['universal', 'hybrid']
+
+AUTOGEN = os.path.join(ROOT, 'tools', 'autogen.py')
+
+
+def edited_description(tmp_path, edit):
+    api = tmp_path / 'api'
+    shutil.copytree(os.path.join(ROOT, 'api'), api, dirs_exist_ok=True)
+    text = (api / 'ctx.tsv').read_text()
+    (api / 'ctx.tsv').write_text(edit(text))
+    return subprocess.run([sys.executable, AUTOGEN, '--check', '--api', str(api)],
+                          capture_output=True, text=True)
+
+
+def swap_lines(text, a, b):
+    lines = text.split('\n')
+    ia = next(i for i, l in enumerate(lines) if l.startswith('%d\t' % a))
+    ib = next(i for i, l in enumerate(lines) if l.startswith('%d\t' % b))
+    la, lb = lines[ia].split('\t'), lines[ib].split('\t')
+    la[0], lb[0] = lb[0], la[0]
+    lines[ia], lines[ib] = '\t'.join(lb), '\t'.join(la)
+    return '\n'.join(lines)
+
+
+def test_unchanged_description_is_accepted(tmp_path):
+    res = edited_description(tmp_path, lambda t: t)
+    assert res.returncode == 0, res.stdout + res.stderr
+
+
+def test_generator_refuses_a_changed_index(tmp_path):
+    # ctx_Add and ctx_Subtract trade places
+    res = edited_description(tmp_path, lambda t: swap_lines(t, 100, 101))
+    assert res.returncode != 0
+    assert 'released member 100 changed' in res.stderr
+
+
+def test_generator_refuses_a_removed_member(tmp_path):
+    res = edited_description(tmp_path, lambda t: '\n'.join(
+        l for l in t.split('\n') if not l.startswith('274\t')) + '\n')
+    assert res.returncode != 0
+    assert 'released member 274 (ctx_DetachThread) was removed' in res.stderr
+
+
+def test_generator_refuses_a_gap(tmp_path):
+    def gap(t):
+        return t.replace('\n274\tfunction', '\n275\tfunction')
+    res = edited_description(tmp_path, gap)
+    assert res.returncode != 0
+    assert 'indexes are consecutive' in res.stderr
+
+
+def test_generator_refuses_a_changed_signature(tmp_path):
+    res = edited_description(tmp_path, lambda t: t.replace(
+        'HPyContext *ctx, HPy h1, HPy h2\tHPy\tPyNumber_Add', 'HPyContext *ctx, HPy h1\tHPy\tPyNumber_Add'))
+    assert res.returncode != 0
+    assert 'released member 100 changed' in res.stderr
+
+
+def test_new_member_needs_a_new_minor(tmp_path):
+    new = '275\tfunction\tHPy_Nothing\tctx_Nothing\tint\tHPyContext *ctx\tint\tctx\t-\t%d\n'
+    res = edited_description(tmp_path, lambda t: t + new % 1)
+    assert res.returncode != 0
+    assert 'needs a minor version above the released 1' in res.stderr
+    res = edited_description(tmp_path, lambda t: t + new % 2)
+    # accepted by the rules (the generated files then differ from the committed ones)
+    assert 'stale generated files' in res.stdout
+
+
+UPSTREAM_ONLY = '''
+    HPyDef_METH(f, "f", HPyFunc_NOARGS)
+    static HPy f_impl(HPyContext *ctx, HPy self) { (void)self; return HPyLong_FromLong(ctx, 1); }
+    @EXPORT(f)
+    @INIT
+'''
+
+USES_MINOR_1 = '''
+    HPyDef_METH(f, "f", HPyFunc_NOARGS)
+    static HPy f_impl(HPyContext *ctx, HPy self)
+    {
+        (void)self;
+        HPyThreadState st;
+        HPy_BEGIN_LEAVE_PYTHON(ctx)
+        st = HPy_AttachThread(ctx);      /* re-entering from the same thread */
+        HPy_DetachThread(ctx, st);
+        HPy_END_LEAVE_PYTHON(ctx)
+        return HPyLong_FromLong(ctx, 2);
+    }
+    @EXPORT(f)
+    @INIT
+'''
+
+
+def required_minor(name, path):
+    lib = ctypes.CDLL(path)
+    getter = getattr(lib, 'get_required_hpy_minor_version_' + name)
+    getter.restype = ctypes.c_uint32
+    return getter()
+
+
+def load(name, path):
+    return hpy.universal.load(name, path, importlib.util.spec_from_file_location(name, path))
+
+
+def test_required_minor_follows_the_members_called(compile_module):
+    name0, path0 = compile_module.compile(UPSTREAM_ONLY)
+    name1, path1 = compile_module.compile(USES_MINOR_1)
+    assert required_minor(name0, path0) == 0
+    assert required_minor(name1, path1) == 1
+    assert load(name0, path0).f() == 1
+    assert load(name1, path1).f() == 2
+
+
+def test_older_runtime_refuses_a_newer_module(compile_module):
+    name0, path0 = compile_module.compile(UPSTREAM_ONLY)
+    name1, path1 = compile_module.compile(USES_MINOR_1)
+    hpy.universal._set_runtime_minor(0)
+    try:
+        assert load(name0, path0).f() == 1          # upstream members only: still loads
+        with pytest.raises(RuntimeError) as e:
+            load(name1, path1)
+    finally:
+        hpy.universal._set_runtime_minor(None)
+    assert str(e.value) == ("HPy extension module '%s' requires unsupported version of the HPy "
+                            "runtime. Requested version: 0.1. Current HPy version: 0.0." % name1)

@@ -1,0 +1,35 @@
+"""The loader and binaries that get their context from nowhere (HPyGetContext)."""
+import importlib.util
+import os
+import shutil
+import subprocess
+
+import pytest
+
+import hpy.universal
+from test_context import SRC
+
+TEST_ABIS = ['universal']
+
+
+def test_binary_records_the_choice_and_keeps_its_context(compile_module, hpy_abi, tmp_path):
+    name, path = compile_module.compile(SRC, name='fromnowhere', template=False,
+                                        extra_flags=['-pthread'])
+    exported = subprocess.run(['nm', '-D', '--defined-only', path], capture_output=True,
+                              text=True).stdout
+    assert 'HPyContextFromNowhere_fromnowhere' in exported
+    spec = importlib.util.spec_from_file_location(name, path)
+    mod = hpy.universal.load(name, path, spec)
+    assert mod.same_context().startswith('HPy Universal ABI')
+    # the same file again with another context: refused, the first module keeps its context
+    with pytest.raises(RuntimeError) as e:
+        hpy.universal.load(name, path, spec, mode=hpy.universal.MODE_TRACE)
+    assert 'gets its context with HPyGetContext and is already loaded with the context' in \
+        str(e.value)
+    assert mod.same_context().startswith('HPy Universal ABI')
+    # a copy of the file can be loaded in trace mode
+    copy = str(tmp_path / 'copy' / os.path.basename(path))
+    os.makedirs(os.path.dirname(copy))
+    shutil.copyfile(path, copy)
+    traced = hpy.universal.load(name, copy, spec, mode=hpy.universal.MODE_TRACE)
+    assert traced.same_context() == 'HPy Trace Mode ABI'
