@@ -42,7 +42,7 @@ static DebugHandle constants[HPY__DEBUG_MAX_CONSTANTS];
 static int nconstants;
 static struct _HPyContext_s debug_ctx;
 
-/* The context constants: immortal handles, in no list, never closed. */
+/* The context constants: immortal handles, outside the chunks, never closed. */
 static HPy hpy__debug_constant(HPyContext *ctx, HPy uh)
 {
     (void)ctx;
@@ -50,8 +50,7 @@ static HPy hpy__debug_constant(HPyContext *ctx, HPy uh)
         Py_FatalError("HPy debug mode: too many context constants");
     DebugHandle *d = &constants[nconstants++];
     d->uh = uh;
-    d->immortal = 1;
-    d->raw_data_size = -1;
+    d->state = HPY_DH_IMMORTAL;
     return _hconv((intptr_t)d);
 }
 
@@ -64,7 +63,6 @@ HPyAPI_IMPL HPyContext *hpy__debug_ctx(void)
             return NULL;
         }
         hpy__debug.uctx = u;
-        hpy__debug.open.prev = hpy__debug.open.next = &hpy__debug.open;
         hpy__fill_debug_ctx(&debug_ctx, u);
         debug_ctx._private = &hpy__debug;
         debug_ctx.abi_version = HPY_ABI_VERSION;
@@ -101,18 +99,23 @@ static void hpy__debug_CallRealFunctionFromTrampoline(HPyContext *ctx, HPyFunc_S
 static const char *raw_copy(HPy h, const char *data, HPy_ssize_t size)
 {
     DebugHandle *d = hpy__debug_handle(h);
-    if (d->closed)
+    if (d->state >= HPY_DH_CLOSED)
         return data;                /* reported already; nothing to attach the copy to */
-    if (d->raw_data != NULL)
-        return d->raw_data;         /* str and bytes are immutable: the same content */
+    DebugHandleExtras *e = hpy__debug_extras(d);
+    if (e == NULL) {
+        PyErr_NoMemory();
+        return NULL;
+    }
+    if (e->raw_data != NULL)
+        return e->raw_data;         /* str and bytes are immutable: the same content */
     char *copy = (char *)malloc((size_t)size);
     if (copy == NULL) {
         PyErr_NoMemory();
         return NULL;
     }
     memcpy(copy, data, (size_t)size);
-    d->raw_data = copy;
-    d->raw_data_size = size;
+    e->raw_data = copy;
+    e->raw_data_size = size;
     return copy;
 }
 

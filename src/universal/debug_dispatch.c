@@ -1,45 +1,50 @@
 /* Debug mode: the entry point of every trampoline of a module loaded with the debug context.
- * Each object argument becomes a new debug handle for the duration of the call; afterwards each
- * must still be open (an implementation closing its argument is reported) and is closed, which
- * also catches an argument kept in a global and used by a later call. A returned handle is
+ * Each object argument becomes a new debug handle for the duration of the call (borrowing the
+ * caller's reference); afterwards each must still be open (an implementation closing its
+ * argument is reported) and is closed, which also catches an argument kept in a global and used
+ * by a later call. A returned handle is
  * checked open (returning an argument or a constant without HPy_Dup is reported), becomes the
  * new reference CPython receives and is closed. */
 #include "internal/debug.h"
 
-/* A new debug handle for an argument object (NULL: HPy_NULL). It owns a reference, so that an
- * implementation closing it by mistake does not free the caller's object. */
-static inline HPy arg_handle(PyObject *obj)
+/* A new debug handle for an argument object (NULL: HPy_NULL), borrowing the caller's reference
+ * for the duration of the call. */
+HPY_DEBUG_INLINE HPy arg_handle(PyObject *obj)
 {
     if (obj == NULL)
         return HPy_NULL;
-    Py_INCREF(obj);
-    return hpy__debug_open(_py2h(obj));
+    return hpy__debug_open_as(_py2h(obj), HPY_DH_ARG);
 }
 
-static inline void close_arg(HPy h)
+/* After the call: an argument handle the implementation closed is reported. */
+HPY_DEBUG_INLINE void close_arg(HPy h)
 {
     DebugHandle *d = hpy__debug_handle(h);
     if (d == NULL)
         return;
-    if (HPY_DEBUG_UNLIKELY(d->closed)) {
+    if (HPY_DEBUG_UNLIKELY(d->state != HPY_DH_ARG)) {
         hpy__debug_invalid_handle();
         return;
     }
-    hpy__debug_close(h);
+    hpy__debug_mark_closed(d);
 }
 
 /* The owned result handle as a new reference; the handle is closed. */
-static inline PyObject *result_object(HPy h)
+HPY_DEBUG_INLINE PyObject *result_object(HPy h)
 {
     DebugHandle *d = hpy__debug_handle(h);
     if (d == NULL)
         return NULL;
     PyObject *obj = _h2py(d->uh);
-    if (HPY_DEBUG_UNLIKELY(d->closed || d->immortal)) {
-        /* A closed handle (e.g. an argument returned without HPy_Dup) or a constant: report,
-         * then hand out a new reference as a correct HPy_Dup would have. */
-        hpy__debug_invalid_handle();
+    if (HPY_DEBUG_UNLIKELY(d->state != HPY_DH_OPEN)) {
+        /* An argument of a call still running elsewhere: returned as if duplicated (that call
+         * reports it closed when it returns). A closed handle (e.g. an argument returned without
+         * HPy_Dup) or a constant: reported, then handed out as if duplicated. */
         Py_INCREF(obj);
+        if (d->state == HPY_DH_ARG)
+            hpy__debug_mark_closed(d);
+        else
+            hpy__debug_invalid_handle();
         return obj;
     }
     hpy__debug_mark_closed(d);      /* its reference goes to the caller */
@@ -53,38 +58,100 @@ static inline PyObject *result_object(HPy h)
 
 #define SMALL_ARGS 16
 
+/* The argument handles of a call: self, the n arguments, then one more (kwnames or kw; HPy_NULL
+ * when absent), opened and closed together. */
 typedef struct {
-    HPy small[SMALL_ARGS];
+    HPy small[SMALL_ARGS + 2];
     HPy *items;
-    HPy_ssize_t n;
+    HPy_ssize_t count;
 } arg_array;
 
-/* Debug handles for objs[0..n). */
-static const HPy *open_args(arg_array *a, PyObject *const *objs, HPy_ssize_t n)
+#define SELF(a) ((a)->items[0])
+#define ARGS(a) ((const HPy *)(a)->items + 1)
+#define LAST(a) ((a)->items[(a)->count - 1])
+
+/* arg_handle() on a non-NULL object, with the free list and the creation counter in locals. */
+HPY_DEBUG_INLINE HPy open_arg_local(PyObject *obj, DebugHandle **free_list, uint64_t *seq)
 {
-    a->items = a->small;
-    a->n = n;
-    if (n > SMALL_ARGS) {
-        a->items = (HPy *)PyMem_Malloc(sizeof(HPy) * (size_t)n);
-        if (a->items == NULL)
-            Py_FatalError("HPy debug mode: no memory for the argument handles of a call");
-    }
-    for (HPy_ssize_t i = 0; i < n; i++)
-        a->items[i] = arg_handle(objs[i]);
-    return a->items;
+    if (HPY_DEBUG_UNLIKELY(*free_list == NULL))
+        *free_list = hpy__debug_refill();
+    DebugHandle *d = *free_list;
+    *free_list = d->u.next;
+    d->u.extras = NULL;
+    d->uh = _py2h(obj);
+    d->state = HPY_DH_ARG;
+    d->seq = (*seq)++;
+    return _hconv((intptr_t)d);
 }
 
+/* Open the handles of self, objs[0..n) (none NULL) and last (may be NULL). The same work as
+ * arg_handle() on each, with the free list and the creation counter kept in registers. */
+static void open_args(arg_array *a, PyObject *self, PyObject *const *objs, HPy_ssize_t n,
+                      PyObject *last)
+{
+    HPy *items = a->small;
+    a->count = n + 2;
+    if (n > SMALL_ARGS) {
+        items = (HPy *)PyMem_Malloc(sizeof(HPy) * (size_t)(n + 2));
+        if (items == NULL)
+            Py_FatalError("HPy debug mode: no memory for the argument handles of a call");
+    }
+    a->items = items;
+    if (HPY_DEBUG_UNLIKELY(hpy__debug.stack_limit > 0)) {
+        items[0] = arg_handle(self);
+        for (HPy_ssize_t i = 0; i < n; i++)
+            items[i + 1] = arg_handle(objs[i]);
+        items[n + 1] = arg_handle(last);
+        return;
+    }
+    DebugHandle *free_list = hpy__debug.free_list;
+    uint64_t seq = hpy__debug.seq;
+    items[0] = open_arg_local(self, &free_list, &seq);
+    for (HPy_ssize_t i = 0; i < n; i++)
+        items[i + 1] = open_arg_local(objs[i], &free_list, &seq);
+    items[n + 1] = last != NULL ? open_arg_local(last, &free_list, &seq) : HPy_NULL;
+    hpy__debug.free_list = free_list;
+    hpy__debug.seq = seq;
+}
+
+static void open_tuple_args(arg_array *a, PyObject *self, PyObject *tuple, PyObject *last)
+{
+    open_args(a, self, ((PyTupleObject *)tuple)->ob_item, PyTuple_GET_SIZE(tuple), last);
+}
+
+/* close_arg() on each handle. While the closed FIFO is full (the steady state) and the handles
+ * are plain, each takes the place of the oldest closed handle with the ring, the free list and
+ * the head kept in registers; anything else goes through close_arg(). */
 static void close_args(arg_array *a)
 {
-    for (HPy_ssize_t i = 0; i < a->n; i++)
+    HPy_ssize_t i = 0, n = a->count;
+    if (hpy__debug.closed_count == hpy__debug.closed_max && hpy__debug.closed_max != 0) {
+        DebugHandle **ring = hpy__debug.closed_ring;
+        DebugHandle *free_list = hpy__debug.free_list;
+        HPy_ssize_t head = hpy__debug.closed_head, cap = hpy__debug.ring_cap;
+        for (; i < n; i++) {
+            DebugHandle *d = hpy__debug_handle(a->items[i]);
+            if (d == NULL)
+                continue;
+            if (HPY_DEBUG_UNLIKELY(d->state != HPY_DH_ARG || d->u.extras != NULL))
+                break;
+            d->state = HPY_DH_CLOSED;
+            DebugHandle *oldest = ring[head];
+            ring[head] = d;
+            head = head + 1 == cap ? 0 : head + 1;
+            if (HPY_DEBUG_UNLIKELY(oldest->u.extras != NULL))
+                hpy__debug_forget_extras(oldest);
+            oldest->state = HPY_DH_FREE;
+            oldest->u.next = free_list;
+            free_list = oldest;
+        }
+        hpy__debug.closed_head = head;
+        hpy__debug.free_list = free_list;
+    }
+    for (; i < n; i++)
         close_arg(a->items[i]);
     if (a->items != a->small)
         PyMem_Free(a->items);
-}
-
-static const HPy *open_tuple_args(arg_array *a, PyObject *tuple)
-{
-    return open_args(a, ((PyTupleObject *)tuple)->ob_item, PyTuple_GET_SIZE(tuple));
 }
 
 HPyAPI_IMPL void hpy__debug_dispatch(HPyContext *ctx, HPyFunc_Signature sig, HPyCFunction func,
@@ -102,10 +169,8 @@ HPyAPI_IMPL void hpy__debug_dispatch(HPyContext *ctx, HPyFunc_Signature sig, HPy
     case HPyFunc_VARARGS: {
         _HPyFunc_args_VARARGS *a = (_HPyFunc_args_VARARGS *)args;
         arg_array av;
-        HPy h_self = arg_handle(a->self);
-        const HPy *hargs = open_args(&av, a->args, a->nargs);
-        HPy r = IMPL(HPyFunc_varargs)(ctx, h_self, hargs, (size_t)a->nargs);
-        close_arg(h_self);
+        open_args(&av, a->self, a->args, a->nargs, NULL);
+        HPy r = IMPL(HPyFunc_varargs)(ctx, SELF(&av), ARGS(&av), (size_t)a->nargs);
         close_args(&av);
         a->result = result_object(r);
         return;
@@ -115,12 +180,8 @@ HPyAPI_IMPL void hpy__debug_dispatch(HPyContext *ctx, HPyFunc_Signature sig, HPy
         arg_array av;
         HPy_ssize_t nargs = PyVectorcall_NARGS(a->nargsf);
         HPy_ssize_t nkw = a->kwnames != NULL ? PyTuple_GET_SIZE(a->kwnames) : 0;
-        HPy h_self = arg_handle(a->self);
-        HPy h_kwnames = arg_handle(a->kwnames);
-        const HPy *hargs = open_args(&av, a->args, nargs + nkw);
-        HPy r = IMPL(HPyFunc_keywords)(ctx, h_self, hargs, (size_t)nargs, h_kwnames);
-        close_arg(h_self);
-        close_arg(h_kwnames);
+        open_args(&av, a->self, a->args, nargs + nkw, a->kwnames);
+        HPy r = IMPL(HPyFunc_keywords)(ctx, SELF(&av), ARGS(&av), (size_t)nargs, LAST(&av));
         close_args(&av);
         a->result = result_object(r);
         return;
@@ -128,24 +189,16 @@ HPyAPI_IMPL void hpy__debug_dispatch(HPyContext *ctx, HPyFunc_Signature sig, HPy
     case HPyFunc_INITPROC: {
         _HPyFunc_args_INITPROC *a = (_HPyFunc_args_INITPROC *)args;
         arg_array av;
-        HPy h_self = arg_handle(a->self);
-        HPy h_kw = arg_handle(a->kw);
-        const HPy *hargs = open_tuple_args(&av, a->args);
-        a->result = IMPL(HPyFunc_initproc)(ctx, h_self, hargs, av.n, h_kw);
-        close_arg(h_self);
-        close_arg(h_kw);
+        open_tuple_args(&av, a->self, a->args, a->kw);
+        a->result = IMPL(HPyFunc_initproc)(ctx, SELF(&av), ARGS(&av), av.count - 2, LAST(&av));
         close_args(&av);
         return;
     }
     case HPyFunc_NEWFUNC: {
         _HPyFunc_args_NEWFUNC *a = (_HPyFunc_args_NEWFUNC *)args;
         arg_array av;
-        HPy h_self = arg_handle(a->self);
-        HPy h_kw = arg_handle(a->kw);
-        const HPy *hargs = open_tuple_args(&av, a->args);
-        HPy r = IMPL(HPyFunc_newfunc)(ctx, h_self, hargs, av.n, h_kw);
-        close_arg(h_self);
-        close_arg(h_kw);
+        open_tuple_args(&av, a->self, a->args, a->kw);
+        HPy r = IMPL(HPyFunc_newfunc)(ctx, SELF(&av), ARGS(&av), av.count - 2, LAST(&av));
         close_args(&av);
         a->result = result_object(r);
         return;

@@ -4,28 +4,129 @@
 
 #include <execinfo.h>
 
-#define HANDLES_PER_CHUNK 256
 #define DEFAULT_CLOSED_MAX 1024
 #define DEFAULT_PROTECTED_RAW_MAX (10 * 1024 * 1024)
+#define MIN_RING 64
 
-/* Defaults; the open-list sentinel is linked to itself when the context is created. */
+/* Defaults; the rest starts empty. */
 hpy_debug_state hpy__debug = {
     .magic = HPY_DEBUG_STATE_MAGIC,
     .closed_max = DEFAULT_CLOSED_MAX,
     .protected_raw_max = DEFAULT_PROTECTED_RAW_MAX,
 };
 
-/* The free list is empty: carve a new chunk. Chunks are never freed. */
+/* The free list is empty: carve a new chunk, remembered for the scans of get_open_handles. */
 HPyAPI_IMPL DebugHandle *hpy__debug_refill(void)
 {
-    DebugHandle *chunk = (DebugHandle *)calloc(HANDLES_PER_CHUNK, sizeof(DebugHandle));
-    if (chunk == NULL)
+    DebugHandle **chunks = (DebugHandle **)realloc(hpy__debug.chunks,
+                                                   sizeof(DebugHandle *) * (hpy__debug.nchunks + 1));
+    DebugHandle *chunk = (DebugHandle *)calloc(HPY_DEBUG_HANDLES_PER_CHUNK, sizeof(DebugHandle));
+    if (chunks == NULL || chunk == NULL)
         Py_FatalError("HPy debug mode: no memory left for debug handles");
-    for (int i = 0; i < HANDLES_PER_CHUNK - 1; i++)
-        chunk[i].next = &chunk[i + 1];
-    chunk[HANDLES_PER_CHUNK - 1].next = NULL;
+    hpy__debug.chunks = chunks;
+    chunks[hpy__debug.nchunks++] = chunk;
+    for (int i = 0; i < HPY_DEBUG_HANDLES_PER_CHUNK; i++) {
+        chunk[i].state = HPY_DH_FREE;
+        chunk[i].u.next = i + 1 < HPY_DEBUG_HANDLES_PER_CHUNK ? &chunk[i + 1] : NULL;
+    }
     hpy__debug.free_list = chunk;
     return chunk;
+}
+
+/* Copy the newest `keep` closed handles into a ring of capacity cap (freeing the others). */
+static void relayout_ring(HPy_ssize_t cap, HPy_ssize_t keep)
+{
+    while (hpy__debug.closed_count > keep) {
+        DebugHandle *oldest = hpy__debug.closed_ring[hpy__debug.closed_head];
+        hpy__debug.closed_head = (hpy__debug.closed_head + 1) % hpy__debug.ring_cap;
+        hpy__debug.closed_count--;
+        hpy__debug_free_handle(oldest);
+    }
+    DebugHandle **ring = NULL;
+    if (cap > 0) {
+        ring = (DebugHandle **)malloc(sizeof(DebugHandle *) * (size_t)cap);
+        if (ring == NULL)
+            Py_FatalError("HPy debug mode: no memory left for the closed handles");
+    }
+    for (HPy_ssize_t i = 0; i < hpy__debug.closed_count; i++)
+        ring[i] = hpy__debug.closed_ring[(hpy__debug.closed_head + i) % hpy__debug.ring_cap];
+    free(hpy__debug.closed_ring);
+    hpy__debug.closed_ring = ring;
+    hpy__debug.ring_cap = cap;
+    hpy__debug.closed_head = 0;
+}
+
+/* The FIFO is not full (or has size 0): append, growing the ring when needed. */
+HPyAPI_IMPL void hpy__debug_push_closed(DebugHandle *d)
+{
+    if (hpy__debug.closed_max == 0) {
+        hpy__debug_free_handle(d);
+        return;
+    }
+    if (hpy__debug.closed_count == hpy__debug.ring_cap) {
+        HPy_ssize_t cap = hpy__debug.ring_cap < MIN_RING ? MIN_RING : hpy__debug.ring_cap * 2;
+        relayout_ring(cap < hpy__debug.closed_max ? cap : hpy__debug.closed_max,
+                      hpy__debug.closed_count);
+    }
+    hpy__debug.closed_ring[(hpy__debug.closed_head + hpy__debug.closed_count) %
+                           hpy__debug.ring_cap] = d;
+    hpy__debug.closed_count++;
+}
+
+/* Closing a handle that is not OPEN. */
+HPyAPI_IMPL void hpy__debug_close_other(DebugHandle *d)
+{
+    if (d->state == HPY_DH_ARG)
+        hpy__debug_mark_closed(d);
+    else
+        hpy__debug_invalid_handle();
+}
+
+HPyAPI_IMPL void hpy__debug_set_closed_max(HPy_ssize_t max)
+{
+    hpy__debug.closed_max = max;
+    if (hpy__debug.ring_cap > max)
+        relayout_ring(max, hpy__debug.closed_count < max ? hpy__debug.closed_count : max);
+}
+
+HPyAPI_IMPL DebugHandle *hpy__debug_closed_at(HPy_ssize_t i)
+{
+    return hpy__debug.closed_ring[(hpy__debug.closed_head + i) % hpy__debug.ring_cap];
+}
+
+HPyAPI_IMPL long hpy__debug_new_generation(void)
+{
+    uint64_t *starts = (uint64_t *)realloc(hpy__debug.generation_starts,
+                                           sizeof(uint64_t) * (size_t)(hpy__debug.generation + 1));
+    if (starts == NULL) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    starts[hpy__debug.generation] = hpy__debug.seq;     /* generation g starts at starts[g-1] */
+    hpy__debug.generation_starts = starts;
+    return ++hpy__debug.generation;
+}
+
+/* The first creation number of generation `gen` (handles of gen or later have seq >= it). */
+HPyAPI_IMPL uint64_t hpy__debug_generation_start(long gen)
+{
+    if (gen <= 0)
+        return 0;
+    if (gen > hpy__debug.generation)
+        return hpy__debug.seq;
+    return hpy__debug.generation_starts[gen - 1];
+}
+
+HPyAPI_IMPL DebugHandleExtras *hpy__debug_extras(DebugHandle *d)
+{
+    if (d->u.extras == NULL) {
+        DebugHandleExtras *e = (DebugHandleExtras *)calloc(1, sizeof(DebugHandleExtras));
+        if (e == NULL)
+            return NULL;
+        e->raw_data_size = -1;
+        d->u.extras = e;
+    }
+    return d->u.extras;
 }
 
 /* Frames of the C stack where the handle is being created, without the two innermost ones
@@ -37,13 +138,14 @@ HPyAPI_IMPL void hpy__debug_capture_stack(DebugHandle *d)
     if (frames == NULL)
         return;
     int n = backtrace(frames, limit + 2);
-    if (n <= 2) {
+    DebugHandleExtras *e = n > 2 ? hpy__debug_extras(d) : NULL;
+    if (e == NULL) {
         free(frames);
         return;
     }
     memmove(frames, frames + 2, sizeof(void *) * (size_t)(n - 2));
-    d->frames = frames;
-    d->nframes = n - 2;
+    e->frames = frames;
+    e->nframes = n - 2;
 }
 
 static void poison(char *p, HPy_ssize_t size)
@@ -58,44 +160,31 @@ static void poison(char *p, HPy_ssize_t size)
  * otherwise freed. */
 HPyAPI_IMPL void hpy__debug_release_raw_data(DebugHandle *d)
 {
-    if (hpy__debug.protected_raw_total + d->raw_data_size <= hpy__debug.protected_raw_max) {
-        poison(d->raw_data, d->raw_data_size);
-        hpy__debug.protected_raw_total += d->raw_data_size;
+    DebugHandleExtras *e = d->u.extras;
+    if (e->raw_data == NULL)
+        return;
+    if (hpy__debug.protected_raw_total + e->raw_data_size <= hpy__debug.protected_raw_max) {
+        poison(e->raw_data, e->raw_data_size);
+        hpy__debug.protected_raw_total += e->raw_data_size;
         return;
     }
-    free(d->raw_data);
-    d->raw_data = NULL;
-    d->raw_data_size = -1;
+    free(e->raw_data);
+    e->raw_data = NULL;
+    e->raw_data_size = -1;
 }
 
-/* The oldest closed handle leaves the FIFO for the free list: from now on its misuse can no
- * longer be detected. */
-HPyAPI_IMPL void hpy__debug_evict_closed(void)
+/* A handle going back to the free list drops its stack trace and raw-data copy. */
+HPyAPI_IMPL void hpy__debug_forget_extras(DebugHandle *d)
 {
-    DebugHandle *d = hpy__debug.closed_head;
-    if (d == NULL)
-        return;
-    hpy__debug.closed_head = d->next;
-    if (hpy__debug.closed_head == NULL)
-        hpy__debug.closed_tail = NULL;
-    hpy__debug.closed_count--;
-    if (d->raw_data != NULL) {
-        hpy__debug.protected_raw_total -= d->raw_data_size;
-        free(d->raw_data);
-        d->raw_data = NULL;
+    DebugHandleExtras *e = d->u.extras;
+    if (e->raw_data != NULL) {
+        if (d->state == HPY_DH_CLOSED)      /* the copy was kept, poisoned */
+            hpy__debug.protected_raw_total -= e->raw_data_size;
+        free(e->raw_data);
     }
-    d->raw_data_size = -1;
-    free(d->frames);
-    d->frames = NULL;
-    d->nframes = 0;
-    d->next = hpy__debug.free_list;
-    hpy__debug.free_list = d;
-}
-
-HPyAPI_IMPL void hpy__debug_trim_closed(void)
-{
-    while (hpy__debug.closed_count > hpy__debug.closed_max && hpy__debug.closed_head != NULL)
-        hpy__debug_evict_closed();
+    free(e->frames);
+    free(e);
+    d->u.extras = NULL;
 }
 
 HPyAPI_IMPL void hpy__debug_fatal(const char *message)

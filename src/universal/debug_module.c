@@ -21,6 +21,12 @@ static PyObject *new_handle_object(DebugHandle *d)
     return (PyObject *)o;
 }
 
+/* The extras of a handle, if any (a FREE handle has none: its union holds the free list). */
+static DebugHandleExtras *extras_of(DebugHandle *d)
+{
+    return d->state == HPY_DH_FREE ? NULL : d->u.extras;
+}
+
 static PyObject *dh_get_obj(PyObject *self, void *closure)
 {
     (void)closure;
@@ -38,13 +44,14 @@ static PyObject *dh_get_id(PyObject *self, void *closure)
 static PyObject *dh_get_is_closed(PyObject *self, void *closure)
 {
     (void)closure;
-    return PyBool_FromLong(((DebugHandleObject *)self)->handle->closed);
+    return PyBool_FromLong(((DebugHandleObject *)self)->handle->state >= HPY_DH_CLOSED);
 }
 
 static PyObject *dh_get_raw_data_size(PyObject *self, void *closure)
 {
     (void)closure;
-    return PyLong_FromSsize_t(((DebugHandleObject *)self)->handle->raw_data_size);
+    DebugHandleExtras *e = extras_of(((DebugHandleObject *)self)->handle);
+    return PyLong_FromSsize_t(e != NULL ? e->raw_data_size : -1);
 }
 
 static PyObject *dh_force_close(PyObject *self, PyObject *ignored)
@@ -67,14 +74,15 @@ static PyObject *dh_richcompare(PyObject *self, PyObject *other, int op)
 /* Where the handle was created, or how to find out. */
 static PyObject *trace_text(DebugHandle *d)
 {
-    if (d->frames == NULL)
+    DebugHandleExtras *e = extras_of(d);
+    if (e == NULL || e->frames == NULL)
         return PyUnicode_FromString("To get the stack trace of where it was allocated use:\n"
                                     "hpy.debug.set_handle_stack_trace_limit");
-    char **symbols = backtrace_symbols(d->frames, d->nframes);
+    char **symbols = backtrace_symbols(e->frames, e->nframes);
     if (symbols == NULL)
         return PyErr_NoMemory();
     size_t len = strlen("Allocation stacktrace:\n") + 1;
-    for (int i = 0; i < d->nframes; i++)
+    for (int i = 0; i < e->nframes; i++)
         len += strlen(symbols[i]) + 1;
     char *text = (char *)malloc(len);
     if (text == NULL) {
@@ -82,7 +90,7 @@ static PyObject *trace_text(DebugHandle *d)
         return PyErr_NoMemory();
     }
     strcpy(text, "Allocation stacktrace:\n");
-    for (int i = 0; i < d->nframes; i++) {
+    for (int i = 0; i < e->nframes; i++) {
         if (i > 0)
             strcat(text, "\n");
         strcat(text, symbols[i]);
@@ -100,7 +108,7 @@ static PyObject *dh_repr(PyObject *self)
     if (trace == NULL)
         return NULL;
     PyObject *result;
-    if (d->closed)
+    if (d->state >= HPY_DH_CLOSED)
         result = PyUnicode_FromFormat("<DebugHandle %p CLOSED>\n%U", (void *)d, trace);
     else
         result = PyUnicode_FromFormat("<DebugHandle %p for %R>\n%U", (void *)d, _h2py(d->uh),
@@ -149,7 +157,8 @@ static PyObject *new_generation(PyObject *self, PyObject *ignored)
     (void)self;
     (void)ignored;
     NEED_CTX();
-    return PyLong_FromLong(++hpy__debug.generation);
+    long gen = hpy__debug_new_generation();
+    return gen < 0 ? NULL : PyLong_FromLong(gen);
 }
 
 static int append_handle(PyObject *list, DebugHandle *d)
@@ -162,8 +171,13 @@ static int append_handle(PyObject *list, DebugHandle *d)
     return res;
 }
 
-/* Open handles of generation >= gen. The list is in creation order, so generations never
- * decrease along it: start from the newest handle and walk back to the first that is too old. */
+static int by_seq(const void *a, const void *b)
+{
+    uint64_t x = (*(DebugHandle *const *)a)->seq, y = (*(DebugHandle *const *)b)->seq;
+    return x < y ? -1 : x > y;
+}
+
+/* Open handles of generation >= gen, oldest first: found by a scan of every chunk. */
 static PyObject *get_open_handles(PyObject *self, PyObject *arg)
 {
     (void)self;
@@ -171,22 +185,41 @@ static PyObject *get_open_handles(PyObject *self, PyObject *arg)
     long gen = PyLong_AsLong(arg);
     if (gen == -1 && PyErr_Occurred())
         return NULL;
-    DebugHandle *sentinel = &hpy__debug.open;
-    DebugHandle *first = sentinel->prev;
-    while (first != sentinel && first->generation >= gen)
-        first = first->prev;
-    PyObject *list = PyList_New(0);
-    if (list == NULL)
-        return NULL;
-    for (DebugHandle *d = first->next; d != sentinel; d = d->next) {
-        if (append_handle(list, d) < 0) {
-            Py_DECREF(list);
-            return NULL;
+    uint64_t start = hpy__debug_generation_start(gen);
+    size_t n = 0, cap = 16;
+    DebugHandle **found = (DebugHandle **)PyMem_Malloc(sizeof(DebugHandle *) * cap);
+    if (found == NULL)
+        return PyErr_NoMemory();
+    for (size_t c = 0; c < hpy__debug.nchunks; c++) {
+        DebugHandle *chunk = hpy__debug.chunks[c];
+        for (int i = 0; i < HPY_DEBUG_HANDLES_PER_CHUNK; i++) {
+            DebugHandle *d = &chunk[i];
+            if (d->state > HPY_DH_ARG || d->seq < start)
+                continue;
+            if (n == cap) {
+                DebugHandle **grown = (DebugHandle **)PyMem_Realloc(
+                    found, sizeof(DebugHandle *) * cap * 2);
+                if (grown == NULL) {
+                    PyMem_Free(found);
+                    return PyErr_NoMemory();
+                }
+                found = grown;
+                cap *= 2;
+            }
+            found[n++] = d;
         }
     }
+    qsort(found, n, sizeof(DebugHandle *), by_seq);
+    PyObject *list = PyList_New(0);
+    for (size_t i = 0; list != NULL && i < n; i++) {
+        if (append_handle(list, found[i]) < 0)
+            Py_CLEAR(list);
+    }
+    PyMem_Free(found);
     return list;
 }
 
+/* Closed handles still in the FIFO with generation >= gen, in the order they were closed. */
 static PyObject *get_closed_handles(PyObject *self, PyObject *args)
 {
     (void)self;
@@ -202,11 +235,13 @@ static PyObject *get_closed_handles(PyObject *self, PyObject *args)
             return NULL;
     }
     NEED_CTX();
+    uint64_t start = hpy__debug_generation_start(gen);
     PyObject *list = PyList_New(0);
     if (list == NULL)
         return NULL;
-    for (DebugHandle *d = hpy__debug.closed_head; d != NULL; d = d->next) {
-        if (d->generation >= gen && append_handle(list, d) < 0) {
+    for (HPy_ssize_t i = 0; i < hpy__debug.closed_count; i++) {
+        DebugHandle *d = hpy__debug_closed_at(i);
+        if (d->seq >= start && append_handle(list, d) < 0) {
             Py_DECREF(list);
             return NULL;
         }
@@ -239,9 +274,10 @@ static PyObject *set_closed_handles_queue_max_size(PyObject *self, PyObject *arg
 {
     (void)self;
     NEED_CTX();
-    if (size_arg(arg, &hpy__debug.closed_max) < 0)
+    HPy_ssize_t size;
+    if (size_arg(arg, &size) < 0)
         return NULL;
-    hpy__debug_trim_closed();
+    hpy__debug_set_closed_max(size);
     Py_RETURN_NONE;
 }
 

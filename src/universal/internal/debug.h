@@ -1,11 +1,20 @@
 /* Debug mode, internal to the runtime (python-contract.md §8, §11).
  *
  * A debug handle is the address of a DebugHandle that owns one universal handle (one reference
- * to the object). Open handles sit in a doubly linked list in creation order; a closed handle
- * keeps its struct, flagged closed, in a FIFO of bounded size so that later uses are caught;
- * structs leaving the FIFO go to a free list and are reused, never returned to malloc (a
- * DebugHandle Python object may still point to one). The context constants are immortal debug
- * handles outside both lists. */
+ * to the object). DebugHandles are carved from chunks that are never freed (a DebugHandle
+ * Python object may point to any of them) and cycle through these states:
+ *
+ *     FREE --open--> OPEN or ARG --close--> CLOSED (in the closed FIFO) --evicted--> FREE
+ *
+ * An ARG handle is an argument handle of a running call: it borrows the caller's reference
+ * (closing it releases nothing). Every other handle owns one reference.
+ *
+ * Opening takes the most recently freed struct; closing appends to the FIFO of closed handles
+ * (a ring of pointers) and, when it holds get_closed_handles_queue_max_size() of them already,
+ * frees the oldest, whose misuse can no longer be detected afterwards (unless it is still free
+ * when misused). There is no list of open handles and no generation per handle: the rare
+ * queries scan the chunks, order what they find by creation number, and know the first creation
+ * number of every generation. The context constants are IMMORTAL handles outside the chunks. */
 #ifndef HPY_UNIVERSAL_INTERNAL_DEBUG_H
 #define HPY_UNIVERSAL_INTERNAL_DEBUG_H
 
@@ -13,21 +22,36 @@
 
 #if defined(__GNUC__)
 #  define HPY_DEBUG_UNLIKELY(x) __builtin_expect(!!(x), 0)
+#  define HPY_DEBUG_INLINE static inline __attribute__((always_inline))
 #else
 #  define HPY_DEBUG_UNLIKELY(x) (x)
+#  define HPY_DEBUG_INLINE static inline
 #endif
 
-typedef struct DebugHandle {
-    HPy uh;                         /* the universal handle (a PyObject*) this handle owns */
-    struct DebugHandle *prev;       /* open list only */
-    struct DebugHandle *next;       /* open list, closed FIFO or free list */
-    long generation;                /* hpy__debug.generation when the handle was opened */
-    unsigned char closed;
-    unsigned char immortal;         /* a context constant: never closed */
-    int nframes;                    /* C stack trace at creation (frames == NULL: none) */
-    void **frames;
+/* Ordered so that "open" is state <= ARG and "usable" is state < CLOSED. */
+#define HPY_DH_OPEN 0
+#define HPY_DH_ARG 1
+#define HPY_DH_IMMORTAL 2
+#define HPY_DH_CLOSED 3
+#define HPY_DH_FREE 4
+
+/* What few handles carry: a stack trace, a raw-data copy. */
+typedef struct {
+    void **frames;                  /* C stack trace at creation, or NULL */
+    int nframes;
     char *raw_data;                 /* private copy handed out by AsUTF8AndSize & co., or NULL */
     HPy_ssize_t raw_data_size;      /* its size in bytes, -1 when there is none */
+} DebugHandleExtras;
+
+/* 32 bytes, so that the handles recycled through the closed FIFO stay in the L1 cache. */
+typedef struct DebugHandle {
+    HPy uh;                         /* the universal handle (a PyObject*) this handle owns */
+    uint64_t seq;                   /* creation number */
+    uint64_t state;                 /* HPY_DH_* */
+    union {
+        struct DebugHandle *next;   /* FREE: the free list */
+        DebugHandleExtras *extras;  /* otherwise: NULL or the extras */
+    } u;
 } DebugHandle;
 
 /* The first field of ctx->_private: deliberately not _HPY_RUNTIME_INFO_MAGIC, so that modules
@@ -37,19 +61,27 @@ typedef struct DebugHandle {
 typedef struct {
     uint64_t magic;
     HPyContext *uctx;               /* the universal context every member forwards to */
-    long generation;
-    DebugHandle open;               /* sentinel of the open list (oldest first) */
-    DebugHandle *closed_head;       /* closed FIFO: head is the oldest */
-    DebugHandle *closed_tail;
+    uint64_t seq;                   /* creation number of the next handle */
+    DebugHandle *free_list;
+    /* The closed FIFO: closed_count handles from closed_ring[closed_head], wrapping around at
+     * ring_cap; ring_cap <= closed_max, so a FIFO holding closed_max handles fills its ring. */
+    DebugHandle **closed_ring;
+    HPy_ssize_t ring_cap;
+    HPy_ssize_t closed_head;
     HPy_ssize_t closed_count;
     HPy_ssize_t closed_max;
-    DebugHandle *free_list;
+    int stack_limit;                /* frames to capture at handle creation, 0 = none */
     HPy_ssize_t protected_raw_total;  /* bytes kept (poisoned) by closed handles */
     HPy_ssize_t protected_raw_max;
-    int stack_limit;                /* frames to capture at handle creation, 0 = none */
     PyObject *on_invalid_handle;    /* callable or NULL */
     PyObject *on_invalid_builder_handle;
+    DebugHandle **chunks;           /* every chunk of handles ever carved */
+    size_t nchunks;
+    uint64_t *generation_starts;    /* first creation number of generation 1, 2, ... */
+    long generation;
 } hpy_debug_state;
+
+#define HPY_DEBUG_HANDLES_PER_CHUNK 256
 
 _HPy_HIDDEN extern hpy_debug_state hpy__debug;
 
@@ -67,47 +99,62 @@ _HPy_HIDDEN _HPy_NO_RETURN void hpy__debug_fatal(const char *message);
 _HPy_HIDDEN DebugHandle *hpy__debug_refill(void);
 _HPy_HIDDEN void hpy__debug_capture_stack(DebugHandle *d);
 _HPy_HIDDEN void hpy__debug_release_raw_data(DebugHandle *d);
-_HPy_HIDDEN void hpy__debug_evict_closed(void);
+_HPy_HIDDEN void hpy__debug_forget_extras(DebugHandle *d);
 
-/* Apply a lowered closed-queue maximum or raw-data budget now. */
-_HPy_HIDDEN void hpy__debug_trim_closed(void);
+/* The extras of a handle that is not FREE (created on demand; NULL when out of memory). */
+_HPy_HIDDEN DebugHandleExtras *hpy__debug_extras(DebugHandle *d);
+_HPy_HIDDEN void hpy__debug_push_closed(DebugHandle *d);
+_HPy_HIDDEN void hpy__debug_close_other(DebugHandle *d);
+
+/* Queries and settings for hpy.universal._debug. */
+_HPy_HIDDEN long hpy__debug_new_generation(void);       /* -1 with MemoryError */
+_HPy_HIDDEN uint64_t hpy__debug_generation_start(long gen);
+_HPy_HIDDEN DebugHandle *hpy__debug_closed_at(HPy_ssize_t i);   /* 0: the oldest */
+_HPy_HIDDEN void hpy__debug_set_closed_max(HPy_ssize_t max);
 
 /* The trampoline entry point of the debug context. */
 _HPy_HIDDEN void hpy__debug_dispatch(HPyContext *ctx, HPyFunc_Signature sig, HPyCFunction func,
                                      void *args);
 
-static inline DebugHandle *hpy__debug_handle(HPy h)
+HPY_DEBUG_INLINE DebugHandle *hpy__debug_handle(HPy h)
 {
     return (DebugHandle *)h._i;
 }
 
-/* A new open debug handle owning uh (which must not be null). */
-static inline HPy hpy__debug_open(HPy uh)
+/* A new debug handle (state OPEN: owning uh, or ARG: borrowing it); uh must not be null. */
+HPY_DEBUG_INLINE HPy hpy__debug_open_as(HPy uh, uint64_t state)
 {
     DebugHandle *d = hpy__debug.free_list;
     if (HPY_DEBUG_UNLIKELY(d == NULL))
         d = hpy__debug_refill();
-    hpy__debug.free_list = d->next;
+    hpy__debug.free_list = d->u.next;
+    d->u.extras = NULL;
     d->uh = uh;
-    d->generation = hpy__debug.generation;
-    d->closed = 0;
-    d->immortal = 0;
-    d->nframes = 0;
-    d->frames = NULL;
-    d->raw_data = NULL;
-    d->raw_data_size = -1;
-    DebugHandle *last = hpy__debug.open.prev;
-    d->prev = last;
-    d->next = &hpy__debug.open;
-    last->next = d;
-    hpy__debug.open.prev = d;
+    d->state = state;
+    d->seq = hpy__debug.seq++;
     if (HPY_DEBUG_UNLIKELY(hpy__debug.stack_limit > 0))
         hpy__debug_capture_stack(d);
     return _hconv((intptr_t)d);
 }
 
+/* A new debug handle owning uh. */
+HPY_DEBUG_INLINE HPy hpy__debug_open(HPy uh)
+{
+    return hpy__debug_open_as(uh, HPY_DH_OPEN);
+}
+
+/* Back to the free list. */
+HPY_DEBUG_INLINE void hpy__debug_free_handle(DebugHandle *d)
+{
+    if (HPY_DEBUG_UNLIKELY(d->u.extras != NULL))
+        hpy__debug_forget_extras(d);
+    d->state = HPY_DH_FREE;
+    d->u.next = hpy__debug.free_list;
+    hpy__debug.free_list = d;
+}
+
 /* The universal handle a result of the universal context became: null stays null. */
-static inline HPy hpy__debug_wrap(HPyContext *ctx, HPy uh)
+HPY_DEBUG_INLINE HPy hpy__debug_wrap(HPyContext *ctx, HPy uh)
 {
     (void)ctx;
     if (uh._i == 0)
@@ -117,44 +164,45 @@ static inline HPy hpy__debug_wrap(HPyContext *ctx, HPy uh)
 
 /* The universal handle behind a debug handle; a closed one is reported (and, if the report
  * returns, still used: the operation goes on as well as it can). */
-static inline HPy hpy__debug_unwrap(HPyContext *ctx, HPy h)
+HPY_DEBUG_INLINE HPy hpy__debug_unwrap(HPyContext *ctx, HPy h)
 {
     (void)ctx;
     DebugHandle *d = hpy__debug_handle(h);
     if (d == NULL)
         return HPy_NULL;
-    if (HPY_DEBUG_UNLIKELY(d->closed))
+    if (HPY_DEBUG_UNLIKELY(d->state >= HPY_DH_CLOSED))
         hpy__debug_invalid_handle();
     return d->uh;
 }
 
-/* Move an open handle to the closed FIFO (without releasing its object). */
-static inline void hpy__debug_mark_closed(DebugHandle *d)
+/* Put an OPEN or ARG handle in the closed FIFO (without releasing its object). In the steady state
+ * the FIFO is full: the handle takes the place of the oldest, which is freed. */
+HPY_DEBUG_INLINE void hpy__debug_mark_closed(DebugHandle *d)
 {
-    d->prev->next = d->next;
-    d->next->prev = d->prev;
-    d->closed = 1;
-    d->prev = NULL;
-    d->next = NULL;
-    if (HPY_DEBUG_UNLIKELY(d->raw_data != NULL))
+    d->state = HPY_DH_CLOSED;
+    if (HPY_DEBUG_UNLIKELY(d->u.extras != NULL))
         hpy__debug_release_raw_data(d);
-    if (hpy__debug.closed_tail != NULL)
-        hpy__debug.closed_tail->next = d;
-    else
-        hpy__debug.closed_head = d;
-    hpy__debug.closed_tail = d;
-    if (++hpy__debug.closed_count > hpy__debug.closed_max)
-        hpy__debug_evict_closed();
+    if (HPY_DEBUG_UNLIKELY(hpy__debug.closed_count != hpy__debug.closed_max ||
+                           hpy__debug.closed_max == 0)) {
+        hpy__debug_push_closed(d);
+        return;
+    }
+    HPy_ssize_t head = hpy__debug.closed_head;
+    DebugHandle *oldest = hpy__debug.closed_ring[head];
+    hpy__debug.closed_ring[head] = d;
+    hpy__debug.closed_head = head + 1 == hpy__debug.ring_cap ? 0 : head + 1;
+    hpy__debug_free_handle(oldest);
 }
 
-/* HPy_Close: closing a closed handle or a constant is reported. */
-static inline void hpy__debug_close(HPy h)
+/* HPy_Close: closing a closed handle or a constant is reported; closing an argument handle
+ * (reported when its call returns) releases nothing. */
+HPY_DEBUG_INLINE void hpy__debug_close(HPy h)
 {
     DebugHandle *d = hpy__debug_handle(h);
     if (d == NULL)
         return;
-    if (HPY_DEBUG_UNLIKELY(d->closed || d->immortal)) {
-        hpy__debug_invalid_handle();
+    if (HPY_DEBUG_UNLIKELY(d->state != HPY_DH_OPEN)) {
+        hpy__debug_close_other(d);
         return;
     }
     PyObject *obj = _h2py(d->uh);
