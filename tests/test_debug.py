@@ -246,6 +246,20 @@ MISUSES = '''
         return HPy_CallMethod(ctx, args[0], &args[1], 1, kwnames);
     }
 
+    HPyDef_METH(as_struct_object, "as_struct_object", HPyFunc_O)
+    static HPy as_struct_object_impl(HPyContext *ctx, HPy self, HPy arg)
+    {
+        (void)self;
+        return HPyLong_FromLong(ctx, _HPy_AsStruct_Object(ctx, arg) != NULL);
+    }
+
+    HPyDef_METH(as_struct_long, "as_struct_long", HPyFunc_O)
+    static HPy as_struct_long_impl(HPyContext *ctx, HPy self, HPy arg)
+    {
+        (void)self;
+        return HPyLong_FromLong(ctx, _HPy_AsStruct_Long(ctx, arg) != NULL);
+    }
+
     HPyDef_METH(context_name, "context_name", HPyFunc_NOARGS)
     static HPy context_name_impl(HPyContext *ctx, HPy self)
     {
@@ -276,6 +290,8 @@ MISUSES = '''
     @EXPORT(substring)
     @EXPORT(call)
     @EXPORT(call_method)
+    @EXPORT(as_struct_object)
+    @EXPORT(as_struct_long)
     @EXPORT(context_name)
     @INIT
 '''
@@ -340,6 +356,10 @@ FATAL = [
     ('mod.call(print, 1, ["end"])', "HPy_Call arg 'kwnames' must be a tuple object or HPy_NULL"),
     ('mod.call_method("upper", "x", ["end"])',
      "HPy_CallMethod arg 'kwnames' must be a tuple object or HPy_NULL"),
+    ('mod.as_struct_object(1)', 'Invalid usage of _HPy_AsStruct_Object. Expected shape '
+                                'HPyType_BuiltinShape_Object but got HPyType_BuiltinShape_Legacy'),
+    ('mod.as_struct_long("x")', 'Invalid usage of _HPy_AsStruct_Long. Expected shape '
+                                'HPyType_BuiltinShape_Long but got HPyType_BuiltinShape_Legacy'),
 ]
 
 

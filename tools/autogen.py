@@ -600,6 +600,18 @@ DEBUG_CHECKS = {
                                'HPyUnicode_Substring arg 1 must be a Unicode object')],
 }
 
+
+def debug_checks(m):
+    """The checks of a member, as (parameter, kind, C arguments after the handle). Every
+    _HPy_AsStruct_<S> checks the builtin shape of the object's type."""
+    checks = [(p, kind, '"%s"' % msg) for p, kind, msg in DEBUG_CHECKS.get(m.ctx_field, [])]
+    if m.ctx_field.startswith('ctx_AsStruct_'):
+        shape = m.ctx_field[len('ctx_AsStruct_'):]
+        checks.append((m.params[1].name, 'shape',
+                       'HPyType_BuiltinShape_%s, "_HPy_AsStruct_%s"' % (shape, shape)))
+    return checks
+
+
 # Types a generated debug wrapper cannot translate: a member using one needs a hand-written one.
 DEBUG_UNSUPPORTED = ('const HPy *', 'HPyListBuilder', 'HPyTupleBuilder', 'HPyTracker',
                      'HPyType_SpecParam *')
@@ -644,8 +656,8 @@ def gen_debug_ctx(members):
                 outs.append(p.name)
             else:
                 args.append(p.name)
-        for pname, kind, msg in DEBUG_CHECKS.get(m.ctx_field, []):
-            lines.append('    hpy__debug_check_%s(ctx, u_%s, "%s");' % (kind, pname, msg))
+        for pname, kind, c_args in debug_checks(m):
+            lines.append('    hpy__debug_check_%s(ctx, u_%s, %s);' % (kind, pname, c_args))
         call = 'u_->%s(%s)' % (m.ctx_field, ', '.join(args))
         if m.ctx_ret == 'void':
             lines.append('    %s;' % call)

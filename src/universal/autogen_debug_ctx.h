@@ -763,6 +763,7 @@ static void*hpy__debug_AsStruct_Object(HPyContext *ctx, HPy h)
 {
     HPyContext *u_ = hpy__debug_uctx(ctx);
     HPy u_h = hpy__debug_unwrap(ctx, h);
+    hpy__debug_check_shape(ctx, u_h, HPyType_BuiltinShape_Object, "_HPy_AsStruct_Object");
     void*r_ = u_->ctx_AsStruct_Object(u_, u_h);
     return r_;
 }
@@ -771,6 +772,7 @@ static void*hpy__debug_AsStruct_Legacy(HPyContext *ctx, HPy h)
 {
     HPyContext *u_ = hpy__debug_uctx(ctx);
     HPy u_h = hpy__debug_unwrap(ctx, h);
+    hpy__debug_check_shape(ctx, u_h, HPyType_BuiltinShape_Legacy, "_HPy_AsStruct_Legacy");
     void*r_ = u_->ctx_AsStruct_Legacy(u_, u_h);
     return r_;
 }
@@ -1092,6 +1094,7 @@ static void*hpy__debug_AsStruct_Type(HPyContext *ctx, HPy h)
 {
     HPyContext *u_ = hpy__debug_uctx(ctx);
     HPy u_h = hpy__debug_unwrap(ctx, h);
+    hpy__debug_check_shape(ctx, u_h, HPyType_BuiltinShape_Type, "_HPy_AsStruct_Type");
     void*r_ = u_->ctx_AsStruct_Type(u_, u_h);
     return r_;
 }
@@ -1100,6 +1103,7 @@ static void*hpy__debug_AsStruct_Long(HPyContext *ctx, HPy h)
 {
     HPyContext *u_ = hpy__debug_uctx(ctx);
     HPy u_h = hpy__debug_unwrap(ctx, h);
+    hpy__debug_check_shape(ctx, u_h, HPyType_BuiltinShape_Long, "_HPy_AsStruct_Long");
     void*r_ = u_->ctx_AsStruct_Long(u_, u_h);
     return r_;
 }
@@ -1108,6 +1112,7 @@ static void*hpy__debug_AsStruct_Float(HPyContext *ctx, HPy h)
 {
     HPyContext *u_ = hpy__debug_uctx(ctx);
     HPy u_h = hpy__debug_unwrap(ctx, h);
+    hpy__debug_check_shape(ctx, u_h, HPyType_BuiltinShape_Float, "_HPy_AsStruct_Float");
     void*r_ = u_->ctx_AsStruct_Float(u_, u_h);
     return r_;
 }
@@ -1116,6 +1121,7 @@ static void*hpy__debug_AsStruct_Unicode(HPyContext *ctx, HPy h)
 {
     HPyContext *u_ = hpy__debug_uctx(ctx);
     HPy u_h = hpy__debug_unwrap(ctx, h);
+    hpy__debug_check_shape(ctx, u_h, HPyType_BuiltinShape_Unicode, "_HPy_AsStruct_Unicode");
     void*r_ = u_->ctx_AsStruct_Unicode(u_, u_h);
     return r_;
 }
@@ -1124,6 +1130,7 @@ static void*hpy__debug_AsStruct_Tuple(HPyContext *ctx, HPy h)
 {
     HPyContext *u_ = hpy__debug_uctx(ctx);
     HPy u_h = hpy__debug_unwrap(ctx, h);
+    hpy__debug_check_shape(ctx, u_h, HPyType_BuiltinShape_Tuple, "_HPy_AsStruct_Tuple");
     void*r_ = u_->ctx_AsStruct_Tuple(u_, u_h);
     return r_;
 }
@@ -1132,6 +1139,7 @@ static void*hpy__debug_AsStruct_List(HPyContext *ctx, HPy h)
 {
     HPyContext *u_ = hpy__debug_uctx(ctx);
     HPy u_h = hpy__debug_unwrap(ctx, h);
+    hpy__debug_check_shape(ctx, u_h, HPyType_BuiltinShape_List, "_HPy_AsStruct_List");
     void*r_ = u_->ctx_AsStruct_List(u_, u_h);
     return r_;
 }
@@ -1310,6 +1318,7 @@ static void*hpy__debug_AsStruct_Dict(HPyContext *ctx, HPy h)
 {
     HPyContext *u_ = hpy__debug_uctx(ctx);
     HPy u_h = hpy__debug_unwrap(ctx, h);
+    hpy__debug_check_shape(ctx, u_h, HPyType_BuiltinShape_Dict, "_HPy_AsStruct_Dict");
     void*r_ = u_->ctx_AsStruct_Dict(u_, u_h);
     return r_;
 }

@@ -25,6 +25,40 @@ static void hpy__debug_check_unicode(HPyContext *ctx, HPy uh, const char *messag
         hpy__debug_fatal(message);
 }
 
+static const char *shape_name(HPyType_BuiltinShape shape)
+{
+    switch (shape) {
+    case HPyType_BuiltinShape_Legacy: return "HPyType_BuiltinShape_Legacy";
+    case HPyType_BuiltinShape_Object: return "HPyType_BuiltinShape_Object";
+    case HPyType_BuiltinShape_Type: return "HPyType_BuiltinShape_Type";
+    case HPyType_BuiltinShape_Long: return "HPyType_BuiltinShape_Long";
+    case HPyType_BuiltinShape_Float: return "HPyType_BuiltinShape_Float";
+    case HPyType_BuiltinShape_Unicode: return "HPyType_BuiltinShape_Unicode";
+    case HPyType_BuiltinShape_Tuple: return "HPyType_BuiltinShape_Tuple";
+    case HPyType_BuiltinShape_List: return "HPyType_BuiltinShape_List";
+    case HPyType_BuiltinShape_Dict: return "HPyType_BuiltinShape_Dict";
+    }
+    return "<unknown shape>";
+}
+
+/* _HPy_AsStruct_<S> needs an object whose type has the builtin shape S. */
+static void hpy__debug_check_shape(HPyContext *ctx, HPy uh, HPyType_BuiltinShape expected,
+                                   const char *function)
+{
+    (void)ctx;
+    if (uh._i == 0)
+        return;
+    HPyContext *u = hpy__debug.uctx;
+    HPy utype = _py2h((PyObject *)Py_TYPE(_h2py(uh)));
+    HPyType_BuiltinShape actual = u->ctx_Type_GetBuiltinShape(u, utype);
+    if (actual == expected)
+        return;
+    char message[256];
+    snprintf(message, sizeof(message), "Invalid usage of %s. Expected shape %s but got %s",
+             function, shape_name(expected), shape_name(actual));
+    hpy__debug_fatal(message);
+}
+
 static void hpy__debug_check_kwnames(HPy ukwnames, const char *message)
 {
     if (ukwnames._i != 0 && !PyTuple_Check(_h2py(ukwnames)))
