@@ -464,7 +464,7 @@ def test_type_collected_with_its_instances(compile_module):
     collection): the instances still find the type's data."""
     mod = node_module(compile_module, DYNAMIC)
     mod.reset()
-    for i in range(50):
+    for i in range(20):
         T = mod.make_type()
         objs = [T() for _ in range(3)]
         for o in objs:
@@ -475,7 +475,7 @@ def test_type_collected_with_its_instances(compile_module):
         del T, objs, o
         gc.collect()
         assert r() is None
-    assert mod.counts()[:3] == (150, 0, 150)
+    assert mod.counts()[:3] == (60, 0, 60)
 
 
 def test_new_types_where_dead_ones_were(compile_module):
@@ -483,7 +483,7 @@ def test_new_types_where_dead_ones_were(compile_module):
     at the same address is not mistaken for it."""
     mod = node_module(compile_module, DYNAMIC)
     mod.reset()
-    for i in range(30):
+    for i in range(15):
         T = mod.make_type()
         assert mod.shape(T) == 0
         T.cycle = T
@@ -496,7 +496,7 @@ def test_new_types_where_dead_ones_were(compile_module):
         t.next = t
         del T, t
         gc.collect()
-    assert mod.counts()[:2] == (30, 0)
+    assert mod.counts()[:2] == (15, 0)
 
 
 def test_many_types(compile_module):
