@@ -124,6 +124,7 @@ static const char *shape_name(HPyType_BuiltinShape shape)
 
 /* HPyTypeInfo.flags */
 #define HPY_TI_AUTO_DEALLOC 1u      /* the type's tp_dealloc is an hpy_auto_dealloc */
+#define HPY_TI_HIDDEN_CALL 2u       /* call_offset is the hidden field of HPy_tp_call, at the end */
 
 typedef struct HPyTypeInfo HPyTypeInfo;
 
@@ -665,7 +666,24 @@ static PyObject *hpy_call_protocol_new(PyTypeObject *subtype, PyObject *args, Py
         PyErr_Format(PyExc_TypeError, "cannot create '%.100s' instances", subtype->tp_name);
         return NULL;
     }
-    PyObject *obj = t->tp_new(subtype, args, kw);
+    PyObject *obj;
+    int excess = PyTuple_GET_SIZE(args) > 0 || (kw != NULL && PyDict_GET_SIZE(kw) > 0);
+    if (t->tp_new == PyBaseObject_Type.tp_new && excess) {
+        /* object.__new__ takes the arguments only from a type whose tp_new is its own: check
+         * them as it would for such a type, and leave them to tp_init */
+        if (subtype->tp_init == PyBaseObject_Type.tp_init) {
+            PyErr_Format(PyExc_TypeError, "%.200s() takes no arguments", subtype->tp_name);
+            return NULL;
+        }
+        PyObject *empty = PyTuple_New(0);
+        if (empty == NULL)
+            return NULL;
+        obj = t->tp_new(subtype, empty, NULL);
+        Py_DECREF(empty);
+    }
+    else {
+        obj = t->tp_new(subtype, args, kw);
+    }
     if (obj != NULL)
         set_default_call(obj);
     return obj;
@@ -1154,6 +1172,7 @@ HPyAPI_IMPL HPy ctx_Type_FromSpec(HPyContext *ctx, HPyType_Spec *spec, HPyType_S
     }
     Py_ssize_t n_bases = bases != NULL ? PyTuple_GET_SIZE(bases) : 0;
     Py_ssize_t base_size = PyBaseObject_Type.tp_basicsize;     /* the largest of the bases */
+    Py_ssize_t base_struct_end = base_size;     /* the same without a hidden call field */
     HPyTypeInfo *inherited = NULL;      /* of the nearest HPy type among the bases' chains */
     int base_gc = 0;
     for (Py_ssize_t i = 0; i < n_bases; i++) {
@@ -1163,6 +1182,13 @@ HPyAPI_IMPL HPy ctx_Type_FromSpec(HPyContext *ctx, HPyType_Spec *spec, HPyType_S
         PyTypeObject *bt = (PyTypeObject *)b;
         if (bt->tp_basicsize > base_size)
             base_size = bt->tp_basicsize;
+        Py_ssize_t end = bt->tp_basicsize;
+        HPyTypeInfo *bi = nearest_info(bt);
+        if (bi != NULL && (bi->flags & HPY_TI_HIDDEN_CALL) &&
+            bi->call_offset + (Py_ssize_t)sizeof(vectorcallfunc) == end)
+            end = bi->call_offset;
+        if (end > base_struct_end)
+            base_struct_end = end;
         if (PyType_IS_GC(bt))
             base_gc = 1;
         if (shape != HPyType_BuiltinShape_Legacy &&
@@ -1179,11 +1205,11 @@ HPyAPI_IMPL HPy ctx_Type_FromSpec(HPyContext *ctx, HPyType_Spec *spec, HPyType_S
     Py_ssize_t basicsize = 0;
     if (spec->basicsize > 0)
         basicsize = header + spec->basicsize;
-    if (basicsize > 0 && basicsize < base_size) {
+    if (basicsize > 0 && basicsize < base_struct_end) {
         PyErr_Format(PyExc_TypeError,
                      "type '%s' would have instances of %zd bytes, smaller than those of its "
                      "bases (%zd bytes): its struct must contain the struct of its base",
-                     name, basicsize, base_size);
+                     name, basicsize, base_struct_end);
         goto fail;
     }
     /* A subclass that adds a struct to a type using HPy_tp_call would have the inherited hidden
@@ -1438,6 +1464,8 @@ HPyAPI_IMPL HPy ctx_Type_FromSpec(HPyContext *ctx, HPyType_Spec *spec, HPyType_S
     li->pub.traverse = traverse;
     li->pub.destroy = destroy;
     li->pub.flags = auto_dealloc ? HPY_TI_AUTO_DEALLOC : 0;
+    if (call_def != NULL || inherit_call)
+        li->pub.flags |= HPY_TI_HIDDEN_CALL;
     if (call_def != NULL) {
         li->pub.call_offset = call_offset;
         li->pub.default_call = _HPy_FPTR_CAST(vectorcallfunc, call_def->slot.cpy_trampoline);
