@@ -28,17 +28,15 @@
 typedef struct {
     const char *func_name;   /* text after ':' or NULL */
     const char *custom_msg;  /* text after ';' or NULL */
-    char arg[80];            /* the argument being converted ("'name'" or "3"), or "" */
+    const char *arg_keyword; /* the argument the next messages are about: its keyword, */
+    HPy_ssize_t arg_index;   /* else its 0-based position; -1: no argument */
 } ErrStyle;
 
-/* Name the argument that the next messages are about: by keyword when it has one, else by its
- * position (1-based). */
+/* Name the argument that the next messages are about (formatted only if one is raised). */
 static void set_arg(ErrStyle *es, const char *keyword, HPy_ssize_t index)
 {
-    if (keyword != NULL && keyword[0] != '\0')
-        snprintf(es->arg, sizeof(es->arg), "'%.60s'", keyword);
-    else
-        snprintf(es->arg, sizeof(es->arg), "%ld", (long)(index + 1));
+    es->arg_keyword = keyword;
+    es->arg_index = index;
 }
 
 static void scan_err_style(const char *fmt, ErrStyle *es)
@@ -46,7 +44,7 @@ static void scan_err_style(const char *fmt, ErrStyle *es)
     const char *p;
     es->func_name = NULL;
     es->custom_msg = NULL;
-    es->arg[0] = '\0';
+    es->arg_index = -1;
     for (p = fmt; *p != '\0'; p++) {
         if (*p == ':') {
             es->func_name = p + 1;
@@ -74,8 +72,10 @@ static void set_error(HPyContext *ctx, HPy exc, const ErrStyle *es, const char *
         HPyErr_SetString(ctx, exc, es->custom_msg);
         return;
     }
-    if (es->arg[0] != '\0')
-        snprintf(which, sizeof(which), " (argument %s)", es->arg);
+    if (es->arg_index >= 0 && es->arg_keyword != NULL && es->arg_keyword[0] != '\0')
+        snprintf(which, sizeof(which), " (argument '%.60s')", es->arg_keyword);
+    else if (es->arg_index >= 0)
+        snprintf(which, sizeof(which), " (argument %ld)", (long)(es->arg_index + 1));
     if (es->func_name != NULL)
         snprintf(buf, sizeof(buf), "%.200s() %.256s%s", es->func_name, msg, which);
     else
@@ -367,7 +367,7 @@ HPyArg_Parse(HPyContext *ctx, HPyTracker *ht, const HPy *args, size_t nargs, con
         }
         if (!convert_unit(ctx, ht, 0, *p, i < nargs ? args[i] : HPy_NULL, &ap, &es))
             goto fail;
-        es.arg[0] = '\0';
+        es.arg_index = -1;
         i++;
     }
     if (i < nargs) {
@@ -530,7 +530,7 @@ static int parse_keywords(HPyContext *ctx, HPyTracker *ht, const KwSource *src, 
         }
         if (!ok)
             return 0;
-        es.arg[0] = '\0';
+        es.arg_index = -1;
         i++;
     }
     if (i < nkw) {
