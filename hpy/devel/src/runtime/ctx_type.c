@@ -43,32 +43,7 @@
 
 /* ---- layouts ------------------------------------------------------------------------------ */
 
-/* The strictest alignment of a C scalar (alignof(max_align_t), spelled in C99). */
-typedef union {
-    long long ll;
-    long double ld;
-    double d;
-    void *p;
-    void (*f)(void);
-} hpy_max_align_union;
-
-typedef struct {
-    char c;
-    hpy_max_align_union u;
-} hpy_max_align_probe;
-
-#define HPY_MAX_ALIGN ((Py_ssize_t)offsetof(hpy_max_align_probe, u))
-#define HPY_ALIGN_UP(n) ((((Py_ssize_t)(n)) + HPY_MAX_ALIGN - 1) / HPY_MAX_ALIGN * HPY_MAX_ALIGN)
-
-/* Where the module's struct starts in an object of each builtin shape. */
-#define HPY_OFFSET_Object HPY_ALIGN_UP(sizeof(PyObject))
-#define HPY_OFFSET_Type HPY_ALIGN_UP(sizeof(PyHeapTypeObject))
-#define HPY_OFFSET_Long HPY_ALIGN_UP(sizeof(PyLongObject))
-#define HPY_OFFSET_Float HPY_ALIGN_UP(sizeof(PyFloatObject))
-#define HPY_OFFSET_Unicode HPY_ALIGN_UP(sizeof(PyUnicodeObject))
-#define HPY_OFFSET_Tuple HPY_ALIGN_UP(sizeof(PyTupleObject))
-#define HPY_OFFSET_List HPY_ALIGN_UP(sizeof(PyListObject))
-#define HPY_OFFSET_Dict HPY_ALIGN_UP(sizeof(PyDictObject))
+/* HPY_MAX_ALIGN, HPY_ALIGN_UP and HPY_OFFSET_<shape> are in hpy/runtime/ctx_funcs.h. */
 
 /* -1 for an invalid shape. */
 static Py_ssize_t shape_offset(HPyType_BuiltinShape shape)
@@ -559,6 +534,9 @@ HPyAPI_IMPL int call_traverseproc_from_trampoline(HPyFunc_traverseproc tp_traver
     int res = tp_traverse(info != NULL ? struct_of(self, info) : (void *)self, visit_field, &state);
     if (res != 0)
         return res;
+    /* a dict slot (legacy __dictoffset__ member) that no other traverse function visits */
+    if (owner->tp_dictoffset > 0 && (base == NULL || base->tp_dictoffset != owner->tp_dictoffset))
+        Py_VISIT(*(PyObject **)((char *)self + owner->tp_dictoffset));
     return base_traverse != NULL ? base_traverse(self, visit, arg) : 0;
 }
 
@@ -583,6 +561,9 @@ static int hpy_auto_clear(PyObject *self)
 {
     PyTypeObject *top = clear_hpy_fields(self);
     PyTypeObject *base = top != NULL ? clear_owner(top->tp_base) : NULL;
+    Py_ssize_t dictoffset = Py_TYPE(self)->tp_dictoffset;
+    if (dictoffset > 0)
+        Py_CLEAR(*(PyObject **)((char *)self + dictoffset));
     if (base != NULL && base->tp_clear != NULL)
         return base->tp_clear(self);
     return 0;
@@ -602,26 +583,40 @@ static void hpy_auto_dealloc(PyObject *self)
     }
     if (PyType_IS_GC(tp))
         PyObject_GC_UnTrack(self);
-    if (outermost && tp->tp_weaklistoffset != 0)
+    /* weak references and a dict slot of a legacy HPy type (subtype_dealloc only handles those
+     * a class made by type() added itself) */
+    if (tp->tp_weaklistoffset != 0)
         PyObject_ClearWeakRefs(self);
-    if (outermost && tp->tp_dictoffset > 0) {
-        PyObject **dictptr = (PyObject **)((char *)self + tp->tp_dictoffset);
-        Py_CLEAR(*dictptr);
-    }
+    if (tp->tp_dictoffset > 0)
+        Py_CLEAR(*(PyObject **)((char *)self + tp->tp_dictoffset));
+    /* the HPy types of the base chain, each looked up once (most derived first) */
+    HPyTypeInfo *chain[8];
+    int n = 0, more = 0;
     PyTypeObject *top = NULL;
     for (t = tp; t != NULL && (t->tp_flags & Py_TPFLAGS_HEAPTYPE); t = t->tp_base) {
-        HPyTypeInfo *i = type_info(t);
+        HPyTypeInfo *i = t == tp ? info : type_info(t);
         if (i == NULL)
             continue;
         if (i->flags & HPY_TI_AUTO_DEALLOC)
             top = t;
         if (i->traverse != NULL)
             i->traverse(struct_of(self, i), clear_field, NULL);
+        if (n < 8)
+            chain[n++] = i;
+        else
+            more = 1;
     }
-    for (t = tp; t != NULL && (t->tp_flags & Py_TPFLAGS_HEAPTYPE); t = t->tp_base) {
-        HPyTypeInfo *i = type_info(t);
-        if (i != NULL && i->destroy != NULL)
-            i->destroy(struct_of(self, i));
+    for (int k = 0; k < n; k++) {
+        if (chain[k]->destroy != NULL)
+            chain[k]->destroy(struct_of(self, chain[k]));
+    }
+    if (more) {                 /* very deep chains: the rest, looked up again */
+        int seen = 0;
+        for (t = tp; t != NULL && (t->tp_flags & Py_TPFLAGS_HEAPTYPE); t = t->tp_base) {
+            HPyTypeInfo *i = type_info(t);
+            if (i != NULL && seen++ >= 8 && i->destroy != NULL)
+                i->destroy(struct_of(self, i));
+        }
     }
     PyTypeObject *base = dealloc_owner(top != NULL ? top->tp_base : tp->tp_base);
     if (base == NULL || base == &PyBaseObject_Type) {
@@ -1543,21 +1538,7 @@ HPyAPI_IMPL HPy ctx_New(HPyContext *ctx, HPy h_type, void **data)
     return _py2h(obj);
 }
 
-#define AS_STRUCT(SHAPE) \
-    HPyAPI_IMPL void *ctx_AsStruct_##SHAPE(HPyContext *ctx, HPy h) \
-    { \
-        (void)ctx; \
-        return (char *)_h2py(h) + HPY_OFFSET_##SHAPE; \
-    }
-
-AS_STRUCT(Object)
-AS_STRUCT(Type)
-AS_STRUCT(Long)
-AS_STRUCT(Float)
-AS_STRUCT(Unicode)
-AS_STRUCT(Tuple)
-AS_STRUCT(List)
-AS_STRUCT(Dict)
+/* ctx_AsStruct_<shape> are inline in hpy/runtime/ctx_funcs.h. */
 
 HPyAPI_IMPL void *ctx_AsStruct_Slow(HPyContext *ctx, HPy h)
 {
@@ -1621,16 +1602,6 @@ HPyAPI_IMPL const char *ctx_Type_GetName(HPyContext *ctx, HPy type)
     return dot ? dot + 1 : t->tp_name;
 }
 
-/* Store a new reference in the field and release the previous one. */
-HPyAPI_IMPL void ctx_Field_Store(HPyContext *ctx, HPy target_object, HPyField *target_field, HPy h)
-{
-    (void)ctx; (void)target_object;
-    PyObject *old = _hf2py(*target_field);
-    PyObject *obj = _h2py(h);
-    Py_XINCREF(obj);
-    target_field->_i = (intptr_t)obj;
-    Py_XDECREF(old);
-}
 
 HPyAPI_IMPL void ctx_Global_Store(HPyContext *ctx, HPyGlobal *global, HPy h)
 {
