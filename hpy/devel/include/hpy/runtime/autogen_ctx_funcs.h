@@ -12,7 +12,6 @@ HPyAPI_IMPL HPy ctx_Type_GenericNew(HPyContext *ctx, HPy type, const HPy *args, 
 HPyAPI_IMPL HPy ctx_GetItem_s(HPyContext *ctx, HPy obj, const char *utf8_key);
 HPyAPI_IMPL int ctx_SetItem_i(HPyContext *ctx, HPy obj, HPy_ssize_t idx, HPy value);
 HPyAPI_IMPL int ctx_SetItem_s(HPyContext *ctx, HPy obj, const char *utf8_key, HPy value);
-HPyAPI_IMPL void* ctx_AsStruct_Object(HPyContext *ctx, HPy h);
 HPyAPI_IMPL HPy ctx_New(HPyContext *ctx, HPy h_type, void **data);
 #if !defined(HPY_ABI_CPYTHON)
 HPyAPI_IMPL void ctx_CallRealFunctionFromTrampoline(HPyContext *ctx, HPyFunc_Signature sig, HPyCFunction func, void *args);
@@ -21,15 +20,8 @@ HPyAPI_IMPL HPyTracker ctx_Tracker_New(HPyContext *ctx, HPy_ssize_t size);
 HPyAPI_IMPL int ctx_Tracker_Add(HPyContext *ctx, HPyTracker ht, HPy h);
 HPyAPI_IMPL void ctx_Tracker_ForgetAll(HPyContext *ctx, HPyTracker ht);
 HPyAPI_IMPL void ctx_Tracker_Close(HPyContext *ctx, HPyTracker ht);
-HPyAPI_IMPL void ctx_Field_Store(HPyContext *ctx, HPy target_object, HPyField *target_field, HPy h);
 HPyAPI_IMPL void ctx_Global_Store(HPyContext *ctx, HPyGlobal *global, HPy h);
 HPyAPI_IMPL void ctx_Dump(HPyContext *ctx, HPy h);
-HPyAPI_IMPL void* ctx_AsStruct_Type(HPyContext *ctx, HPy h);
-HPyAPI_IMPL void* ctx_AsStruct_Long(HPyContext *ctx, HPy h);
-HPyAPI_IMPL void* ctx_AsStruct_Float(HPyContext *ctx, HPy h);
-HPyAPI_IMPL void* ctx_AsStruct_Unicode(HPyContext *ctx, HPy h);
-HPyAPI_IMPL void* ctx_AsStruct_Tuple(HPyContext *ctx, HPy h);
-HPyAPI_IMPL void* ctx_AsStruct_List(HPyContext *ctx, HPy h);
 HPyAPI_IMPL HPyType_BuiltinShape ctx_Type_GetBuiltinShape(HPyContext *ctx, HPy h_type);
 HPyAPI_IMPL int ctx_DelItem_i(HPyContext *ctx, HPy obj, HPy_ssize_t idx);
 HPyAPI_IMPL int ctx_DelItem_s(HPyContext *ctx, HPy obj, const char *utf8_key);
@@ -44,7 +36,6 @@ HPyAPI_IMPL HPy ctx_Compile_s(HPyContext *ctx, const char *utf8_source, const ch
 HPyAPI_IMPL int32_t ctx_ContextVar_Get(HPyContext *ctx, HPy context_var, HPy default_value, HPy *result);
 HPyAPI_IMPL const char* ctx_Type_GetName(HPyContext *ctx, HPy type);
 HPyAPI_IMPL int ctx_SetCallFunction(HPyContext *ctx, HPy h, HPyCallFunction *func);
-HPyAPI_IMPL void* ctx_AsStruct_Dict(HPyContext *ctx, HPy h);
 
 /* Members equal to one C-API call. */
 HPyAPI_FUNC HPy ctx_Long_FromInt32_t(HPyContext *ctx, int32_t value)

@@ -84,6 +84,63 @@ HPyAPI_FUNC void *ctx_AsStruct_Legacy(HPyContext *ctx, HPy h)
     return (void *)_h2py(h);
 }
 
+/* Where the module's C struct starts in an object of each builtin shape: after the builtin
+ * layout, aligned for any C scalar. */
+/* The strictest alignment of a C scalar (alignof(max_align_t), spelled in C99). */
+typedef union {
+    long long ll;
+    long double ld;
+    double d;
+    void *p;
+    void (*f)(void);
+} hpy_max_align_union;
+
+typedef struct {
+    char c;
+    hpy_max_align_union u;
+} hpy_max_align_probe;
+
+#define HPY_MAX_ALIGN ((Py_ssize_t)offsetof(hpy_max_align_probe, u))
+#define HPY_ALIGN_UP(n) ((((Py_ssize_t)(n)) + HPY_MAX_ALIGN - 1) / HPY_MAX_ALIGN * HPY_MAX_ALIGN)
+
+/* Where the module's struct starts in an object of each builtin shape. */
+#define HPY_OFFSET_Object HPY_ALIGN_UP(sizeof(PyObject))
+#define HPY_OFFSET_Type HPY_ALIGN_UP(sizeof(PyHeapTypeObject))
+#define HPY_OFFSET_Long HPY_ALIGN_UP(sizeof(PyLongObject))
+#define HPY_OFFSET_Float HPY_ALIGN_UP(sizeof(PyFloatObject))
+#define HPY_OFFSET_Unicode HPY_ALIGN_UP(sizeof(PyUnicodeObject))
+#define HPY_OFFSET_Tuple HPY_ALIGN_UP(sizeof(PyTupleObject))
+#define HPY_OFFSET_List HPY_ALIGN_UP(sizeof(PyListObject))
+#define HPY_OFFSET_Dict HPY_ALIGN_UP(sizeof(PyDictObject))
+
+#define _HPY_AS_STRUCT(SHAPE) \
+    HPyAPI_FUNC void *ctx_AsStruct_##SHAPE(HPyContext *ctx, HPy h) \
+    { \
+        (void)ctx; \
+        return (char *)_h2py(h) + HPY_OFFSET_##SHAPE; \
+    }
+
+_HPY_AS_STRUCT(Object)
+_HPY_AS_STRUCT(Type)
+_HPY_AS_STRUCT(Long)
+_HPY_AS_STRUCT(Float)
+_HPY_AS_STRUCT(Unicode)
+_HPY_AS_STRUCT(Tuple)
+_HPY_AS_STRUCT(List)
+_HPY_AS_STRUCT(Dict)
+
+/* Store a new reference in the field and release the previous one. */
+HPyAPI_FUNC void ctx_Field_Store(HPyContext *ctx, HPy target_object, HPyField *target_field, HPy h)
+{
+    (void)ctx;
+    (void)target_object;
+    PyObject *old = _hf2py(*target_field);
+    PyObject *obj = _h2py(h);
+    Py_XINCREF(obj);
+    target_field->_i = (intptr_t)obj;
+    Py_XDECREF(old);
+}
+
 HPyAPI_FUNC HPy ctx_Field_Load(HPyContext *ctx, HPy source_object, HPyField source_field)
 {
     (void)ctx;
