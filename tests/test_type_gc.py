@@ -358,12 +358,12 @@ def test_many_objects_and_deep_chains(compile_module):
     mod = node_module(compile_module)
     mod.reset()
     head = None
-    for i in range(10000):
+    for i in range(300000):                    # deeper than the C stack allows to recurse
         n = mod.Node()
         n.next = head
         head = n
     del n, head
-    assert counts(mod)[:3] == (10000, 0, 10000)
+    assert counts(mod)[:3] == (300000, 0, 300000)
 
 
 # ---- builtin shapes -------------------------------------------------------------------------

@@ -570,7 +570,24 @@ static int hpy_auto_clear(PyObject *self)
 }
 
 /* tp_dealloc of types with HPy_tp_traverse or HPy_tp_destroy (or an HPy base with them). */
+static void auto_dealloc_body(PyObject *self);
+
 static void hpy_auto_dealloc(PyObject *self)
+{
+    /* releasing the fields may deallocate long chains of objects: past some depth, CPython's
+     * trashcan defers the deallocation (of untracked GC objects only) */
+    if (PyType_IS_GC(Py_TYPE(self))) {
+        PyObject_GC_UnTrack(self);
+        Py_TRASHCAN_BEGIN(self, hpy_auto_dealloc)
+        auto_dealloc_body(self);
+        Py_TRASHCAN_END
+    }
+    else {
+        auto_dealloc_body(self);
+    }
+}
+
+static void auto_dealloc_body(PyObject *self)
 {
     PyTypeObject *tp = Py_TYPE(self), *t;
     HPyTypeInfo *info = type_info(tp);
@@ -578,11 +595,15 @@ static void hpy_auto_dealloc(PyObject *self)
      * the finalizer and released its weak references and dict */
     int outermost = info != NULL && (info->flags & HPY_TI_AUTO_DEALLOC);
     if (outermost && tp->tp_finalize != NULL) {
+        /* a finalizer runs on a tracked object (which stays so if it is resurrected) */
+        int gc = PyType_IS_GC(tp);
+        if (gc)
+            PyObject_GC_Track(self);
         if (PyObject_CallFinalizerFromDealloc(self) < 0)
             return;             /* resurrected */
+        if (gc)
+            PyObject_GC_UnTrack(self);
     }
-    if (PyType_IS_GC(tp))
-        PyObject_GC_UnTrack(self);
     /* weak references and a dict slot of a legacy HPy type (subtype_dealloc only handles those
      * a class made by type() added itself) */
     if (tp->tp_weaklistoffset != 0)
