@@ -63,3 +63,17 @@ def test_every_context_member_is_set(compile_module, hpy_abi):
         @INIT
     ''' % '\n            '.join(checks), extra_flags=['-Wno-address', '-Wno-cast-function-type'])
     assert mod.check() is None
+
+
+def test_no_placeholder_implementation_is_left():
+    """No context function of the runtime or of the CPython ABI stands in for a missing one."""
+    import glob
+    sources = glob.glob(os.path.join(ROOT, 'hpy', 'devel', 'src', 'runtime', '*.c')) + \
+        glob.glob(os.path.join(ROOT, 'hpy', 'devel', 'include', 'hpy', '**', '*.h'),
+                  recursive=True) + \
+        glob.glob(os.path.join(ROOT, 'src', 'universal', '**', '*.[ch]'), recursive=True)
+    for path in sources:
+        with open(path) as f:
+            text = f.read()
+        assert 'not implemented yet' not in text, path
+        assert 'not available in this runtime yet' not in text, path
