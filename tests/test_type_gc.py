@@ -2,6 +2,7 @@
 tp_clear and deallocator, HPy_tp_destroy and HPy_tp_finalize, with subclasses, builtin shapes
 and types that die together with their instances."""
 import gc
+import os
 import sys
 import weakref
 
@@ -522,3 +523,64 @@ def test_many_types(compile_module):
     assert mod.counts()[:2] == (300, 0)
     del alive, T, t
     assert counts(mod)[:2] == (400, 0)
+
+
+RSS_SRC = '''
+    typedef struct { long n; HPyField ref; } BoxObject;
+    HPyType_HELPERS(BoxObject)
+
+    HPyDef_SLOT(Box_new, HPy_tp_new)
+    static HPy Box_new_impl(HPyContext *ctx, HPy type, const HPy *args, HPy_ssize_t nargs, HPy kw)
+    {
+        (void)kw;
+        BoxObject *b;
+        HPy h = HPy_New(ctx, type, &b);
+        if (!HPy_IsNull(h) && nargs == 1)
+            HPyField_Store(ctx, h, &b->ref, args[0]);
+        return h;
+    }
+    HPyDef_SLOT(Box_traverse, HPy_tp_traverse)
+    static int Box_traverse_impl(void *self, HPyFunc_visitproc visit, void *arg)
+    {
+        HPy_VISIT(&((BoxObject *)self)->ref);
+        return 0;
+    }
+    static HPyDef *Box_defines[] = { &Box_new, &Box_traverse, NULL };
+    static HPyType_Spec Box_spec = {
+        .name = "mod.Box", .basicsize = sizeof(BoxObject),
+        .flags = HPy_TPFLAGS_DEFAULT | HPy_TPFLAGS_HAVE_GC, .defines = Box_defines,
+    };
+    HPyDef_SLOT(add_box, HPy_mod_exec)
+    static int add_box_impl(HPyContext *ctx, HPy m)
+    {
+        return HPyHelpers_AddType(ctx, m, "Box", &Box_spec, NULL) ? 0 : -1;
+    }
+    @EXPORT(add_box)
+    @INIT
+'''
+
+
+def _rss_bytes():
+    with open('/proc/self/statm') as f:
+        return int(f.read().split()[1]) * os.sysconf('SC_PAGE_SIZE')
+
+
+# checks memory and the reference count of what it stores itself; too long for --refleaks batches
+@pytest.mark.no_refleak_check
+def test_create_destroy_100k_keeps_rss_stable(compile_module):
+    Box = compile_module(RSS_SRC).Box
+    payload = object()
+    base = sys.getrefcount(payload)
+
+    def churn():
+        for _ in range(100000):
+            Box(payload)
+        gc.collect()
+
+    churn()                          # warm up the allocator
+    before = _rss_bytes()
+    churn()
+    churn()
+    grown = _rss_bytes() - before
+    assert grown < 2 * 1024 * 1024, 'RSS grew by %d bytes over 200k objects' % grown
+    assert sys.getrefcount(payload) == base
