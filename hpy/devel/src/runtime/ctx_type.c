@@ -947,7 +947,7 @@ HPyAPI_IMPL HPy ctx_Type_FromSpec(HPyContext *ctx, HPyType_Spec *spec, HPyType_S
     }
 
     /* the defines */
-    Py_ssize_t n_defines = 0, n_members = 0, n_fields = 0, n_getsets = 0;
+    Py_ssize_t n_members = 0, n_fields = 0, n_getsets = 0;
     int has_new = 0, has_vcoff_member = 0;
     HPyDef *call_def = NULL;
     HPyFunc_traverseproc traverse = NULL;
@@ -955,7 +955,6 @@ HPyAPI_IMPL HPy ctx_Type_FromSpec(HPyContext *ctx, HPyType_Spec *spec, HPyType_S
     if (spec->defines != NULL) {
         for (HPyDef **dp = spec->defines; *dp != NULL; dp++) {
             HPyDef *d = *dp;
-            n_defines++;
             switch (d->kind) {
             case HPyDef_Kind_Slot:
                 if (!is_type_slot(d->slot.slot)) {
