@@ -18,6 +18,10 @@ from support import run_python
 
 TEST_ABIS = ['debug']
 
+# The misuse tests count reports and check reference counts themselves; under --refleaks they
+# run once.
+pytestmark = pytest.mark.no_refleak_check
+
 MISUSES = '''
     #include <string.h>
 
