@@ -617,27 +617,9 @@ DEBUG_UNSUPPORTED = ('const HPy *', 'HPyListBuilder', 'HPyTupleBuilder', 'HPyTra
                      'HPyType_SpecParam *')
 
 
-def debug_universal_call(m, args):
-    """What the universal member does, called directly (the function the universal context holds,
-    or for a member equal to one C-API call that call itself, as its thunk makes it) instead of
-    through the pointer. args: C expressions for the parameters after ctx (universal handles)."""
-    if any(p.type == 'HPy *' for p in m.params[1:]):
-        return 'u_->%s(%s)' % (m.ctx_field, ', '.join(['u_'] + args))
-    if m.hand_written:
-        return '%s(%s)' % (m.impl_name, ', '.join(['u_'] + args))
-    conv = ['_h2py(%s)' % a if p.is_handle else a for p, a in zip(m.params[1:], args)]
-    call = '%s(%s)' % (m.cpython, ', '.join(conv))
-    if m.ctx_ret == 'HPy':
-        return '_py2h(%s)' % call
-    if m.ctx_ret == 'void':
-        return '(void)%s' % call
-    return call
-
-
 def gen_debug_ctx(members):
     """The debug context: every function member unwraps its debug-handle arguments (reporting
-    closed ones), does what the universal member does (debug_universal_call) and wraps an HPy
-    result in a new debug handle.
+    closed ones), calls the universal member and wraps an HPy result in a new debug handle.
     The including file defines hpy__debug_unwrap(ctx, h), hpy__debug_wrap(ctx, uh) and
     hpy__debug_uctx(ctx) (the universal context behind ctx), the hpy__debug_check_* functions of
     DEBUG_CHECKS, and the wrappers of DEBUG_MANUAL."""
@@ -676,9 +658,7 @@ def gen_debug_ctx(members):
                 args.append(p.name)
         for pname, kind, c_args in debug_checks(m):
             lines.append('    hpy__debug_check_%s(ctx, u_%s, %s);' % (kind, pname, c_args))
-        call = debug_universal_call(m, args[1:])
-        if not re.search(r'\bu_\b', call):
-            lines[2] = '    (void)ctx;'
+        call = 'u_->%s(%s)' % (m.ctx_field, ', '.join(args))
         if m.ctx_ret == 'void':
             lines.append('    %s;' % call)
         else:

@@ -34,43 +34,43 @@ static HPy hpy__debug_CallMethod(HPyContext *ctx, HPy name, const HPy *args, siz
 
 static HPy hpy__debug_Long_FromInt32_t(HPyContext *ctx, int32_t value)
 {
-    (void)ctx;
-    HPy r_ = _py2h(PyLong_FromLong(value));
+    HPyContext *u_ = hpy__debug_uctx(ctx);
+    HPy r_ = u_->ctx_Long_FromInt32_t(u_, value);
     return hpy__debug_wrap(ctx, r_);
 }
 
 static HPy hpy__debug_Long_FromUInt32_t(HPyContext *ctx, uint32_t value)
 {
-    (void)ctx;
-    HPy r_ = _py2h(PyLong_FromUnsignedLong(value));
+    HPyContext *u_ = hpy__debug_uctx(ctx);
+    HPy r_ = u_->ctx_Long_FromUInt32_t(u_, value);
     return hpy__debug_wrap(ctx, r_);
 }
 
 static HPy hpy__debug_Long_FromInt64_t(HPyContext *ctx, int64_t v)
 {
-    (void)ctx;
-    HPy r_ = _py2h(PyLong_FromLongLong(v));
+    HPyContext *u_ = hpy__debug_uctx(ctx);
+    HPy r_ = u_->ctx_Long_FromInt64_t(u_, v);
     return hpy__debug_wrap(ctx, r_);
 }
 
 static HPy hpy__debug_Long_FromUInt64_t(HPyContext *ctx, uint64_t v)
 {
-    (void)ctx;
-    HPy r_ = _py2h(PyLong_FromUnsignedLongLong(v));
+    HPyContext *u_ = hpy__debug_uctx(ctx);
+    HPy r_ = u_->ctx_Long_FromUInt64_t(u_, v);
     return hpy__debug_wrap(ctx, r_);
 }
 
 static HPy hpy__debug_Long_FromSize_t(HPyContext *ctx, size_t value)
 {
-    (void)ctx;
-    HPy r_ = _py2h(PyLong_FromSize_t(value));
+    HPyContext *u_ = hpy__debug_uctx(ctx);
+    HPy r_ = u_->ctx_Long_FromSize_t(u_, value);
     return hpy__debug_wrap(ctx, r_);
 }
 
 static HPy hpy__debug_Long_FromSsize_t(HPyContext *ctx, HPy_ssize_t value)
 {
-    (void)ctx;
-    HPy r_ = _py2h(PyLong_FromSsize_t(value));
+    HPyContext *u_ = hpy__debug_uctx(ctx);
+    HPy r_ = u_->ctx_Long_FromSsize_t(u_, value);
     return hpy__debug_wrap(ctx, r_);
 }
 
@@ -78,7 +78,7 @@ static int32_t hpy__debug_Long_AsInt32_t(HPyContext *ctx, HPy h)
 {
     HPyContext *u_ = hpy__debug_uctx(ctx);
     HPy u_h = hpy__debug_unwrap(ctx, h);
-    int32_t r_ = ctx_Long_AsInt32_t(u_, u_h);
+    int32_t r_ = u_->ctx_Long_AsInt32_t(u_, u_h);
     return r_;
 }
 
@@ -86,418 +86,418 @@ static uint32_t hpy__debug_Long_AsUInt32_t(HPyContext *ctx, HPy h)
 {
     HPyContext *u_ = hpy__debug_uctx(ctx);
     HPy u_h = hpy__debug_unwrap(ctx, h);
-    uint32_t r_ = ctx_Long_AsUInt32_t(u_, u_h);
+    uint32_t r_ = u_->ctx_Long_AsUInt32_t(u_, u_h);
     return r_;
 }
 
 static uint32_t hpy__debug_Long_AsUInt32_tMask(HPyContext *ctx, HPy h)
 {
-    (void)ctx;
+    HPyContext *u_ = hpy__debug_uctx(ctx);
     HPy u_h = hpy__debug_unwrap(ctx, h);
-    uint32_t r_ = PyLong_AsUnsignedLongMask(_h2py(u_h));
+    uint32_t r_ = u_->ctx_Long_AsUInt32_tMask(u_, u_h);
     return r_;
 }
 
 static int64_t hpy__debug_Long_AsInt64_t(HPyContext *ctx, HPy h)
 {
-    (void)ctx;
+    HPyContext *u_ = hpy__debug_uctx(ctx);
     HPy u_h = hpy__debug_unwrap(ctx, h);
-    int64_t r_ = PyLong_AsLongLong(_h2py(u_h));
+    int64_t r_ = u_->ctx_Long_AsInt64_t(u_, u_h);
     return r_;
 }
 
 static uint64_t hpy__debug_Long_AsUInt64_t(HPyContext *ctx, HPy h)
 {
-    (void)ctx;
+    HPyContext *u_ = hpy__debug_uctx(ctx);
     HPy u_h = hpy__debug_unwrap(ctx, h);
-    uint64_t r_ = PyLong_AsUnsignedLongLong(_h2py(u_h));
+    uint64_t r_ = u_->ctx_Long_AsUInt64_t(u_, u_h);
     return r_;
 }
 
 static uint64_t hpy__debug_Long_AsUInt64_tMask(HPyContext *ctx, HPy h)
 {
-    (void)ctx;
+    HPyContext *u_ = hpy__debug_uctx(ctx);
     HPy u_h = hpy__debug_unwrap(ctx, h);
-    uint64_t r_ = PyLong_AsUnsignedLongLongMask(_h2py(u_h));
+    uint64_t r_ = u_->ctx_Long_AsUInt64_tMask(u_, u_h);
     return r_;
 }
 
 static size_t hpy__debug_Long_AsSize_t(HPyContext *ctx, HPy h)
 {
-    (void)ctx;
+    HPyContext *u_ = hpy__debug_uctx(ctx);
     HPy u_h = hpy__debug_unwrap(ctx, h);
-    size_t r_ = PyLong_AsSize_t(_h2py(u_h));
+    size_t r_ = u_->ctx_Long_AsSize_t(u_, u_h);
     return r_;
 }
 
 static HPy_ssize_t hpy__debug_Long_AsSsize_t(HPyContext *ctx, HPy h)
 {
-    (void)ctx;
+    HPyContext *u_ = hpy__debug_uctx(ctx);
     HPy u_h = hpy__debug_unwrap(ctx, h);
-    HPy_ssize_t r_ = PyLong_AsSsize_t(_h2py(u_h));
+    HPy_ssize_t r_ = u_->ctx_Long_AsSsize_t(u_, u_h);
     return r_;
 }
 
 static void*hpy__debug_Long_AsVoidPtr(HPyContext *ctx, HPy h)
 {
-    (void)ctx;
+    HPyContext *u_ = hpy__debug_uctx(ctx);
     HPy u_h = hpy__debug_unwrap(ctx, h);
-    void*r_ = PyLong_AsVoidPtr(_h2py(u_h));
+    void*r_ = u_->ctx_Long_AsVoidPtr(u_, u_h);
     return r_;
 }
 
 static double hpy__debug_Long_AsDouble(HPyContext *ctx, HPy h)
 {
-    (void)ctx;
+    HPyContext *u_ = hpy__debug_uctx(ctx);
     HPy u_h = hpy__debug_unwrap(ctx, h);
-    double r_ = PyLong_AsDouble(_h2py(u_h));
+    double r_ = u_->ctx_Long_AsDouble(u_, u_h);
     return r_;
 }
 
 static HPy hpy__debug_Float_FromDouble(HPyContext *ctx, double v)
 {
-    (void)ctx;
-    HPy r_ = _py2h(PyFloat_FromDouble(v));
+    HPyContext *u_ = hpy__debug_uctx(ctx);
+    HPy r_ = u_->ctx_Float_FromDouble(u_, v);
     return hpy__debug_wrap(ctx, r_);
 }
 
 static double hpy__debug_Float_AsDouble(HPyContext *ctx, HPy h)
 {
-    (void)ctx;
+    HPyContext *u_ = hpy__debug_uctx(ctx);
     HPy u_h = hpy__debug_unwrap(ctx, h);
-    double r_ = PyFloat_AsDouble(_h2py(u_h));
+    double r_ = u_->ctx_Float_AsDouble(u_, u_h);
     return r_;
 }
 
 static HPy hpy__debug_Bool_FromBool(HPyContext *ctx, bool v)
 {
-    (void)ctx;
-    HPy r_ = _py2h(PyBool_FromLong(v));
+    HPyContext *u_ = hpy__debug_uctx(ctx);
+    HPy r_ = u_->ctx_Bool_FromBool(u_, v);
     return hpy__debug_wrap(ctx, r_);
 }
 
 static HPy_ssize_t hpy__debug_Length(HPyContext *ctx, HPy h)
 {
-    (void)ctx;
+    HPyContext *u_ = hpy__debug_uctx(ctx);
     HPy u_h = hpy__debug_unwrap(ctx, h);
-    HPy_ssize_t r_ = PyObject_Length(_h2py(u_h));
+    HPy_ssize_t r_ = u_->ctx_Length(u_, u_h);
     return r_;
 }
 
 static int hpy__debug_Number_Check(HPyContext *ctx, HPy h)
 {
-    (void)ctx;
+    HPyContext *u_ = hpy__debug_uctx(ctx);
     HPy u_h = hpy__debug_unwrap(ctx, h);
-    int r_ = PyNumber_Check(_h2py(u_h));
+    int r_ = u_->ctx_Number_Check(u_, u_h);
     return r_;
 }
 
 static HPy hpy__debug_Add(HPyContext *ctx, HPy h1, HPy h2)
 {
-    (void)ctx;
+    HPyContext *u_ = hpy__debug_uctx(ctx);
     HPy u_h1 = hpy__debug_unwrap(ctx, h1);
     HPy u_h2 = hpy__debug_unwrap(ctx, h2);
-    HPy r_ = _py2h(PyNumber_Add(_h2py(u_h1), _h2py(u_h2)));
+    HPy r_ = u_->ctx_Add(u_, u_h1, u_h2);
     return hpy__debug_wrap(ctx, r_);
 }
 
 static HPy hpy__debug_Subtract(HPyContext *ctx, HPy h1, HPy h2)
 {
-    (void)ctx;
+    HPyContext *u_ = hpy__debug_uctx(ctx);
     HPy u_h1 = hpy__debug_unwrap(ctx, h1);
     HPy u_h2 = hpy__debug_unwrap(ctx, h2);
-    HPy r_ = _py2h(PyNumber_Subtract(_h2py(u_h1), _h2py(u_h2)));
+    HPy r_ = u_->ctx_Subtract(u_, u_h1, u_h2);
     return hpy__debug_wrap(ctx, r_);
 }
 
 static HPy hpy__debug_Multiply(HPyContext *ctx, HPy h1, HPy h2)
 {
-    (void)ctx;
+    HPyContext *u_ = hpy__debug_uctx(ctx);
     HPy u_h1 = hpy__debug_unwrap(ctx, h1);
     HPy u_h2 = hpy__debug_unwrap(ctx, h2);
-    HPy r_ = _py2h(PyNumber_Multiply(_h2py(u_h1), _h2py(u_h2)));
+    HPy r_ = u_->ctx_Multiply(u_, u_h1, u_h2);
     return hpy__debug_wrap(ctx, r_);
 }
 
 static HPy hpy__debug_MatrixMultiply(HPyContext *ctx, HPy h1, HPy h2)
 {
-    (void)ctx;
+    HPyContext *u_ = hpy__debug_uctx(ctx);
     HPy u_h1 = hpy__debug_unwrap(ctx, h1);
     HPy u_h2 = hpy__debug_unwrap(ctx, h2);
-    HPy r_ = _py2h(PyNumber_MatrixMultiply(_h2py(u_h1), _h2py(u_h2)));
+    HPy r_ = u_->ctx_MatrixMultiply(u_, u_h1, u_h2);
     return hpy__debug_wrap(ctx, r_);
 }
 
 static HPy hpy__debug_FloorDivide(HPyContext *ctx, HPy h1, HPy h2)
 {
-    (void)ctx;
+    HPyContext *u_ = hpy__debug_uctx(ctx);
     HPy u_h1 = hpy__debug_unwrap(ctx, h1);
     HPy u_h2 = hpy__debug_unwrap(ctx, h2);
-    HPy r_ = _py2h(PyNumber_FloorDivide(_h2py(u_h1), _h2py(u_h2)));
+    HPy r_ = u_->ctx_FloorDivide(u_, u_h1, u_h2);
     return hpy__debug_wrap(ctx, r_);
 }
 
 static HPy hpy__debug_TrueDivide(HPyContext *ctx, HPy h1, HPy h2)
 {
-    (void)ctx;
+    HPyContext *u_ = hpy__debug_uctx(ctx);
     HPy u_h1 = hpy__debug_unwrap(ctx, h1);
     HPy u_h2 = hpy__debug_unwrap(ctx, h2);
-    HPy r_ = _py2h(PyNumber_TrueDivide(_h2py(u_h1), _h2py(u_h2)));
+    HPy r_ = u_->ctx_TrueDivide(u_, u_h1, u_h2);
     return hpy__debug_wrap(ctx, r_);
 }
 
 static HPy hpy__debug_Remainder(HPyContext *ctx, HPy h1, HPy h2)
 {
-    (void)ctx;
+    HPyContext *u_ = hpy__debug_uctx(ctx);
     HPy u_h1 = hpy__debug_unwrap(ctx, h1);
     HPy u_h2 = hpy__debug_unwrap(ctx, h2);
-    HPy r_ = _py2h(PyNumber_Remainder(_h2py(u_h1), _h2py(u_h2)));
+    HPy r_ = u_->ctx_Remainder(u_, u_h1, u_h2);
     return hpy__debug_wrap(ctx, r_);
 }
 
 static HPy hpy__debug_Divmod(HPyContext *ctx, HPy h1, HPy h2)
 {
-    (void)ctx;
+    HPyContext *u_ = hpy__debug_uctx(ctx);
     HPy u_h1 = hpy__debug_unwrap(ctx, h1);
     HPy u_h2 = hpy__debug_unwrap(ctx, h2);
-    HPy r_ = _py2h(PyNumber_Divmod(_h2py(u_h1), _h2py(u_h2)));
+    HPy r_ = u_->ctx_Divmod(u_, u_h1, u_h2);
     return hpy__debug_wrap(ctx, r_);
 }
 
 static HPy hpy__debug_Power(HPyContext *ctx, HPy h1, HPy h2, HPy h3)
 {
-    (void)ctx;
+    HPyContext *u_ = hpy__debug_uctx(ctx);
     HPy u_h1 = hpy__debug_unwrap(ctx, h1);
     HPy u_h2 = hpy__debug_unwrap(ctx, h2);
     HPy u_h3 = hpy__debug_unwrap(ctx, h3);
-    HPy r_ = _py2h(PyNumber_Power(_h2py(u_h1), _h2py(u_h2), _h2py(u_h3)));
+    HPy r_ = u_->ctx_Power(u_, u_h1, u_h2, u_h3);
     return hpy__debug_wrap(ctx, r_);
 }
 
 static HPy hpy__debug_Negative(HPyContext *ctx, HPy h1)
 {
-    (void)ctx;
+    HPyContext *u_ = hpy__debug_uctx(ctx);
     HPy u_h1 = hpy__debug_unwrap(ctx, h1);
-    HPy r_ = _py2h(PyNumber_Negative(_h2py(u_h1)));
+    HPy r_ = u_->ctx_Negative(u_, u_h1);
     return hpy__debug_wrap(ctx, r_);
 }
 
 static HPy hpy__debug_Positive(HPyContext *ctx, HPy h1)
 {
-    (void)ctx;
+    HPyContext *u_ = hpy__debug_uctx(ctx);
     HPy u_h1 = hpy__debug_unwrap(ctx, h1);
-    HPy r_ = _py2h(PyNumber_Positive(_h2py(u_h1)));
+    HPy r_ = u_->ctx_Positive(u_, u_h1);
     return hpy__debug_wrap(ctx, r_);
 }
 
 static HPy hpy__debug_Absolute(HPyContext *ctx, HPy h1)
 {
-    (void)ctx;
+    HPyContext *u_ = hpy__debug_uctx(ctx);
     HPy u_h1 = hpy__debug_unwrap(ctx, h1);
-    HPy r_ = _py2h(PyNumber_Absolute(_h2py(u_h1)));
+    HPy r_ = u_->ctx_Absolute(u_, u_h1);
     return hpy__debug_wrap(ctx, r_);
 }
 
 static HPy hpy__debug_Invert(HPyContext *ctx, HPy h1)
 {
-    (void)ctx;
+    HPyContext *u_ = hpy__debug_uctx(ctx);
     HPy u_h1 = hpy__debug_unwrap(ctx, h1);
-    HPy r_ = _py2h(PyNumber_Invert(_h2py(u_h1)));
+    HPy r_ = u_->ctx_Invert(u_, u_h1);
     return hpy__debug_wrap(ctx, r_);
 }
 
 static HPy hpy__debug_Lshift(HPyContext *ctx, HPy h1, HPy h2)
 {
-    (void)ctx;
+    HPyContext *u_ = hpy__debug_uctx(ctx);
     HPy u_h1 = hpy__debug_unwrap(ctx, h1);
     HPy u_h2 = hpy__debug_unwrap(ctx, h2);
-    HPy r_ = _py2h(PyNumber_Lshift(_h2py(u_h1), _h2py(u_h2)));
+    HPy r_ = u_->ctx_Lshift(u_, u_h1, u_h2);
     return hpy__debug_wrap(ctx, r_);
 }
 
 static HPy hpy__debug_Rshift(HPyContext *ctx, HPy h1, HPy h2)
 {
-    (void)ctx;
+    HPyContext *u_ = hpy__debug_uctx(ctx);
     HPy u_h1 = hpy__debug_unwrap(ctx, h1);
     HPy u_h2 = hpy__debug_unwrap(ctx, h2);
-    HPy r_ = _py2h(PyNumber_Rshift(_h2py(u_h1), _h2py(u_h2)));
+    HPy r_ = u_->ctx_Rshift(u_, u_h1, u_h2);
     return hpy__debug_wrap(ctx, r_);
 }
 
 static HPy hpy__debug_And(HPyContext *ctx, HPy h1, HPy h2)
 {
-    (void)ctx;
+    HPyContext *u_ = hpy__debug_uctx(ctx);
     HPy u_h1 = hpy__debug_unwrap(ctx, h1);
     HPy u_h2 = hpy__debug_unwrap(ctx, h2);
-    HPy r_ = _py2h(PyNumber_And(_h2py(u_h1), _h2py(u_h2)));
+    HPy r_ = u_->ctx_And(u_, u_h1, u_h2);
     return hpy__debug_wrap(ctx, r_);
 }
 
 static HPy hpy__debug_Xor(HPyContext *ctx, HPy h1, HPy h2)
 {
-    (void)ctx;
+    HPyContext *u_ = hpy__debug_uctx(ctx);
     HPy u_h1 = hpy__debug_unwrap(ctx, h1);
     HPy u_h2 = hpy__debug_unwrap(ctx, h2);
-    HPy r_ = _py2h(PyNumber_Xor(_h2py(u_h1), _h2py(u_h2)));
+    HPy r_ = u_->ctx_Xor(u_, u_h1, u_h2);
     return hpy__debug_wrap(ctx, r_);
 }
 
 static HPy hpy__debug_Or(HPyContext *ctx, HPy h1, HPy h2)
 {
-    (void)ctx;
+    HPyContext *u_ = hpy__debug_uctx(ctx);
     HPy u_h1 = hpy__debug_unwrap(ctx, h1);
     HPy u_h2 = hpy__debug_unwrap(ctx, h2);
-    HPy r_ = _py2h(PyNumber_Or(_h2py(u_h1), _h2py(u_h2)));
+    HPy r_ = u_->ctx_Or(u_, u_h1, u_h2);
     return hpy__debug_wrap(ctx, r_);
 }
 
 static HPy hpy__debug_Index(HPyContext *ctx, HPy h1)
 {
-    (void)ctx;
+    HPyContext *u_ = hpy__debug_uctx(ctx);
     HPy u_h1 = hpy__debug_unwrap(ctx, h1);
-    HPy r_ = _py2h(PyNumber_Index(_h2py(u_h1)));
+    HPy r_ = u_->ctx_Index(u_, u_h1);
     return hpy__debug_wrap(ctx, r_);
 }
 
 static HPy hpy__debug_Long(HPyContext *ctx, HPy h1)
 {
-    (void)ctx;
+    HPyContext *u_ = hpy__debug_uctx(ctx);
     HPy u_h1 = hpy__debug_unwrap(ctx, h1);
-    HPy r_ = _py2h(PyNumber_Long(_h2py(u_h1)));
+    HPy r_ = u_->ctx_Long(u_, u_h1);
     return hpy__debug_wrap(ctx, r_);
 }
 
 static HPy hpy__debug_Float(HPyContext *ctx, HPy h1)
 {
-    (void)ctx;
+    HPyContext *u_ = hpy__debug_uctx(ctx);
     HPy u_h1 = hpy__debug_unwrap(ctx, h1);
-    HPy r_ = _py2h(PyNumber_Float(_h2py(u_h1)));
+    HPy r_ = u_->ctx_Float(u_, u_h1);
     return hpy__debug_wrap(ctx, r_);
 }
 
 static HPy hpy__debug_InPlaceAdd(HPyContext *ctx, HPy h1, HPy h2)
 {
-    (void)ctx;
+    HPyContext *u_ = hpy__debug_uctx(ctx);
     HPy u_h1 = hpy__debug_unwrap(ctx, h1);
     HPy u_h2 = hpy__debug_unwrap(ctx, h2);
-    HPy r_ = _py2h(PyNumber_InPlaceAdd(_h2py(u_h1), _h2py(u_h2)));
+    HPy r_ = u_->ctx_InPlaceAdd(u_, u_h1, u_h2);
     return hpy__debug_wrap(ctx, r_);
 }
 
 static HPy hpy__debug_InPlaceSubtract(HPyContext *ctx, HPy h1, HPy h2)
 {
-    (void)ctx;
+    HPyContext *u_ = hpy__debug_uctx(ctx);
     HPy u_h1 = hpy__debug_unwrap(ctx, h1);
     HPy u_h2 = hpy__debug_unwrap(ctx, h2);
-    HPy r_ = _py2h(PyNumber_InPlaceSubtract(_h2py(u_h1), _h2py(u_h2)));
+    HPy r_ = u_->ctx_InPlaceSubtract(u_, u_h1, u_h2);
     return hpy__debug_wrap(ctx, r_);
 }
 
 static HPy hpy__debug_InPlaceMultiply(HPyContext *ctx, HPy h1, HPy h2)
 {
-    (void)ctx;
+    HPyContext *u_ = hpy__debug_uctx(ctx);
     HPy u_h1 = hpy__debug_unwrap(ctx, h1);
     HPy u_h2 = hpy__debug_unwrap(ctx, h2);
-    HPy r_ = _py2h(PyNumber_InPlaceMultiply(_h2py(u_h1), _h2py(u_h2)));
+    HPy r_ = u_->ctx_InPlaceMultiply(u_, u_h1, u_h2);
     return hpy__debug_wrap(ctx, r_);
 }
 
 static HPy hpy__debug_InPlaceMatrixMultiply(HPyContext *ctx, HPy h1, HPy h2)
 {
-    (void)ctx;
+    HPyContext *u_ = hpy__debug_uctx(ctx);
     HPy u_h1 = hpy__debug_unwrap(ctx, h1);
     HPy u_h2 = hpy__debug_unwrap(ctx, h2);
-    HPy r_ = _py2h(PyNumber_InPlaceMatrixMultiply(_h2py(u_h1), _h2py(u_h2)));
+    HPy r_ = u_->ctx_InPlaceMatrixMultiply(u_, u_h1, u_h2);
     return hpy__debug_wrap(ctx, r_);
 }
 
 static HPy hpy__debug_InPlaceFloorDivide(HPyContext *ctx, HPy h1, HPy h2)
 {
-    (void)ctx;
+    HPyContext *u_ = hpy__debug_uctx(ctx);
     HPy u_h1 = hpy__debug_unwrap(ctx, h1);
     HPy u_h2 = hpy__debug_unwrap(ctx, h2);
-    HPy r_ = _py2h(PyNumber_InPlaceFloorDivide(_h2py(u_h1), _h2py(u_h2)));
+    HPy r_ = u_->ctx_InPlaceFloorDivide(u_, u_h1, u_h2);
     return hpy__debug_wrap(ctx, r_);
 }
 
 static HPy hpy__debug_InPlaceTrueDivide(HPyContext *ctx, HPy h1, HPy h2)
 {
-    (void)ctx;
+    HPyContext *u_ = hpy__debug_uctx(ctx);
     HPy u_h1 = hpy__debug_unwrap(ctx, h1);
     HPy u_h2 = hpy__debug_unwrap(ctx, h2);
-    HPy r_ = _py2h(PyNumber_InPlaceTrueDivide(_h2py(u_h1), _h2py(u_h2)));
+    HPy r_ = u_->ctx_InPlaceTrueDivide(u_, u_h1, u_h2);
     return hpy__debug_wrap(ctx, r_);
 }
 
 static HPy hpy__debug_InPlaceRemainder(HPyContext *ctx, HPy h1, HPy h2)
 {
-    (void)ctx;
+    HPyContext *u_ = hpy__debug_uctx(ctx);
     HPy u_h1 = hpy__debug_unwrap(ctx, h1);
     HPy u_h2 = hpy__debug_unwrap(ctx, h2);
-    HPy r_ = _py2h(PyNumber_InPlaceRemainder(_h2py(u_h1), _h2py(u_h2)));
+    HPy r_ = u_->ctx_InPlaceRemainder(u_, u_h1, u_h2);
     return hpy__debug_wrap(ctx, r_);
 }
 
 static HPy hpy__debug_InPlacePower(HPyContext *ctx, HPy h1, HPy h2, HPy h3)
 {
-    (void)ctx;
+    HPyContext *u_ = hpy__debug_uctx(ctx);
     HPy u_h1 = hpy__debug_unwrap(ctx, h1);
     HPy u_h2 = hpy__debug_unwrap(ctx, h2);
     HPy u_h3 = hpy__debug_unwrap(ctx, h3);
-    HPy r_ = _py2h(PyNumber_InPlacePower(_h2py(u_h1), _h2py(u_h2), _h2py(u_h3)));
+    HPy r_ = u_->ctx_InPlacePower(u_, u_h1, u_h2, u_h3);
     return hpy__debug_wrap(ctx, r_);
 }
 
 static HPy hpy__debug_InPlaceLshift(HPyContext *ctx, HPy h1, HPy h2)
 {
-    (void)ctx;
+    HPyContext *u_ = hpy__debug_uctx(ctx);
     HPy u_h1 = hpy__debug_unwrap(ctx, h1);
     HPy u_h2 = hpy__debug_unwrap(ctx, h2);
-    HPy r_ = _py2h(PyNumber_InPlaceLshift(_h2py(u_h1), _h2py(u_h2)));
+    HPy r_ = u_->ctx_InPlaceLshift(u_, u_h1, u_h2);
     return hpy__debug_wrap(ctx, r_);
 }
 
 static HPy hpy__debug_InPlaceRshift(HPyContext *ctx, HPy h1, HPy h2)
 {
-    (void)ctx;
+    HPyContext *u_ = hpy__debug_uctx(ctx);
     HPy u_h1 = hpy__debug_unwrap(ctx, h1);
     HPy u_h2 = hpy__debug_unwrap(ctx, h2);
-    HPy r_ = _py2h(PyNumber_InPlaceRshift(_h2py(u_h1), _h2py(u_h2)));
+    HPy r_ = u_->ctx_InPlaceRshift(u_, u_h1, u_h2);
     return hpy__debug_wrap(ctx, r_);
 }
 
 static HPy hpy__debug_InPlaceAnd(HPyContext *ctx, HPy h1, HPy h2)
 {
-    (void)ctx;
+    HPyContext *u_ = hpy__debug_uctx(ctx);
     HPy u_h1 = hpy__debug_unwrap(ctx, h1);
     HPy u_h2 = hpy__debug_unwrap(ctx, h2);
-    HPy r_ = _py2h(PyNumber_InPlaceAnd(_h2py(u_h1), _h2py(u_h2)));
+    HPy r_ = u_->ctx_InPlaceAnd(u_, u_h1, u_h2);
     return hpy__debug_wrap(ctx, r_);
 }
 
 static HPy hpy__debug_InPlaceXor(HPyContext *ctx, HPy h1, HPy h2)
 {
-    (void)ctx;
+    HPyContext *u_ = hpy__debug_uctx(ctx);
     HPy u_h1 = hpy__debug_unwrap(ctx, h1);
     HPy u_h2 = hpy__debug_unwrap(ctx, h2);
-    HPy r_ = _py2h(PyNumber_InPlaceXor(_h2py(u_h1), _h2py(u_h2)));
+    HPy r_ = u_->ctx_InPlaceXor(u_, u_h1, u_h2);
     return hpy__debug_wrap(ctx, r_);
 }
 
 static HPy hpy__debug_InPlaceOr(HPyContext *ctx, HPy h1, HPy h2)
 {
-    (void)ctx;
+    HPyContext *u_ = hpy__debug_uctx(ctx);
     HPy u_h1 = hpy__debug_unwrap(ctx, h1);
     HPy u_h2 = hpy__debug_unwrap(ctx, h2);
-    HPy r_ = _py2h(PyNumber_InPlaceOr(_h2py(u_h1), _h2py(u_h2)));
+    HPy r_ = u_->ctx_InPlaceOr(u_, u_h1, u_h2);
     return hpy__debug_wrap(ctx, r_);
 }
 
 static int hpy__debug_Callable_Check(HPyContext *ctx, HPy h)
 {
-    (void)ctx;
+    HPyContext *u_ = hpy__debug_uctx(ctx);
     HPy u_h = hpy__debug_unwrap(ctx, h);
-    int r_ = PyCallable_Check(_h2py(u_h));
+    int r_ = u_->ctx_Callable_Check(u_, u_h);
     return r_;
 }
 
@@ -507,175 +507,175 @@ static HPy hpy__debug_CallTupleDict(HPyContext *ctx, HPy callable, HPy args, HPy
     HPy u_callable = hpy__debug_unwrap(ctx, callable);
     HPy u_args = hpy__debug_unwrap(ctx, args);
     HPy u_kw = hpy__debug_unwrap(ctx, kw);
-    HPy r_ = ctx_CallTupleDict(u_, u_callable, u_args, u_kw);
+    HPy r_ = u_->ctx_CallTupleDict(u_, u_callable, u_args, u_kw);
     return hpy__debug_wrap(ctx, r_);
 }
 
 static void hpy__debug_FatalError(HPyContext *ctx, const char *message)
 {
-    (void)ctx;
-    (void)Py_FatalError(message);
+    HPyContext *u_ = hpy__debug_uctx(ctx);
+    u_->ctx_FatalError(u_, message);
 }
 
 static void hpy__debug_Err_SetString(HPyContext *ctx, HPy h_type, const char *utf8_message)
 {
-    (void)ctx;
+    HPyContext *u_ = hpy__debug_uctx(ctx);
     HPy u_h_type = hpy__debug_unwrap(ctx, h_type);
-    (void)PyErr_SetString(_h2py(u_h_type), utf8_message);
+    u_->ctx_Err_SetString(u_, u_h_type, utf8_message);
 }
 
 static void hpy__debug_Err_SetObject(HPyContext *ctx, HPy h_type, HPy h_value)
 {
-    (void)ctx;
+    HPyContext *u_ = hpy__debug_uctx(ctx);
     HPy u_h_type = hpy__debug_unwrap(ctx, h_type);
     HPy u_h_value = hpy__debug_unwrap(ctx, h_value);
-    (void)PyErr_SetObject(_h2py(u_h_type), _h2py(u_h_value));
+    u_->ctx_Err_SetObject(u_, u_h_type, u_h_value);
 }
 
 static HPy hpy__debug_Err_SetFromErrnoWithFilename(HPyContext *ctx, HPy h_type, const char *filename_fsencoded)
 {
-    (void)ctx;
+    HPyContext *u_ = hpy__debug_uctx(ctx);
     HPy u_h_type = hpy__debug_unwrap(ctx, h_type);
-    HPy r_ = _py2h(PyErr_SetFromErrnoWithFilename(_h2py(u_h_type), filename_fsencoded));
+    HPy r_ = u_->ctx_Err_SetFromErrnoWithFilename(u_, u_h_type, filename_fsencoded);
     return hpy__debug_wrap(ctx, r_);
 }
 
 static void hpy__debug_Err_SetFromErrnoWithFilenameObjects(HPyContext *ctx, HPy h_type, HPy filename1, HPy filename2)
 {
-    (void)ctx;
+    HPyContext *u_ = hpy__debug_uctx(ctx);
     HPy u_h_type = hpy__debug_unwrap(ctx, h_type);
     HPy u_filename1 = hpy__debug_unwrap(ctx, filename1);
     HPy u_filename2 = hpy__debug_unwrap(ctx, filename2);
-    (void)PyErr_SetFromErrnoWithFilenameObjects(_h2py(u_h_type), _h2py(u_filename1), _h2py(u_filename2));
+    u_->ctx_Err_SetFromErrnoWithFilenameObjects(u_, u_h_type, u_filename1, u_filename2);
 }
 
 static int hpy__debug_Err_Occurred(HPyContext *ctx)
 {
     HPyContext *u_ = hpy__debug_uctx(ctx);
-    int r_ = ctx_Err_Occurred(u_);
+    int r_ = u_->ctx_Err_Occurred(u_);
     return r_;
 }
 
 static int hpy__debug_Err_ExceptionMatches(HPyContext *ctx, HPy exc)
 {
-    (void)ctx;
+    HPyContext *u_ = hpy__debug_uctx(ctx);
     HPy u_exc = hpy__debug_unwrap(ctx, exc);
-    int r_ = PyErr_ExceptionMatches(_h2py(u_exc));
+    int r_ = u_->ctx_Err_ExceptionMatches(u_, u_exc);
     return r_;
 }
 
 static void hpy__debug_Err_NoMemory(HPyContext *ctx)
 {
-    (void)ctx;
-    (void)PyErr_NoMemory();
+    HPyContext *u_ = hpy__debug_uctx(ctx);
+    u_->ctx_Err_NoMemory(u_);
 }
 
 static void hpy__debug_Err_Clear(HPyContext *ctx)
 {
-    (void)ctx;
-    (void)PyErr_Clear();
+    HPyContext *u_ = hpy__debug_uctx(ctx);
+    u_->ctx_Err_Clear(u_);
 }
 
 static HPy hpy__debug_Err_NewException(HPyContext *ctx, const char *utf8_name, HPy base, HPy dict)
 {
-    (void)ctx;
+    HPyContext *u_ = hpy__debug_uctx(ctx);
     HPy u_base = hpy__debug_unwrap(ctx, base);
     HPy u_dict = hpy__debug_unwrap(ctx, dict);
-    HPy r_ = _py2h(PyErr_NewException(utf8_name, _h2py(u_base), _h2py(u_dict)));
+    HPy r_ = u_->ctx_Err_NewException(u_, utf8_name, u_base, u_dict);
     return hpy__debug_wrap(ctx, r_);
 }
 
 static HPy hpy__debug_Err_NewExceptionWithDoc(HPyContext *ctx, const char *utf8_name, const char *utf8_doc, HPy base, HPy dict)
 {
-    (void)ctx;
+    HPyContext *u_ = hpy__debug_uctx(ctx);
     HPy u_base = hpy__debug_unwrap(ctx, base);
     HPy u_dict = hpy__debug_unwrap(ctx, dict);
-    HPy r_ = _py2h(PyErr_NewExceptionWithDoc(utf8_name, utf8_doc, _h2py(u_base), _h2py(u_dict)));
+    HPy r_ = u_->ctx_Err_NewExceptionWithDoc(u_, utf8_name, utf8_doc, u_base, u_dict);
     return hpy__debug_wrap(ctx, r_);
 }
 
 static int hpy__debug_Err_WarnEx(HPyContext *ctx, HPy category, const char *utf8_message, HPy_ssize_t stack_level)
 {
-    (void)ctx;
+    HPyContext *u_ = hpy__debug_uctx(ctx);
     HPy u_category = hpy__debug_unwrap(ctx, category);
-    int r_ = PyErr_WarnEx(_h2py(u_category), utf8_message, stack_level);
+    int r_ = u_->ctx_Err_WarnEx(u_, u_category, utf8_message, stack_level);
     return r_;
 }
 
 static void hpy__debug_Err_WriteUnraisable(HPyContext *ctx, HPy obj)
 {
-    (void)ctx;
+    HPyContext *u_ = hpy__debug_uctx(ctx);
     HPy u_obj = hpy__debug_unwrap(ctx, obj);
-    (void)PyErr_WriteUnraisable(_h2py(u_obj));
+    u_->ctx_Err_WriteUnraisable(u_, u_obj);
 }
 
 static int hpy__debug_IsTrue(HPyContext *ctx, HPy h)
 {
-    (void)ctx;
+    HPyContext *u_ = hpy__debug_uctx(ctx);
     HPy u_h = hpy__debug_unwrap(ctx, h);
-    int r_ = PyObject_IsTrue(_h2py(u_h));
+    int r_ = u_->ctx_IsTrue(u_, u_h);
     return r_;
 }
 
 static HPy hpy__debug_GetAttr(HPyContext *ctx, HPy obj, HPy name)
 {
-    (void)ctx;
+    HPyContext *u_ = hpy__debug_uctx(ctx);
     HPy u_obj = hpy__debug_unwrap(ctx, obj);
     HPy u_name = hpy__debug_unwrap(ctx, name);
-    HPy r_ = _py2h(PyObject_GetAttr(_h2py(u_obj), _h2py(u_name)));
+    HPy r_ = u_->ctx_GetAttr(u_, u_obj, u_name);
     return hpy__debug_wrap(ctx, r_);
 }
 
 static HPy hpy__debug_GetAttr_s(HPyContext *ctx, HPy obj, const char *utf8_name)
 {
-    (void)ctx;
+    HPyContext *u_ = hpy__debug_uctx(ctx);
     HPy u_obj = hpy__debug_unwrap(ctx, obj);
-    HPy r_ = _py2h(PyObject_GetAttrString(_h2py(u_obj), utf8_name));
+    HPy r_ = u_->ctx_GetAttr_s(u_, u_obj, utf8_name);
     return hpy__debug_wrap(ctx, r_);
 }
 
 static int hpy__debug_HasAttr(HPyContext *ctx, HPy obj, HPy name)
 {
-    (void)ctx;
+    HPyContext *u_ = hpy__debug_uctx(ctx);
     HPy u_obj = hpy__debug_unwrap(ctx, obj);
     HPy u_name = hpy__debug_unwrap(ctx, name);
-    int r_ = HPyCompat_HasAttr(_h2py(u_obj), _h2py(u_name));
+    int r_ = u_->ctx_HasAttr(u_, u_obj, u_name);
     return r_;
 }
 
 static int hpy__debug_HasAttr_s(HPyContext *ctx, HPy obj, const char *utf8_name)
 {
-    (void)ctx;
+    HPyContext *u_ = hpy__debug_uctx(ctx);
     HPy u_obj = hpy__debug_unwrap(ctx, obj);
-    int r_ = HPyCompat_HasAttrString(_h2py(u_obj), utf8_name);
+    int r_ = u_->ctx_HasAttr_s(u_, u_obj, utf8_name);
     return r_;
 }
 
 static int hpy__debug_SetAttr(HPyContext *ctx, HPy obj, HPy name, HPy value)
 {
-    (void)ctx;
+    HPyContext *u_ = hpy__debug_uctx(ctx);
     HPy u_obj = hpy__debug_unwrap(ctx, obj);
     HPy u_name = hpy__debug_unwrap(ctx, name);
     HPy u_value = hpy__debug_unwrap(ctx, value);
-    int r_ = PyObject_SetAttr(_h2py(u_obj), _h2py(u_name), _h2py(u_value));
+    int r_ = u_->ctx_SetAttr(u_, u_obj, u_name, u_value);
     return r_;
 }
 
 static int hpy__debug_SetAttr_s(HPyContext *ctx, HPy obj, const char *utf8_name, HPy value)
 {
-    (void)ctx;
+    HPyContext *u_ = hpy__debug_uctx(ctx);
     HPy u_obj = hpy__debug_unwrap(ctx, obj);
     HPy u_value = hpy__debug_unwrap(ctx, value);
-    int r_ = PyObject_SetAttrString(_h2py(u_obj), utf8_name, _h2py(u_value));
+    int r_ = u_->ctx_SetAttr_s(u_, u_obj, utf8_name, u_value);
     return r_;
 }
 
 static HPy hpy__debug_GetItem(HPyContext *ctx, HPy obj, HPy key)
 {
-    (void)ctx;
+    HPyContext *u_ = hpy__debug_uctx(ctx);
     HPy u_obj = hpy__debug_unwrap(ctx, obj);
     HPy u_key = hpy__debug_unwrap(ctx, key);
-    HPy r_ = _py2h(PyObject_GetItem(_h2py(u_obj), _h2py(u_key)));
+    HPy r_ = u_->ctx_GetItem(u_, u_obj, u_key);
     return hpy__debug_wrap(ctx, r_);
 }
 
@@ -683,7 +683,7 @@ static HPy hpy__debug_GetItem_i(HPyContext *ctx, HPy obj, HPy_ssize_t idx)
 {
     HPyContext *u_ = hpy__debug_uctx(ctx);
     HPy u_obj = hpy__debug_unwrap(ctx, obj);
-    HPy r_ = ctx_GetItem_i(u_, u_obj, idx);
+    HPy r_ = u_->ctx_GetItem_i(u_, u_obj, idx);
     return hpy__debug_wrap(ctx, r_);
 }
 
@@ -691,26 +691,26 @@ static HPy hpy__debug_GetItem_s(HPyContext *ctx, HPy obj, const char *utf8_key)
 {
     HPyContext *u_ = hpy__debug_uctx(ctx);
     HPy u_obj = hpy__debug_unwrap(ctx, obj);
-    HPy r_ = ctx_GetItem_s(u_, u_obj, utf8_key);
+    HPy r_ = u_->ctx_GetItem_s(u_, u_obj, utf8_key);
     return hpy__debug_wrap(ctx, r_);
 }
 
 static int hpy__debug_Contains(HPyContext *ctx, HPy container, HPy key)
 {
-    (void)ctx;
+    HPyContext *u_ = hpy__debug_uctx(ctx);
     HPy u_container = hpy__debug_unwrap(ctx, container);
     HPy u_key = hpy__debug_unwrap(ctx, key);
-    int r_ = PySequence_Contains(_h2py(u_container), _h2py(u_key));
+    int r_ = u_->ctx_Contains(u_, u_container, u_key);
     return r_;
 }
 
 static int hpy__debug_SetItem(HPyContext *ctx, HPy obj, HPy key, HPy value)
 {
-    (void)ctx;
+    HPyContext *u_ = hpy__debug_uctx(ctx);
     HPy u_obj = hpy__debug_unwrap(ctx, obj);
     HPy u_key = hpy__debug_unwrap(ctx, key);
     HPy u_value = hpy__debug_unwrap(ctx, value);
-    int r_ = PyObject_SetItem(_h2py(u_obj), _h2py(u_key), _h2py(u_value));
+    int r_ = u_->ctx_SetItem(u_, u_obj, u_key, u_value);
     return r_;
 }
 
@@ -719,7 +719,7 @@ static int hpy__debug_SetItem_i(HPyContext *ctx, HPy obj, HPy_ssize_t idx, HPy v
     HPyContext *u_ = hpy__debug_uctx(ctx);
     HPy u_obj = hpy__debug_unwrap(ctx, obj);
     HPy u_value = hpy__debug_unwrap(ctx, value);
-    int r_ = ctx_SetItem_i(u_, u_obj, idx, u_value);
+    int r_ = u_->ctx_SetItem_i(u_, u_obj, idx, u_value);
     return r_;
 }
 
@@ -728,15 +728,15 @@ static int hpy__debug_SetItem_s(HPyContext *ctx, HPy obj, const char *utf8_key, 
     HPyContext *u_ = hpy__debug_uctx(ctx);
     HPy u_obj = hpy__debug_unwrap(ctx, obj);
     HPy u_value = hpy__debug_unwrap(ctx, value);
-    int r_ = ctx_SetItem_s(u_, u_obj, utf8_key, u_value);
+    int r_ = u_->ctx_SetItem_s(u_, u_obj, utf8_key, u_value);
     return r_;
 }
 
 static HPy hpy__debug_Type(HPyContext *ctx, HPy obj)
 {
-    (void)ctx;
+    HPyContext *u_ = hpy__debug_uctx(ctx);
     HPy u_obj = hpy__debug_unwrap(ctx, obj);
-    HPy r_ = _py2h(PyObject_Type(_h2py(u_obj)));
+    HPy r_ = u_->ctx_Type(u_, u_obj);
     return hpy__debug_wrap(ctx, r_);
 }
 
@@ -746,7 +746,7 @@ static int hpy__debug_TypeCheck(HPyContext *ctx, HPy obj, HPy type)
     HPy u_obj = hpy__debug_unwrap(ctx, obj);
     HPy u_type = hpy__debug_unwrap(ctx, type);
     hpy__debug_check_type(ctx, u_type, "HPy_TypeCheck arg 2 must be a type");
-    int r_ = ctx_TypeCheck(u_, u_obj, u_type);
+    int r_ = u_->ctx_TypeCheck(u_, u_obj, u_type);
     return r_;
 }
 
@@ -755,7 +755,7 @@ static int hpy__debug_Is(HPyContext *ctx, HPy obj, HPy other)
     HPyContext *u_ = hpy__debug_uctx(ctx);
     HPy u_obj = hpy__debug_unwrap(ctx, obj);
     HPy u_other = hpy__debug_unwrap(ctx, other);
-    int r_ = ctx_Is(u_, u_obj, u_other);
+    int r_ = u_->ctx_Is(u_, u_obj, u_other);
     return r_;
 }
 
@@ -764,7 +764,7 @@ static void*hpy__debug_AsStruct_Object(HPyContext *ctx, HPy h)
     HPyContext *u_ = hpy__debug_uctx(ctx);
     HPy u_h = hpy__debug_unwrap(ctx, h);
     hpy__debug_check_shape(ctx, u_h, HPyType_BuiltinShape_Object, "_HPy_AsStruct_Object");
-    void*r_ = ctx_AsStruct_Object(u_, u_h);
+    void*r_ = u_->ctx_AsStruct_Object(u_, u_h);
     return r_;
 }
 
@@ -773,7 +773,7 @@ static void*hpy__debug_AsStruct_Legacy(HPyContext *ctx, HPy h)
     HPyContext *u_ = hpy__debug_uctx(ctx);
     HPy u_h = hpy__debug_unwrap(ctx, h);
     hpy__debug_check_shape(ctx, u_h, HPyType_BuiltinShape_Legacy, "_HPy_AsStruct_Legacy");
-    void*r_ = ctx_AsStruct_Legacy(u_, u_h);
+    void*r_ = u_->ctx_AsStruct_Legacy(u_, u_h);
     return r_;
 }
 
@@ -781,254 +781,254 @@ static HPy hpy__debug_New(HPyContext *ctx, HPy h_type, void **data)
 {
     HPyContext *u_ = hpy__debug_uctx(ctx);
     HPy u_h_type = hpy__debug_unwrap(ctx, h_type);
-    HPy r_ = ctx_New(u_, u_h_type, data);
+    HPy r_ = u_->ctx_New(u_, u_h_type, data);
     return hpy__debug_wrap(ctx, r_);
 }
 
 static HPy hpy__debug_Repr(HPyContext *ctx, HPy obj)
 {
-    (void)ctx;
+    HPyContext *u_ = hpy__debug_uctx(ctx);
     HPy u_obj = hpy__debug_unwrap(ctx, obj);
-    HPy r_ = _py2h(PyObject_Repr(_h2py(u_obj)));
+    HPy r_ = u_->ctx_Repr(u_, u_obj);
     return hpy__debug_wrap(ctx, r_);
 }
 
 static HPy hpy__debug_Str(HPyContext *ctx, HPy obj)
 {
-    (void)ctx;
+    HPyContext *u_ = hpy__debug_uctx(ctx);
     HPy u_obj = hpy__debug_unwrap(ctx, obj);
-    HPy r_ = _py2h(PyObject_Str(_h2py(u_obj)));
+    HPy r_ = u_->ctx_Str(u_, u_obj);
     return hpy__debug_wrap(ctx, r_);
 }
 
 static HPy hpy__debug_ASCII(HPyContext *ctx, HPy obj)
 {
-    (void)ctx;
+    HPyContext *u_ = hpy__debug_uctx(ctx);
     HPy u_obj = hpy__debug_unwrap(ctx, obj);
-    HPy r_ = _py2h(PyObject_ASCII(_h2py(u_obj)));
+    HPy r_ = u_->ctx_ASCII(u_, u_obj);
     return hpy__debug_wrap(ctx, r_);
 }
 
 static HPy hpy__debug_Bytes(HPyContext *ctx, HPy obj)
 {
-    (void)ctx;
+    HPyContext *u_ = hpy__debug_uctx(ctx);
     HPy u_obj = hpy__debug_unwrap(ctx, obj);
-    HPy r_ = _py2h(PyObject_Bytes(_h2py(u_obj)));
+    HPy r_ = u_->ctx_Bytes(u_, u_obj);
     return hpy__debug_wrap(ctx, r_);
 }
 
 static HPy hpy__debug_RichCompare(HPyContext *ctx, HPy v, HPy w, int op)
 {
-    (void)ctx;
+    HPyContext *u_ = hpy__debug_uctx(ctx);
     HPy u_v = hpy__debug_unwrap(ctx, v);
     HPy u_w = hpy__debug_unwrap(ctx, w);
-    HPy r_ = _py2h(PyObject_RichCompare(_h2py(u_v), _h2py(u_w), op));
+    HPy r_ = u_->ctx_RichCompare(u_, u_v, u_w, op);
     return hpy__debug_wrap(ctx, r_);
 }
 
 static int hpy__debug_RichCompareBool(HPyContext *ctx, HPy v, HPy w, int op)
 {
-    (void)ctx;
+    HPyContext *u_ = hpy__debug_uctx(ctx);
     HPy u_v = hpy__debug_unwrap(ctx, v);
     HPy u_w = hpy__debug_unwrap(ctx, w);
-    int r_ = PyObject_RichCompareBool(_h2py(u_v), _h2py(u_w), op);
+    int r_ = u_->ctx_RichCompareBool(u_, u_v, u_w, op);
     return r_;
 }
 
 static HPy_hash_t hpy__debug_Hash(HPyContext *ctx, HPy obj)
 {
-    (void)ctx;
+    HPyContext *u_ = hpy__debug_uctx(ctx);
     HPy u_obj = hpy__debug_unwrap(ctx, obj);
-    HPy_hash_t r_ = PyObject_Hash(_h2py(u_obj));
+    HPy_hash_t r_ = u_->ctx_Hash(u_, u_obj);
     return r_;
 }
 
 static int hpy__debug_Bytes_Check(HPyContext *ctx, HPy h)
 {
-    (void)ctx;
+    HPyContext *u_ = hpy__debug_uctx(ctx);
     HPy u_h = hpy__debug_unwrap(ctx, h);
-    int r_ = PyBytes_Check(_h2py(u_h));
+    int r_ = u_->ctx_Bytes_Check(u_, u_h);
     return r_;
 }
 
 static HPy_ssize_t hpy__debug_Bytes_Size(HPyContext *ctx, HPy h)
 {
-    (void)ctx;
+    HPyContext *u_ = hpy__debug_uctx(ctx);
     HPy u_h = hpy__debug_unwrap(ctx, h);
-    HPy_ssize_t r_ = PyBytes_Size(_h2py(u_h));
+    HPy_ssize_t r_ = u_->ctx_Bytes_Size(u_, u_h);
     return r_;
 }
 
 static HPy_ssize_t hpy__debug_Bytes_GET_SIZE(HPyContext *ctx, HPy h)
 {
-    (void)ctx;
+    HPyContext *u_ = hpy__debug_uctx(ctx);
     HPy u_h = hpy__debug_unwrap(ctx, h);
-    HPy_ssize_t r_ = PyBytes_GET_SIZE(_h2py(u_h));
+    HPy_ssize_t r_ = u_->ctx_Bytes_GET_SIZE(u_, u_h);
     return r_;
 }
 
 static HPy hpy__debug_Bytes_FromString(HPyContext *ctx, const char *bytes)
 {
-    (void)ctx;
-    HPy r_ = _py2h(PyBytes_FromString(bytes));
+    HPyContext *u_ = hpy__debug_uctx(ctx);
+    HPy r_ = u_->ctx_Bytes_FromString(u_, bytes);
     return hpy__debug_wrap(ctx, r_);
 }
 
 static HPy hpy__debug_Bytes_FromStringAndSize(HPyContext *ctx, const char *bytes, HPy_ssize_t len)
 {
     HPyContext *u_ = hpy__debug_uctx(ctx);
-    HPy r_ = ctx_Bytes_FromStringAndSize(u_, bytes, len);
+    HPy r_ = u_->ctx_Bytes_FromStringAndSize(u_, bytes, len);
     return hpy__debug_wrap(ctx, r_);
 }
 
 static HPy hpy__debug_Unicode_FromString(HPyContext *ctx, const char *utf8)
 {
-    (void)ctx;
-    HPy r_ = _py2h(PyUnicode_FromString(utf8));
+    HPyContext *u_ = hpy__debug_uctx(ctx);
+    HPy r_ = u_->ctx_Unicode_FromString(u_, utf8);
     return hpy__debug_wrap(ctx, r_);
 }
 
 static int hpy__debug_Unicode_Check(HPyContext *ctx, HPy h)
 {
-    (void)ctx;
+    HPyContext *u_ = hpy__debug_uctx(ctx);
     HPy u_h = hpy__debug_unwrap(ctx, h);
-    int r_ = PyUnicode_Check(_h2py(u_h));
+    int r_ = u_->ctx_Unicode_Check(u_, u_h);
     return r_;
 }
 
 static HPy hpy__debug_Unicode_AsASCIIString(HPyContext *ctx, HPy h)
 {
-    (void)ctx;
+    HPyContext *u_ = hpy__debug_uctx(ctx);
     HPy u_h = hpy__debug_unwrap(ctx, h);
-    HPy r_ = _py2h(PyUnicode_AsASCIIString(_h2py(u_h)));
+    HPy r_ = u_->ctx_Unicode_AsASCIIString(u_, u_h);
     return hpy__debug_wrap(ctx, r_);
 }
 
 static HPy hpy__debug_Unicode_AsLatin1String(HPyContext *ctx, HPy h)
 {
-    (void)ctx;
+    HPyContext *u_ = hpy__debug_uctx(ctx);
     HPy u_h = hpy__debug_unwrap(ctx, h);
-    HPy r_ = _py2h(PyUnicode_AsLatin1String(_h2py(u_h)));
+    HPy r_ = u_->ctx_Unicode_AsLatin1String(u_, u_h);
     return hpy__debug_wrap(ctx, r_);
 }
 
 static HPy hpy__debug_Unicode_AsUTF8String(HPyContext *ctx, HPy h)
 {
-    (void)ctx;
+    HPyContext *u_ = hpy__debug_uctx(ctx);
     HPy u_h = hpy__debug_unwrap(ctx, h);
-    HPy r_ = _py2h(PyUnicode_AsUTF8String(_h2py(u_h)));
+    HPy r_ = u_->ctx_Unicode_AsUTF8String(u_, u_h);
     return hpy__debug_wrap(ctx, r_);
 }
 
 static HPy hpy__debug_Unicode_FromWideChar(HPyContext *ctx, const wchar_t *w, HPy_ssize_t size)
 {
-    (void)ctx;
-    HPy r_ = _py2h(PyUnicode_FromWideChar(w, size));
+    HPyContext *u_ = hpy__debug_uctx(ctx);
+    HPy r_ = u_->ctx_Unicode_FromWideChar(u_, w, size);
     return hpy__debug_wrap(ctx, r_);
 }
 
 static HPy hpy__debug_Unicode_DecodeFSDefault(HPyContext *ctx, const char *v)
 {
-    (void)ctx;
-    HPy r_ = _py2h(PyUnicode_DecodeFSDefault(v));
+    HPyContext *u_ = hpy__debug_uctx(ctx);
+    HPy r_ = u_->ctx_Unicode_DecodeFSDefault(u_, v);
     return hpy__debug_wrap(ctx, r_);
 }
 
 static HPy hpy__debug_Unicode_DecodeFSDefaultAndSize(HPyContext *ctx, const char *v, HPy_ssize_t size)
 {
-    (void)ctx;
-    HPy r_ = _py2h(PyUnicode_DecodeFSDefaultAndSize(v, size));
+    HPyContext *u_ = hpy__debug_uctx(ctx);
+    HPy r_ = u_->ctx_Unicode_DecodeFSDefaultAndSize(u_, v, size);
     return hpy__debug_wrap(ctx, r_);
 }
 
 static HPy hpy__debug_Unicode_EncodeFSDefault(HPyContext *ctx, HPy h)
 {
-    (void)ctx;
+    HPyContext *u_ = hpy__debug_uctx(ctx);
     HPy u_h = hpy__debug_unwrap(ctx, h);
-    HPy r_ = _py2h(PyUnicode_EncodeFSDefault(_h2py(u_h)));
+    HPy r_ = u_->ctx_Unicode_EncodeFSDefault(u_, u_h);
     return hpy__debug_wrap(ctx, r_);
 }
 
 static HPy_UCS4 hpy__debug_Unicode_ReadChar(HPyContext *ctx, HPy h, HPy_ssize_t index)
 {
-    (void)ctx;
+    HPyContext *u_ = hpy__debug_uctx(ctx);
     HPy u_h = hpy__debug_unwrap(ctx, h);
-    HPy_UCS4 r_ = PyUnicode_ReadChar(_h2py(u_h), index);
+    HPy_UCS4 r_ = u_->ctx_Unicode_ReadChar(u_, u_h, index);
     return r_;
 }
 
 static HPy hpy__debug_Unicode_DecodeASCII(HPyContext *ctx, const char *ascii, HPy_ssize_t size, const char *errors)
 {
-    (void)ctx;
-    HPy r_ = _py2h(PyUnicode_DecodeASCII(ascii, size, errors));
+    HPyContext *u_ = hpy__debug_uctx(ctx);
+    HPy r_ = u_->ctx_Unicode_DecodeASCII(u_, ascii, size, errors);
     return hpy__debug_wrap(ctx, r_);
 }
 
 static HPy hpy__debug_Unicode_DecodeLatin1(HPyContext *ctx, const char *latin1, HPy_ssize_t size, const char *errors)
 {
-    (void)ctx;
-    HPy r_ = _py2h(PyUnicode_DecodeLatin1(latin1, size, errors));
+    HPyContext *u_ = hpy__debug_uctx(ctx);
+    HPy r_ = u_->ctx_Unicode_DecodeLatin1(u_, latin1, size, errors);
     return hpy__debug_wrap(ctx, r_);
 }
 
 static int hpy__debug_List_Check(HPyContext *ctx, HPy h)
 {
-    (void)ctx;
+    HPyContext *u_ = hpy__debug_uctx(ctx);
     HPy u_h = hpy__debug_unwrap(ctx, h);
-    int r_ = PyList_Check(_h2py(u_h));
+    int r_ = u_->ctx_List_Check(u_, u_h);
     return r_;
 }
 
 static HPy hpy__debug_List_New(HPyContext *ctx, HPy_ssize_t len)
 {
-    (void)ctx;
-    HPy r_ = _py2h(PyList_New(len));
+    HPyContext *u_ = hpy__debug_uctx(ctx);
+    HPy r_ = u_->ctx_List_New(u_, len);
     return hpy__debug_wrap(ctx, r_);
 }
 
 static int hpy__debug_List_Append(HPyContext *ctx, HPy h_list, HPy h_item)
 {
-    (void)ctx;
+    HPyContext *u_ = hpy__debug_uctx(ctx);
     HPy u_h_list = hpy__debug_unwrap(ctx, h_list);
     HPy u_h_item = hpy__debug_unwrap(ctx, h_item);
-    int r_ = PyList_Append(_h2py(u_h_list), _h2py(u_h_item));
+    int r_ = u_->ctx_List_Append(u_, u_h_list, u_h_item);
     return r_;
 }
 
 static int hpy__debug_Dict_Check(HPyContext *ctx, HPy h)
 {
-    (void)ctx;
+    HPyContext *u_ = hpy__debug_uctx(ctx);
     HPy u_h = hpy__debug_unwrap(ctx, h);
-    int r_ = PyDict_Check(_h2py(u_h));
+    int r_ = u_->ctx_Dict_Check(u_, u_h);
     return r_;
 }
 
 static HPy hpy__debug_Dict_New(HPyContext *ctx)
 {
-    (void)ctx;
-    HPy r_ = _py2h(PyDict_New());
+    HPyContext *u_ = hpy__debug_uctx(ctx);
+    HPy r_ = u_->ctx_Dict_New(u_);
     return hpy__debug_wrap(ctx, r_);
 }
 
 static int hpy__debug_Tuple_Check(HPyContext *ctx, HPy h)
 {
-    (void)ctx;
+    HPyContext *u_ = hpy__debug_uctx(ctx);
     HPy u_h = hpy__debug_unwrap(ctx, h);
-    int r_ = PyTuple_Check(_h2py(u_h));
+    int r_ = u_->ctx_Tuple_Check(u_, u_h);
     return r_;
 }
 
 static HPy hpy__debug_Import_ImportModule(HPyContext *ctx, const char *utf8_name)
 {
-    (void)ctx;
-    HPy r_ = _py2h(PyImport_ImportModule(utf8_name));
+    HPyContext *u_ = hpy__debug_uctx(ctx);
+    HPy r_ = u_->ctx_Import_ImportModule(u_, utf8_name);
     return hpy__debug_wrap(ctx, r_);
 }
 
 static HPy hpy__debug_FromPyObject(HPyContext *ctx, cpy_PyObject *obj)
 {
     HPyContext *u_ = hpy__debug_uctx(ctx);
-    HPy r_ = ctx_FromPyObject(u_, obj);
+    HPy r_ = u_->ctx_FromPyObject(u_, obj);
     return hpy__debug_wrap(ctx, r_);
 }
 
@@ -1036,7 +1036,7 @@ static cpy_PyObject*hpy__debug_AsPyObject(HPyContext *ctx, HPy h)
 {
     HPyContext *u_ = hpy__debug_uctx(ctx);
     HPy u_h = hpy__debug_unwrap(ctx, h);
-    cpy_PyObject*r_ = ctx_AsPyObject(u_, u_h);
+    cpy_PyObject*r_ = u_->ctx_AsPyObject(u_, u_h);
     return r_;
 }
 
@@ -1045,27 +1045,27 @@ static void hpy__debug_Field_Store(HPyContext *ctx, HPy target_object, HPyField 
     HPyContext *u_ = hpy__debug_uctx(ctx);
     HPy u_target_object = hpy__debug_unwrap(ctx, target_object);
     HPy u_h = hpy__debug_unwrap(ctx, h);
-    ctx_Field_Store(u_, u_target_object, target_field, u_h);
+    u_->ctx_Field_Store(u_, u_target_object, target_field, u_h);
 }
 
 static HPy hpy__debug_Field_Load(HPyContext *ctx, HPy source_object, HPyField source_field)
 {
     HPyContext *u_ = hpy__debug_uctx(ctx);
     HPy u_source_object = hpy__debug_unwrap(ctx, source_object);
-    HPy r_ = ctx_Field_Load(u_, u_source_object, source_field);
+    HPy r_ = u_->ctx_Field_Load(u_, u_source_object, source_field);
     return hpy__debug_wrap(ctx, r_);
 }
 
 static void hpy__debug_ReenterPythonExecution(HPyContext *ctx, HPyThreadState state)
 {
     HPyContext *u_ = hpy__debug_uctx(ctx);
-    ctx_ReenterPythonExecution(u_, state);
+    u_->ctx_ReenterPythonExecution(u_, state);
 }
 
 static HPyThreadState hpy__debug_LeavePythonExecution(HPyContext *ctx)
 {
     HPyContext *u_ = hpy__debug_uctx(ctx);
-    HPyThreadState r_ = ctx_LeavePythonExecution(u_);
+    HPyThreadState r_ = u_->ctx_LeavePythonExecution(u_);
     return r_;
 }
 
@@ -1073,13 +1073,13 @@ static void hpy__debug_Global_Store(HPyContext *ctx, HPyGlobal *global, HPy h)
 {
     HPyContext *u_ = hpy__debug_uctx(ctx);
     HPy u_h = hpy__debug_unwrap(ctx, h);
-    ctx_Global_Store(u_, global, u_h);
+    u_->ctx_Global_Store(u_, global, u_h);
 }
 
 static HPy hpy__debug_Global_Load(HPyContext *ctx, HPyGlobal global)
 {
     HPyContext *u_ = hpy__debug_uctx(ctx);
-    HPy r_ = ctx_Global_Load(u_, global);
+    HPy r_ = u_->ctx_Global_Load(u_, global);
     return hpy__debug_wrap(ctx, r_);
 }
 
@@ -1087,7 +1087,7 @@ static void hpy__debug_Dump(HPyContext *ctx, HPy h)
 {
     HPyContext *u_ = hpy__debug_uctx(ctx);
     HPy u_h = hpy__debug_unwrap(ctx, h);
-    ctx_Dump(u_, u_h);
+    u_->ctx_Dump(u_, u_h);
 }
 
 static void*hpy__debug_AsStruct_Type(HPyContext *ctx, HPy h)
@@ -1095,7 +1095,7 @@ static void*hpy__debug_AsStruct_Type(HPyContext *ctx, HPy h)
     HPyContext *u_ = hpy__debug_uctx(ctx);
     HPy u_h = hpy__debug_unwrap(ctx, h);
     hpy__debug_check_shape(ctx, u_h, HPyType_BuiltinShape_Type, "_HPy_AsStruct_Type");
-    void*r_ = ctx_AsStruct_Type(u_, u_h);
+    void*r_ = u_->ctx_AsStruct_Type(u_, u_h);
     return r_;
 }
 
@@ -1104,7 +1104,7 @@ static void*hpy__debug_AsStruct_Long(HPyContext *ctx, HPy h)
     HPyContext *u_ = hpy__debug_uctx(ctx);
     HPy u_h = hpy__debug_unwrap(ctx, h);
     hpy__debug_check_shape(ctx, u_h, HPyType_BuiltinShape_Long, "_HPy_AsStruct_Long");
-    void*r_ = ctx_AsStruct_Long(u_, u_h);
+    void*r_ = u_->ctx_AsStruct_Long(u_, u_h);
     return r_;
 }
 
@@ -1113,7 +1113,7 @@ static void*hpy__debug_AsStruct_Float(HPyContext *ctx, HPy h)
     HPyContext *u_ = hpy__debug_uctx(ctx);
     HPy u_h = hpy__debug_unwrap(ctx, h);
     hpy__debug_check_shape(ctx, u_h, HPyType_BuiltinShape_Float, "_HPy_AsStruct_Float");
-    void*r_ = ctx_AsStruct_Float(u_, u_h);
+    void*r_ = u_->ctx_AsStruct_Float(u_, u_h);
     return r_;
 }
 
@@ -1122,7 +1122,7 @@ static void*hpy__debug_AsStruct_Unicode(HPyContext *ctx, HPy h)
     HPyContext *u_ = hpy__debug_uctx(ctx);
     HPy u_h = hpy__debug_unwrap(ctx, h);
     hpy__debug_check_shape(ctx, u_h, HPyType_BuiltinShape_Unicode, "_HPy_AsStruct_Unicode");
-    void*r_ = ctx_AsStruct_Unicode(u_, u_h);
+    void*r_ = u_->ctx_AsStruct_Unicode(u_, u_h);
     return r_;
 }
 
@@ -1131,7 +1131,7 @@ static void*hpy__debug_AsStruct_Tuple(HPyContext *ctx, HPy h)
     HPyContext *u_ = hpy__debug_uctx(ctx);
     HPy u_h = hpy__debug_unwrap(ctx, h);
     hpy__debug_check_shape(ctx, u_h, HPyType_BuiltinShape_Tuple, "_HPy_AsStruct_Tuple");
-    void*r_ = ctx_AsStruct_Tuple(u_, u_h);
+    void*r_ = u_->ctx_AsStruct_Tuple(u_, u_h);
     return r_;
 }
 
@@ -1140,7 +1140,7 @@ static void*hpy__debug_AsStruct_List(HPyContext *ctx, HPy h)
     HPyContext *u_ = hpy__debug_uctx(ctx);
     HPy u_h = hpy__debug_unwrap(ctx, h);
     hpy__debug_check_shape(ctx, u_h, HPyType_BuiltinShape_List, "_HPy_AsStruct_List");
-    void*r_ = ctx_AsStruct_List(u_, u_h);
+    void*r_ = u_->ctx_AsStruct_List(u_, u_h);
     return r_;
 }
 
@@ -1148,16 +1148,16 @@ static HPyType_BuiltinShape hpy__debug_Type_GetBuiltinShape(HPyContext *ctx, HPy
 {
     HPyContext *u_ = hpy__debug_uctx(ctx);
     HPy u_h_type = hpy__debug_unwrap(ctx, h_type);
-    HPyType_BuiltinShape r_ = ctx_Type_GetBuiltinShape(u_, u_h_type);
+    HPyType_BuiltinShape r_ = u_->ctx_Type_GetBuiltinShape(u_, u_h_type);
     return r_;
 }
 
 static int hpy__debug_DelItem(HPyContext *ctx, HPy obj, HPy key)
 {
-    (void)ctx;
+    HPyContext *u_ = hpy__debug_uctx(ctx);
     HPy u_obj = hpy__debug_unwrap(ctx, obj);
     HPy u_key = hpy__debug_unwrap(ctx, key);
-    int r_ = PyObject_DelItem(_h2py(u_obj), _h2py(u_key));
+    int r_ = u_->ctx_DelItem(u_, u_obj, u_key);
     return r_;
 }
 
@@ -1165,7 +1165,7 @@ static int hpy__debug_DelItem_i(HPyContext *ctx, HPy obj, HPy_ssize_t idx)
 {
     HPyContext *u_ = hpy__debug_uctx(ctx);
     HPy u_obj = hpy__debug_unwrap(ctx, obj);
-    int r_ = ctx_DelItem_i(u_, u_obj, idx);
+    int r_ = u_->ctx_DelItem_i(u_, u_obj, idx);
     return r_;
 }
 
@@ -1173,14 +1173,14 @@ static int hpy__debug_DelItem_s(HPyContext *ctx, HPy obj, const char *utf8_key)
 {
     HPyContext *u_ = hpy__debug_uctx(ctx);
     HPy u_obj = hpy__debug_unwrap(ctx, obj);
-    int r_ = ctx_DelItem_s(u_, u_obj, utf8_key);
+    int r_ = u_->ctx_DelItem_s(u_, u_obj, utf8_key);
     return r_;
 }
 
 static HPy hpy__debug_Capsule_New(HPyContext *ctx, void *pointer, const char *utf8_name, HPyCapsule_Destructor *destructor)
 {
     HPyContext *u_ = hpy__debug_uctx(ctx);
-    HPy r_ = ctx_Capsule_New(u_, pointer, utf8_name, destructor);
+    HPy r_ = u_->ctx_Capsule_New(u_, pointer, utf8_name, destructor);
     return hpy__debug_wrap(ctx, r_);
 }
 
@@ -1188,15 +1188,15 @@ static void*hpy__debug_Capsule_Get(HPyContext *ctx, HPy capsule, _HPyCapsule_key
 {
     HPyContext *u_ = hpy__debug_uctx(ctx);
     HPy u_capsule = hpy__debug_unwrap(ctx, capsule);
-    void*r_ = ctx_Capsule_Get(u_, u_capsule, key, utf8_name);
+    void*r_ = u_->ctx_Capsule_Get(u_, u_capsule, key, utf8_name);
     return r_;
 }
 
 static int hpy__debug_Capsule_IsValid(HPyContext *ctx, HPy capsule, const char *utf8_name)
 {
-    (void)ctx;
+    HPyContext *u_ = hpy__debug_uctx(ctx);
     HPy u_capsule = hpy__debug_unwrap(ctx, capsule);
-    int r_ = PyCapsule_IsValid(_h2py(u_capsule), utf8_name);
+    int r_ = u_->ctx_Capsule_IsValid(u_, u_capsule, utf8_name);
     return r_;
 }
 
@@ -1204,32 +1204,32 @@ static int hpy__debug_Capsule_Set(HPyContext *ctx, HPy capsule, _HPyCapsule_key 
 {
     HPyContext *u_ = hpy__debug_uctx(ctx);
     HPy u_capsule = hpy__debug_unwrap(ctx, capsule);
-    int r_ = ctx_Capsule_Set(u_, u_capsule, key, value);
+    int r_ = u_->ctx_Capsule_Set(u_, u_capsule, key, value);
     return r_;
 }
 
 static HPy hpy__debug_Compile_s(HPyContext *ctx, const char *utf8_source, const char *utf8_filename, HPy_SourceKind kind)
 {
     HPyContext *u_ = hpy__debug_uctx(ctx);
-    HPy r_ = ctx_Compile_s(u_, utf8_source, utf8_filename, kind);
+    HPy r_ = u_->ctx_Compile_s(u_, utf8_source, utf8_filename, kind);
     return hpy__debug_wrap(ctx, r_);
 }
 
 static HPy hpy__debug_EvalCode(HPyContext *ctx, HPy code, HPy globals, HPy locals)
 {
-    (void)ctx;
+    HPyContext *u_ = hpy__debug_uctx(ctx);
     HPy u_code = hpy__debug_unwrap(ctx, code);
     HPy u_globals = hpy__debug_unwrap(ctx, globals);
     HPy u_locals = hpy__debug_unwrap(ctx, locals);
-    HPy r_ = _py2h(PyEval_EvalCode(_h2py(u_code), _h2py(u_globals), _h2py(u_locals)));
+    HPy r_ = u_->ctx_EvalCode(u_, u_code, u_globals, u_locals);
     return hpy__debug_wrap(ctx, r_);
 }
 
 static HPy hpy__debug_ContextVar_New(HPyContext *ctx, const char *name, HPy default_value)
 {
-    (void)ctx;
+    HPyContext *u_ = hpy__debug_uctx(ctx);
     HPy u_default_value = hpy__debug_unwrap(ctx, default_value);
-    HPy r_ = _py2h(PyContextVar_New(name, _h2py(u_default_value)));
+    HPy r_ = u_->ctx_ContextVar_New(u_, name, u_default_value);
     return hpy__debug_wrap(ctx, r_);
 }
 
@@ -1247,10 +1247,10 @@ static int32_t hpy__debug_ContextVar_Get(HPyContext *ctx, HPy context_var, HPy d
 
 static HPy hpy__debug_ContextVar_Set(HPyContext *ctx, HPy context_var, HPy value)
 {
-    (void)ctx;
+    HPyContext *u_ = hpy__debug_uctx(ctx);
     HPy u_context_var = hpy__debug_unwrap(ctx, context_var);
     HPy u_value = hpy__debug_unwrap(ctx, value);
-    HPy r_ = _py2h(PyContextVar_Set(_h2py(u_context_var), _h2py(u_value)));
+    HPy r_ = u_->ctx_ContextVar_Set(u_, u_context_var, u_value);
     return hpy__debug_wrap(ctx, r_);
 }
 
@@ -1261,48 +1261,48 @@ static int hpy__debug_Type_IsSubtype(HPyContext *ctx, HPy sub, HPy type)
     HPy u_type = hpy__debug_unwrap(ctx, type);
     hpy__debug_check_type(ctx, u_sub, "HPyType_IsSubtype arg 1 must be a type");
     hpy__debug_check_type(ctx, u_type, "HPyType_IsSubtype arg 2 must be a type");
-    int r_ = ctx_Type_IsSubtype(u_, u_sub, u_type);
+    int r_ = u_->ctx_Type_IsSubtype(u_, u_sub, u_type);
     return r_;
 }
 
 static HPy hpy__debug_Unicode_FromEncodedObject(HPyContext *ctx, HPy obj, const char *encoding, const char *errors)
 {
-    (void)ctx;
+    HPyContext *u_ = hpy__debug_uctx(ctx);
     HPy u_obj = hpy__debug_unwrap(ctx, obj);
-    HPy r_ = _py2h(PyUnicode_FromEncodedObject(_h2py(u_obj), encoding, errors));
+    HPy r_ = u_->ctx_Unicode_FromEncodedObject(u_, u_obj, encoding, errors);
     return hpy__debug_wrap(ctx, r_);
 }
 
 static HPy hpy__debug_Unicode_Substring(HPyContext *ctx, HPy str, HPy_ssize_t start, HPy_ssize_t end)
 {
-    (void)ctx;
+    HPyContext *u_ = hpy__debug_uctx(ctx);
     HPy u_str = hpy__debug_unwrap(ctx, str);
     hpy__debug_check_unicode(ctx, u_str, "HPyUnicode_Substring arg 1 must be a Unicode object");
-    HPy r_ = _py2h(PyUnicode_Substring(_h2py(u_str), start, end));
+    HPy r_ = u_->ctx_Unicode_Substring(u_, u_str, start, end);
     return hpy__debug_wrap(ctx, r_);
 }
 
 static HPy hpy__debug_Dict_Keys(HPyContext *ctx, HPy h)
 {
-    (void)ctx;
+    HPyContext *u_ = hpy__debug_uctx(ctx);
     HPy u_h = hpy__debug_unwrap(ctx, h);
-    HPy r_ = _py2h(PyDict_Keys(_h2py(u_h)));
+    HPy r_ = u_->ctx_Dict_Keys(u_, u_h);
     return hpy__debug_wrap(ctx, r_);
 }
 
 static HPy hpy__debug_Dict_Copy(HPyContext *ctx, HPy h)
 {
-    (void)ctx;
+    HPyContext *u_ = hpy__debug_uctx(ctx);
     HPy u_h = hpy__debug_unwrap(ctx, h);
-    HPy r_ = _py2h(PyDict_Copy(_h2py(u_h)));
+    HPy r_ = u_->ctx_Dict_Copy(u_, u_h);
     return hpy__debug_wrap(ctx, r_);
 }
 
 static int hpy__debug_Slice_Unpack(HPyContext *ctx, HPy slice, HPy_ssize_t *start, HPy_ssize_t *stop, HPy_ssize_t *step)
 {
-    (void)ctx;
+    HPyContext *u_ = hpy__debug_uctx(ctx);
     HPy u_slice = hpy__debug_unwrap(ctx, slice);
-    int r_ = PySlice_Unpack(_h2py(u_slice), start, stop, step);
+    int r_ = u_->ctx_Slice_Unpack(u_, u_slice, start, stop, step);
     return r_;
 }
 
@@ -1310,7 +1310,7 @@ static int hpy__debug_SetCallFunction(HPyContext *ctx, HPy h, HPyCallFunction *f
 {
     HPyContext *u_ = hpy__debug_uctx(ctx);
     HPy u_h = hpy__debug_unwrap(ctx, h);
-    int r_ = ctx_SetCallFunction(u_, u_h, func);
+    int r_ = u_->ctx_SetCallFunction(u_, u_h, func);
     return r_;
 }
 
@@ -1319,89 +1319,89 @@ static void*hpy__debug_AsStruct_Dict(HPyContext *ctx, HPy h)
     HPyContext *u_ = hpy__debug_uctx(ctx);
     HPy u_h = hpy__debug_unwrap(ctx, h);
     hpy__debug_check_shape(ctx, u_h, HPyType_BuiltinShape_Dict, "_HPy_AsStruct_Dict");
-    void*r_ = ctx_AsStruct_Dict(u_, u_h);
+    void*r_ = u_->ctx_AsStruct_Dict(u_, u_h);
     return r_;
 }
 
 static int hpy__debug_List_Insert(HPyContext *ctx, HPy h_list, HPy_ssize_t index, HPy h_item)
 {
-    (void)ctx;
+    HPyContext *u_ = hpy__debug_uctx(ctx);
     HPy u_h_list = hpy__debug_unwrap(ctx, h_list);
     HPy u_h_item = hpy__debug_unwrap(ctx, h_item);
-    int r_ = PyList_Insert(_h2py(u_h_list), index, _h2py(u_h_item));
+    int r_ = u_->ctx_List_Insert(u_, u_h_list, index, u_h_item);
     return r_;
 }
 
 static HPy hpy__debug_GetSlice(HPyContext *ctx, HPy obj, HPy_ssize_t start, HPy_ssize_t end)
 {
-    (void)ctx;
+    HPyContext *u_ = hpy__debug_uctx(ctx);
     HPy u_obj = hpy__debug_unwrap(ctx, obj);
-    HPy r_ = _py2h(PySequence_GetSlice(_h2py(u_obj), start, end));
+    HPy r_ = u_->ctx_GetSlice(u_, u_obj, start, end);
     return hpy__debug_wrap(ctx, r_);
 }
 
 static int hpy__debug_SetSlice(HPyContext *ctx, HPy obj, HPy_ssize_t start, HPy_ssize_t end, HPy value)
 {
-    (void)ctx;
+    HPyContext *u_ = hpy__debug_uctx(ctx);
     HPy u_obj = hpy__debug_unwrap(ctx, obj);
     HPy u_value = hpy__debug_unwrap(ctx, value);
-    int r_ = PySequence_SetSlice(_h2py(u_obj), start, end, _h2py(u_value));
+    int r_ = u_->ctx_SetSlice(u_, u_obj, start, end, u_value);
     return r_;
 }
 
 static int hpy__debug_DelSlice(HPyContext *ctx, HPy obj, HPy_ssize_t start, HPy_ssize_t end)
 {
-    (void)ctx;
+    HPyContext *u_ = hpy__debug_uctx(ctx);
     HPy u_obj = hpy__debug_unwrap(ctx, obj);
-    int r_ = PySequence_DelSlice(_h2py(u_obj), start, end);
+    int r_ = u_->ctx_DelSlice(u_, u_obj, start, end);
     return r_;
 }
 
 static HPy hpy__debug_GetIter(HPyContext *ctx, HPy obj)
 {
-    (void)ctx;
+    HPyContext *u_ = hpy__debug_uctx(ctx);
     HPy u_obj = hpy__debug_unwrap(ctx, obj);
-    HPy r_ = _py2h(PyObject_GetIter(_h2py(u_obj)));
+    HPy r_ = u_->ctx_GetIter(u_, u_obj);
     return hpy__debug_wrap(ctx, r_);
 }
 
 static HPy hpy__debug_Iter_Next(HPyContext *ctx, HPy obj)
 {
-    (void)ctx;
+    HPyContext *u_ = hpy__debug_uctx(ctx);
     HPy u_obj = hpy__debug_unwrap(ctx, obj);
-    HPy r_ = _py2h(PyIter_Next(_h2py(u_obj)));
+    HPy r_ = u_->ctx_Iter_Next(u_, u_obj);
     return hpy__debug_wrap(ctx, r_);
 }
 
 static int hpy__debug_Iter_Check(HPyContext *ctx, HPy obj)
 {
-    (void)ctx;
+    HPyContext *u_ = hpy__debug_uctx(ctx);
     HPy u_obj = hpy__debug_unwrap(ctx, obj);
-    int r_ = PyIter_Check(_h2py(u_obj));
+    int r_ = u_->ctx_Iter_Check(u_, u_obj);
     return r_;
 }
 
 static HPy hpy__debug_Slice_New(HPyContext *ctx, HPy start, HPy stop, HPy step)
 {
-    (void)ctx;
+    HPyContext *u_ = hpy__debug_uctx(ctx);
     HPy u_start = hpy__debug_unwrap(ctx, start);
     HPy u_stop = hpy__debug_unwrap(ctx, stop);
     HPy u_step = hpy__debug_unwrap(ctx, step);
-    HPy r_ = _py2h(PySlice_New(_h2py(u_start), _h2py(u_stop), _h2py(u_step)));
+    HPy r_ = u_->ctx_Slice_New(u_, u_start, u_stop, u_step);
     return hpy__debug_wrap(ctx, r_);
 }
 
 static HPyThreadState hpy__debug_AttachThread(HPyContext *ctx)
 {
     HPyContext *u_ = hpy__debug_uctx(ctx);
-    HPyThreadState r_ = ctx_AttachThread(u_);
+    HPyThreadState r_ = u_->ctx_AttachThread(u_);
     return r_;
 }
 
 static void hpy__debug_DetachThread(HPyContext *ctx, HPyThreadState state)
 {
     HPyContext *u_ = hpy__debug_uctx(ctx);
-    ctx_DetachThread(u_, state);
+    u_->ctx_DetachThread(u_, state);
 }
 
 /* Fill a debug context around the universal context u. The constants become

@@ -21,9 +21,10 @@ static PyObject *new_handle_object(DebugHandle *d)
     return (PyObject *)o;
 }
 
+/* The extras of a handle, if any (a FREE handle has none: its union holds the free list). */
 static DebugHandleExtras *extras_of(DebugHandle *d)
 {
-    return d->extras;
+    return d->state == HPY_DH_FREE ? NULL : d->u.extras;
 }
 
 static PyObject *dh_get_obj(PyObject *self, void *closure)
