@@ -328,10 +328,15 @@ typedef struct DebugBuilder {
 
 static DebugBuilder *closed_builders_head, *closed_builders_tail;
 static HPy_ssize_t closed_builders_count;
+static DebugBuilder *free_builders;     /* structs leaving the FIFO, for reuse */
 
 static DebugBuilder *new_builder(intptr_t ub)
 {
-    DebugBuilder *b = (DebugBuilder *)malloc(sizeof(DebugBuilder));
+    DebugBuilder *b = free_builders;
+    if (b != NULL)
+        free_builders = b->next;
+    else
+        b = (DebugBuilder *)malloc(sizeof(DebugBuilder));
     if (b == NULL)
         return NULL;
     b->ub = ub;
@@ -355,7 +360,8 @@ static void close_builder(DebugBuilder *b)
         if (closed_builders_head == NULL)
             closed_builders_tail = NULL;
         closed_builders_count--;
-        free(old);
+        old->next = free_builders;
+        free_builders = old;
     }
 }
 
