@@ -41,6 +41,13 @@ static const char *shape_name(HPyType_BuiltinShape shape)
     return "<unknown shape>";
 }
 
+/* The shape of the type last checked. A type is identified by its address and its version tag:
+ * tags are never reused (a new type at the address of a dead one has another tag, or none yet:
+ * 0, never cached), so the pair cannot name two types. */
+static PyTypeObject *shape_cache_type;
+static unsigned int shape_cache_tag;
+static HPyType_BuiltinShape shape_cache_shape;
+
 /* _HPy_AsStruct_<S> needs an object whose type has the builtin shape S. */
 static void hpy__debug_check_shape(HPyContext *ctx, HPy uh, HPyType_BuiltinShape expected,
                                    const char *function)
@@ -48,9 +55,21 @@ static void hpy__debug_check_shape(HPyContext *ctx, HPy uh, HPyType_BuiltinShape
     (void)ctx;
     if (uh._i == 0)
         return;
-    HPyContext *u = hpy__debug.uctx;
-    HPy utype = _py2h((PyObject *)Py_TYPE(_h2py(uh)));
-    HPyType_BuiltinShape actual = u->ctx_Type_GetBuiltinShape(u, utype);
+    PyTypeObject *tp = Py_TYPE(_h2py(uh));
+    unsigned int tag = tp->tp_version_tag;
+    HPyType_BuiltinShape actual;
+    if (tp == shape_cache_type && tag == shape_cache_tag && tag != 0) {
+        actual = shape_cache_shape;
+    }
+    else {
+        HPyContext *u = hpy__debug.uctx;
+        actual = u->ctx_Type_GetBuiltinShape(u, _py2h((PyObject *)tp));
+        if (tag != 0) {
+            shape_cache_type = tp;
+            shape_cache_tag = tag;
+            shape_cache_shape = actual;
+        }
+    }
     if (actual == expected)
         return;
     char message[256];
