@@ -27,10 +27,14 @@ static DebugHandleExtras *extras_of(DebugHandle *d)
     return d->state == HPY_DH_FREE ? NULL : d->u.extras;
 }
 
+/* The object of a closed handle is only safe to look at while something else keeps it alive:
+ * the handle no longer holds a reference. */
 static PyObject *dh_get_obj(PyObject *self, void *closure)
 {
     (void)closure;
     PyObject *obj = _h2py(((DebugHandleObject *)self)->handle->uh);
+    if (obj == NULL)
+        Py_RETURN_NONE;
     Py_INCREF(obj);
     return obj;
 }
@@ -118,7 +122,8 @@ static PyObject *dh_repr(PyObject *self)
 }
 
 static PyGetSetDef dh_getset[] = {
-    {"obj", dh_get_obj, NULL, "The object the handle points to", NULL},
+    {"obj", dh_get_obj, NULL,
+     "The object the handle points to (for a closed handle: only while it is alive)", NULL},
     {"id", dh_get_id, NULL, "The address of the debug handle", NULL},
     {"is_closed", dh_get_is_closed, NULL, "Whether the handle was closed", NULL},
     {"raw_data_size", dh_get_raw_data_size, NULL,
