@@ -34,6 +34,9 @@ ABIS = ['cpython', 'universal', 'hybrid', 'universal-dispatch', 'trace', 'debug'
 BINARY_ABI = {'cpython': 'cpython', 'universal': 'universal', 'hybrid': 'hybrid',
               'universal-dispatch': 'universal', 'trace': 'universal', 'debug': 'universal'}
 LOAD_MODE = {'universal': 0, 'hybrid': 0, 'universal-dispatch': 0, 'trace': 2, 'debug': 1}
+# HPY_TEST_EXCLUDE_ABIS=a,b: leave ABIs out of the parametrization (the interpreter matrix
+# uses it for debug mode, see tools/test_matrix.py).
+ABIS = [a for a in ABIS if a not in os.environ.get('HPY_TEST_EXCLUDE_ABIS', '').split(',')]
 DIRECT_CALLS = {'universal-dispatch': False}
 
 STRICT = ['-Wall', '-Wextra', '-Werror']
