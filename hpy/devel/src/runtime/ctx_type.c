@@ -1539,12 +1539,22 @@ HPyAPI_IMPL HPy ctx_New(HPyContext *ctx, HPy h_type, void **data)
         return HPy_NULL;
     }
     PyTypeObject *tp = (PyTypeObject *)t;
-    PyObject *obj = tp->tp_alloc(tp, 0);
+    HPyTypeInfo *info = nearest_info(tp);
+    PyTypeObject *builtin = info != NULL ? shape_builtin(info->shape) : NULL;
+    PyObject *obj;
+    if (builtin != NULL && builtin != &PyBaseObject_Type && builtin != &PyType_Type) {
+        /* a valid empty int, float, str, tuple, list or dict (zeroed memory is not one) */
+        PyObject *empty = PyTuple_New(0);
+        obj = empty != NULL ? builtin->tp_new(tp, empty, NULL) : NULL;
+        Py_XDECREF(empty);
+    }
+    else {
+        obj = tp->tp_alloc(tp, 0);
+    }
     if (obj == NULL) {
         *data = NULL;
         return HPy_NULL;
     }
-    HPyTypeInfo *info = nearest_info(tp);
     Py_ssize_t offset = info != NULL ? info->struct_offset : 0;
     /* the module's struct (for legacy types: everything after the object header) is zeroed */
     Py_ssize_t start = offset > 0 ? offset : (Py_ssize_t)sizeof(PyObject);
