@@ -606,6 +606,16 @@ static HPyType_Spec %(s)s_spec = {
         types.append(('%sSub' % s, '%s_spec' % s,
                       '{ { HPyType_SpecParam_Base, ctx->%s }, { 0, { 0 } } }' % HANDLE[s]))
     src += '''
+static HPyType_Spec WithMeta_spec = {
+    .name = "mytest.WithMeta", .flags = HPy_TPFLAGS_DEFAULT | HPy_TPFLAGS_BASETYPE,
+};
+HPyDef_METH(make_with_meta, "make_with_meta", HPyFunc_O)
+static HPy make_with_meta_impl(HPyContext *ctx, HPy self, HPy meta)
+{
+    HPyType_SpecParam params[] = { { HPyType_SpecParam_Metaclass, meta }, { 0, { 0 } } };
+    (void)self;
+    return HPyType_FromSpec(ctx, &WithMeta_spec, params);
+}
 HPyDef_METH(new, "new", HPyFunc_O)
 static HPy new_impl(HPyContext *ctx, HPy self, HPy type)
 {
@@ -632,6 +642,7 @@ static HPy shape_impl(HPyContext *ctx, HPy self, HPy type)
 }
 @EXPORT(shape)
 @EXPORT(new)
+@EXPORT(make_with_meta)
 @INIT
 '''
     return with_types(src, *types)
@@ -682,6 +693,26 @@ def test_builtin_shapes(compile_module):
         y = 2
     assert D.get() == (0, 0) and D.y == 2
     check_struct(D, type)
+
+
+def test_hpy_metaclass_with_struct(compile_module):
+    """A type made by HPyType_FromSpec with an HPy metaclass of shape Type: the metaclass's struct
+    is in the type object."""
+    mod = compile_module(shapes_source())
+    T = mod.make_with_meta(mod.TypeSub)
+    assert type(T) is mod.TypeSub and T.__name__ == 'WithMeta' and T.__module__ == 'mytest'
+    assert T.get() == (0, 0)
+    check_struct(T, type)
+    t = T()
+    assert type(t) is T
+
+    class Sub(T):
+        pass
+    assert type(Sub) is mod.TypeSub and Sub.get() == (0, 0)
+    check_struct(Sub, type)
+    assert T.get() == (0x1234567887654321, -5)
+    T2 = mod.make_with_meta(mod.TypeSub)
+    assert T2 is not T and T2.get() == (0, 0)
 
 
 def test_hpy_new_of_builtin_shapes(compile_module):
