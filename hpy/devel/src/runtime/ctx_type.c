@@ -24,6 +24,8 @@
  * in any ABI. The capsule gives function pointers (the creating copy does all table work) and
  * relies on the layout of HPyTypeInfo; changing either needs a new HPY_TYPE_REGISTRY name. The
  * registry is never freed: objects may still be deallocated after the interpreter's dict is gone.
+ * Every access holds the GIL (no free-threaded build); a copy keeps the registry it found first,
+ * so subinterpreters share it too.
  *
  * An entry goes away when its type dies, which a weak reference with a callback reports:
  *  - when the type is deallocated (reference count 0, inside type_dealloc) no instance remains
