@@ -264,6 +264,17 @@ MISUSES = '''
         return HPyLong_FromLong(ctx, _HPy_AsStruct_Long(ctx, arg) != NULL);
     }
 
+    /* sum of the int arguments (every one is an argument handle) */
+    HPyDef_METH(sum_args, "sum_args", HPyFunc_VARARGS)
+    static HPy sum_args_impl(HPyContext *ctx, HPy self, const HPy *args, size_t nargs)
+    {
+        (void)self;
+        long total = 0;
+        for (size_t i = 0; i < nargs; i++)
+            total += HPyLong_AsLong(ctx, args[i]);
+        return HPyLong_FromLong(ctx, total);
+    }
+
     HPyDef_METH(context_name, "context_name", HPyFunc_NOARGS)
     static HPy context_name_impl(HPyContext *ctx, HPy self)
     {
@@ -296,6 +307,7 @@ MISUSES = '''
     @EXPORT(call_method)
     @EXPORT(as_struct_object)
     @EXPORT(as_struct_long)
+    @EXPORT(sum_args)
     @EXPORT(context_name)
     @INIT
 '''
@@ -665,6 +677,30 @@ def test_closed_handles_queue_max_size(mod):
             mod.store_arg(i)
         assert len(_debug.get_closed_handles()) == 3
     finally:
+        _debug.set_closed_handles_queue_max_size(1024)
+
+
+def test_many_argument_handles(mod):
+    """A call with more arguments than the handles there are (and more than the dispatcher keeps
+    on its stack) carves new ones in the middle of opening them."""
+    for n in (0, 1, 17, 300, 1000):
+        assert mod.sum_args(*range(n)) == sum(range(n))
+
+
+def test_small_queues_with_extras(mod):
+    """Handles with a stack trace and a raw-data copy leave small closed queues (and a queue of
+    size 0) without trouble; what is still queued is reported as usual."""
+    hpy.debug.set_handle_stack_trace_limit(4)
+    try:
+        for size in (0, 1, 3):
+            _debug.set_closed_handles_queue_max_size(size)
+            for i in range(20):
+                if size > 0:    # with no queue the copy is freed at once: not readable
+                    assert mod.utf8_after_close('x' * i) == pattern(i + 1)
+                assert mod.keep_raw('y' * i) == b'y' * i
+            assert len(_debug.get_closed_handles()) == size
+    finally:
+        hpy.debug.disable_handle_stack_traces()
         _debug.set_closed_handles_queue_max_size(1024)
 
 

@@ -70,22 +70,25 @@ typedef struct {
 #define ARGS(a) ((const HPy *)(a)->items + 1)
 #define LAST(a) ((a)->items[(a)->count - 1])
 
-/* arg_handle() on a non-NULL object, with the free list and the creation counter in locals. */
-HPY_DEBUG_INLINE HPy open_arg_local(PyObject *obj, DebugHandle **free_list, uint64_t *seq)
+/* arg_handle() on a non-NULL object, with the pool length and the creation counter in locals
+ * (written back to hpy__debug around a refill). */
+HPY_DEBUG_INLINE HPy open_arg_local(PyObject *obj, size_t *pool_len, uint64_t *seq)
 {
-    if (HPY_DEBUG_UNLIKELY(*free_list == NULL))
-        *free_list = hpy__debug_refill();
-    DebugHandle *d = *free_list;
-    *free_list = d->u.next;
-    d->u.extras = NULL;
+    if (HPY_DEBUG_UNLIKELY(*pool_len == 0)) {
+        hpy__debug.pool_len = 0;
+        hpy__debug_refill();
+        *pool_len = hpy__debug.pool_len;
+    }
+    DebugHandle *d = hpy__debug.pool[--*pool_len];
     d->uh = _py2h(obj);
-    d->state = HPY_DH_ARG;
     d->seq = (*seq)++;
+    d->state = HPY_DH_ARG;
+    d->extras = NULL;
     return _hconv((intptr_t)d);
 }
 
 /* Open the handles of self, objs[0..n) (none NULL) and last (may be NULL). The same work as
- * arg_handle() on each, with the free list and the creation counter kept in registers. */
+ * arg_handle() on each, with the pool length and the creation counter kept in registers. */
 static void open_args(arg_array *a, PyObject *self, PyObject *const *objs, HPy_ssize_t n,
                       PyObject *last)
 {
@@ -104,13 +107,13 @@ static void open_args(arg_array *a, PyObject *self, PyObject *const *objs, HPy_s
         items[n + 1] = arg_handle(last);
         return;
     }
-    DebugHandle *free_list = hpy__debug.free_list;
+    size_t pool_len = hpy__debug.pool_len;
     uint64_t seq = hpy__debug.seq;
-    items[0] = open_arg_local(self, &free_list, &seq);
+    items[0] = open_arg_local(self, &pool_len, &seq);
     for (HPy_ssize_t i = 0; i < n; i++)
-        items[i + 1] = open_arg_local(objs[i], &free_list, &seq);
-    items[n + 1] = last != NULL ? open_arg_local(last, &free_list, &seq) : HPy_NULL;
-    hpy__debug.free_list = free_list;
+        items[i + 1] = open_arg_local(objs[i], &pool_len, &seq);
+    items[n + 1] = last != NULL ? open_arg_local(last, &pool_len, &seq) : HPy_NULL;
+    hpy__debug.pool_len = pool_len;
     hpy__debug.seq = seq;
 }
 
@@ -120,33 +123,34 @@ static void open_tuple_args(arg_array *a, PyObject *self, PyObject *tuple, PyObj
 }
 
 /* close_arg() on each handle. While the closed FIFO is full (the steady state) and the handles
- * are plain, each takes the place of the oldest closed handle with the ring, the free list and
- * the head kept in registers; anything else goes through close_arg(). */
+ * are plain, each takes the place of the oldest closed handle with the ring, the head and the
+ * pool length kept in registers; anything else goes through close_arg(). */
 static void close_args(arg_array *a)
 {
     HPy_ssize_t i = 0, n = a->count;
-    if (hpy__debug.closed_count == hpy__debug.closed_max && hpy__debug.closed_max != 0) {
-        DebugHandle **ring = hpy__debug.closed_ring;
-        DebugHandle *free_list = hpy__debug.free_list;
+    if (hpy__debug.ring_full) {
+        uintptr_t *ring = hpy__debug.closed_ring;
+        DebugHandle **pool = hpy__debug.pool;
+        size_t pool_len = hpy__debug.pool_len;
         HPy_ssize_t head = hpy__debug.closed_head, cap = hpy__debug.ring_cap;
         for (; i < n; i++) {
             DebugHandle *d = hpy__debug_handle(a->items[i]);
             if (d == NULL)
                 continue;
-            if (HPY_DEBUG_UNLIKELY(d->state != HPY_DH_ARG || d->u.extras != NULL))
+            if (HPY_DEBUG_UNLIKELY(d->state != HPY_DH_ARG || d->extras != NULL))
                 break;
             d->state = HPY_DH_CLOSED;
-            DebugHandle *oldest = ring[head];
-            ring[head] = d;
+            uintptr_t oldest = ring[head];
+            ring[head] = (uintptr_t)d;
             head = head + 1 == cap ? 0 : head + 1;
-            if (HPY_DEBUG_UNLIKELY(oldest->u.extras != NULL))
-                hpy__debug_forget_extras(oldest);
-            oldest->state = HPY_DH_FREE;
-            oldest->u.next = free_list;
-            free_list = oldest;
+            if (HPY_DEBUG_UNLIKELY(oldest & 1)) {
+                oldest &= ~(uintptr_t)1;
+                hpy__debug_forget_extras((DebugHandle *)oldest);
+            }
+            pool[pool_len++] = (DebugHandle *)oldest;
         }
         hpy__debug.closed_head = head;
-        hpy__debug.free_list = free_list;
+        hpy__debug.pool_len = pool_len;
     }
     for (; i < n; i++)
         close_arg(a->items[i]);

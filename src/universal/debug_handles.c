@@ -1,4 +1,4 @@
-/* Debug mode: memory of the debug handles (free list, closed FIFO), their stack traces and
+/* Debug mode: memory of the debug handles (pool, closed FIFO), their stack traces and
  * raw-data copies, and the reports of invalid handles (python-contract.md §11). */
 #include "internal/debug.h"
 
@@ -15,36 +15,40 @@ hpy_debug_state hpy__debug = {
     .protected_raw_max = DEFAULT_PROTECTED_RAW_MAX,
 };
 
-/* The free list is empty: carve a new chunk, remembered for the scans of get_open_handles. */
-HPyAPI_IMPL DebugHandle *hpy__debug_refill(void)
+/* The pool is empty: carve a new chunk (remembered for the scans of get_open_handles), making
+ * room in the pool for every handle there is. */
+HPyAPI_IMPL void hpy__debug_refill(void)
 {
+    size_t total = (hpy__debug.nchunks + 1) * HPY_DEBUG_HANDLES_PER_CHUNK;
     DebugHandle **chunks = (DebugHandle **)realloc(hpy__debug.chunks,
                                                    sizeof(DebugHandle *) * (hpy__debug.nchunks + 1));
+    if (chunks != NULL)
+        hpy__debug.chunks = chunks;
+    DebugHandle **pool = (DebugHandle **)realloc(hpy__debug.pool, sizeof(DebugHandle *) * total);
+    if (pool != NULL)
+        hpy__debug.pool = pool;
     DebugHandle *chunk = (DebugHandle *)calloc(HPY_DEBUG_HANDLES_PER_CHUNK, sizeof(DebugHandle));
-    if (chunks == NULL || chunk == NULL)
+    if (chunks == NULL || pool == NULL || chunk == NULL)
         Py_FatalError("HPy debug mode: no memory left for debug handles");
-    hpy__debug.chunks = chunks;
     chunks[hpy__debug.nchunks++] = chunk;
-    for (int i = 0; i < HPY_DEBUG_HANDLES_PER_CHUNK; i++) {
+    for (int i = HPY_DEBUG_HANDLES_PER_CHUNK - 1; i >= 0; i--) {
         chunk[i].state = HPY_DH_FREE;
-        chunk[i].u.next = i + 1 < HPY_DEBUG_HANDLES_PER_CHUNK ? &chunk[i + 1] : NULL;
+        pool[hpy__debug.pool_len++] = &chunk[i];
     }
-    hpy__debug.free_list = chunk;
-    return chunk;
 }
 
-/* Copy the newest `keep` closed handles into a ring of capacity cap (freeing the others). */
+/* Copy the newest `keep` closed entries into a ring of capacity cap (freeing the others). */
 static void relayout_ring(HPy_ssize_t cap, HPy_ssize_t keep)
 {
     while (hpy__debug.closed_count > keep) {
-        DebugHandle *oldest = hpy__debug.closed_ring[hpy__debug.closed_head];
+        uintptr_t oldest = hpy__debug.closed_ring[hpy__debug.closed_head];
         hpy__debug.closed_head = (hpy__debug.closed_head + 1) % hpy__debug.ring_cap;
         hpy__debug.closed_count--;
-        hpy__debug_free_handle(oldest);
+        hpy__debug_free_entry(oldest);
     }
-    DebugHandle **ring = NULL;
+    uintptr_t *ring = NULL;
     if (cap > 0) {
-        ring = (DebugHandle **)malloc(sizeof(DebugHandle *) * (size_t)cap);
+        ring = (uintptr_t *)malloc(sizeof(uintptr_t) * (size_t)cap);
         if (ring == NULL)
             Py_FatalError("HPy debug mode: no memory left for the closed handles");
     }
@@ -57,10 +61,10 @@ static void relayout_ring(HPy_ssize_t cap, HPy_ssize_t keep)
 }
 
 /* The FIFO is not full (or has size 0): append, growing the ring when needed. */
-HPyAPI_IMPL void hpy__debug_push_closed(DebugHandle *d)
+HPyAPI_IMPL void hpy__debug_push_closed(uintptr_t entry)
 {
     if (hpy__debug.closed_max == 0) {
-        hpy__debug_free_handle(d);
+        hpy__debug_free_entry(entry);
         return;
     }
     if (hpy__debug.closed_count == hpy__debug.ring_cap) {
@@ -69,8 +73,9 @@ HPyAPI_IMPL void hpy__debug_push_closed(DebugHandle *d)
                       hpy__debug.closed_count);
     }
     hpy__debug.closed_ring[(hpy__debug.closed_head + hpy__debug.closed_count) %
-                           hpy__debug.ring_cap] = d;
+                           hpy__debug.ring_cap] = entry;
     hpy__debug.closed_count++;
+    hpy__debug.ring_full = hpy__debug.closed_count == hpy__debug.closed_max;
 }
 
 /* Closing a handle that is not OPEN. */
@@ -87,11 +92,13 @@ HPyAPI_IMPL void hpy__debug_set_closed_max(HPy_ssize_t max)
     hpy__debug.closed_max = max;
     if (hpy__debug.ring_cap > max)
         relayout_ring(max, hpy__debug.closed_count < max ? hpy__debug.closed_count : max);
+    hpy__debug.ring_full = max != 0 && hpy__debug.closed_count == max;
 }
 
 HPyAPI_IMPL DebugHandle *hpy__debug_closed_at(HPy_ssize_t i)
 {
-    return hpy__debug.closed_ring[(hpy__debug.closed_head + i) % hpy__debug.ring_cap];
+    uintptr_t entry = hpy__debug.closed_ring[(hpy__debug.closed_head + i) % hpy__debug.ring_cap];
+    return (DebugHandle *)(entry & ~(uintptr_t)1);
 }
 
 HPyAPI_IMPL long hpy__debug_new_generation(void)
@@ -119,14 +126,14 @@ HPyAPI_IMPL uint64_t hpy__debug_generation_start(long gen)
 
 HPyAPI_IMPL DebugHandleExtras *hpy__debug_extras(DebugHandle *d)
 {
-    if (d->u.extras == NULL) {
+    if (d->extras == NULL) {
         DebugHandleExtras *e = (DebugHandleExtras *)calloc(1, sizeof(DebugHandleExtras));
         if (e == NULL)
             return NULL;
         e->raw_data_size = -1;
-        d->u.extras = e;
+        d->extras = e;
     }
-    return d->u.extras;
+    return d->extras;
 }
 
 /* Frames of the C stack where the handle is being created, without the two innermost ones
@@ -160,7 +167,7 @@ static void poison(char *p, HPy_ssize_t size)
  * otherwise freed. */
 HPyAPI_IMPL void hpy__debug_release_raw_data(DebugHandle *d)
 {
-    DebugHandleExtras *e = d->u.extras;
+    DebugHandleExtras *e = d->extras;
     if (e->raw_data == NULL)
         return;
     if (hpy__debug.protected_raw_total + e->raw_data_size <= hpy__debug.protected_raw_max) {
@@ -173,18 +180,18 @@ HPyAPI_IMPL void hpy__debug_release_raw_data(DebugHandle *d)
     e->raw_data_size = -1;
 }
 
-/* A handle going back to the free list drops its stack trace and raw-data copy. */
+/* A closed handle going back to the pool drops its stack trace and raw-data copy (a copy still
+ * there was kept, poisoned, within the budget). */
 HPyAPI_IMPL void hpy__debug_forget_extras(DebugHandle *d)
 {
-    DebugHandleExtras *e = d->u.extras;
+    DebugHandleExtras *e = d->extras;
     if (e->raw_data != NULL) {
-        if (d->state == HPY_DH_CLOSED)      /* the copy was kept, poisoned */
-            hpy__debug.protected_raw_total -= e->raw_data_size;
+        hpy__debug.protected_raw_total -= e->raw_data_size;
         free(e->raw_data);
     }
     free(e->frames);
     free(e);
-    d->u.extras = NULL;
+    d->extras = NULL;
 }
 
 HPyAPI_IMPL void hpy__debug_fatal(const char *message)

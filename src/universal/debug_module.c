@@ -21,10 +21,9 @@ static PyObject *new_handle_object(DebugHandle *d)
     return (PyObject *)o;
 }
 
-/* The extras of a handle, if any (a FREE handle has none: its union holds the free list). */
 static DebugHandleExtras *extras_of(DebugHandle *d)
 {
-    return d->state == HPY_DH_FREE ? NULL : d->u.extras;
+    return d->extras;
 }
 
 /* The object of a closed handle is only safe to look at while something else keeps it alive:

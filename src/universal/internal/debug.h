@@ -9,10 +9,13 @@
  * An ARG handle is an argument handle of a running call: it borrows the caller's reference
  * (closing it releases nothing). Every other handle owns one reference.
  *
- * Opening takes the most recently freed struct; closing appends to the FIFO of closed handles
- * (a ring of pointers) and, when it holds get_closed_handles_queue_max_size() of them already,
- * frees the oldest, whose misuse can no longer be detected afterwards (unless it is still free
- * when misused). There is no list of open handles and no generation per handle: the rare
+ * Opening takes the most recently freed struct from the pool (a stack of pointers); closing
+ * appends to the FIFO of closed handles (a ring of pointers) and, when it holds
+ * get_closed_handles_queue_max_size() of them already, moves the oldest to the pool, whose misuse
+ * can no longer be detected once it is reused. Neither step reads the memory of the handle that
+ * leaves the FIFO (it was last touched a thousand handles ago and is out of the cache): it keeps
+ * its CLOSED state until it is reused, and a ring entry has its low bit set when its handle owns
+ * extras to release. There is no list of open handles and no generation per handle: the rare
  * queries scan the chunks, order what they find by creation number, and know the first creation
  * number of every generation. The context constants are IMMORTAL handles outside the chunks. */
 #ifndef HPY_UNIVERSAL_INTERNAL_DEBUG_H
@@ -43,15 +46,12 @@ typedef struct {
     HPy_ssize_t raw_data_size;      /* its size in bytes, -1 when there is none */
 } DebugHandleExtras;
 
-/* 32 bytes, so that the handles recycled through the closed FIFO stay in the L1 cache. */
+/* 32 bytes: two handles per cache line. */
 typedef struct DebugHandle {
     HPy uh;                         /* the universal handle (a PyObject*) this handle owns */
     uint64_t seq;                   /* creation number */
     uint64_t state;                 /* HPY_DH_* */
-    union {
-        struct DebugHandle *next;   /* FREE: the free list */
-        DebugHandleExtras *extras;  /* otherwise: NULL or the extras */
-    } u;
+    DebugHandleExtras *extras;      /* NULL, or owned while the handle is not in the pool */
 } DebugHandle;
 
 /* The first field of ctx->_private: deliberately not _HPY_RUNTIME_INFO_MAGIC, so that modules
@@ -62,14 +62,17 @@ typedef struct {
     uint64_t magic;
     HPyContext *uctx;               /* the universal context every member forwards to */
     uint64_t seq;                   /* creation number of the next handle */
-    DebugHandle *free_list;
-    /* The closed FIFO: closed_count handles from closed_ring[closed_head], wrapping around at
-     * ring_cap; ring_cap <= closed_max, so a FIFO holding closed_max handles fills its ring. */
-    DebugHandle **closed_ring;
+    DebugHandle **pool;             /* the free handles: pool[0..pool_len) */
+    size_t pool_len;                /* (pool has room for every handle ever carved) */
+    /* The closed FIFO: closed_count entries from closed_ring[closed_head], wrapping around at
+     * ring_cap; ring_cap <= closed_max, so a FIFO holding closed_max handles fills its ring.
+     * An entry is a DebugHandle* with bit 0 set when the handle owns extras. */
+    uintptr_t *closed_ring;
     HPy_ssize_t ring_cap;
     HPy_ssize_t closed_head;
     HPy_ssize_t closed_count;
     HPy_ssize_t closed_max;
+    int ring_full;                  /* closed_count == closed_max != 0: the steady state */
     int stack_limit;                /* frames to capture at handle creation, 0 = none */
     HPy_ssize_t protected_raw_total;  /* bytes kept (poisoned) by closed handles */
     HPy_ssize_t protected_raw_max;
@@ -96,14 +99,14 @@ _HPy_HIDDEN void hpy__debug_invalid_builder(void);
 _HPy_HIDDEN _HPy_NO_RETURN void hpy__debug_fatal(const char *message);
 
 /* Slow paths of the inline functions below. */
-_HPy_HIDDEN DebugHandle *hpy__debug_refill(void);
+_HPy_HIDDEN void hpy__debug_refill(void);
 _HPy_HIDDEN void hpy__debug_capture_stack(DebugHandle *d);
 _HPy_HIDDEN void hpy__debug_release_raw_data(DebugHandle *d);
 _HPy_HIDDEN void hpy__debug_forget_extras(DebugHandle *d);
 
 /* The extras of a handle that is not FREE (created on demand; NULL when out of memory). */
 _HPy_HIDDEN DebugHandleExtras *hpy__debug_extras(DebugHandle *d);
-_HPy_HIDDEN void hpy__debug_push_closed(DebugHandle *d);
+_HPy_HIDDEN void hpy__debug_push_closed(uintptr_t entry);
 _HPy_HIDDEN void hpy__debug_close_other(DebugHandle *d);
 
 /* Queries and settings for hpy.universal._debug. */
@@ -124,14 +127,13 @@ HPY_DEBUG_INLINE DebugHandle *hpy__debug_handle(HPy h)
 /* A new debug handle (state OPEN: owning uh, or ARG: borrowing it); uh must not be null. */
 HPY_DEBUG_INLINE HPy hpy__debug_open_as(HPy uh, uint64_t state)
 {
-    DebugHandle *d = hpy__debug.free_list;
-    if (HPY_DEBUG_UNLIKELY(d == NULL))
-        d = hpy__debug_refill();
-    hpy__debug.free_list = d->u.next;
-    d->u.extras = NULL;
+    if (HPY_DEBUG_UNLIKELY(hpy__debug.pool_len == 0))
+        hpy__debug_refill();
+    DebugHandle *d = hpy__debug.pool[--hpy__debug.pool_len];
     d->uh = uh;
-    d->state = state;
     d->seq = hpy__debug.seq++;
+    d->state = state;
+    d->extras = NULL;
     if (HPY_DEBUG_UNLIKELY(hpy__debug.stack_limit > 0))
         hpy__debug_capture_stack(d);
     return _hconv((intptr_t)d);
@@ -143,14 +145,13 @@ HPY_DEBUG_INLINE HPy hpy__debug_open(HPy uh)
     return hpy__debug_open_as(uh, HPY_DH_OPEN);
 }
 
-/* Back to the free list. */
-HPY_DEBUG_INLINE void hpy__debug_free_handle(DebugHandle *d)
+/* A FIFO entry leaves: its handle goes to the pool (releasing its extras, if any). */
+HPY_DEBUG_INLINE void hpy__debug_free_entry(uintptr_t entry)
 {
-    if (HPY_DEBUG_UNLIKELY(d->u.extras != NULL))
+    DebugHandle *d = (DebugHandle *)(entry & ~(uintptr_t)1);
+    if (HPY_DEBUG_UNLIKELY(entry & 1))
         hpy__debug_forget_extras(d);
-    d->state = HPY_DH_FREE;
-    d->u.next = hpy__debug.free_list;
-    hpy__debug.free_list = d;
+    hpy__debug.pool[hpy__debug.pool_len++] = d;
 }
 
 /* The universal handle a result of the universal context became: null stays null. */
@@ -175,23 +176,25 @@ HPY_DEBUG_INLINE HPy hpy__debug_unwrap(HPyContext *ctx, HPy h)
     return d->uh;
 }
 
-/* Put an OPEN or ARG handle in the closed FIFO (without releasing its object). In the steady state
- * the FIFO is full: the handle takes the place of the oldest, which is freed. */
+/* Put an OPEN or ARG handle in the closed FIFO (without releasing its object). In the steady
+ * state the FIFO is full: the handle takes the place of the oldest, which goes to the pool. */
 HPY_DEBUG_INLINE void hpy__debug_mark_closed(DebugHandle *d)
 {
     d->state = HPY_DH_CLOSED;
-    if (HPY_DEBUG_UNLIKELY(d->u.extras != NULL))
+    uintptr_t entry = (uintptr_t)d;
+    if (HPY_DEBUG_UNLIKELY(d->extras != NULL)) {
         hpy__debug_release_raw_data(d);
-    if (HPY_DEBUG_UNLIKELY(hpy__debug.closed_count != hpy__debug.closed_max ||
-                           hpy__debug.closed_max == 0)) {
-        hpy__debug_push_closed(d);
+        entry |= 1;
+    }
+    if (HPY_DEBUG_UNLIKELY(!hpy__debug.ring_full)) {
+        hpy__debug_push_closed(entry);
         return;
     }
     HPy_ssize_t head = hpy__debug.closed_head;
-    DebugHandle *oldest = hpy__debug.closed_ring[head];
-    hpy__debug.closed_ring[head] = d;
+    uintptr_t oldest = hpy__debug.closed_ring[head];
+    hpy__debug.closed_ring[head] = entry;
     hpy__debug.closed_head = head + 1 == hpy__debug.ring_cap ? 0 : head + 1;
-    hpy__debug_free_handle(oldest);
+    hpy__debug_free_entry(oldest);
 }
 
 /* HPy_Close: closing a closed handle or a constant is reported; closing an argument handle
