@@ -72,7 +72,7 @@ typedef struct {
 
 /* arg_handle() on a non-NULL object, with the pool length and the creation counter in locals
  * (written back to hpy__debug around a refill). */
-HPY_DEBUG_INLINE HPy open_arg_local(PyObject *obj, size_t *pool_len, uint64_t *seq)
+HPY_DEBUG_INLINE HPy open_arg_local(PyObject *obj, size_t *pool_len, uint64_t seq)
 {
     if (HPY_DEBUG_UNLIKELY(*pool_len == 0)) {
         hpy__debug.pool_len = 0;
@@ -81,14 +81,15 @@ HPY_DEBUG_INLINE HPy open_arg_local(PyObject *obj, size_t *pool_len, uint64_t *s
     }
     DebugHandle *d = hpy__debug.pool[--*pool_len];
     d->uh = _py2h(obj);
-    d->seq = (*seq)++;
+    d->seq = seq;
     d->state = HPY_DH_ARG;
     d->extras = NULL;
     return _hconv((intptr_t)d);
 }
 
 /* Open the handles of self, objs[0..n) (none NULL) and last (may be NULL). The same work as
- * arg_handle() on each, with the pool length and the creation counter kept in registers. */
+ * arg_handle() on each, with the pool length kept in a register; the handles of one call share
+ * a creation number. */
 static void open_args(arg_array *a, PyObject *self, PyObject *const *objs, HPy_ssize_t n,
                       PyObject *last)
 {
@@ -108,13 +109,12 @@ static void open_args(arg_array *a, PyObject *self, PyObject *const *objs, HPy_s
         return;
     }
     size_t pool_len = hpy__debug.pool_len;
-    uint64_t seq = hpy__debug.seq;
-    items[0] = open_arg_local(self, &pool_len, &seq);
+    uint64_t seq = hpy__debug.seq++;       /* one creation number for the call's handles */
+    items[0] = open_arg_local(self, &pool_len, seq);
     for (HPy_ssize_t i = 0; i < n; i++)
-        items[i + 1] = open_arg_local(objs[i], &pool_len, &seq);
-    items[n + 1] = last != NULL ? open_arg_local(last, &pool_len, &seq) : HPy_NULL;
+        items[i + 1] = open_arg_local(objs[i], &pool_len, seq);
+    items[n + 1] = last != NULL ? open_arg_local(last, &pool_len, seq) : HPy_NULL;
     hpy__debug.pool_len = pool_len;
-    hpy__debug.seq = seq;
 }
 
 static void open_tuple_args(arg_array *a, PyObject *self, PyObject *tuple, PyObject *last)

@@ -175,9 +175,12 @@ static int append_handle(PyObject *list, DebugHandle *d)
     return res;
 }
 
+/* Creation order; the argument handles of one call share a number: then by address. */
 static int by_seq(const void *a, const void *b)
 {
-    uint64_t x = (*(DebugHandle *const *)a)->seq, y = (*(DebugHandle *const *)b)->seq;
+    const DebugHandle *x = *(DebugHandle *const *)a, *y = *(DebugHandle *const *)b;
+    if (x->seq != y->seq)
+        return x->seq < y->seq ? -1 : 1;
     return x < y ? -1 : x > y;
 }
 
