@@ -2,6 +2,7 @@
 import importlib.util
 import os
 import shutil
+import tempfile
 import subprocess
 
 import pytest
@@ -28,8 +29,9 @@ def test_binary_records_the_choice_and_keeps_its_context(compile_module, hpy_abi
         str(e.value)
     assert mod.same_context().startswith('HPy Universal ABI')
     # a copy of the file can be loaded in trace mode
-    copy = str(tmp_path / 'copy' / os.path.basename(path))
-    os.makedirs(os.path.dirname(copy))
+    # (a new directory each run: --refleaks repeats the test, and overwriting a loaded library
+    # in place would change the code under the running process)
+    copy = os.path.join(tempfile.mkdtemp(dir=str(tmp_path)), os.path.basename(path))
     shutil.copyfile(path, copy)
     traced = hpy.universal.load(name, copy, spec, mode=hpy.universal.MODE_TRACE)
     assert traced.same_context() == 'HPy Trace Mode ABI'
