@@ -598,6 +598,15 @@ DEBUG_CHECKS = {
                            ('type', 'type', 'HPyType_IsSubtype arg 2 must be a type')],
     'ctx_Unicode_Substring': [('str', 'unicode',
                                'HPyUnicode_Substring arg 1 must be a Unicode object')],
+    'ctx_Field_Store': [('target_object', 'holds_objects', 'HPyField_Store')],
+}
+
+# Members a thread may call with a context that is not the one of a call running on it (every
+# other member reports such a context): a thread started outside Python attaches with the
+# context it got from nowhere.
+DEBUG_ANY_CONTEXT = {
+    'ctx_AttachThread': 'a foreign thread has no call running',
+    'ctx_DetachThread': 'a foreign thread has no call running',
 }
 
 
@@ -620,11 +629,13 @@ DEBUG_UNSUPPORTED = ('const HPy *', 'HPyListBuilder', 'HPyTupleBuilder', 'HPyTra
 def gen_debug_ctx(members):
     """The debug context: every function member unwraps its debug-handle arguments (reporting
     closed ones), calls the universal member and wraps an HPy result in a new debug handle.
-    The including file defines hpy__debug_unwrap(ctx, h), hpy__debug_wrap(ctx, uh) and
-    hpy__debug_uctx(ctx) (the universal context behind ctx), the hpy__debug_check_* functions of
-    DEBUG_CHECKS, and the wrappers of DEBUG_MANUAL."""
+    The including file defines hpy__debug_unwrap(ctx, h), hpy__debug_wrap(ctx, uh),
+    hpy__debug_uctx(ctx, api_name) (the universal context behind ctx, after checking that ctx is
+    the context of the call running on this thread), hpy__debug_uctx_any(ctx) (the same without
+    that check, for DEBUG_ANY_CONTEXT), the hpy__debug_check_* functions of DEBUG_CHECKS, and the
+    wrappers of DEBUG_MANUAL."""
     by_field = {m.ctx_field: m for m in members}
-    for name in list(DEBUG_MANUAL) + list(DEBUG_CHECKS):
+    for name in list(DEBUG_MANUAL) + list(DEBUG_CHECKS) + list(DEBUG_ANY_CONTEXT):
         if name not in by_field or not by_field[name].is_func:
             raise SystemExit('tools/autogen.py: debug table names %s, not a function member' % name)
     out = ['/* Hand-written in debug_ctx.c (tools/autogen.py: DEBUG_MANUAL). */']
@@ -642,8 +653,11 @@ def gen_debug_ctx(members):
                                  'by hand (add it to DEBUG_MANUAL)' % (m.ctx_field, t))
         lines = ['static %s(%s)' % (c_decl(m.ctx_ret, 'hpy__debug_' + m.ctx_field[4:]),
                                     m.params_text()),
-                 '{',
-                 '    HPyContext *u_ = hpy__debug_uctx(ctx);']
+                 '{']
+        if m.ctx_field in DEBUG_ANY_CONTEXT:
+            lines.append('    HPyContext *u_ = hpy__debug_uctx_any(ctx);')
+        else:
+            lines.append('    HPyContext *u_ = hpy__debug_uctx(ctx, "%s");' % m.api_name)
         args = ['u_']
         outs = []
         for p in m.params[1:]:

@@ -34,49 +34,49 @@ static HPy hpy__debug_CallMethod(HPyContext *ctx, HPy name, const HPy *args, siz
 
 static HPy hpy__debug_Long_FromInt32_t(HPyContext *ctx, int32_t value)
 {
-    HPyContext *u_ = hpy__debug_uctx(ctx);
+    HPyContext *u_ = hpy__debug_uctx(ctx, "HPyLong_FromInt32_t");
     HPy r_ = u_->ctx_Long_FromInt32_t(u_, value);
     return hpy__debug_wrap(ctx, r_);
 }
 
 static HPy hpy__debug_Long_FromUInt32_t(HPyContext *ctx, uint32_t value)
 {
-    HPyContext *u_ = hpy__debug_uctx(ctx);
+    HPyContext *u_ = hpy__debug_uctx(ctx, "HPyLong_FromUInt32_t");
     HPy r_ = u_->ctx_Long_FromUInt32_t(u_, value);
     return hpy__debug_wrap(ctx, r_);
 }
 
 static HPy hpy__debug_Long_FromInt64_t(HPyContext *ctx, int64_t v)
 {
-    HPyContext *u_ = hpy__debug_uctx(ctx);
+    HPyContext *u_ = hpy__debug_uctx(ctx, "HPyLong_FromInt64_t");
     HPy r_ = u_->ctx_Long_FromInt64_t(u_, v);
     return hpy__debug_wrap(ctx, r_);
 }
 
 static HPy hpy__debug_Long_FromUInt64_t(HPyContext *ctx, uint64_t v)
 {
-    HPyContext *u_ = hpy__debug_uctx(ctx);
+    HPyContext *u_ = hpy__debug_uctx(ctx, "HPyLong_FromUInt64_t");
     HPy r_ = u_->ctx_Long_FromUInt64_t(u_, v);
     return hpy__debug_wrap(ctx, r_);
 }
 
 static HPy hpy__debug_Long_FromSize_t(HPyContext *ctx, size_t value)
 {
-    HPyContext *u_ = hpy__debug_uctx(ctx);
+    HPyContext *u_ = hpy__debug_uctx(ctx, "HPyLong_FromSize_t");
     HPy r_ = u_->ctx_Long_FromSize_t(u_, value);
     return hpy__debug_wrap(ctx, r_);
 }
 
 static HPy hpy__debug_Long_FromSsize_t(HPyContext *ctx, HPy_ssize_t value)
 {
-    HPyContext *u_ = hpy__debug_uctx(ctx);
+    HPyContext *u_ = hpy__debug_uctx(ctx, "HPyLong_FromSsize_t");
     HPy r_ = u_->ctx_Long_FromSsize_t(u_, value);
     return hpy__debug_wrap(ctx, r_);
 }
 
 static int32_t hpy__debug_Long_AsInt32_t(HPyContext *ctx, HPy h)
 {
-    HPyContext *u_ = hpy__debug_uctx(ctx);
+    HPyContext *u_ = hpy__debug_uctx(ctx, "HPyLong_AsInt32_t");
     HPy u_h = hpy__debug_unwrap(ctx, h);
     int32_t r_ = u_->ctx_Long_AsInt32_t(u_, u_h);
     return r_;
@@ -84,7 +84,7 @@ static int32_t hpy__debug_Long_AsInt32_t(HPyContext *ctx, HPy h)
 
 static uint32_t hpy__debug_Long_AsUInt32_t(HPyContext *ctx, HPy h)
 {
-    HPyContext *u_ = hpy__debug_uctx(ctx);
+    HPyContext *u_ = hpy__debug_uctx(ctx, "HPyLong_AsUInt32_t");
     HPy u_h = hpy__debug_unwrap(ctx, h);
     uint32_t r_ = u_->ctx_Long_AsUInt32_t(u_, u_h);
     return r_;
@@ -92,7 +92,7 @@ static uint32_t hpy__debug_Long_AsUInt32_t(HPyContext *ctx, HPy h)
 
 static uint32_t hpy__debug_Long_AsUInt32_tMask(HPyContext *ctx, HPy h)
 {
-    HPyContext *u_ = hpy__debug_uctx(ctx);
+    HPyContext *u_ = hpy__debug_uctx(ctx, "HPyLong_AsUInt32_tMask");
     HPy u_h = hpy__debug_unwrap(ctx, h);
     uint32_t r_ = u_->ctx_Long_AsUInt32_tMask(u_, u_h);
     return r_;
@@ -100,7 +100,7 @@ static uint32_t hpy__debug_Long_AsUInt32_tMask(HPyContext *ctx, HPy h)
 
 static int64_t hpy__debug_Long_AsInt64_t(HPyContext *ctx, HPy h)
 {
-    HPyContext *u_ = hpy__debug_uctx(ctx);
+    HPyContext *u_ = hpy__debug_uctx(ctx, "HPyLong_AsInt64_t");
     HPy u_h = hpy__debug_unwrap(ctx, h);
     int64_t r_ = u_->ctx_Long_AsInt64_t(u_, u_h);
     return r_;
@@ -108,7 +108,7 @@ static int64_t hpy__debug_Long_AsInt64_t(HPyContext *ctx, HPy h)
 
 static uint64_t hpy__debug_Long_AsUInt64_t(HPyContext *ctx, HPy h)
 {
-    HPyContext *u_ = hpy__debug_uctx(ctx);
+    HPyContext *u_ = hpy__debug_uctx(ctx, "HPyLong_AsUInt64_t");
     HPy u_h = hpy__debug_unwrap(ctx, h);
     uint64_t r_ = u_->ctx_Long_AsUInt64_t(u_, u_h);
     return r_;
@@ -116,7 +116,7 @@ static uint64_t hpy__debug_Long_AsUInt64_t(HPyContext *ctx, HPy h)
 
 static uint64_t hpy__debug_Long_AsUInt64_tMask(HPyContext *ctx, HPy h)
 {
-    HPyContext *u_ = hpy__debug_uctx(ctx);
+    HPyContext *u_ = hpy__debug_uctx(ctx, "HPyLong_AsUInt64_tMask");
     HPy u_h = hpy__debug_unwrap(ctx, h);
     uint64_t r_ = u_->ctx_Long_AsUInt64_tMask(u_, u_h);
     return r_;
@@ -124,7 +124,7 @@ static uint64_t hpy__debug_Long_AsUInt64_tMask(HPyContext *ctx, HPy h)
 
 static size_t hpy__debug_Long_AsSize_t(HPyContext *ctx, HPy h)
 {
-    HPyContext *u_ = hpy__debug_uctx(ctx);
+    HPyContext *u_ = hpy__debug_uctx(ctx, "HPyLong_AsSize_t");
     HPy u_h = hpy__debug_unwrap(ctx, h);
     size_t r_ = u_->ctx_Long_AsSize_t(u_, u_h);
     return r_;
@@ -132,7 +132,7 @@ static size_t hpy__debug_Long_AsSize_t(HPyContext *ctx, HPy h)
 
 static HPy_ssize_t hpy__debug_Long_AsSsize_t(HPyContext *ctx, HPy h)
 {
-    HPyContext *u_ = hpy__debug_uctx(ctx);
+    HPyContext *u_ = hpy__debug_uctx(ctx, "HPyLong_AsSsize_t");
     HPy u_h = hpy__debug_unwrap(ctx, h);
     HPy_ssize_t r_ = u_->ctx_Long_AsSsize_t(u_, u_h);
     return r_;
@@ -140,7 +140,7 @@ static HPy_ssize_t hpy__debug_Long_AsSsize_t(HPyContext *ctx, HPy h)
 
 static void*hpy__debug_Long_AsVoidPtr(HPyContext *ctx, HPy h)
 {
-    HPyContext *u_ = hpy__debug_uctx(ctx);
+    HPyContext *u_ = hpy__debug_uctx(ctx, "HPyLong_AsVoidPtr");
     HPy u_h = hpy__debug_unwrap(ctx, h);
     void*r_ = u_->ctx_Long_AsVoidPtr(u_, u_h);
     return r_;
@@ -148,7 +148,7 @@ static void*hpy__debug_Long_AsVoidPtr(HPyContext *ctx, HPy h)
 
 static double hpy__debug_Long_AsDouble(HPyContext *ctx, HPy h)
 {
-    HPyContext *u_ = hpy__debug_uctx(ctx);
+    HPyContext *u_ = hpy__debug_uctx(ctx, "HPyLong_AsDouble");
     HPy u_h = hpy__debug_unwrap(ctx, h);
     double r_ = u_->ctx_Long_AsDouble(u_, u_h);
     return r_;
@@ -156,14 +156,14 @@ static double hpy__debug_Long_AsDouble(HPyContext *ctx, HPy h)
 
 static HPy hpy__debug_Float_FromDouble(HPyContext *ctx, double v)
 {
-    HPyContext *u_ = hpy__debug_uctx(ctx);
+    HPyContext *u_ = hpy__debug_uctx(ctx, "HPyFloat_FromDouble");
     HPy r_ = u_->ctx_Float_FromDouble(u_, v);
     return hpy__debug_wrap(ctx, r_);
 }
 
 static double hpy__debug_Float_AsDouble(HPyContext *ctx, HPy h)
 {
-    HPyContext *u_ = hpy__debug_uctx(ctx);
+    HPyContext *u_ = hpy__debug_uctx(ctx, "HPyFloat_AsDouble");
     HPy u_h = hpy__debug_unwrap(ctx, h);
     double r_ = u_->ctx_Float_AsDouble(u_, u_h);
     return r_;
@@ -171,14 +171,14 @@ static double hpy__debug_Float_AsDouble(HPyContext *ctx, HPy h)
 
 static HPy hpy__debug_Bool_FromBool(HPyContext *ctx, bool v)
 {
-    HPyContext *u_ = hpy__debug_uctx(ctx);
+    HPyContext *u_ = hpy__debug_uctx(ctx, "HPyBool_FromBool");
     HPy r_ = u_->ctx_Bool_FromBool(u_, v);
     return hpy__debug_wrap(ctx, r_);
 }
 
 static HPy_ssize_t hpy__debug_Length(HPyContext *ctx, HPy h)
 {
-    HPyContext *u_ = hpy__debug_uctx(ctx);
+    HPyContext *u_ = hpy__debug_uctx(ctx, "HPy_Length");
     HPy u_h = hpy__debug_unwrap(ctx, h);
     HPy_ssize_t r_ = u_->ctx_Length(u_, u_h);
     return r_;
@@ -186,7 +186,7 @@ static HPy_ssize_t hpy__debug_Length(HPyContext *ctx, HPy h)
 
 static int hpy__debug_Number_Check(HPyContext *ctx, HPy h)
 {
-    HPyContext *u_ = hpy__debug_uctx(ctx);
+    HPyContext *u_ = hpy__debug_uctx(ctx, "HPyNumber_Check");
     HPy u_h = hpy__debug_unwrap(ctx, h);
     int r_ = u_->ctx_Number_Check(u_, u_h);
     return r_;
@@ -194,7 +194,7 @@ static int hpy__debug_Number_Check(HPyContext *ctx, HPy h)
 
 static HPy hpy__debug_Add(HPyContext *ctx, HPy h1, HPy h2)
 {
-    HPyContext *u_ = hpy__debug_uctx(ctx);
+    HPyContext *u_ = hpy__debug_uctx(ctx, "HPy_Add");
     HPy u_h1 = hpy__debug_unwrap(ctx, h1);
     HPy u_h2 = hpy__debug_unwrap(ctx, h2);
     HPy r_ = u_->ctx_Add(u_, u_h1, u_h2);
@@ -203,7 +203,7 @@ static HPy hpy__debug_Add(HPyContext *ctx, HPy h1, HPy h2)
 
 static HPy hpy__debug_Subtract(HPyContext *ctx, HPy h1, HPy h2)
 {
-    HPyContext *u_ = hpy__debug_uctx(ctx);
+    HPyContext *u_ = hpy__debug_uctx(ctx, "HPy_Subtract");
     HPy u_h1 = hpy__debug_unwrap(ctx, h1);
     HPy u_h2 = hpy__debug_unwrap(ctx, h2);
     HPy r_ = u_->ctx_Subtract(u_, u_h1, u_h2);
@@ -212,7 +212,7 @@ static HPy hpy__debug_Subtract(HPyContext *ctx, HPy h1, HPy h2)
 
 static HPy hpy__debug_Multiply(HPyContext *ctx, HPy h1, HPy h2)
 {
-    HPyContext *u_ = hpy__debug_uctx(ctx);
+    HPyContext *u_ = hpy__debug_uctx(ctx, "HPy_Multiply");
     HPy u_h1 = hpy__debug_unwrap(ctx, h1);
     HPy u_h2 = hpy__debug_unwrap(ctx, h2);
     HPy r_ = u_->ctx_Multiply(u_, u_h1, u_h2);
@@ -221,7 +221,7 @@ static HPy hpy__debug_Multiply(HPyContext *ctx, HPy h1, HPy h2)
 
 static HPy hpy__debug_MatrixMultiply(HPyContext *ctx, HPy h1, HPy h2)
 {
-    HPyContext *u_ = hpy__debug_uctx(ctx);
+    HPyContext *u_ = hpy__debug_uctx(ctx, "HPy_MatrixMultiply");
     HPy u_h1 = hpy__debug_unwrap(ctx, h1);
     HPy u_h2 = hpy__debug_unwrap(ctx, h2);
     HPy r_ = u_->ctx_MatrixMultiply(u_, u_h1, u_h2);
@@ -230,7 +230,7 @@ static HPy hpy__debug_MatrixMultiply(HPyContext *ctx, HPy h1, HPy h2)
 
 static HPy hpy__debug_FloorDivide(HPyContext *ctx, HPy h1, HPy h2)
 {
-    HPyContext *u_ = hpy__debug_uctx(ctx);
+    HPyContext *u_ = hpy__debug_uctx(ctx, "HPy_FloorDivide");
     HPy u_h1 = hpy__debug_unwrap(ctx, h1);
     HPy u_h2 = hpy__debug_unwrap(ctx, h2);
     HPy r_ = u_->ctx_FloorDivide(u_, u_h1, u_h2);
@@ -239,7 +239,7 @@ static HPy hpy__debug_FloorDivide(HPyContext *ctx, HPy h1, HPy h2)
 
 static HPy hpy__debug_TrueDivide(HPyContext *ctx, HPy h1, HPy h2)
 {
-    HPyContext *u_ = hpy__debug_uctx(ctx);
+    HPyContext *u_ = hpy__debug_uctx(ctx, "HPy_TrueDivide");
     HPy u_h1 = hpy__debug_unwrap(ctx, h1);
     HPy u_h2 = hpy__debug_unwrap(ctx, h2);
     HPy r_ = u_->ctx_TrueDivide(u_, u_h1, u_h2);
@@ -248,7 +248,7 @@ static HPy hpy__debug_TrueDivide(HPyContext *ctx, HPy h1, HPy h2)
 
 static HPy hpy__debug_Remainder(HPyContext *ctx, HPy h1, HPy h2)
 {
-    HPyContext *u_ = hpy__debug_uctx(ctx);
+    HPyContext *u_ = hpy__debug_uctx(ctx, "HPy_Remainder");
     HPy u_h1 = hpy__debug_unwrap(ctx, h1);
     HPy u_h2 = hpy__debug_unwrap(ctx, h2);
     HPy r_ = u_->ctx_Remainder(u_, u_h1, u_h2);
@@ -257,7 +257,7 @@ static HPy hpy__debug_Remainder(HPyContext *ctx, HPy h1, HPy h2)
 
 static HPy hpy__debug_Divmod(HPyContext *ctx, HPy h1, HPy h2)
 {
-    HPyContext *u_ = hpy__debug_uctx(ctx);
+    HPyContext *u_ = hpy__debug_uctx(ctx, "HPy_Divmod");
     HPy u_h1 = hpy__debug_unwrap(ctx, h1);
     HPy u_h2 = hpy__debug_unwrap(ctx, h2);
     HPy r_ = u_->ctx_Divmod(u_, u_h1, u_h2);
@@ -266,7 +266,7 @@ static HPy hpy__debug_Divmod(HPyContext *ctx, HPy h1, HPy h2)
 
 static HPy hpy__debug_Power(HPyContext *ctx, HPy h1, HPy h2, HPy h3)
 {
-    HPyContext *u_ = hpy__debug_uctx(ctx);
+    HPyContext *u_ = hpy__debug_uctx(ctx, "HPy_Power");
     HPy u_h1 = hpy__debug_unwrap(ctx, h1);
     HPy u_h2 = hpy__debug_unwrap(ctx, h2);
     HPy u_h3 = hpy__debug_unwrap(ctx, h3);
@@ -276,7 +276,7 @@ static HPy hpy__debug_Power(HPyContext *ctx, HPy h1, HPy h2, HPy h3)
 
 static HPy hpy__debug_Negative(HPyContext *ctx, HPy h1)
 {
-    HPyContext *u_ = hpy__debug_uctx(ctx);
+    HPyContext *u_ = hpy__debug_uctx(ctx, "HPy_Negative");
     HPy u_h1 = hpy__debug_unwrap(ctx, h1);
     HPy r_ = u_->ctx_Negative(u_, u_h1);
     return hpy__debug_wrap(ctx, r_);
@@ -284,7 +284,7 @@ static HPy hpy__debug_Negative(HPyContext *ctx, HPy h1)
 
 static HPy hpy__debug_Positive(HPyContext *ctx, HPy h1)
 {
-    HPyContext *u_ = hpy__debug_uctx(ctx);
+    HPyContext *u_ = hpy__debug_uctx(ctx, "HPy_Positive");
     HPy u_h1 = hpy__debug_unwrap(ctx, h1);
     HPy r_ = u_->ctx_Positive(u_, u_h1);
     return hpy__debug_wrap(ctx, r_);
@@ -292,7 +292,7 @@ static HPy hpy__debug_Positive(HPyContext *ctx, HPy h1)
 
 static HPy hpy__debug_Absolute(HPyContext *ctx, HPy h1)
 {
-    HPyContext *u_ = hpy__debug_uctx(ctx);
+    HPyContext *u_ = hpy__debug_uctx(ctx, "HPy_Absolute");
     HPy u_h1 = hpy__debug_unwrap(ctx, h1);
     HPy r_ = u_->ctx_Absolute(u_, u_h1);
     return hpy__debug_wrap(ctx, r_);
@@ -300,7 +300,7 @@ static HPy hpy__debug_Absolute(HPyContext *ctx, HPy h1)
 
 static HPy hpy__debug_Invert(HPyContext *ctx, HPy h1)
 {
-    HPyContext *u_ = hpy__debug_uctx(ctx);
+    HPyContext *u_ = hpy__debug_uctx(ctx, "HPy_Invert");
     HPy u_h1 = hpy__debug_unwrap(ctx, h1);
     HPy r_ = u_->ctx_Invert(u_, u_h1);
     return hpy__debug_wrap(ctx, r_);
@@ -308,7 +308,7 @@ static HPy hpy__debug_Invert(HPyContext *ctx, HPy h1)
 
 static HPy hpy__debug_Lshift(HPyContext *ctx, HPy h1, HPy h2)
 {
-    HPyContext *u_ = hpy__debug_uctx(ctx);
+    HPyContext *u_ = hpy__debug_uctx(ctx, "HPy_Lshift");
     HPy u_h1 = hpy__debug_unwrap(ctx, h1);
     HPy u_h2 = hpy__debug_unwrap(ctx, h2);
     HPy r_ = u_->ctx_Lshift(u_, u_h1, u_h2);
@@ -317,7 +317,7 @@ static HPy hpy__debug_Lshift(HPyContext *ctx, HPy h1, HPy h2)
 
 static HPy hpy__debug_Rshift(HPyContext *ctx, HPy h1, HPy h2)
 {
-    HPyContext *u_ = hpy__debug_uctx(ctx);
+    HPyContext *u_ = hpy__debug_uctx(ctx, "HPy_Rshift");
     HPy u_h1 = hpy__debug_unwrap(ctx, h1);
     HPy u_h2 = hpy__debug_unwrap(ctx, h2);
     HPy r_ = u_->ctx_Rshift(u_, u_h1, u_h2);
@@ -326,7 +326,7 @@ static HPy hpy__debug_Rshift(HPyContext *ctx, HPy h1, HPy h2)
 
 static HPy hpy__debug_And(HPyContext *ctx, HPy h1, HPy h2)
 {
-    HPyContext *u_ = hpy__debug_uctx(ctx);
+    HPyContext *u_ = hpy__debug_uctx(ctx, "HPy_And");
     HPy u_h1 = hpy__debug_unwrap(ctx, h1);
     HPy u_h2 = hpy__debug_unwrap(ctx, h2);
     HPy r_ = u_->ctx_And(u_, u_h1, u_h2);
@@ -335,7 +335,7 @@ static HPy hpy__debug_And(HPyContext *ctx, HPy h1, HPy h2)
 
 static HPy hpy__debug_Xor(HPyContext *ctx, HPy h1, HPy h2)
 {
-    HPyContext *u_ = hpy__debug_uctx(ctx);
+    HPyContext *u_ = hpy__debug_uctx(ctx, "HPy_Xor");
     HPy u_h1 = hpy__debug_unwrap(ctx, h1);
     HPy u_h2 = hpy__debug_unwrap(ctx, h2);
     HPy r_ = u_->ctx_Xor(u_, u_h1, u_h2);
@@ -344,7 +344,7 @@ static HPy hpy__debug_Xor(HPyContext *ctx, HPy h1, HPy h2)
 
 static HPy hpy__debug_Or(HPyContext *ctx, HPy h1, HPy h2)
 {
-    HPyContext *u_ = hpy__debug_uctx(ctx);
+    HPyContext *u_ = hpy__debug_uctx(ctx, "HPy_Or");
     HPy u_h1 = hpy__debug_unwrap(ctx, h1);
     HPy u_h2 = hpy__debug_unwrap(ctx, h2);
     HPy r_ = u_->ctx_Or(u_, u_h1, u_h2);
@@ -353,7 +353,7 @@ static HPy hpy__debug_Or(HPyContext *ctx, HPy h1, HPy h2)
 
 static HPy hpy__debug_Index(HPyContext *ctx, HPy h1)
 {
-    HPyContext *u_ = hpy__debug_uctx(ctx);
+    HPyContext *u_ = hpy__debug_uctx(ctx, "HPy_Index");
     HPy u_h1 = hpy__debug_unwrap(ctx, h1);
     HPy r_ = u_->ctx_Index(u_, u_h1);
     return hpy__debug_wrap(ctx, r_);
@@ -361,7 +361,7 @@ static HPy hpy__debug_Index(HPyContext *ctx, HPy h1)
 
 static HPy hpy__debug_Long(HPyContext *ctx, HPy h1)
 {
-    HPyContext *u_ = hpy__debug_uctx(ctx);
+    HPyContext *u_ = hpy__debug_uctx(ctx, "HPy_Long");
     HPy u_h1 = hpy__debug_unwrap(ctx, h1);
     HPy r_ = u_->ctx_Long(u_, u_h1);
     return hpy__debug_wrap(ctx, r_);
@@ -369,7 +369,7 @@ static HPy hpy__debug_Long(HPyContext *ctx, HPy h1)
 
 static HPy hpy__debug_Float(HPyContext *ctx, HPy h1)
 {
-    HPyContext *u_ = hpy__debug_uctx(ctx);
+    HPyContext *u_ = hpy__debug_uctx(ctx, "HPy_Float");
     HPy u_h1 = hpy__debug_unwrap(ctx, h1);
     HPy r_ = u_->ctx_Float(u_, u_h1);
     return hpy__debug_wrap(ctx, r_);
@@ -377,7 +377,7 @@ static HPy hpy__debug_Float(HPyContext *ctx, HPy h1)
 
 static HPy hpy__debug_InPlaceAdd(HPyContext *ctx, HPy h1, HPy h2)
 {
-    HPyContext *u_ = hpy__debug_uctx(ctx);
+    HPyContext *u_ = hpy__debug_uctx(ctx, "HPy_InPlaceAdd");
     HPy u_h1 = hpy__debug_unwrap(ctx, h1);
     HPy u_h2 = hpy__debug_unwrap(ctx, h2);
     HPy r_ = u_->ctx_InPlaceAdd(u_, u_h1, u_h2);
@@ -386,7 +386,7 @@ static HPy hpy__debug_InPlaceAdd(HPyContext *ctx, HPy h1, HPy h2)
 
 static HPy hpy__debug_InPlaceSubtract(HPyContext *ctx, HPy h1, HPy h2)
 {
-    HPyContext *u_ = hpy__debug_uctx(ctx);
+    HPyContext *u_ = hpy__debug_uctx(ctx, "HPy_InPlaceSubtract");
     HPy u_h1 = hpy__debug_unwrap(ctx, h1);
     HPy u_h2 = hpy__debug_unwrap(ctx, h2);
     HPy r_ = u_->ctx_InPlaceSubtract(u_, u_h1, u_h2);
@@ -395,7 +395,7 @@ static HPy hpy__debug_InPlaceSubtract(HPyContext *ctx, HPy h1, HPy h2)
 
 static HPy hpy__debug_InPlaceMultiply(HPyContext *ctx, HPy h1, HPy h2)
 {
-    HPyContext *u_ = hpy__debug_uctx(ctx);
+    HPyContext *u_ = hpy__debug_uctx(ctx, "HPy_InPlaceMultiply");
     HPy u_h1 = hpy__debug_unwrap(ctx, h1);
     HPy u_h2 = hpy__debug_unwrap(ctx, h2);
     HPy r_ = u_->ctx_InPlaceMultiply(u_, u_h1, u_h2);
@@ -404,7 +404,7 @@ static HPy hpy__debug_InPlaceMultiply(HPyContext *ctx, HPy h1, HPy h2)
 
 static HPy hpy__debug_InPlaceMatrixMultiply(HPyContext *ctx, HPy h1, HPy h2)
 {
-    HPyContext *u_ = hpy__debug_uctx(ctx);
+    HPyContext *u_ = hpy__debug_uctx(ctx, "HPy_InPlaceMatrixMultiply");
     HPy u_h1 = hpy__debug_unwrap(ctx, h1);
     HPy u_h2 = hpy__debug_unwrap(ctx, h2);
     HPy r_ = u_->ctx_InPlaceMatrixMultiply(u_, u_h1, u_h2);
@@ -413,7 +413,7 @@ static HPy hpy__debug_InPlaceMatrixMultiply(HPyContext *ctx, HPy h1, HPy h2)
 
 static HPy hpy__debug_InPlaceFloorDivide(HPyContext *ctx, HPy h1, HPy h2)
 {
-    HPyContext *u_ = hpy__debug_uctx(ctx);
+    HPyContext *u_ = hpy__debug_uctx(ctx, "HPy_InPlaceFloorDivide");
     HPy u_h1 = hpy__debug_unwrap(ctx, h1);
     HPy u_h2 = hpy__debug_unwrap(ctx, h2);
     HPy r_ = u_->ctx_InPlaceFloorDivide(u_, u_h1, u_h2);
@@ -422,7 +422,7 @@ static HPy hpy__debug_InPlaceFloorDivide(HPyContext *ctx, HPy h1, HPy h2)
 
 static HPy hpy__debug_InPlaceTrueDivide(HPyContext *ctx, HPy h1, HPy h2)
 {
-    HPyContext *u_ = hpy__debug_uctx(ctx);
+    HPyContext *u_ = hpy__debug_uctx(ctx, "HPy_InPlaceTrueDivide");
     HPy u_h1 = hpy__debug_unwrap(ctx, h1);
     HPy u_h2 = hpy__debug_unwrap(ctx, h2);
     HPy r_ = u_->ctx_InPlaceTrueDivide(u_, u_h1, u_h2);
@@ -431,7 +431,7 @@ static HPy hpy__debug_InPlaceTrueDivide(HPyContext *ctx, HPy h1, HPy h2)
 
 static HPy hpy__debug_InPlaceRemainder(HPyContext *ctx, HPy h1, HPy h2)
 {
-    HPyContext *u_ = hpy__debug_uctx(ctx);
+    HPyContext *u_ = hpy__debug_uctx(ctx, "HPy_InPlaceRemainder");
     HPy u_h1 = hpy__debug_unwrap(ctx, h1);
     HPy u_h2 = hpy__debug_unwrap(ctx, h2);
     HPy r_ = u_->ctx_InPlaceRemainder(u_, u_h1, u_h2);
@@ -440,7 +440,7 @@ static HPy hpy__debug_InPlaceRemainder(HPyContext *ctx, HPy h1, HPy h2)
 
 static HPy hpy__debug_InPlacePower(HPyContext *ctx, HPy h1, HPy h2, HPy h3)
 {
-    HPyContext *u_ = hpy__debug_uctx(ctx);
+    HPyContext *u_ = hpy__debug_uctx(ctx, "HPy_InPlacePower");
     HPy u_h1 = hpy__debug_unwrap(ctx, h1);
     HPy u_h2 = hpy__debug_unwrap(ctx, h2);
     HPy u_h3 = hpy__debug_unwrap(ctx, h3);
@@ -450,7 +450,7 @@ static HPy hpy__debug_InPlacePower(HPyContext *ctx, HPy h1, HPy h2, HPy h3)
 
 static HPy hpy__debug_InPlaceLshift(HPyContext *ctx, HPy h1, HPy h2)
 {
-    HPyContext *u_ = hpy__debug_uctx(ctx);
+    HPyContext *u_ = hpy__debug_uctx(ctx, "HPy_InPlaceLshift");
     HPy u_h1 = hpy__debug_unwrap(ctx, h1);
     HPy u_h2 = hpy__debug_unwrap(ctx, h2);
     HPy r_ = u_->ctx_InPlaceLshift(u_, u_h1, u_h2);
@@ -459,7 +459,7 @@ static HPy hpy__debug_InPlaceLshift(HPyContext *ctx, HPy h1, HPy h2)
 
 static HPy hpy__debug_InPlaceRshift(HPyContext *ctx, HPy h1, HPy h2)
 {
-    HPyContext *u_ = hpy__debug_uctx(ctx);
+    HPyContext *u_ = hpy__debug_uctx(ctx, "HPy_InPlaceRshift");
     HPy u_h1 = hpy__debug_unwrap(ctx, h1);
     HPy u_h2 = hpy__debug_unwrap(ctx, h2);
     HPy r_ = u_->ctx_InPlaceRshift(u_, u_h1, u_h2);
@@ -468,7 +468,7 @@ static HPy hpy__debug_InPlaceRshift(HPyContext *ctx, HPy h1, HPy h2)
 
 static HPy hpy__debug_InPlaceAnd(HPyContext *ctx, HPy h1, HPy h2)
 {
-    HPyContext *u_ = hpy__debug_uctx(ctx);
+    HPyContext *u_ = hpy__debug_uctx(ctx, "HPy_InPlaceAnd");
     HPy u_h1 = hpy__debug_unwrap(ctx, h1);
     HPy u_h2 = hpy__debug_unwrap(ctx, h2);
     HPy r_ = u_->ctx_InPlaceAnd(u_, u_h1, u_h2);
@@ -477,7 +477,7 @@ static HPy hpy__debug_InPlaceAnd(HPyContext *ctx, HPy h1, HPy h2)
 
 static HPy hpy__debug_InPlaceXor(HPyContext *ctx, HPy h1, HPy h2)
 {
-    HPyContext *u_ = hpy__debug_uctx(ctx);
+    HPyContext *u_ = hpy__debug_uctx(ctx, "HPy_InPlaceXor");
     HPy u_h1 = hpy__debug_unwrap(ctx, h1);
     HPy u_h2 = hpy__debug_unwrap(ctx, h2);
     HPy r_ = u_->ctx_InPlaceXor(u_, u_h1, u_h2);
@@ -486,7 +486,7 @@ static HPy hpy__debug_InPlaceXor(HPyContext *ctx, HPy h1, HPy h2)
 
 static HPy hpy__debug_InPlaceOr(HPyContext *ctx, HPy h1, HPy h2)
 {
-    HPyContext *u_ = hpy__debug_uctx(ctx);
+    HPyContext *u_ = hpy__debug_uctx(ctx, "HPy_InPlaceOr");
     HPy u_h1 = hpy__debug_unwrap(ctx, h1);
     HPy u_h2 = hpy__debug_unwrap(ctx, h2);
     HPy r_ = u_->ctx_InPlaceOr(u_, u_h1, u_h2);
@@ -495,7 +495,7 @@ static HPy hpy__debug_InPlaceOr(HPyContext *ctx, HPy h1, HPy h2)
 
 static int hpy__debug_Callable_Check(HPyContext *ctx, HPy h)
 {
-    HPyContext *u_ = hpy__debug_uctx(ctx);
+    HPyContext *u_ = hpy__debug_uctx(ctx, "HPyCallable_Check");
     HPy u_h = hpy__debug_unwrap(ctx, h);
     int r_ = u_->ctx_Callable_Check(u_, u_h);
     return r_;
@@ -503,7 +503,7 @@ static int hpy__debug_Callable_Check(HPyContext *ctx, HPy h)
 
 static HPy hpy__debug_CallTupleDict(HPyContext *ctx, HPy callable, HPy args, HPy kw)
 {
-    HPyContext *u_ = hpy__debug_uctx(ctx);
+    HPyContext *u_ = hpy__debug_uctx(ctx, "HPy_CallTupleDict");
     HPy u_callable = hpy__debug_unwrap(ctx, callable);
     HPy u_args = hpy__debug_unwrap(ctx, args);
     HPy u_kw = hpy__debug_unwrap(ctx, kw);
@@ -513,20 +513,20 @@ static HPy hpy__debug_CallTupleDict(HPyContext *ctx, HPy callable, HPy args, HPy
 
 static void hpy__debug_FatalError(HPyContext *ctx, const char *message)
 {
-    HPyContext *u_ = hpy__debug_uctx(ctx);
+    HPyContext *u_ = hpy__debug_uctx(ctx, "HPy_FatalError");
     u_->ctx_FatalError(u_, message);
 }
 
 static void hpy__debug_Err_SetString(HPyContext *ctx, HPy h_type, const char *utf8_message)
 {
-    HPyContext *u_ = hpy__debug_uctx(ctx);
+    HPyContext *u_ = hpy__debug_uctx(ctx, "HPyErr_SetString");
     HPy u_h_type = hpy__debug_unwrap(ctx, h_type);
     u_->ctx_Err_SetString(u_, u_h_type, utf8_message);
 }
 
 static void hpy__debug_Err_SetObject(HPyContext *ctx, HPy h_type, HPy h_value)
 {
-    HPyContext *u_ = hpy__debug_uctx(ctx);
+    HPyContext *u_ = hpy__debug_uctx(ctx, "HPyErr_SetObject");
     HPy u_h_type = hpy__debug_unwrap(ctx, h_type);
     HPy u_h_value = hpy__debug_unwrap(ctx, h_value);
     u_->ctx_Err_SetObject(u_, u_h_type, u_h_value);
@@ -534,7 +534,7 @@ static void hpy__debug_Err_SetObject(HPyContext *ctx, HPy h_type, HPy h_value)
 
 static HPy hpy__debug_Err_SetFromErrnoWithFilename(HPyContext *ctx, HPy h_type, const char *filename_fsencoded)
 {
-    HPyContext *u_ = hpy__debug_uctx(ctx);
+    HPyContext *u_ = hpy__debug_uctx(ctx, "HPyErr_SetFromErrnoWithFilename");
     HPy u_h_type = hpy__debug_unwrap(ctx, h_type);
     HPy r_ = u_->ctx_Err_SetFromErrnoWithFilename(u_, u_h_type, filename_fsencoded);
     return hpy__debug_wrap(ctx, r_);
@@ -542,7 +542,7 @@ static HPy hpy__debug_Err_SetFromErrnoWithFilename(HPyContext *ctx, HPy h_type, 
 
 static void hpy__debug_Err_SetFromErrnoWithFilenameObjects(HPyContext *ctx, HPy h_type, HPy filename1, HPy filename2)
 {
-    HPyContext *u_ = hpy__debug_uctx(ctx);
+    HPyContext *u_ = hpy__debug_uctx(ctx, "HPyErr_SetFromErrnoWithFilenameObjects");
     HPy u_h_type = hpy__debug_unwrap(ctx, h_type);
     HPy u_filename1 = hpy__debug_unwrap(ctx, filename1);
     HPy u_filename2 = hpy__debug_unwrap(ctx, filename2);
@@ -551,14 +551,14 @@ static void hpy__debug_Err_SetFromErrnoWithFilenameObjects(HPyContext *ctx, HPy 
 
 static int hpy__debug_Err_Occurred(HPyContext *ctx)
 {
-    HPyContext *u_ = hpy__debug_uctx(ctx);
+    HPyContext *u_ = hpy__debug_uctx(ctx, "HPyErr_Occurred");
     int r_ = u_->ctx_Err_Occurred(u_);
     return r_;
 }
 
 static int hpy__debug_Err_ExceptionMatches(HPyContext *ctx, HPy exc)
 {
-    HPyContext *u_ = hpy__debug_uctx(ctx);
+    HPyContext *u_ = hpy__debug_uctx(ctx, "HPyErr_ExceptionMatches");
     HPy u_exc = hpy__debug_unwrap(ctx, exc);
     int r_ = u_->ctx_Err_ExceptionMatches(u_, u_exc);
     return r_;
@@ -566,19 +566,19 @@ static int hpy__debug_Err_ExceptionMatches(HPyContext *ctx, HPy exc)
 
 static void hpy__debug_Err_NoMemory(HPyContext *ctx)
 {
-    HPyContext *u_ = hpy__debug_uctx(ctx);
+    HPyContext *u_ = hpy__debug_uctx(ctx, "HPyErr_NoMemory");
     u_->ctx_Err_NoMemory(u_);
 }
 
 static void hpy__debug_Err_Clear(HPyContext *ctx)
 {
-    HPyContext *u_ = hpy__debug_uctx(ctx);
+    HPyContext *u_ = hpy__debug_uctx(ctx, "HPyErr_Clear");
     u_->ctx_Err_Clear(u_);
 }
 
 static HPy hpy__debug_Err_NewException(HPyContext *ctx, const char *utf8_name, HPy base, HPy dict)
 {
-    HPyContext *u_ = hpy__debug_uctx(ctx);
+    HPyContext *u_ = hpy__debug_uctx(ctx, "HPyErr_NewException");
     HPy u_base = hpy__debug_unwrap(ctx, base);
     HPy u_dict = hpy__debug_unwrap(ctx, dict);
     HPy r_ = u_->ctx_Err_NewException(u_, utf8_name, u_base, u_dict);
@@ -587,7 +587,7 @@ static HPy hpy__debug_Err_NewException(HPyContext *ctx, const char *utf8_name, H
 
 static HPy hpy__debug_Err_NewExceptionWithDoc(HPyContext *ctx, const char *utf8_name, const char *utf8_doc, HPy base, HPy dict)
 {
-    HPyContext *u_ = hpy__debug_uctx(ctx);
+    HPyContext *u_ = hpy__debug_uctx(ctx, "HPyErr_NewExceptionWithDoc");
     HPy u_base = hpy__debug_unwrap(ctx, base);
     HPy u_dict = hpy__debug_unwrap(ctx, dict);
     HPy r_ = u_->ctx_Err_NewExceptionWithDoc(u_, utf8_name, utf8_doc, u_base, u_dict);
@@ -596,7 +596,7 @@ static HPy hpy__debug_Err_NewExceptionWithDoc(HPyContext *ctx, const char *utf8_
 
 static int hpy__debug_Err_WarnEx(HPyContext *ctx, HPy category, const char *utf8_message, HPy_ssize_t stack_level)
 {
-    HPyContext *u_ = hpy__debug_uctx(ctx);
+    HPyContext *u_ = hpy__debug_uctx(ctx, "HPyErr_WarnEx");
     HPy u_category = hpy__debug_unwrap(ctx, category);
     int r_ = u_->ctx_Err_WarnEx(u_, u_category, utf8_message, stack_level);
     return r_;
@@ -604,14 +604,14 @@ static int hpy__debug_Err_WarnEx(HPyContext *ctx, HPy category, const char *utf8
 
 static void hpy__debug_Err_WriteUnraisable(HPyContext *ctx, HPy obj)
 {
-    HPyContext *u_ = hpy__debug_uctx(ctx);
+    HPyContext *u_ = hpy__debug_uctx(ctx, "HPyErr_WriteUnraisable");
     HPy u_obj = hpy__debug_unwrap(ctx, obj);
     u_->ctx_Err_WriteUnraisable(u_, u_obj);
 }
 
 static int hpy__debug_IsTrue(HPyContext *ctx, HPy h)
 {
-    HPyContext *u_ = hpy__debug_uctx(ctx);
+    HPyContext *u_ = hpy__debug_uctx(ctx, "HPy_IsTrue");
     HPy u_h = hpy__debug_unwrap(ctx, h);
     int r_ = u_->ctx_IsTrue(u_, u_h);
     return r_;
@@ -619,7 +619,7 @@ static int hpy__debug_IsTrue(HPyContext *ctx, HPy h)
 
 static HPy hpy__debug_GetAttr(HPyContext *ctx, HPy obj, HPy name)
 {
-    HPyContext *u_ = hpy__debug_uctx(ctx);
+    HPyContext *u_ = hpy__debug_uctx(ctx, "HPy_GetAttr");
     HPy u_obj = hpy__debug_unwrap(ctx, obj);
     HPy u_name = hpy__debug_unwrap(ctx, name);
     HPy r_ = u_->ctx_GetAttr(u_, u_obj, u_name);
@@ -628,7 +628,7 @@ static HPy hpy__debug_GetAttr(HPyContext *ctx, HPy obj, HPy name)
 
 static HPy hpy__debug_GetAttr_s(HPyContext *ctx, HPy obj, const char *utf8_name)
 {
-    HPyContext *u_ = hpy__debug_uctx(ctx);
+    HPyContext *u_ = hpy__debug_uctx(ctx, "HPy_GetAttr_s");
     HPy u_obj = hpy__debug_unwrap(ctx, obj);
     HPy r_ = u_->ctx_GetAttr_s(u_, u_obj, utf8_name);
     return hpy__debug_wrap(ctx, r_);
@@ -636,7 +636,7 @@ static HPy hpy__debug_GetAttr_s(HPyContext *ctx, HPy obj, const char *utf8_name)
 
 static int hpy__debug_HasAttr(HPyContext *ctx, HPy obj, HPy name)
 {
-    HPyContext *u_ = hpy__debug_uctx(ctx);
+    HPyContext *u_ = hpy__debug_uctx(ctx, "HPy_HasAttr");
     HPy u_obj = hpy__debug_unwrap(ctx, obj);
     HPy u_name = hpy__debug_unwrap(ctx, name);
     int r_ = u_->ctx_HasAttr(u_, u_obj, u_name);
@@ -645,7 +645,7 @@ static int hpy__debug_HasAttr(HPyContext *ctx, HPy obj, HPy name)
 
 static int hpy__debug_HasAttr_s(HPyContext *ctx, HPy obj, const char *utf8_name)
 {
-    HPyContext *u_ = hpy__debug_uctx(ctx);
+    HPyContext *u_ = hpy__debug_uctx(ctx, "HPy_HasAttr_s");
     HPy u_obj = hpy__debug_unwrap(ctx, obj);
     int r_ = u_->ctx_HasAttr_s(u_, u_obj, utf8_name);
     return r_;
@@ -653,7 +653,7 @@ static int hpy__debug_HasAttr_s(HPyContext *ctx, HPy obj, const char *utf8_name)
 
 static int hpy__debug_SetAttr(HPyContext *ctx, HPy obj, HPy name, HPy value)
 {
-    HPyContext *u_ = hpy__debug_uctx(ctx);
+    HPyContext *u_ = hpy__debug_uctx(ctx, "HPy_SetAttr");
     HPy u_obj = hpy__debug_unwrap(ctx, obj);
     HPy u_name = hpy__debug_unwrap(ctx, name);
     HPy u_value = hpy__debug_unwrap(ctx, value);
@@ -663,7 +663,7 @@ static int hpy__debug_SetAttr(HPyContext *ctx, HPy obj, HPy name, HPy value)
 
 static int hpy__debug_SetAttr_s(HPyContext *ctx, HPy obj, const char *utf8_name, HPy value)
 {
-    HPyContext *u_ = hpy__debug_uctx(ctx);
+    HPyContext *u_ = hpy__debug_uctx(ctx, "HPy_SetAttr_s");
     HPy u_obj = hpy__debug_unwrap(ctx, obj);
     HPy u_value = hpy__debug_unwrap(ctx, value);
     int r_ = u_->ctx_SetAttr_s(u_, u_obj, utf8_name, u_value);
@@ -672,7 +672,7 @@ static int hpy__debug_SetAttr_s(HPyContext *ctx, HPy obj, const char *utf8_name,
 
 static HPy hpy__debug_GetItem(HPyContext *ctx, HPy obj, HPy key)
 {
-    HPyContext *u_ = hpy__debug_uctx(ctx);
+    HPyContext *u_ = hpy__debug_uctx(ctx, "HPy_GetItem");
     HPy u_obj = hpy__debug_unwrap(ctx, obj);
     HPy u_key = hpy__debug_unwrap(ctx, key);
     HPy r_ = u_->ctx_GetItem(u_, u_obj, u_key);
@@ -681,7 +681,7 @@ static HPy hpy__debug_GetItem(HPyContext *ctx, HPy obj, HPy key)
 
 static HPy hpy__debug_GetItem_i(HPyContext *ctx, HPy obj, HPy_ssize_t idx)
 {
-    HPyContext *u_ = hpy__debug_uctx(ctx);
+    HPyContext *u_ = hpy__debug_uctx(ctx, "HPy_GetItem_i");
     HPy u_obj = hpy__debug_unwrap(ctx, obj);
     HPy r_ = u_->ctx_GetItem_i(u_, u_obj, idx);
     return hpy__debug_wrap(ctx, r_);
@@ -689,7 +689,7 @@ static HPy hpy__debug_GetItem_i(HPyContext *ctx, HPy obj, HPy_ssize_t idx)
 
 static HPy hpy__debug_GetItem_s(HPyContext *ctx, HPy obj, const char *utf8_key)
 {
-    HPyContext *u_ = hpy__debug_uctx(ctx);
+    HPyContext *u_ = hpy__debug_uctx(ctx, "HPy_GetItem_s");
     HPy u_obj = hpy__debug_unwrap(ctx, obj);
     HPy r_ = u_->ctx_GetItem_s(u_, u_obj, utf8_key);
     return hpy__debug_wrap(ctx, r_);
@@ -697,7 +697,7 @@ static HPy hpy__debug_GetItem_s(HPyContext *ctx, HPy obj, const char *utf8_key)
 
 static int hpy__debug_Contains(HPyContext *ctx, HPy container, HPy key)
 {
-    HPyContext *u_ = hpy__debug_uctx(ctx);
+    HPyContext *u_ = hpy__debug_uctx(ctx, "HPy_Contains");
     HPy u_container = hpy__debug_unwrap(ctx, container);
     HPy u_key = hpy__debug_unwrap(ctx, key);
     int r_ = u_->ctx_Contains(u_, u_container, u_key);
@@ -706,7 +706,7 @@ static int hpy__debug_Contains(HPyContext *ctx, HPy container, HPy key)
 
 static int hpy__debug_SetItem(HPyContext *ctx, HPy obj, HPy key, HPy value)
 {
-    HPyContext *u_ = hpy__debug_uctx(ctx);
+    HPyContext *u_ = hpy__debug_uctx(ctx, "HPy_SetItem");
     HPy u_obj = hpy__debug_unwrap(ctx, obj);
     HPy u_key = hpy__debug_unwrap(ctx, key);
     HPy u_value = hpy__debug_unwrap(ctx, value);
@@ -716,7 +716,7 @@ static int hpy__debug_SetItem(HPyContext *ctx, HPy obj, HPy key, HPy value)
 
 static int hpy__debug_SetItem_i(HPyContext *ctx, HPy obj, HPy_ssize_t idx, HPy value)
 {
-    HPyContext *u_ = hpy__debug_uctx(ctx);
+    HPyContext *u_ = hpy__debug_uctx(ctx, "HPy_SetItem_i");
     HPy u_obj = hpy__debug_unwrap(ctx, obj);
     HPy u_value = hpy__debug_unwrap(ctx, value);
     int r_ = u_->ctx_SetItem_i(u_, u_obj, idx, u_value);
@@ -725,7 +725,7 @@ static int hpy__debug_SetItem_i(HPyContext *ctx, HPy obj, HPy_ssize_t idx, HPy v
 
 static int hpy__debug_SetItem_s(HPyContext *ctx, HPy obj, const char *utf8_key, HPy value)
 {
-    HPyContext *u_ = hpy__debug_uctx(ctx);
+    HPyContext *u_ = hpy__debug_uctx(ctx, "HPy_SetItem_s");
     HPy u_obj = hpy__debug_unwrap(ctx, obj);
     HPy u_value = hpy__debug_unwrap(ctx, value);
     int r_ = u_->ctx_SetItem_s(u_, u_obj, utf8_key, u_value);
@@ -734,7 +734,7 @@ static int hpy__debug_SetItem_s(HPyContext *ctx, HPy obj, const char *utf8_key, 
 
 static HPy hpy__debug_Type(HPyContext *ctx, HPy obj)
 {
-    HPyContext *u_ = hpy__debug_uctx(ctx);
+    HPyContext *u_ = hpy__debug_uctx(ctx, "HPy_Type");
     HPy u_obj = hpy__debug_unwrap(ctx, obj);
     HPy r_ = u_->ctx_Type(u_, u_obj);
     return hpy__debug_wrap(ctx, r_);
@@ -742,7 +742,7 @@ static HPy hpy__debug_Type(HPyContext *ctx, HPy obj)
 
 static int hpy__debug_TypeCheck(HPyContext *ctx, HPy obj, HPy type)
 {
-    HPyContext *u_ = hpy__debug_uctx(ctx);
+    HPyContext *u_ = hpy__debug_uctx(ctx, "HPy_TypeCheck");
     HPy u_obj = hpy__debug_unwrap(ctx, obj);
     HPy u_type = hpy__debug_unwrap(ctx, type);
     hpy__debug_check_type(ctx, u_type, "HPy_TypeCheck arg 2 must be a type");
@@ -752,7 +752,7 @@ static int hpy__debug_TypeCheck(HPyContext *ctx, HPy obj, HPy type)
 
 static int hpy__debug_Is(HPyContext *ctx, HPy obj, HPy other)
 {
-    HPyContext *u_ = hpy__debug_uctx(ctx);
+    HPyContext *u_ = hpy__debug_uctx(ctx, "HPy_Is");
     HPy u_obj = hpy__debug_unwrap(ctx, obj);
     HPy u_other = hpy__debug_unwrap(ctx, other);
     int r_ = u_->ctx_Is(u_, u_obj, u_other);
@@ -761,7 +761,7 @@ static int hpy__debug_Is(HPyContext *ctx, HPy obj, HPy other)
 
 static void*hpy__debug_AsStruct_Object(HPyContext *ctx, HPy h)
 {
-    HPyContext *u_ = hpy__debug_uctx(ctx);
+    HPyContext *u_ = hpy__debug_uctx(ctx, "_HPy_AsStruct_Object");
     HPy u_h = hpy__debug_unwrap(ctx, h);
     hpy__debug_check_shape(ctx, u_h, HPyType_BuiltinShape_Object, "_HPy_AsStruct_Object");
     void*r_ = u_->ctx_AsStruct_Object(u_, u_h);
@@ -770,7 +770,7 @@ static void*hpy__debug_AsStruct_Object(HPyContext *ctx, HPy h)
 
 static void*hpy__debug_AsStruct_Legacy(HPyContext *ctx, HPy h)
 {
-    HPyContext *u_ = hpy__debug_uctx(ctx);
+    HPyContext *u_ = hpy__debug_uctx(ctx, "_HPy_AsStruct_Legacy");
     HPy u_h = hpy__debug_unwrap(ctx, h);
     hpy__debug_check_shape(ctx, u_h, HPyType_BuiltinShape_Legacy, "_HPy_AsStruct_Legacy");
     void*r_ = u_->ctx_AsStruct_Legacy(u_, u_h);
@@ -779,7 +779,7 @@ static void*hpy__debug_AsStruct_Legacy(HPyContext *ctx, HPy h)
 
 static HPy hpy__debug_New(HPyContext *ctx, HPy h_type, void **data)
 {
-    HPyContext *u_ = hpy__debug_uctx(ctx);
+    HPyContext *u_ = hpy__debug_uctx(ctx, "_HPy_New");
     HPy u_h_type = hpy__debug_unwrap(ctx, h_type);
     HPy r_ = u_->ctx_New(u_, u_h_type, data);
     return hpy__debug_wrap(ctx, r_);
@@ -787,7 +787,7 @@ static HPy hpy__debug_New(HPyContext *ctx, HPy h_type, void **data)
 
 static HPy hpy__debug_Repr(HPyContext *ctx, HPy obj)
 {
-    HPyContext *u_ = hpy__debug_uctx(ctx);
+    HPyContext *u_ = hpy__debug_uctx(ctx, "HPy_Repr");
     HPy u_obj = hpy__debug_unwrap(ctx, obj);
     HPy r_ = u_->ctx_Repr(u_, u_obj);
     return hpy__debug_wrap(ctx, r_);
@@ -795,7 +795,7 @@ static HPy hpy__debug_Repr(HPyContext *ctx, HPy obj)
 
 static HPy hpy__debug_Str(HPyContext *ctx, HPy obj)
 {
-    HPyContext *u_ = hpy__debug_uctx(ctx);
+    HPyContext *u_ = hpy__debug_uctx(ctx, "HPy_Str");
     HPy u_obj = hpy__debug_unwrap(ctx, obj);
     HPy r_ = u_->ctx_Str(u_, u_obj);
     return hpy__debug_wrap(ctx, r_);
@@ -803,7 +803,7 @@ static HPy hpy__debug_Str(HPyContext *ctx, HPy obj)
 
 static HPy hpy__debug_ASCII(HPyContext *ctx, HPy obj)
 {
-    HPyContext *u_ = hpy__debug_uctx(ctx);
+    HPyContext *u_ = hpy__debug_uctx(ctx, "HPy_ASCII");
     HPy u_obj = hpy__debug_unwrap(ctx, obj);
     HPy r_ = u_->ctx_ASCII(u_, u_obj);
     return hpy__debug_wrap(ctx, r_);
@@ -811,7 +811,7 @@ static HPy hpy__debug_ASCII(HPyContext *ctx, HPy obj)
 
 static HPy hpy__debug_Bytes(HPyContext *ctx, HPy obj)
 {
-    HPyContext *u_ = hpy__debug_uctx(ctx);
+    HPyContext *u_ = hpy__debug_uctx(ctx, "HPy_Bytes");
     HPy u_obj = hpy__debug_unwrap(ctx, obj);
     HPy r_ = u_->ctx_Bytes(u_, u_obj);
     return hpy__debug_wrap(ctx, r_);
@@ -819,7 +819,7 @@ static HPy hpy__debug_Bytes(HPyContext *ctx, HPy obj)
 
 static HPy hpy__debug_RichCompare(HPyContext *ctx, HPy v, HPy w, int op)
 {
-    HPyContext *u_ = hpy__debug_uctx(ctx);
+    HPyContext *u_ = hpy__debug_uctx(ctx, "HPy_RichCompare");
     HPy u_v = hpy__debug_unwrap(ctx, v);
     HPy u_w = hpy__debug_unwrap(ctx, w);
     HPy r_ = u_->ctx_RichCompare(u_, u_v, u_w, op);
@@ -828,7 +828,7 @@ static HPy hpy__debug_RichCompare(HPyContext *ctx, HPy v, HPy w, int op)
 
 static int hpy__debug_RichCompareBool(HPyContext *ctx, HPy v, HPy w, int op)
 {
-    HPyContext *u_ = hpy__debug_uctx(ctx);
+    HPyContext *u_ = hpy__debug_uctx(ctx, "HPy_RichCompareBool");
     HPy u_v = hpy__debug_unwrap(ctx, v);
     HPy u_w = hpy__debug_unwrap(ctx, w);
     int r_ = u_->ctx_RichCompareBool(u_, u_v, u_w, op);
@@ -837,7 +837,7 @@ static int hpy__debug_RichCompareBool(HPyContext *ctx, HPy v, HPy w, int op)
 
 static HPy_hash_t hpy__debug_Hash(HPyContext *ctx, HPy obj)
 {
-    HPyContext *u_ = hpy__debug_uctx(ctx);
+    HPyContext *u_ = hpy__debug_uctx(ctx, "HPy_Hash");
     HPy u_obj = hpy__debug_unwrap(ctx, obj);
     HPy_hash_t r_ = u_->ctx_Hash(u_, u_obj);
     return r_;
@@ -845,7 +845,7 @@ static HPy_hash_t hpy__debug_Hash(HPyContext *ctx, HPy obj)
 
 static int hpy__debug_Bytes_Check(HPyContext *ctx, HPy h)
 {
-    HPyContext *u_ = hpy__debug_uctx(ctx);
+    HPyContext *u_ = hpy__debug_uctx(ctx, "HPyBytes_Check");
     HPy u_h = hpy__debug_unwrap(ctx, h);
     int r_ = u_->ctx_Bytes_Check(u_, u_h);
     return r_;
@@ -853,7 +853,7 @@ static int hpy__debug_Bytes_Check(HPyContext *ctx, HPy h)
 
 static HPy_ssize_t hpy__debug_Bytes_Size(HPyContext *ctx, HPy h)
 {
-    HPyContext *u_ = hpy__debug_uctx(ctx);
+    HPyContext *u_ = hpy__debug_uctx(ctx, "HPyBytes_Size");
     HPy u_h = hpy__debug_unwrap(ctx, h);
     HPy_ssize_t r_ = u_->ctx_Bytes_Size(u_, u_h);
     return r_;
@@ -861,7 +861,7 @@ static HPy_ssize_t hpy__debug_Bytes_Size(HPyContext *ctx, HPy h)
 
 static HPy_ssize_t hpy__debug_Bytes_GET_SIZE(HPyContext *ctx, HPy h)
 {
-    HPyContext *u_ = hpy__debug_uctx(ctx);
+    HPyContext *u_ = hpy__debug_uctx(ctx, "HPyBytes_GET_SIZE");
     HPy u_h = hpy__debug_unwrap(ctx, h);
     HPy_ssize_t r_ = u_->ctx_Bytes_GET_SIZE(u_, u_h);
     return r_;
@@ -869,28 +869,28 @@ static HPy_ssize_t hpy__debug_Bytes_GET_SIZE(HPyContext *ctx, HPy h)
 
 static HPy hpy__debug_Bytes_FromString(HPyContext *ctx, const char *bytes)
 {
-    HPyContext *u_ = hpy__debug_uctx(ctx);
+    HPyContext *u_ = hpy__debug_uctx(ctx, "HPyBytes_FromString");
     HPy r_ = u_->ctx_Bytes_FromString(u_, bytes);
     return hpy__debug_wrap(ctx, r_);
 }
 
 static HPy hpy__debug_Bytes_FromStringAndSize(HPyContext *ctx, const char *bytes, HPy_ssize_t len)
 {
-    HPyContext *u_ = hpy__debug_uctx(ctx);
+    HPyContext *u_ = hpy__debug_uctx(ctx, "HPyBytes_FromStringAndSize");
     HPy r_ = u_->ctx_Bytes_FromStringAndSize(u_, bytes, len);
     return hpy__debug_wrap(ctx, r_);
 }
 
 static HPy hpy__debug_Unicode_FromString(HPyContext *ctx, const char *utf8)
 {
-    HPyContext *u_ = hpy__debug_uctx(ctx);
+    HPyContext *u_ = hpy__debug_uctx(ctx, "HPyUnicode_FromString");
     HPy r_ = u_->ctx_Unicode_FromString(u_, utf8);
     return hpy__debug_wrap(ctx, r_);
 }
 
 static int hpy__debug_Unicode_Check(HPyContext *ctx, HPy h)
 {
-    HPyContext *u_ = hpy__debug_uctx(ctx);
+    HPyContext *u_ = hpy__debug_uctx(ctx, "HPyUnicode_Check");
     HPy u_h = hpy__debug_unwrap(ctx, h);
     int r_ = u_->ctx_Unicode_Check(u_, u_h);
     return r_;
@@ -898,7 +898,7 @@ static int hpy__debug_Unicode_Check(HPyContext *ctx, HPy h)
 
 static HPy hpy__debug_Unicode_AsASCIIString(HPyContext *ctx, HPy h)
 {
-    HPyContext *u_ = hpy__debug_uctx(ctx);
+    HPyContext *u_ = hpy__debug_uctx(ctx, "HPyUnicode_AsASCIIString");
     HPy u_h = hpy__debug_unwrap(ctx, h);
     HPy r_ = u_->ctx_Unicode_AsASCIIString(u_, u_h);
     return hpy__debug_wrap(ctx, r_);
@@ -906,7 +906,7 @@ static HPy hpy__debug_Unicode_AsASCIIString(HPyContext *ctx, HPy h)
 
 static HPy hpy__debug_Unicode_AsLatin1String(HPyContext *ctx, HPy h)
 {
-    HPyContext *u_ = hpy__debug_uctx(ctx);
+    HPyContext *u_ = hpy__debug_uctx(ctx, "HPyUnicode_AsLatin1String");
     HPy u_h = hpy__debug_unwrap(ctx, h);
     HPy r_ = u_->ctx_Unicode_AsLatin1String(u_, u_h);
     return hpy__debug_wrap(ctx, r_);
@@ -914,7 +914,7 @@ static HPy hpy__debug_Unicode_AsLatin1String(HPyContext *ctx, HPy h)
 
 static HPy hpy__debug_Unicode_AsUTF8String(HPyContext *ctx, HPy h)
 {
-    HPyContext *u_ = hpy__debug_uctx(ctx);
+    HPyContext *u_ = hpy__debug_uctx(ctx, "HPyUnicode_AsUTF8String");
     HPy u_h = hpy__debug_unwrap(ctx, h);
     HPy r_ = u_->ctx_Unicode_AsUTF8String(u_, u_h);
     return hpy__debug_wrap(ctx, r_);
@@ -922,28 +922,28 @@ static HPy hpy__debug_Unicode_AsUTF8String(HPyContext *ctx, HPy h)
 
 static HPy hpy__debug_Unicode_FromWideChar(HPyContext *ctx, const wchar_t *w, HPy_ssize_t size)
 {
-    HPyContext *u_ = hpy__debug_uctx(ctx);
+    HPyContext *u_ = hpy__debug_uctx(ctx, "HPyUnicode_FromWideChar");
     HPy r_ = u_->ctx_Unicode_FromWideChar(u_, w, size);
     return hpy__debug_wrap(ctx, r_);
 }
 
 static HPy hpy__debug_Unicode_DecodeFSDefault(HPyContext *ctx, const char *v)
 {
-    HPyContext *u_ = hpy__debug_uctx(ctx);
+    HPyContext *u_ = hpy__debug_uctx(ctx, "HPyUnicode_DecodeFSDefault");
     HPy r_ = u_->ctx_Unicode_DecodeFSDefault(u_, v);
     return hpy__debug_wrap(ctx, r_);
 }
 
 static HPy hpy__debug_Unicode_DecodeFSDefaultAndSize(HPyContext *ctx, const char *v, HPy_ssize_t size)
 {
-    HPyContext *u_ = hpy__debug_uctx(ctx);
+    HPyContext *u_ = hpy__debug_uctx(ctx, "HPyUnicode_DecodeFSDefaultAndSize");
     HPy r_ = u_->ctx_Unicode_DecodeFSDefaultAndSize(u_, v, size);
     return hpy__debug_wrap(ctx, r_);
 }
 
 static HPy hpy__debug_Unicode_EncodeFSDefault(HPyContext *ctx, HPy h)
 {
-    HPyContext *u_ = hpy__debug_uctx(ctx);
+    HPyContext *u_ = hpy__debug_uctx(ctx, "HPyUnicode_EncodeFSDefault");
     HPy u_h = hpy__debug_unwrap(ctx, h);
     HPy r_ = u_->ctx_Unicode_EncodeFSDefault(u_, u_h);
     return hpy__debug_wrap(ctx, r_);
@@ -951,7 +951,7 @@ static HPy hpy__debug_Unicode_EncodeFSDefault(HPyContext *ctx, HPy h)
 
 static HPy_UCS4 hpy__debug_Unicode_ReadChar(HPyContext *ctx, HPy h, HPy_ssize_t index)
 {
-    HPyContext *u_ = hpy__debug_uctx(ctx);
+    HPyContext *u_ = hpy__debug_uctx(ctx, "HPyUnicode_ReadChar");
     HPy u_h = hpy__debug_unwrap(ctx, h);
     HPy_UCS4 r_ = u_->ctx_Unicode_ReadChar(u_, u_h, index);
     return r_;
@@ -959,21 +959,21 @@ static HPy_UCS4 hpy__debug_Unicode_ReadChar(HPyContext *ctx, HPy h, HPy_ssize_t 
 
 static HPy hpy__debug_Unicode_DecodeASCII(HPyContext *ctx, const char *ascii, HPy_ssize_t size, const char *errors)
 {
-    HPyContext *u_ = hpy__debug_uctx(ctx);
+    HPyContext *u_ = hpy__debug_uctx(ctx, "HPyUnicode_DecodeASCII");
     HPy r_ = u_->ctx_Unicode_DecodeASCII(u_, ascii, size, errors);
     return hpy__debug_wrap(ctx, r_);
 }
 
 static HPy hpy__debug_Unicode_DecodeLatin1(HPyContext *ctx, const char *latin1, HPy_ssize_t size, const char *errors)
 {
-    HPyContext *u_ = hpy__debug_uctx(ctx);
+    HPyContext *u_ = hpy__debug_uctx(ctx, "HPyUnicode_DecodeLatin1");
     HPy r_ = u_->ctx_Unicode_DecodeLatin1(u_, latin1, size, errors);
     return hpy__debug_wrap(ctx, r_);
 }
 
 static int hpy__debug_List_Check(HPyContext *ctx, HPy h)
 {
-    HPyContext *u_ = hpy__debug_uctx(ctx);
+    HPyContext *u_ = hpy__debug_uctx(ctx, "HPyList_Check");
     HPy u_h = hpy__debug_unwrap(ctx, h);
     int r_ = u_->ctx_List_Check(u_, u_h);
     return r_;
@@ -981,14 +981,14 @@ static int hpy__debug_List_Check(HPyContext *ctx, HPy h)
 
 static HPy hpy__debug_List_New(HPyContext *ctx, HPy_ssize_t len)
 {
-    HPyContext *u_ = hpy__debug_uctx(ctx);
+    HPyContext *u_ = hpy__debug_uctx(ctx, "HPyList_New");
     HPy r_ = u_->ctx_List_New(u_, len);
     return hpy__debug_wrap(ctx, r_);
 }
 
 static int hpy__debug_List_Append(HPyContext *ctx, HPy h_list, HPy h_item)
 {
-    HPyContext *u_ = hpy__debug_uctx(ctx);
+    HPyContext *u_ = hpy__debug_uctx(ctx, "HPyList_Append");
     HPy u_h_list = hpy__debug_unwrap(ctx, h_list);
     HPy u_h_item = hpy__debug_unwrap(ctx, h_item);
     int r_ = u_->ctx_List_Append(u_, u_h_list, u_h_item);
@@ -997,7 +997,7 @@ static int hpy__debug_List_Append(HPyContext *ctx, HPy h_list, HPy h_item)
 
 static int hpy__debug_Dict_Check(HPyContext *ctx, HPy h)
 {
-    HPyContext *u_ = hpy__debug_uctx(ctx);
+    HPyContext *u_ = hpy__debug_uctx(ctx, "HPyDict_Check");
     HPy u_h = hpy__debug_unwrap(ctx, h);
     int r_ = u_->ctx_Dict_Check(u_, u_h);
     return r_;
@@ -1005,14 +1005,14 @@ static int hpy__debug_Dict_Check(HPyContext *ctx, HPy h)
 
 static HPy hpy__debug_Dict_New(HPyContext *ctx)
 {
-    HPyContext *u_ = hpy__debug_uctx(ctx);
+    HPyContext *u_ = hpy__debug_uctx(ctx, "HPyDict_New");
     HPy r_ = u_->ctx_Dict_New(u_);
     return hpy__debug_wrap(ctx, r_);
 }
 
 static int hpy__debug_Tuple_Check(HPyContext *ctx, HPy h)
 {
-    HPyContext *u_ = hpy__debug_uctx(ctx);
+    HPyContext *u_ = hpy__debug_uctx(ctx, "HPyTuple_Check");
     HPy u_h = hpy__debug_unwrap(ctx, h);
     int r_ = u_->ctx_Tuple_Check(u_, u_h);
     return r_;
@@ -1020,21 +1020,21 @@ static int hpy__debug_Tuple_Check(HPyContext *ctx, HPy h)
 
 static HPy hpy__debug_Import_ImportModule(HPyContext *ctx, const char *utf8_name)
 {
-    HPyContext *u_ = hpy__debug_uctx(ctx);
+    HPyContext *u_ = hpy__debug_uctx(ctx, "HPyImport_ImportModule");
     HPy r_ = u_->ctx_Import_ImportModule(u_, utf8_name);
     return hpy__debug_wrap(ctx, r_);
 }
 
 static HPy hpy__debug_FromPyObject(HPyContext *ctx, cpy_PyObject *obj)
 {
-    HPyContext *u_ = hpy__debug_uctx(ctx);
+    HPyContext *u_ = hpy__debug_uctx(ctx, "HPy_FromPyObject");
     HPy r_ = u_->ctx_FromPyObject(u_, obj);
     return hpy__debug_wrap(ctx, r_);
 }
 
 static cpy_PyObject*hpy__debug_AsPyObject(HPyContext *ctx, HPy h)
 {
-    HPyContext *u_ = hpy__debug_uctx(ctx);
+    HPyContext *u_ = hpy__debug_uctx(ctx, "HPy_AsPyObject");
     HPy u_h = hpy__debug_unwrap(ctx, h);
     cpy_PyObject*r_ = u_->ctx_AsPyObject(u_, u_h);
     return r_;
@@ -1042,15 +1042,16 @@ static cpy_PyObject*hpy__debug_AsPyObject(HPyContext *ctx, HPy h)
 
 static void hpy__debug_Field_Store(HPyContext *ctx, HPy target_object, HPyField *target_field, HPy h)
 {
-    HPyContext *u_ = hpy__debug_uctx(ctx);
+    HPyContext *u_ = hpy__debug_uctx(ctx, "HPyField_Store");
     HPy u_target_object = hpy__debug_unwrap(ctx, target_object);
     HPy u_h = hpy__debug_unwrap(ctx, h);
+    hpy__debug_check_holds_objects(ctx, u_target_object, "HPyField_Store");
     u_->ctx_Field_Store(u_, u_target_object, target_field, u_h);
 }
 
 static HPy hpy__debug_Field_Load(HPyContext *ctx, HPy source_object, HPyField source_field)
 {
-    HPyContext *u_ = hpy__debug_uctx(ctx);
+    HPyContext *u_ = hpy__debug_uctx(ctx, "HPyField_Load");
     HPy u_source_object = hpy__debug_unwrap(ctx, source_object);
     HPy r_ = u_->ctx_Field_Load(u_, u_source_object, source_field);
     return hpy__debug_wrap(ctx, r_);
@@ -1058,41 +1059,41 @@ static HPy hpy__debug_Field_Load(HPyContext *ctx, HPy source_object, HPyField so
 
 static void hpy__debug_ReenterPythonExecution(HPyContext *ctx, HPyThreadState state)
 {
-    HPyContext *u_ = hpy__debug_uctx(ctx);
+    HPyContext *u_ = hpy__debug_uctx(ctx, "HPy_ReenterPythonExecution");
     u_->ctx_ReenterPythonExecution(u_, state);
 }
 
 static HPyThreadState hpy__debug_LeavePythonExecution(HPyContext *ctx)
 {
-    HPyContext *u_ = hpy__debug_uctx(ctx);
+    HPyContext *u_ = hpy__debug_uctx(ctx, "HPy_LeavePythonExecution");
     HPyThreadState r_ = u_->ctx_LeavePythonExecution(u_);
     return r_;
 }
 
 static void hpy__debug_Global_Store(HPyContext *ctx, HPyGlobal *global, HPy h)
 {
-    HPyContext *u_ = hpy__debug_uctx(ctx);
+    HPyContext *u_ = hpy__debug_uctx(ctx, "HPyGlobal_Store");
     HPy u_h = hpy__debug_unwrap(ctx, h);
     u_->ctx_Global_Store(u_, global, u_h);
 }
 
 static HPy hpy__debug_Global_Load(HPyContext *ctx, HPyGlobal global)
 {
-    HPyContext *u_ = hpy__debug_uctx(ctx);
+    HPyContext *u_ = hpy__debug_uctx(ctx, "HPyGlobal_Load");
     HPy r_ = u_->ctx_Global_Load(u_, global);
     return hpy__debug_wrap(ctx, r_);
 }
 
 static void hpy__debug_Dump(HPyContext *ctx, HPy h)
 {
-    HPyContext *u_ = hpy__debug_uctx(ctx);
+    HPyContext *u_ = hpy__debug_uctx(ctx, "_HPy_Dump");
     HPy u_h = hpy__debug_unwrap(ctx, h);
     u_->ctx_Dump(u_, u_h);
 }
 
 static void*hpy__debug_AsStruct_Type(HPyContext *ctx, HPy h)
 {
-    HPyContext *u_ = hpy__debug_uctx(ctx);
+    HPyContext *u_ = hpy__debug_uctx(ctx, "_HPy_AsStruct_Type");
     HPy u_h = hpy__debug_unwrap(ctx, h);
     hpy__debug_check_shape(ctx, u_h, HPyType_BuiltinShape_Type, "_HPy_AsStruct_Type");
     void*r_ = u_->ctx_AsStruct_Type(u_, u_h);
@@ -1101,7 +1102,7 @@ static void*hpy__debug_AsStruct_Type(HPyContext *ctx, HPy h)
 
 static void*hpy__debug_AsStruct_Long(HPyContext *ctx, HPy h)
 {
-    HPyContext *u_ = hpy__debug_uctx(ctx);
+    HPyContext *u_ = hpy__debug_uctx(ctx, "_HPy_AsStruct_Long");
     HPy u_h = hpy__debug_unwrap(ctx, h);
     hpy__debug_check_shape(ctx, u_h, HPyType_BuiltinShape_Long, "_HPy_AsStruct_Long");
     void*r_ = u_->ctx_AsStruct_Long(u_, u_h);
@@ -1110,7 +1111,7 @@ static void*hpy__debug_AsStruct_Long(HPyContext *ctx, HPy h)
 
 static void*hpy__debug_AsStruct_Float(HPyContext *ctx, HPy h)
 {
-    HPyContext *u_ = hpy__debug_uctx(ctx);
+    HPyContext *u_ = hpy__debug_uctx(ctx, "_HPy_AsStruct_Float");
     HPy u_h = hpy__debug_unwrap(ctx, h);
     hpy__debug_check_shape(ctx, u_h, HPyType_BuiltinShape_Float, "_HPy_AsStruct_Float");
     void*r_ = u_->ctx_AsStruct_Float(u_, u_h);
@@ -1119,7 +1120,7 @@ static void*hpy__debug_AsStruct_Float(HPyContext *ctx, HPy h)
 
 static void*hpy__debug_AsStruct_Unicode(HPyContext *ctx, HPy h)
 {
-    HPyContext *u_ = hpy__debug_uctx(ctx);
+    HPyContext *u_ = hpy__debug_uctx(ctx, "_HPy_AsStruct_Unicode");
     HPy u_h = hpy__debug_unwrap(ctx, h);
     hpy__debug_check_shape(ctx, u_h, HPyType_BuiltinShape_Unicode, "_HPy_AsStruct_Unicode");
     void*r_ = u_->ctx_AsStruct_Unicode(u_, u_h);
@@ -1128,7 +1129,7 @@ static void*hpy__debug_AsStruct_Unicode(HPyContext *ctx, HPy h)
 
 static void*hpy__debug_AsStruct_Tuple(HPyContext *ctx, HPy h)
 {
-    HPyContext *u_ = hpy__debug_uctx(ctx);
+    HPyContext *u_ = hpy__debug_uctx(ctx, "_HPy_AsStruct_Tuple");
     HPy u_h = hpy__debug_unwrap(ctx, h);
     hpy__debug_check_shape(ctx, u_h, HPyType_BuiltinShape_Tuple, "_HPy_AsStruct_Tuple");
     void*r_ = u_->ctx_AsStruct_Tuple(u_, u_h);
@@ -1137,7 +1138,7 @@ static void*hpy__debug_AsStruct_Tuple(HPyContext *ctx, HPy h)
 
 static void*hpy__debug_AsStruct_List(HPyContext *ctx, HPy h)
 {
-    HPyContext *u_ = hpy__debug_uctx(ctx);
+    HPyContext *u_ = hpy__debug_uctx(ctx, "_HPy_AsStruct_List");
     HPy u_h = hpy__debug_unwrap(ctx, h);
     hpy__debug_check_shape(ctx, u_h, HPyType_BuiltinShape_List, "_HPy_AsStruct_List");
     void*r_ = u_->ctx_AsStruct_List(u_, u_h);
@@ -1146,7 +1147,7 @@ static void*hpy__debug_AsStruct_List(HPyContext *ctx, HPy h)
 
 static HPyType_BuiltinShape hpy__debug_Type_GetBuiltinShape(HPyContext *ctx, HPy h_type)
 {
-    HPyContext *u_ = hpy__debug_uctx(ctx);
+    HPyContext *u_ = hpy__debug_uctx(ctx, "_HPyType_GetBuiltinShape");
     HPy u_h_type = hpy__debug_unwrap(ctx, h_type);
     HPyType_BuiltinShape r_ = u_->ctx_Type_GetBuiltinShape(u_, u_h_type);
     return r_;
@@ -1154,7 +1155,7 @@ static HPyType_BuiltinShape hpy__debug_Type_GetBuiltinShape(HPyContext *ctx, HPy
 
 static int hpy__debug_DelItem(HPyContext *ctx, HPy obj, HPy key)
 {
-    HPyContext *u_ = hpy__debug_uctx(ctx);
+    HPyContext *u_ = hpy__debug_uctx(ctx, "HPy_DelItem");
     HPy u_obj = hpy__debug_unwrap(ctx, obj);
     HPy u_key = hpy__debug_unwrap(ctx, key);
     int r_ = u_->ctx_DelItem(u_, u_obj, u_key);
@@ -1163,7 +1164,7 @@ static int hpy__debug_DelItem(HPyContext *ctx, HPy obj, HPy key)
 
 static int hpy__debug_DelItem_i(HPyContext *ctx, HPy obj, HPy_ssize_t idx)
 {
-    HPyContext *u_ = hpy__debug_uctx(ctx);
+    HPyContext *u_ = hpy__debug_uctx(ctx, "HPy_DelItem_i");
     HPy u_obj = hpy__debug_unwrap(ctx, obj);
     int r_ = u_->ctx_DelItem_i(u_, u_obj, idx);
     return r_;
@@ -1171,7 +1172,7 @@ static int hpy__debug_DelItem_i(HPyContext *ctx, HPy obj, HPy_ssize_t idx)
 
 static int hpy__debug_DelItem_s(HPyContext *ctx, HPy obj, const char *utf8_key)
 {
-    HPyContext *u_ = hpy__debug_uctx(ctx);
+    HPyContext *u_ = hpy__debug_uctx(ctx, "HPy_DelItem_s");
     HPy u_obj = hpy__debug_unwrap(ctx, obj);
     int r_ = u_->ctx_DelItem_s(u_, u_obj, utf8_key);
     return r_;
@@ -1179,14 +1180,14 @@ static int hpy__debug_DelItem_s(HPyContext *ctx, HPy obj, const char *utf8_key)
 
 static HPy hpy__debug_Capsule_New(HPyContext *ctx, void *pointer, const char *utf8_name, HPyCapsule_Destructor *destructor)
 {
-    HPyContext *u_ = hpy__debug_uctx(ctx);
+    HPyContext *u_ = hpy__debug_uctx(ctx, "HPyCapsule_New");
     HPy r_ = u_->ctx_Capsule_New(u_, pointer, utf8_name, destructor);
     return hpy__debug_wrap(ctx, r_);
 }
 
 static void*hpy__debug_Capsule_Get(HPyContext *ctx, HPy capsule, _HPyCapsule_key key, const char *utf8_name)
 {
-    HPyContext *u_ = hpy__debug_uctx(ctx);
+    HPyContext *u_ = hpy__debug_uctx(ctx, "HPyCapsule_Get");
     HPy u_capsule = hpy__debug_unwrap(ctx, capsule);
     void*r_ = u_->ctx_Capsule_Get(u_, u_capsule, key, utf8_name);
     return r_;
@@ -1194,7 +1195,7 @@ static void*hpy__debug_Capsule_Get(HPyContext *ctx, HPy capsule, _HPyCapsule_key
 
 static int hpy__debug_Capsule_IsValid(HPyContext *ctx, HPy capsule, const char *utf8_name)
 {
-    HPyContext *u_ = hpy__debug_uctx(ctx);
+    HPyContext *u_ = hpy__debug_uctx(ctx, "HPyCapsule_IsValid");
     HPy u_capsule = hpy__debug_unwrap(ctx, capsule);
     int r_ = u_->ctx_Capsule_IsValid(u_, u_capsule, utf8_name);
     return r_;
@@ -1202,7 +1203,7 @@ static int hpy__debug_Capsule_IsValid(HPyContext *ctx, HPy capsule, const char *
 
 static int hpy__debug_Capsule_Set(HPyContext *ctx, HPy capsule, _HPyCapsule_key key, void *value)
 {
-    HPyContext *u_ = hpy__debug_uctx(ctx);
+    HPyContext *u_ = hpy__debug_uctx(ctx, "HPyCapsule_Set");
     HPy u_capsule = hpy__debug_unwrap(ctx, capsule);
     int r_ = u_->ctx_Capsule_Set(u_, u_capsule, key, value);
     return r_;
@@ -1210,14 +1211,14 @@ static int hpy__debug_Capsule_Set(HPyContext *ctx, HPy capsule, _HPyCapsule_key 
 
 static HPy hpy__debug_Compile_s(HPyContext *ctx, const char *utf8_source, const char *utf8_filename, HPy_SourceKind kind)
 {
-    HPyContext *u_ = hpy__debug_uctx(ctx);
+    HPyContext *u_ = hpy__debug_uctx(ctx, "HPy_Compile_s");
     HPy r_ = u_->ctx_Compile_s(u_, utf8_source, utf8_filename, kind);
     return hpy__debug_wrap(ctx, r_);
 }
 
 static HPy hpy__debug_EvalCode(HPyContext *ctx, HPy code, HPy globals, HPy locals)
 {
-    HPyContext *u_ = hpy__debug_uctx(ctx);
+    HPyContext *u_ = hpy__debug_uctx(ctx, "HPy_EvalCode");
     HPy u_code = hpy__debug_unwrap(ctx, code);
     HPy u_globals = hpy__debug_unwrap(ctx, globals);
     HPy u_locals = hpy__debug_unwrap(ctx, locals);
@@ -1227,7 +1228,7 @@ static HPy hpy__debug_EvalCode(HPyContext *ctx, HPy code, HPy globals, HPy local
 
 static HPy hpy__debug_ContextVar_New(HPyContext *ctx, const char *name, HPy default_value)
 {
-    HPyContext *u_ = hpy__debug_uctx(ctx);
+    HPyContext *u_ = hpy__debug_uctx(ctx, "HPyContextVar_New");
     HPy u_default_value = hpy__debug_unwrap(ctx, default_value);
     HPy r_ = u_->ctx_ContextVar_New(u_, name, u_default_value);
     return hpy__debug_wrap(ctx, r_);
@@ -1235,7 +1236,7 @@ static HPy hpy__debug_ContextVar_New(HPyContext *ctx, const char *name, HPy defa
 
 static int32_t hpy__debug_ContextVar_Get(HPyContext *ctx, HPy context_var, HPy default_value, HPy *result)
 {
-    HPyContext *u_ = hpy__debug_uctx(ctx);
+    HPyContext *u_ = hpy__debug_uctx(ctx, "HPyContextVar_Get");
     HPy u_context_var = hpy__debug_unwrap(ctx, context_var);
     HPy u_default_value = hpy__debug_unwrap(ctx, default_value);
     HPy u_result = HPy_NULL;
@@ -1247,7 +1248,7 @@ static int32_t hpy__debug_ContextVar_Get(HPyContext *ctx, HPy context_var, HPy d
 
 static HPy hpy__debug_ContextVar_Set(HPyContext *ctx, HPy context_var, HPy value)
 {
-    HPyContext *u_ = hpy__debug_uctx(ctx);
+    HPyContext *u_ = hpy__debug_uctx(ctx, "HPyContextVar_Set");
     HPy u_context_var = hpy__debug_unwrap(ctx, context_var);
     HPy u_value = hpy__debug_unwrap(ctx, value);
     HPy r_ = u_->ctx_ContextVar_Set(u_, u_context_var, u_value);
@@ -1256,7 +1257,7 @@ static HPy hpy__debug_ContextVar_Set(HPyContext *ctx, HPy context_var, HPy value
 
 static int hpy__debug_Type_IsSubtype(HPyContext *ctx, HPy sub, HPy type)
 {
-    HPyContext *u_ = hpy__debug_uctx(ctx);
+    HPyContext *u_ = hpy__debug_uctx(ctx, "HPyType_IsSubtype");
     HPy u_sub = hpy__debug_unwrap(ctx, sub);
     HPy u_type = hpy__debug_unwrap(ctx, type);
     hpy__debug_check_type(ctx, u_sub, "HPyType_IsSubtype arg 1 must be a type");
@@ -1267,7 +1268,7 @@ static int hpy__debug_Type_IsSubtype(HPyContext *ctx, HPy sub, HPy type)
 
 static HPy hpy__debug_Unicode_FromEncodedObject(HPyContext *ctx, HPy obj, const char *encoding, const char *errors)
 {
-    HPyContext *u_ = hpy__debug_uctx(ctx);
+    HPyContext *u_ = hpy__debug_uctx(ctx, "HPyUnicode_FromEncodedObject");
     HPy u_obj = hpy__debug_unwrap(ctx, obj);
     HPy r_ = u_->ctx_Unicode_FromEncodedObject(u_, u_obj, encoding, errors);
     return hpy__debug_wrap(ctx, r_);
@@ -1275,7 +1276,7 @@ static HPy hpy__debug_Unicode_FromEncodedObject(HPyContext *ctx, HPy obj, const 
 
 static HPy hpy__debug_Unicode_Substring(HPyContext *ctx, HPy str, HPy_ssize_t start, HPy_ssize_t end)
 {
-    HPyContext *u_ = hpy__debug_uctx(ctx);
+    HPyContext *u_ = hpy__debug_uctx(ctx, "HPyUnicode_Substring");
     HPy u_str = hpy__debug_unwrap(ctx, str);
     hpy__debug_check_unicode(ctx, u_str, "HPyUnicode_Substring arg 1 must be a Unicode object");
     HPy r_ = u_->ctx_Unicode_Substring(u_, u_str, start, end);
@@ -1284,7 +1285,7 @@ static HPy hpy__debug_Unicode_Substring(HPyContext *ctx, HPy str, HPy_ssize_t st
 
 static HPy hpy__debug_Dict_Keys(HPyContext *ctx, HPy h)
 {
-    HPyContext *u_ = hpy__debug_uctx(ctx);
+    HPyContext *u_ = hpy__debug_uctx(ctx, "HPyDict_Keys");
     HPy u_h = hpy__debug_unwrap(ctx, h);
     HPy r_ = u_->ctx_Dict_Keys(u_, u_h);
     return hpy__debug_wrap(ctx, r_);
@@ -1292,7 +1293,7 @@ static HPy hpy__debug_Dict_Keys(HPyContext *ctx, HPy h)
 
 static HPy hpy__debug_Dict_Copy(HPyContext *ctx, HPy h)
 {
-    HPyContext *u_ = hpy__debug_uctx(ctx);
+    HPyContext *u_ = hpy__debug_uctx(ctx, "HPyDict_Copy");
     HPy u_h = hpy__debug_unwrap(ctx, h);
     HPy r_ = u_->ctx_Dict_Copy(u_, u_h);
     return hpy__debug_wrap(ctx, r_);
@@ -1300,7 +1301,7 @@ static HPy hpy__debug_Dict_Copy(HPyContext *ctx, HPy h)
 
 static int hpy__debug_Slice_Unpack(HPyContext *ctx, HPy slice, HPy_ssize_t *start, HPy_ssize_t *stop, HPy_ssize_t *step)
 {
-    HPyContext *u_ = hpy__debug_uctx(ctx);
+    HPyContext *u_ = hpy__debug_uctx(ctx, "HPySlice_Unpack");
     HPy u_slice = hpy__debug_unwrap(ctx, slice);
     int r_ = u_->ctx_Slice_Unpack(u_, u_slice, start, stop, step);
     return r_;
@@ -1308,7 +1309,7 @@ static int hpy__debug_Slice_Unpack(HPyContext *ctx, HPy slice, HPy_ssize_t *star
 
 static int hpy__debug_SetCallFunction(HPyContext *ctx, HPy h, HPyCallFunction *func)
 {
-    HPyContext *u_ = hpy__debug_uctx(ctx);
+    HPyContext *u_ = hpy__debug_uctx(ctx, "HPy_SetCallFunction");
     HPy u_h = hpy__debug_unwrap(ctx, h);
     int r_ = u_->ctx_SetCallFunction(u_, u_h, func);
     return r_;
@@ -1316,7 +1317,7 @@ static int hpy__debug_SetCallFunction(HPyContext *ctx, HPy h, HPyCallFunction *f
 
 static void*hpy__debug_AsStruct_Dict(HPyContext *ctx, HPy h)
 {
-    HPyContext *u_ = hpy__debug_uctx(ctx);
+    HPyContext *u_ = hpy__debug_uctx(ctx, "_HPy_AsStruct_Dict");
     HPy u_h = hpy__debug_unwrap(ctx, h);
     hpy__debug_check_shape(ctx, u_h, HPyType_BuiltinShape_Dict, "_HPy_AsStruct_Dict");
     void*r_ = u_->ctx_AsStruct_Dict(u_, u_h);
@@ -1325,7 +1326,7 @@ static void*hpy__debug_AsStruct_Dict(HPyContext *ctx, HPy h)
 
 static int hpy__debug_List_Insert(HPyContext *ctx, HPy h_list, HPy_ssize_t index, HPy h_item)
 {
-    HPyContext *u_ = hpy__debug_uctx(ctx);
+    HPyContext *u_ = hpy__debug_uctx(ctx, "HPyList_Insert");
     HPy u_h_list = hpy__debug_unwrap(ctx, h_list);
     HPy u_h_item = hpy__debug_unwrap(ctx, h_item);
     int r_ = u_->ctx_List_Insert(u_, u_h_list, index, u_h_item);
@@ -1334,7 +1335,7 @@ static int hpy__debug_List_Insert(HPyContext *ctx, HPy h_list, HPy_ssize_t index
 
 static HPy hpy__debug_GetSlice(HPyContext *ctx, HPy obj, HPy_ssize_t start, HPy_ssize_t end)
 {
-    HPyContext *u_ = hpy__debug_uctx(ctx);
+    HPyContext *u_ = hpy__debug_uctx(ctx, "HPy_GetSlice");
     HPy u_obj = hpy__debug_unwrap(ctx, obj);
     HPy r_ = u_->ctx_GetSlice(u_, u_obj, start, end);
     return hpy__debug_wrap(ctx, r_);
@@ -1342,7 +1343,7 @@ static HPy hpy__debug_GetSlice(HPyContext *ctx, HPy obj, HPy_ssize_t start, HPy_
 
 static int hpy__debug_SetSlice(HPyContext *ctx, HPy obj, HPy_ssize_t start, HPy_ssize_t end, HPy value)
 {
-    HPyContext *u_ = hpy__debug_uctx(ctx);
+    HPyContext *u_ = hpy__debug_uctx(ctx, "HPy_SetSlice");
     HPy u_obj = hpy__debug_unwrap(ctx, obj);
     HPy u_value = hpy__debug_unwrap(ctx, value);
     int r_ = u_->ctx_SetSlice(u_, u_obj, start, end, u_value);
@@ -1351,7 +1352,7 @@ static int hpy__debug_SetSlice(HPyContext *ctx, HPy obj, HPy_ssize_t start, HPy_
 
 static int hpy__debug_DelSlice(HPyContext *ctx, HPy obj, HPy_ssize_t start, HPy_ssize_t end)
 {
-    HPyContext *u_ = hpy__debug_uctx(ctx);
+    HPyContext *u_ = hpy__debug_uctx(ctx, "HPy_DelSlice");
     HPy u_obj = hpy__debug_unwrap(ctx, obj);
     int r_ = u_->ctx_DelSlice(u_, u_obj, start, end);
     return r_;
@@ -1359,7 +1360,7 @@ static int hpy__debug_DelSlice(HPyContext *ctx, HPy obj, HPy_ssize_t start, HPy_
 
 static HPy hpy__debug_GetIter(HPyContext *ctx, HPy obj)
 {
-    HPyContext *u_ = hpy__debug_uctx(ctx);
+    HPyContext *u_ = hpy__debug_uctx(ctx, "HPy_GetIter");
     HPy u_obj = hpy__debug_unwrap(ctx, obj);
     HPy r_ = u_->ctx_GetIter(u_, u_obj);
     return hpy__debug_wrap(ctx, r_);
@@ -1367,7 +1368,7 @@ static HPy hpy__debug_GetIter(HPyContext *ctx, HPy obj)
 
 static HPy hpy__debug_Iter_Next(HPyContext *ctx, HPy obj)
 {
-    HPyContext *u_ = hpy__debug_uctx(ctx);
+    HPyContext *u_ = hpy__debug_uctx(ctx, "HPyIter_Next");
     HPy u_obj = hpy__debug_unwrap(ctx, obj);
     HPy r_ = u_->ctx_Iter_Next(u_, u_obj);
     return hpy__debug_wrap(ctx, r_);
@@ -1375,7 +1376,7 @@ static HPy hpy__debug_Iter_Next(HPyContext *ctx, HPy obj)
 
 static int hpy__debug_Iter_Check(HPyContext *ctx, HPy obj)
 {
-    HPyContext *u_ = hpy__debug_uctx(ctx);
+    HPyContext *u_ = hpy__debug_uctx(ctx, "HPyIter_Check");
     HPy u_obj = hpy__debug_unwrap(ctx, obj);
     int r_ = u_->ctx_Iter_Check(u_, u_obj);
     return r_;
@@ -1383,7 +1384,7 @@ static int hpy__debug_Iter_Check(HPyContext *ctx, HPy obj)
 
 static HPy hpy__debug_Slice_New(HPyContext *ctx, HPy start, HPy stop, HPy step)
 {
-    HPyContext *u_ = hpy__debug_uctx(ctx);
+    HPyContext *u_ = hpy__debug_uctx(ctx, "HPySlice_New");
     HPy u_start = hpy__debug_unwrap(ctx, start);
     HPy u_stop = hpy__debug_unwrap(ctx, stop);
     HPy u_step = hpy__debug_unwrap(ctx, step);
@@ -1393,14 +1394,14 @@ static HPy hpy__debug_Slice_New(HPyContext *ctx, HPy start, HPy stop, HPy step)
 
 static HPyThreadState hpy__debug_AttachThread(HPyContext *ctx)
 {
-    HPyContext *u_ = hpy__debug_uctx(ctx);
+    HPyContext *u_ = hpy__debug_uctx_any(ctx);
     HPyThreadState r_ = u_->ctx_AttachThread(u_);
     return r_;
 }
 
 static void hpy__debug_DetachThread(HPyContext *ctx, HPyThreadState state)
 {
-    HPyContext *u_ = hpy__debug_uctx(ctx);
+    HPyContext *u_ = hpy__debug_uctx_any(ctx);
     u_->ctx_DetachThread(u_, state);
 }
 

@@ -6,6 +6,8 @@
 
 #include "autogen_ctx_init.h"
 
+HPyAPI_IMPL __thread _HPyThreadCall hpy__thread_call __attribute__((tls_model("initial-exec")));
+
 /* Handles of these contexts are object pointers: modules may call implementations directly. */
 static const _HPyRuntimeInfo universal_info = {
     _HPY_RUNTIME_INFO_MAGIC,

@@ -4,11 +4,9 @@
  * of handles, the raw-data copies, and the trampoline entry point. */
 #include "internal/debug.h"
 
-static HPyContext *hpy__debug_uctx(HPyContext *ctx)
-{
-    (void)ctx;
-    return hpy__debug.uctx;
-}
+#include <dlfcn.h>
+#include <execinfo.h>
+#include <unistd.h>
 
 /* Argument checks of python-contract.md §11.2 (called with unwrapped handles). */
 static void hpy__debug_check_type(HPyContext *ctx, HPy uh, const char *message)
@@ -78,6 +76,35 @@ static void hpy__debug_check_shape(HPyContext *ctx, HPy uh, HPyType_BuiltinShape
     hpy__debug_fatal(message);
 }
 
+/* The type of the object a field is stored into must let the garbage collector see its fields
+ * (python-contract.md §11.2 goes no further; docs/gc-regime.md). Cached as the shape check. */
+static PyTypeObject *visible_cache_type;
+static unsigned int visible_cache_tag;
+
+static void hpy__debug_check_holds_objects(HPyContext *ctx, HPy uh, const char *function)
+{
+    (void)ctx;
+    if (uh._i == 0)
+        return;
+    PyTypeObject *tp = Py_TYPE(_h2py(uh));
+    unsigned int tag = tp->tp_version_tag;
+    if (tp == visible_cache_type && tag == visible_cache_tag && tag != 0)
+        return;
+    if (_HPyType_FieldsVisible(tp) != 0) {
+        if (tag != 0) {
+            visible_cache_type = tp;
+            visible_cache_tag = tag;
+        }
+        return;
+    }
+    char message[512];
+    snprintf(message, sizeof(message),
+             "Invalid usage of %s: instances of type '%.200s' hold objects in HPyFields, but "
+             "the type declares no HPy_tp_traverse, so the garbage collector cannot see them",
+             function, tp->tp_name);
+    hpy__debug_fatal(message);
+}
+
 static void hpy__debug_check_kwnames(HPy ukwnames, const char *message)
 {
     if (ukwnames._i != 0 && !PyTuple_Check(_h2py(ukwnames)))
@@ -94,6 +121,8 @@ static HPy hpy__debug_constant(HPyContext *ctx, HPy uh);
 static DebugHandle constants[HPY__DEBUG_MAX_CONSTANTS];
 static int nconstants;
 static struct _HPyContext_s debug_ctx;
+HPyAPI_IMPL struct _HPyContext_s hpy__debug_call_ctxs[HPY_DEBUG_CALL_CONTEXTS];
+HPyAPI_IMPL unsigned int hpy__debug_next_call_ctx;
 
 /* The context constants: immortal handles, outside the chunks, never closed. */
 static HPy hpy__debug_constant(HPyContext *ctx, HPy uh)
@@ -120,14 +149,80 @@ HPyAPI_IMPL HPyContext *hpy__debug_ctx(void)
         debug_ctx._private = &hpy__debug;
         debug_ctx.abi_version = HPY_ABI_VERSION;
         debug_ctx.name = "HPy Debug Mode ABI";
+        for (int i = 0; i < HPY_DEBUG_CALL_CONTEXTS; i++)
+            hpy__debug_call_ctxs[i] = debug_ctx;
     }
     return &debug_ctx;
+}
+
+/* ---- contexts used where they are not valid ----------------------------------------------- */
+
+/* "file" or "file: symbol" for the code at address f (the symbol only when exported). */
+static void describe_function(HPyCFunction f, char *out, size_t size)
+{
+    Dl_info info;
+    void *addr = NULL;
+    memcpy(&addr, &f, sizeof(addr) < sizeof(f) ? sizeof(addr) : sizeof(f));
+    if (addr == NULL || dladdr(addr, &info) == 0 || info.dli_fname == NULL) {
+        snprintf(out, size, "at %p", addr);
+        return;
+    }
+    if (info.dli_sname != NULL && info.dli_saddr == addr)
+        snprintf(out, size, "%s in %s", info.dli_sname, info.dli_fname);
+    else
+        snprintf(out, size, "at %p in %s", addr, info.dli_fname);
+}
+
+static _HPy_NO_RETURN void report_restricted(const _HPyRestricted *r, const char *api)
+{
+    char where[1024], function[600];
+    describe_function(r->func, function, sizeof(function));
+    if (r->type != NULL)
+        snprintf(where, sizeof(where), "%s of type '%.200s' (%.500s)", r->what, r->type->tp_name,
+                 function);
+    else
+        snprintf(where, sizeof(where), "%s of capsule '%.200s' (%.500s)", r->what,
+                 r->capsule != NULL ? r->capsule : "<unnamed>", function);
+    char message[1600];
+    snprintf(message, sizeof(message),
+             "%s called from %s: tp_traverse, tp_destroy and capsule destructors get no HPy "
+             "context and must not use the HPy API (the garbage collector may run them where no "
+             "context is valid)", api, where);
+    hpy__debug_fatal(message);
+}
+
+static _HPy_NO_RETURN void report_wrong_context(const char *api)
+{
+    static const char head[] = "Error: Wrong HPy Context!\n";
+    char line[300];
+    int n = snprintf(line, sizeof(line),
+                     "%s was called with a debug context that is not the one of the call running "
+                     "on this thread (one kept from an earlier call, the caller's context during "
+                     "an inner call, or another thread's)\n", api);
+    ssize_t ignored = write(2, head, sizeof(head) - 1);
+    ignored = write(2, line, n > 0 && (size_t)n < sizeof(line) ? (size_t)n : sizeof(line) - 1);
+    void *frames[16];
+    int nframes = backtrace(frames, 16);
+    backtrace_symbols_fd(frames, nframes, 2);
+    (void)ignored;
+    abort();
+}
+
+HPyAPI_IMPL void hpy__debug_check_context(HPyContext *ctx, const char *api)
+{
+    const _HPyRestricted *r = hpy__thread_call.restricted;
+    if (r != NULL)
+        report_restricted(r, api);
+    if (ctx == &debug_ctx)
+        return;
+    report_wrong_context(api);
 }
 
 /* ---- handles ------------------------------------------------------------------------------ */
 
 static HPy hpy__debug_Dup(HPyContext *ctx, HPy h)
 {
+    (void)hpy__debug_uctx(ctx, "HPy_Dup");
     HPy uh = hpy__debug_unwrap(ctx, h);
     if (uh._i == 0)
         return HPy_NULL;
@@ -137,13 +232,14 @@ static HPy hpy__debug_Dup(HPyContext *ctx, HPy h)
 
 static void hpy__debug_Close(HPyContext *ctx, HPy h)
 {
-    (void)ctx;
+    (void)hpy__debug_uctx(ctx, "HPy_Close");
     hpy__debug_close(h);
 }
 
 static void hpy__debug_CallRealFunctionFromTrampoline(HPyContext *ctx, HPyFunc_Signature sig,
                                                       HPyCFunction func, void *args)
 {
+    /* not checked: trampolines pass the loader's context, and a call may start anywhere */
     hpy__debug_dispatch(ctx, sig, func, args);
 }
 
@@ -174,7 +270,7 @@ static const char *raw_copy(HPy h, const char *data, HPy_ssize_t size)
 
 static const char *hpy__debug_Unicode_AsUTF8AndSize(HPyContext *ctx, HPy h, HPy_ssize_t *size)
 {
-    HPyContext *u = hpy__debug.uctx;
+    HPyContext *u = hpy__debug_uctx(ctx, "HPyUnicode_AsUTF8AndSize");
     HPy_ssize_t n = 0;
     const char *s = u->ctx_Unicode_AsUTF8AndSize(u, hpy__debug_unwrap(ctx, h), &n);
     if (s == NULL)
@@ -193,19 +289,19 @@ static const char *bytes_copy(HPy h, const char *s)
 
 static const char *hpy__debug_Bytes_AsString(HPyContext *ctx, HPy h)
 {
-    HPyContext *u = hpy__debug.uctx;
+    HPyContext *u = hpy__debug_uctx(ctx, "HPyBytes_AsString");
     return bytes_copy(h, u->ctx_Bytes_AsString(u, hpy__debug_unwrap(ctx, h)));
 }
 
 static const char *hpy__debug_Bytes_AS_STRING(HPyContext *ctx, HPy h)
 {
-    HPyContext *u = hpy__debug.uctx;
+    HPyContext *u = hpy__debug_uctx(ctx, "HPyBytes_AS_STRING");
     return bytes_copy(h, u->ctx_Bytes_AS_STRING(u, hpy__debug_unwrap(ctx, h)));
 }
 
 static const char *hpy__debug_Type_GetName(HPyContext *ctx, HPy type)
 {
-    HPyContext *u = hpy__debug.uctx;
+    HPyContext *u = hpy__debug_uctx(ctx, "HPyType_GetName");
     HPy utype = hpy__debug_unwrap(ctx, type);
     hpy__debug_check_type(ctx, utype, "HPyType_GetName arg must be a type");
     const char *name = u->ctx_Type_GetName(u, utype);
@@ -247,7 +343,7 @@ static void free_array(handle_array *a)
 
 static HPy hpy__debug_Tuple_FromArray(HPyContext *ctx, const HPy *items, HPy_ssize_t n)
 {
-    HPyContext *u = hpy__debug.uctx;
+    HPyContext *u = hpy__debug_uctx(ctx, "HPyTuple_FromArray");
     handle_array a;
     HPy *uitems = unwrap_array(ctx, &a, items, n);
     if (uitems == NULL)
@@ -265,7 +361,7 @@ static HPy_ssize_t kwnames_count(HPy ukwnames)
 static HPy hpy__debug_Call(HPyContext *ctx, HPy callable, const HPy *args, size_t nargs,
                            HPy kwnames)
 {
-    HPyContext *u = hpy__debug.uctx;
+    HPyContext *u = hpy__debug_uctx(ctx, "HPy_Call");
     HPy ucallable = hpy__debug_unwrap(ctx, callable);
     HPy ukwnames = hpy__debug_unwrap(ctx, kwnames);
     hpy__debug_check_kwnames(ukwnames, "HPy_Call arg 'kwnames' must be a tuple object or HPy_NULL");
@@ -281,7 +377,7 @@ static HPy hpy__debug_Call(HPyContext *ctx, HPy callable, const HPy *args, size_
 static HPy hpy__debug_CallMethod(HPyContext *ctx, HPy name, const HPy *args, size_t nargs,
                                  HPy kwnames)
 {
-    HPyContext *u = hpy__debug.uctx;
+    HPyContext *u = hpy__debug_uctx(ctx, "HPy_CallMethod");
     HPy uname = hpy__debug_unwrap(ctx, name);
     HPy ukwnames = hpy__debug_unwrap(ctx, kwnames);
     hpy__debug_check_kwnames(ukwnames,
@@ -298,7 +394,7 @@ static HPy hpy__debug_CallMethod(HPyContext *ctx, HPy name, const HPy *args, siz
 static HPy hpy__debug_Type_GenericNew(HPyContext *ctx, HPy type, const HPy *args,
                                       HPy_ssize_t nargs, HPy kw)
 {
-    HPyContext *u = hpy__debug.uctx;
+    HPyContext *u = hpy__debug_uctx(ctx, "HPyType_GenericNew");
     HPy utype = hpy__debug_unwrap(ctx, type);
     HPy ukw = hpy__debug_unwrap(ctx, kw);
     handle_array a;
@@ -314,7 +410,7 @@ static HPy hpy__debug_Type_GenericNew(HPyContext *ctx, HPy type, const HPy *args
 static HPy hpy__debug_Type_FromSpec(HPyContext *ctx, HPyType_Spec *spec,
                                     HPyType_SpecParam *params)
 {
-    HPyContext *u = hpy__debug.uctx;
+    HPyContext *u = hpy__debug_uctx(ctx, "HPyType_FromSpec");
     if (params == NULL)
         return hpy__debug_wrap(ctx, u->ctx_Type_FromSpec(u, spec, NULL));
     size_t n = 0;
@@ -406,8 +502,7 @@ static HPy build_failed(intptr_t db)
 
 static HPyListBuilder hpy__debug_ListBuilder_New(HPyContext *ctx, HPy_ssize_t size)
 {
-    (void)ctx;
-    HPyContext *u = hpy__debug.uctx;
+    HPyContext *u = hpy__debug_uctx(ctx, "HPyListBuilder_New");
     HPyListBuilder ub = u->ctx_ListBuilder_New(u, size);
     HPyListBuilder result = { 0 };
     if (ub._lst == 0)
@@ -422,7 +517,7 @@ static HPyListBuilder hpy__debug_ListBuilder_New(HPyContext *ctx, HPy_ssize_t si
 static void hpy__debug_ListBuilder_Set(HPyContext *ctx, HPyListBuilder builder,
                                        HPy_ssize_t index, HPy h_item)
 {
-    HPyContext *u = hpy__debug.uctx;
+    HPyContext *u = hpy__debug_uctx(ctx, "HPyListBuilder_Set");
     DebugBuilder *b = open_builder(builder._lst);
     if (b == NULL)
         return;
@@ -432,7 +527,7 @@ static void hpy__debug_ListBuilder_Set(HPyContext *ctx, HPyListBuilder builder,
 
 static HPy hpy__debug_ListBuilder_Build(HPyContext *ctx, HPyListBuilder builder)
 {
-    HPyContext *u = hpy__debug.uctx;
+    HPyContext *u = hpy__debug_uctx(ctx, "HPyListBuilder_Build");
     DebugBuilder *b = open_builder(builder._lst);
     if (b == NULL)
         return build_failed(builder._lst);
@@ -443,8 +538,7 @@ static HPy hpy__debug_ListBuilder_Build(HPyContext *ctx, HPyListBuilder builder)
 
 static void hpy__debug_ListBuilder_Cancel(HPyContext *ctx, HPyListBuilder builder)
 {
-    (void)ctx;
-    HPyContext *u = hpy__debug.uctx;
+    HPyContext *u = hpy__debug_uctx(ctx, "HPyListBuilder_Cancel");
     DebugBuilder *b = open_builder(builder._lst);
     if (b == NULL)
         return;
@@ -455,8 +549,7 @@ static void hpy__debug_ListBuilder_Cancel(HPyContext *ctx, HPyListBuilder builde
 
 static HPyTupleBuilder hpy__debug_TupleBuilder_New(HPyContext *ctx, HPy_ssize_t size)
 {
-    (void)ctx;
-    HPyContext *u = hpy__debug.uctx;
+    HPyContext *u = hpy__debug_uctx(ctx, "HPyTupleBuilder_New");
     HPyTupleBuilder ub = u->ctx_TupleBuilder_New(u, size);
     HPyTupleBuilder result = { 0 };
     if (ub._tup == 0)
@@ -471,7 +564,7 @@ static HPyTupleBuilder hpy__debug_TupleBuilder_New(HPyContext *ctx, HPy_ssize_t 
 static void hpy__debug_TupleBuilder_Set(HPyContext *ctx, HPyTupleBuilder builder,
                                         HPy_ssize_t index, HPy h_item)
 {
-    HPyContext *u = hpy__debug.uctx;
+    HPyContext *u = hpy__debug_uctx(ctx, "HPyTupleBuilder_Set");
     DebugBuilder *b = open_builder(builder._tup);
     if (b == NULL)
         return;
@@ -481,7 +574,7 @@ static void hpy__debug_TupleBuilder_Set(HPyContext *ctx, HPyTupleBuilder builder
 
 static HPy hpy__debug_TupleBuilder_Build(HPyContext *ctx, HPyTupleBuilder builder)
 {
-    HPyContext *u = hpy__debug.uctx;
+    HPyContext *u = hpy__debug_uctx(ctx, "HPyTupleBuilder_Build");
     DebugBuilder *b = open_builder(builder._tup);
     if (b == NULL)
         return build_failed(builder._tup);
@@ -492,8 +585,7 @@ static HPy hpy__debug_TupleBuilder_Build(HPyContext *ctx, HPyTupleBuilder builde
 
 static void hpy__debug_TupleBuilder_Cancel(HPyContext *ctx, HPyTupleBuilder builder)
 {
-    (void)ctx;
-    HPyContext *u = hpy__debug.uctx;
+    HPyContext *u = hpy__debug_uctx(ctx, "HPyTupleBuilder_Cancel");
     DebugBuilder *b = open_builder(builder._tup);
     if (b == NULL)
         return;
@@ -514,7 +606,7 @@ typedef struct {
 
 static HPyTracker hpy__debug_Tracker_New(HPyContext *ctx, HPy_ssize_t size)
 {
-    (void)ctx;
+    (void)hpy__debug_uctx(ctx, "HPyTracker_New");
     HPyTracker result = { 0 };
     if (size <= 0)
         size = TRACKER_DEFAULT_SIZE;
@@ -537,6 +629,7 @@ static HPyTracker hpy__debug_Tracker_New(HPyContext *ctx, HPy_ssize_t size)
 
 static int hpy__debug_Tracker_Add(HPyContext *ctx, HPyTracker ht, HPy h)
 {
+    (void)hpy__debug_uctx(ctx, "HPyTracker_Add");
     DebugTracker *t = (DebugTracker *)ht._i;
     (void)hpy__debug_unwrap(ctx, h);      /* adding a closed handle is a use of it */
     if (t->length >= t->capacity) {
@@ -559,13 +652,13 @@ static int hpy__debug_Tracker_Add(HPyContext *ctx, HPyTracker ht, HPy h)
 
 static void hpy__debug_Tracker_ForgetAll(HPyContext *ctx, HPyTracker ht)
 {
-    (void)ctx;
+    (void)hpy__debug_uctx(ctx, "HPyTracker_ForgetAll");
     ((DebugTracker *)ht._i)->length = 0;
 }
 
 static void hpy__debug_Tracker_Close(HPyContext *ctx, HPyTracker ht)
 {
-    (void)ctx;
+    (void)hpy__debug_uctx(ctx, "HPyTracker_Close");
     DebugTracker *t = (DebugTracker *)ht._i;
     for (HPy_ssize_t i = 0; i < t->length; i++)
         hpy__debug_close(t->handles[i]);

@@ -158,8 +158,9 @@ static void close_args(arg_array *a)
         PyMem_Free(a->items);
 }
 
-HPyAPI_IMPL void hpy__debug_dispatch(HPyContext *ctx, HPyFunc_Signature sig, HPyCFunction func,
-                                     void *args)
+/* ctx: the context handed to the implementation. */
+HPY_DEBUG_INLINE void dispatch(HPyContext *ctx, HPyFunc_Signature sig, HPyCFunction func,
+                               void *args)
 {
     switch (sig) {
     case HPyFunc_NOARGS: {
@@ -248,8 +249,10 @@ HPyAPI_IMPL void hpy__debug_dispatch(HPyContext *ctx, HPyFunc_Signature sig, HPy
     case HPyFunc_CAPSULE_DESTRUCTOR: {
         PyObject *capsule = (PyObject *)args;
         const char *name = PyCapsule_GetName(capsule);
+        _HPY_RESTRICTED_BEGIN("capsule destructor", NULL, name, func)
         IMPL(HPyFunc_Capsule_Destructor)(name, PyCapsule_GetPointer(capsule, name),
                                          PyCapsule_GetContext(capsule));
+        _HPY_RESTRICTED_END
         return;
     }
 #include "autogen_dispatch.h"
@@ -257,4 +260,15 @@ HPyAPI_IMPL void hpy__debug_dispatch(HPyContext *ctx, HPyFunc_Signature sig, HPy
         break;
     }
     Py_FatalError("Unsupported HPyFunc_Signature in debug_ctx_cpython.c");
+}
+
+/* Every call gets the next context of the ring, valid on this thread until it returns. */
+HPyAPI_IMPL void hpy__debug_dispatch(HPyContext *ctx, HPyFunc_Signature sig, HPyCFunction func,
+                                     void *args)
+{
+    (void)ctx;
+    _HPyThreadCall saved;
+    HPyContext *call_ctx = hpy__debug_call_enter(&saved);
+    dispatch(call_ctx, sig, func, args);
+    hpy__debug_call_leave(&saved);
 }

@@ -88,6 +88,51 @@ typedef struct {
 
 _HPy_HIDDEN extern hpy_debug_state hpy__debug;
 
+/* Contexts (python-contract.md §11.2, "Wrong context"). The debug context the loader hands a
+ * module (hpy__debug_ctx(): what its trampolines pass back and what HPyGetContext returns) is
+ * valid on any thread holding the GIL, except in the restricted regime of tp_traverse,
+ * tp_destroy and capsule destructors. Each call entering the module gets instead the next of
+ * HPY_DEBUG_CALL_CONTEXTS copies, valid on its thread only while that call is the innermost one
+ * running there (hpy__thread_call.debug_ctx). */
+#define HPY_DEBUG_CALL_CONTEXTS 16
+
+_HPy_HIDDEN extern struct _HPyContext_s hpy__debug_call_ctxs[HPY_DEBUG_CALL_CONTEXTS];
+_HPy_HIDDEN extern unsigned int hpy__debug_next_call_ctx;
+
+/* ctx is not the context of the running call: fine for the loader's context outside the
+ * restricted regime; otherwise reported (the process ends). */
+_HPy_HIDDEN void hpy__debug_check_context(HPyContext *ctx, const char *api);
+
+/* The universal context behind ctx, for the member api called with ctx. */
+HPY_DEBUG_INLINE HPyContext *hpy__debug_uctx(HPyContext *ctx, const char *api)
+{
+    if (HPY_DEBUG_UNLIKELY(ctx != hpy__thread_call.debug_ctx))
+        hpy__debug_check_context(ctx, api);
+    return hpy__debug.uctx;
+}
+
+HPY_DEBUG_INLINE HPyContext *hpy__debug_uctx_any(HPyContext *ctx)
+{
+    (void)ctx;
+    return hpy__debug.uctx;
+}
+
+/* A call entering the module: the context to hand it, which is valid until call_leave(saved). */
+HPY_DEBUG_INLINE HPyContext *hpy__debug_call_enter(_HPyThreadCall *saved)
+{
+    *saved = hpy__thread_call;
+    HPyContext *c = &hpy__debug_call_ctxs[hpy__debug_next_call_ctx];
+    hpy__debug_next_call_ctx = (hpy__debug_next_call_ctx + 1) % HPY_DEBUG_CALL_CONTEXTS;
+    hpy__thread_call.debug_ctx = c;
+    hpy__thread_call.restricted = NULL;
+    return c;
+}
+
+HPY_DEBUG_INLINE void hpy__debug_call_leave(const _HPyThreadCall *saved)
+{
+    hpy__thread_call = *saved;
+}
+
 /* The debug context (created on first use; NULL with SystemError on failure) and the
  * hpy.universal._debug module. */
 _HPy_HIDDEN HPyContext *hpy__debug_ctx(void);

@@ -533,13 +533,30 @@ HPyAPI_IMPL int call_traverseproc_from_trampoline(HPyFunc_traverseproc tp_traver
         !((base->tp_flags & Py_TPFLAGS_HEAPTYPE) || PyType_IsSubtype(base, &PyType_Type)))
         Py_VISIT(tp);
     hpy_visit_state state = { visit, arg };
-    int res = tp_traverse(info != NULL ? struct_of(self, info) : (void *)self, visit_field, &state);
+    int res;
+    _HPY_RESTRICTED_BEGIN("tp_traverse", owner, NULL, tp_traverse)
+    res = tp_traverse(info != NULL ? struct_of(self, info) : (void *)self, visit_field, &state);
+    _HPY_RESTRICTED_END
     if (res != 0)
         return res;
     /* a dict slot (legacy __dictoffset__ member) that no other traverse function visits */
     if (owner->tp_dictoffset > 0 && (base == NULL || base->tp_dictoffset != owner->tp_dictoffset))
         Py_VISIT(*(PyObject **)((char *)self + owner->tp_dictoffset));
     return base_traverse != NULL ? base_traverse(self, visit, arg) : 0;
+}
+
+HPyAPI_IMPL int _HPyType_FieldsVisible(PyTypeObject *tp)
+{
+    int result = -1;
+    for (PyTypeObject *t = tp; t != NULL && (t->tp_flags & Py_TPFLAGS_HEAPTYPE); t = t->tp_base) {
+        HPyTypeInfo *info = type_info(t);
+        if (info == NULL)
+            continue;
+        if (info->traverse != NULL)
+            return 1;
+        result = 0;
+    }
+    return result;
 }
 
 /* Clear every HPyField of self through the traverse implementations of its HPy types; returns
@@ -551,7 +568,9 @@ static PyTypeObject *clear_hpy_fields(PyObject *self)
          t = t->tp_base) {
         HPyTypeInfo *info = type_info(t);
         if (info != NULL && info->traverse != NULL) {
+            _HPY_RESTRICTED_BEGIN("tp_traverse", t, NULL, info->traverse)
             info->traverse(struct_of(self, info), clear_field, NULL);
+            _HPY_RESTRICTED_END
             top = t;
         }
     }
@@ -589,6 +608,13 @@ static void hpy_auto_dealloc(PyObject *self)
     }
 }
 
+static void run_destroy(PyObject *self, HPyTypeInfo *info)
+{
+    _HPY_RESTRICTED_BEGIN("tp_destroy", info->type, NULL, info->destroy)
+    info->destroy(struct_of(self, info));
+    _HPY_RESTRICTED_END
+}
+
 static void auto_dealloc_body(PyObject *self)
 {
     PyTypeObject *tp = Py_TYPE(self), *t;
@@ -622,8 +648,11 @@ static void auto_dealloc_body(PyObject *self)
             continue;
         if (i->flags & HPY_TI_AUTO_DEALLOC)
             top = t;
-        if (i->traverse != NULL)
+        if (i->traverse != NULL) {
+            _HPY_RESTRICTED_BEGIN("tp_traverse", t, NULL, i->traverse)
             i->traverse(struct_of(self, i), clear_field, NULL);
+            _HPY_RESTRICTED_END
+        }
         if (n < 8)
             chain[n++] = i;
         else
@@ -631,14 +660,14 @@ static void auto_dealloc_body(PyObject *self)
     }
     for (int k = 0; k < n; k++) {
         if (chain[k]->destroy != NULL)
-            chain[k]->destroy(struct_of(self, chain[k]));
+            run_destroy(self, chain[k]);
     }
     if (more) {                 /* very deep chains: the rest, looked up again */
         int seen = 0;
         for (t = tp; t != NULL && (t->tp_flags & Py_TPFLAGS_HEAPTYPE); t = t->tp_base) {
             HPyTypeInfo *i = type_info(t);
             if (i != NULL && seen++ >= 8 && i->destroy != NULL)
-                i->destroy(struct_of(self, i));
+                run_destroy(self, i);
         }
     }
     PyTypeObject *base = dealloc_owner(top != NULL ? top->tp_base : tp->tp_base);

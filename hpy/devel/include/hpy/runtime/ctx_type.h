@@ -2,9 +2,51 @@
 #ifndef HPY_RUNTIME_CTX_TYPE_H
 #define HPY_RUNTIME_CTX_TYPE_H
 
+/* The regime of code the garbage collector calls (docs/gc-regime.md). HPy_tp_traverse,
+ * HPy_tp_destroy and capsule destructors get no context and must not use the HPy API. The
+ * runtime records, per thread, which such function is running: debug mode reports any use of the
+ * API meanwhile, naming the function. In the CPython ABI nothing is recorded. */
+typedef struct {
+    const char *what;               /* "tp_traverse", "tp_destroy", "capsule destructor" */
+    PyTypeObject *type;             /* the type whose slot runs, or NULL */
+    const char *capsule;            /* the capsule's name (capsule destructors), or NULL */
+    HPyCFunction func;              /* the module's implementation */
+} _HPyRestricted;
+
+#ifdef HPY_RUNTIME_INTERNAL
+/* What runs on this thread: the debug context handed to the running call (NULL: none), and the
+ * function of the restricted regime running (NULL: none). A call entered from restricted code
+ * (a finalizer run by a deallocation, ...) clears both for its duration. */
+typedef struct {
+    HPyContext *debug_ctx;
+    const _HPyRestricted *restricted;
+} _HPyThreadCall;
+
+_HPy_HIDDEN extern __thread _HPyThreadCall hpy__thread_call
+    __attribute__((tls_model("initial-exec")));
+
+#  define _HPY_RESTRICTED_BEGIN(WHAT, TYPE, CAPSULE, FUNC)                                     \
+    {                                                                                         \
+        _HPyRestricted restricted_ = { WHAT, TYPE, CAPSULE, _HPy_FPTR_CAST(HPyCFunction, FUNC) }; \
+        _HPyThreadCall saved_call_ = hpy__thread_call;                                        \
+        hpy__thread_call.debug_ctx = NULL;                                                    \
+        hpy__thread_call.restricted = &restricted_;
+#  define _HPY_RESTRICTED_END                                                                  \
+        hpy__thread_call = saved_call_;                                                       \
+    }
+#else
+#  define _HPY_RESTRICTED_BEGIN(WHAT, TYPE, CAPSULE, FUNC) {
+#  define _HPY_RESTRICTED_END }
+#endif
+
 /* Run an HPy traverse implementation on behalf of CPython's tp_traverse. */
 _HPy_HIDDEN int call_traverseproc_from_trampoline(HPyFunc_traverseproc tp_traverse, PyObject *self,
                                                   visitproc cpy_visit, void *cpy_arg);
+
+/* Whether the HPyFields of an instance of tp are visible to the garbage collector: 1 if an HPy
+ * type of its base chain declares HPy_tp_traverse, 0 if none does, -1 if no type of the chain is
+ * an HPy type. */
+_HPy_HIDDEN int _HPyType_FieldsVisible(PyTypeObject *tp);
 
 /* The metaclass named by a HPyType_SpecParam_Metaclass entry of params (borrowed), or NULL. */
 _HPy_HIDDEN PyObject *get_metatype(HPyType_SpecParam *params);
