@@ -187,6 +187,18 @@ MISUSES = '''
         return HPyBytes_FromStringAndSize(ctx, name, (HPy_ssize_t)n);
     }
 
+    /* Writes into the memory HPyUnicode_AsUTF8AndSize returned (read-only). */
+    HPyDef_METH(write_raw, "write_raw", HPyFunc_O)
+    static HPy write_raw_impl(HPyContext *ctx, HPy self, HPy arg)
+    {
+        (void)self;
+        char *s = (char *)HPyUnicode_AsUTF8AndSize(ctx, arg, NULL);
+        if (s == NULL)
+            return HPy_NULL;
+        s[0] = 'X';
+        return none(ctx);
+    }
+
     HPyDef_METH(keep_raw, "keep_raw", HPyFunc_O)
     static HPy keep_raw_impl(HPyContext *ctx, HPy self, HPy arg)
     {
@@ -297,6 +309,7 @@ MISUSES = '''
     @EXPORT(utf8_after_close)
     @EXPORT(bytes_after_close)
     @EXPORT(type_name_after_close)
+    @EXPORT(write_raw)
     @EXPORT(keep_raw)
     @EXPORT(read_raw)
     @EXPORT(type_check)
@@ -340,6 +353,18 @@ class Reports:
 
 
 @pytest.fixture
+def portable_raw_data():
+    """Raw-data copies made during the test are overwritten on close instead of unmapped, so the
+    test can read them."""
+    assert _debug._get_raw_data_protection() == 'mmap'
+    _debug._set_raw_data_protection('portable')
+    try:
+        yield
+    finally:
+        _debug._set_raw_data_protection('mmap')
+
+
+@pytest.fixture
 def reports():
     r = Reports()
     _debug.set_on_invalid_handle(r.on_handle)
@@ -353,6 +378,9 @@ def reports():
 
 # ---- the default reaction: a fatal error -------------------------------------------------------
 
+RAW_CLOSED = ('HPy debug mode: the memory returned by %s was accessed after its handle was '
+              'closed')
+
 FATAL = [
     ('mod.use_closed("x")', INVALID_HANDLE),
     ('mod.double_close("x")', INVALID_HANDLE),
@@ -364,6 +392,12 @@ FATAL = [
     ('mod.close_constant()', INVALID_HANDLE),
     ('mod.list_builder_misuse("x")', INVALID_BUILDER),
     ('mod.tuple_builder_misuse("x")', INVALID_BUILDER),
+    ('mod.utf8_after_close("abc")', RAW_CLOSED % 'HPyUnicode_AsUTF8AndSize'),
+    ('mod.bytes_after_close(b"abc")', RAW_CLOSED % 'HPyBytes_AsString'),
+    ('mod.type_name_after_close(3)', RAW_CLOSED % 'HPyType_GetName'),
+    ('mod.keep_raw("abc"); mod.read_raw()', RAW_CLOSED % 'HPyUnicode_AsUTF8AndSize'),
+    ('mod.write_raw("abc")', 'HPy debug mode: the memory returned by HPyUnicode_AsUTF8AndSize '
+                             'was written to (it is read-only)'),
     ('mod.type_check(1, 2)', 'HPy_TypeCheck arg 2 must be a type'),
     ('mod.type_name(1)', 'HPyType_GetName arg must be a type'),
     ('mod.is_subtype(1, int)', 'HPyType_IsSubtype arg 1 must be a type'),
@@ -413,9 +447,24 @@ def test_correct_uses_do_not_abort(compile_module):
         assert mod.call(str, b'x', None) == "b'x'"
         assert mod.call_method('upper', 'x', None) == 'X'
         assert mod.list_builder_misuse is not None
+        assert mod.keep_raw('abc') == b'abc'        # read-only copy, read during the call
+        assert mod.type_name(int) == 'int'
     '''))
     assert res.returncode == 0, res.stderr
     assert res.stdout == 'loaded\nx\nsurvived\n'
+
+
+def test_other_faults_reach_the_previous_handler(compile_module):
+    # the fault handler of the raw-data protection only takes faults on its own pages
+    res = run_in_debug_mode(compile_module, textwrap.dedent('''
+        import ctypes, faulthandler
+        faulthandler.enable()
+        assert mod.keep_raw('abc') == b'abc'        # installs the handler
+        ctypes.string_at(0)
+    '''))
+    assert res.returncode != 0
+    assert 'Segmentation fault' in res.stderr, res.stderr
+    assert 'HPy debug mode' not in res.stderr
 
 
 # ---- the report callbacks ----------------------------------------------------------------------
@@ -519,7 +568,7 @@ def test_callback_keeps_the_pending_exception(compile_module, reports):
         mod.f('x')
 
 
-def test_raw_data_overwritten_after_close(mod):
+def test_raw_data_overwritten_after_close(mod, portable_raw_data):
     s = 'hello, debug mode'
     assert mod.utf8_after_close(s) == pattern(len(s) + 1)
     b = b'some bytes'
@@ -527,13 +576,13 @@ def test_raw_data_overwritten_after_close(mod):
     assert mod.type_name_after_close(3) == pattern(len('int'))
 
 
-def test_raw_data_of_an_argument_after_the_call(mod):
+def test_raw_data_of_an_argument_after_the_call(mod, portable_raw_data):
     s = 'an argument'
     assert mod.keep_raw(s) == s.encode()
     assert mod.read_raw() == pattern(len(s))
 
 
-def test_raw_data_sizes(mod):
+def test_raw_data_sizes(mod, portable_raw_data):
     # closed in this order: the duplicate (with the copy), self, the argument, the result
     gen = _debug.new_generation()
     mod.utf8_after_close('abcd')
@@ -687,7 +736,7 @@ def test_many_argument_handles(mod):
         assert mod.sum_args(*range(n)) == sum(range(n))
 
 
-def test_small_queues_with_extras(mod):
+def test_small_queues_with_extras(mod, portable_raw_data):
     """Handles with a stack trace and a raw-data copy leave small closed queues (and a queue of
     size 0) without trouble; what is still queued is reported as usual."""
     hpy.debug.set_handle_stack_trace_limit(4)

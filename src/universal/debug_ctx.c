@@ -245,7 +245,7 @@ static void hpy__debug_CallRealFunctionFromTrampoline(HPyContext *ctx, HPyFunc_S
 
 /* ---- raw data: a private copy owned by the handle (released when it is closed) ------------- */
 
-static const char *raw_copy(HPy h, const char *data, HPy_ssize_t size)
+static const char *raw_copy(HPy h, const char *data, HPy_ssize_t size, const char *origin)
 {
     DebugHandle *d = hpy__debug_handle(h);
     if (d->state >= HPY_DH_CLOSED)
@@ -257,15 +257,7 @@ static const char *raw_copy(HPy h, const char *data, HPy_ssize_t size)
     }
     if (e->raw_data != NULL)
         return e->raw_data;         /* str and bytes are immutable: the same content */
-    char *copy = (char *)malloc((size_t)size);
-    if (copy == NULL) {
-        PyErr_NoMemory();
-        return NULL;
-    }
-    memcpy(copy, data, (size_t)size);
-    e->raw_data = copy;
-    e->raw_data_size = size;
-    return copy;
+    return hpy__debug_raw_copy(e, data, size, origin);
 }
 
 static const char *hpy__debug_Unicode_AsUTF8AndSize(HPyContext *ctx, HPy h, HPy_ssize_t *size)
@@ -277,26 +269,28 @@ static const char *hpy__debug_Unicode_AsUTF8AndSize(HPyContext *ctx, HPy h, HPy_
         return NULL;
     if (size != NULL)
         *size = n;
-    return raw_copy(h, s, n + 1);
+    return raw_copy(h, s, n + 1, "HPyUnicode_AsUTF8AndSize");
 }
 
-static const char *bytes_copy(HPy h, const char *s)
+static const char *bytes_copy(HPy h, const char *s, const char *origin)
 {
     if (s == NULL)
         return NULL;
-    return raw_copy(h, s, PyBytes_GET_SIZE(_h2py(hpy__debug_handle(h)->uh)) + 1);
+    return raw_copy(h, s, PyBytes_GET_SIZE(_h2py(hpy__debug_handle(h)->uh)) + 1, origin);
 }
 
 static const char *hpy__debug_Bytes_AsString(HPyContext *ctx, HPy h)
 {
     HPyContext *u = hpy__debug_uctx(ctx, "HPyBytes_AsString");
-    return bytes_copy(h, u->ctx_Bytes_AsString(u, hpy__debug_unwrap(ctx, h)));
+    return bytes_copy(h, u->ctx_Bytes_AsString(u, hpy__debug_unwrap(ctx, h)),
+                      "HPyBytes_AsString");
 }
 
 static const char *hpy__debug_Bytes_AS_STRING(HPyContext *ctx, HPy h)
 {
     HPyContext *u = hpy__debug_uctx(ctx, "HPyBytes_AS_STRING");
-    return bytes_copy(h, u->ctx_Bytes_AS_STRING(u, hpy__debug_unwrap(ctx, h)));
+    return bytes_copy(h, u->ctx_Bytes_AS_STRING(u, hpy__debug_unwrap(ctx, h)),
+                      "HPyBytes_AS_STRING");
 }
 
 static const char *hpy__debug_Type_GetName(HPyContext *ctx, HPy type)
@@ -307,7 +301,7 @@ static const char *hpy__debug_Type_GetName(HPyContext *ctx, HPy type)
     const char *name = u->ctx_Type_GetName(u, utype);
     if (name == NULL)
         return NULL;
-    return raw_copy(type, name, (HPy_ssize_t)strlen(name) + 1);
+    return raw_copy(type, name, (HPy_ssize_t)strlen(name) + 1, "HPyType_GetName");
 }
 
 /* ---- arrays of handles -------------------------------------------------------------------- */

@@ -155,40 +155,12 @@ HPyAPI_IMPL void hpy__debug_capture_stack(DebugHandle *d)
     e->nframes = n - 2;
 }
 
-static void poison(char *p, HPy_ssize_t size)
-{
-    static const unsigned char pattern[4] = {0xBA, 0xD0, 0xDA, 0x7A};
-    for (HPy_ssize_t i = 0; i < size; i++)
-        p[i] = (char)pattern[i % 4];
-}
-
-/* The handle owning a raw-data copy is being closed: the copy is overwritten and kept while the
- * kept copies stay within the budget (reads through a stale pointer then see the pattern),
- * otherwise freed. */
-HPyAPI_IMPL void hpy__debug_release_raw_data(DebugHandle *d)
-{
-    DebugHandleExtras *e = d->extras;
-    if (e->raw_data == NULL)
-        return;
-    if (hpy__debug.protected_raw_total + e->raw_data_size <= hpy__debug.protected_raw_max) {
-        poison(e->raw_data, e->raw_data_size);
-        hpy__debug.protected_raw_total += e->raw_data_size;
-        return;
-    }
-    free(e->raw_data);
-    e->raw_data = NULL;
-    e->raw_data_size = -1;
-}
-
 /* A closed handle going back to the pool drops its stack trace and raw-data copy (a copy still
  * there was kept, poisoned, within the budget). */
 HPyAPI_IMPL void hpy__debug_forget_extras(DebugHandle *d)
 {
     DebugHandleExtras *e = d->extras;
-    if (e->raw_data != NULL) {
-        hpy__debug.protected_raw_total -= e->raw_data_size;
-        free(e->raw_data);
-    }
+    hpy__debug_forget_raw_data(e);
     free(e->frames);
     free(e);
     d->extras = NULL;

@@ -343,6 +343,33 @@ static PyObject *set_handle_stack_trace_limit(PyObject *self, PyObject *arg)
     Py_RETURN_NONE;
 }
 
+/* 'mmap' (the default) or 'portable' (the copies' bytes can be read after the close). */
+static PyObject *set_raw_data_protection(PyObject *self, PyObject *arg)
+{
+    (void)self;
+    NEED_CTX();
+    const char *mode = PyUnicode_Check(arg) ? PyUnicode_AsUTF8(arg) : NULL;
+    if (mode != NULL && strcmp(mode, "mmap") == 0)
+        hpy__debug_set_raw_data_mmap(1);
+    else if (mode != NULL && strcmp(mode, "portable") == 0)
+        hpy__debug_set_raw_data_mmap(0);
+    else {
+        PyErr_Clear();
+        PyErr_Format(PyExc_ValueError, "raw data protection must be 'mmap' or 'portable', not %R",
+                     arg);
+        return NULL;
+    }
+    Py_RETURN_NONE;
+}
+
+static PyObject *get_raw_data_protection(PyObject *self, PyObject *ignored)
+{
+    (void)self;
+    (void)ignored;
+    NEED_CTX();
+    return PyUnicode_FromString(hpy__debug_raw_data_mmap() ? "mmap" : "portable");
+}
+
 static PyMethodDef debug_methods[] = {
     {"new_generation", new_generation, METH_NOARGS,
      "Start a new generation of handles and return its number"},
@@ -355,9 +382,13 @@ static PyMethodDef debug_methods[] = {
     {"set_closed_handles_queue_max_size", set_closed_handles_queue_max_size, METH_O,
      "Set how many closed handles are remembered"},
     {"get_protected_raw_data_max_size", get_protected_raw_data_max_size, METH_NOARGS,
-     "Bytes of raw data of closed handles kept overwritten"},
+     "Bytes of raw data of closed handles kept protected"},
     {"set_protected_raw_data_max_size", set_protected_raw_data_max_size, METH_O,
-     "Set the bytes of raw data of closed handles kept overwritten"},
+     "Set the bytes of raw data of closed handles kept protected"},
+    {"_set_raw_data_protection", set_raw_data_protection, METH_O,
+     "How raw-data copies made from now on are protected: 'mmap' (default) or 'portable'"},
+    {"_get_raw_data_protection", get_raw_data_protection, METH_NOARGS,
+     "How raw-data copies made from now on are protected: 'mmap' or 'portable'"},
     {"set_on_invalid_handle", set_on_invalid_handle, METH_O,
      "Call this instead of aborting when a closed handle is used (None: abort)"},
     {"set_on_invalid_builder_handle", set_on_invalid_builder_handle, METH_O,

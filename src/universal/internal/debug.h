@@ -44,6 +44,8 @@ typedef struct {
     int nframes;
     char *raw_data;                 /* private copy handed out by AsUTF8AndSize & co., or NULL */
     HPy_ssize_t raw_data_size;      /* its size in bytes, -1 when there is none */
+    int raw_data_mapped;            /* in pages of its own (mmap protection) */
+    const char *raw_data_origin;    /* the API function that made it */
 } DebugHandleExtras;
 
 /* 32 bytes: two handles per cache line. */
@@ -148,6 +150,14 @@ _HPy_HIDDEN void hpy__debug_refill(void);
 _HPy_HIDDEN void hpy__debug_capture_stack(DebugHandle *d);
 _HPy_HIDDEN void hpy__debug_release_raw_data(DebugHandle *d);
 _HPy_HIDDEN void hpy__debug_forget_extras(DebugHandle *d);
+
+/* Raw data (debug_raw_data.c): a protected copy of data[0..size) owned by e (NULL with
+ * MemoryError), its release when a handle leaves the closed FIFO, and the protection mode. */
+_HPy_HIDDEN const char *hpy__debug_raw_copy(DebugHandleExtras *e, const char *data,
+                                            HPy_ssize_t size, const char *origin);
+_HPy_HIDDEN void hpy__debug_forget_raw_data(DebugHandleExtras *e);
+_HPy_HIDDEN void hpy__debug_set_raw_data_mmap(int enabled);
+_HPy_HIDDEN int hpy__debug_raw_data_mmap(void);
 
 /* The extras of a handle that is not FREE (created on demand; NULL when out of memory). */
 _HPy_HIDDEN DebugHandleExtras *hpy__debug_extras(DebugHandle *d);
