@@ -32,7 +32,8 @@ HELPERS = ['HPyArg_Parse', 'HPyArg_ParseKeywords', 'HPyArg_ParseKeywordsDict', '
            'HPy_CallMethodTupleDict', 'HPyCapsule_GetPointer', 'HPyCapsule_GetName',
            'HPyCapsule_GetContext', 'HPyCapsule_SetPointer', 'HPyCapsule_SetName',
            'HPyCapsule_SetContext', 'HPyCapsule_SetDestructor', 'HPy_RETURN_RICHCOMPARE',
-           'HPy_BEGIN_LEAVE_PYTHON', 'HPy_END_LEAVE_PYTHON', 'HPyLong_FromPid', 'HPyLong_AsPid']
+           'HPy_BEGIN_LEAVE_PYTHON', 'HPy_END_LEAVE_PYTHON', 'HPyLong_FromPid', 'HPyLong_AsPid',
+           'HPyField_VisitArray', 'HPy_VISIT_ARRAY']
 
 
 def function_members():

@@ -219,4 +219,30 @@ typedef struct {
         } \
     } while (0)
 
+/* Functions the garbage collector calls (HPy_tp_traverse, HPy_tp_destroy, capsule destructors)
+ * get no context and must not call the HPy API (docs/gc-regime.md). What they may use: the
+ * module's plain C data, HPyField_IsNull, HPy_VISIT and the two below. */
+
+/* Visit fields[0..n) (null fields are skipped); returns the first non-zero result of visit. */
+static inline int HPyField_VisitArray(HPyField *fields, HPy_ssize_t n, HPyFunc_visitproc visit,
+                                      void *arg)
+{
+    for (HPy_ssize_t i = 0; i < n; i++) {
+        if (!HPyField_IsNull(fields[i])) {
+            int res = visit(&fields[i], arg);
+            if (res)
+                return res;
+        }
+    }
+    return 0;
+}
+
+/* HPy_VISIT for an array of n fields. */
+#define HPy_VISIT_ARRAY(fields, n) \
+    do { \
+        int _hpy_vret = HPyField_VisitArray((fields), (n), visit, arg); \
+        if (_hpy_vret) \
+            return _hpy_vret; \
+    } while (0)
+
 #endif /* HPY_HPYDEF_H */
