@@ -149,6 +149,8 @@ HPyAPI_IMPL HPyContext *hpy__debug_ctx(void)
         debug_ctx._private = &hpy__debug;
         debug_ctx.abi_version = HPY_ABI_VERSION;
         debug_ctx.name = "HPy Debug Mode ABI";
+        /* trampolines reach the dispatcher without the wrapper's extra jump */
+        debug_ctx.ctx_CallRealFunctionFromTrampoline = hpy__debug_dispatch;
         for (int i = 0; i < HPY_DEBUG_CALL_CONTEXTS; i++)
             hpy__debug_call_ctxs[i] = debug_ctx;
     }

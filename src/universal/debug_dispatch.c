@@ -83,14 +83,13 @@ HPY_DEBUG_INLINE HPy open_arg_local(PyObject *obj, size_t *pool_len, uint64_t se
     d->uh = _py2h(obj);
     d->seq = seq;
     d->state = HPY_DH_ARG;
-    d->extras = NULL;
     return _hconv((intptr_t)d);
 }
 
 /* Open the handles of self, objs[0..n) (none NULL) and last (may be NULL). The same work as
  * arg_handle() on each, with the pool length kept in a register; the handles of one call share
  * a creation number. */
-static void open_args(arg_array *a, PyObject *self, PyObject *const *objs, HPy_ssize_t n,
+HPY_DEBUG_INLINE void open_args(arg_array *a, PyObject *self, PyObject *const *objs, HPy_ssize_t n,
                       PyObject *last)
 {
     HPy *items = a->small;
@@ -125,7 +124,7 @@ static void open_tuple_args(arg_array *a, PyObject *self, PyObject *tuple, PyObj
 /* close_arg() on each handle. While the closed FIFO is full (the steady state) and the handles
  * are plain, each takes the place of the oldest closed handle with the ring, the head and the
  * pool length kept in registers; anything else goes through close_arg(). */
-static void close_args(arg_array *a)
+HPY_DEBUG_INLINE void close_args(arg_array *a)
 {
     HPy_ssize_t i = 0, n = a->count;
     if (hpy__debug.ring_full) {
@@ -158,39 +157,57 @@ static void close_args(arg_array *a)
         PyMem_Free(a->items);
 }
 
-/* ctx: the context handed to the implementation. */
-HPY_DEBUG_INLINE void dispatch(HPyContext *ctx, HPyFunc_Signature sig, HPyCFunction func,
-                               void *args)
+/* The most frequent signatures: the two smallest inline, the others in functions of their own
+ * (one large function would make every call pay for the registers and stack of the largest
+ * case). ctx: the context handed to the implementation. */
+#define HPY_DEBUG_NOINLINE static __attribute__((noinline))
+
+HPY_DEBUG_INLINE void call_noargs(HPyContext *ctx, HPyCFunction func, void *args)
+{
+    _HPyFunc_args_NOARGS *a = (_HPyFunc_args_NOARGS *)args;
+    HPy h_self = arg_handle(a->self);
+    HPy r = IMPL(HPyFunc_noargs)(ctx, h_self);
+    close_arg(h_self);
+    a->result = result_object(r);
+}
+
+HPY_DEBUG_INLINE void call_o(HPyContext *ctx, HPyCFunction func, void *args)
+{
+    _HPyFunc_args_O *a = (_HPyFunc_args_O *)args;
+    arg_array av;
+    open_args(&av, a->self, &a->arg, 1, NULL);
+    HPy r = IMPL(HPyFunc_o)(ctx, SELF(&av), ARGS(&av)[0]);
+    close_args(&av);
+    a->result = result_object(r);
+}
+
+HPY_DEBUG_NOINLINE void call_varargs(HPyContext *ctx, HPyCFunction func, void *args)
+{
+    _HPyFunc_args_VARARGS *a = (_HPyFunc_args_VARARGS *)args;
+    arg_array av;
+    open_args(&av, a->self, a->args, a->nargs, NULL);
+    HPy r = IMPL(HPyFunc_varargs)(ctx, SELF(&av), ARGS(&av), (size_t)a->nargs);
+    close_args(&av);
+    a->result = result_object(r);
+}
+
+HPY_DEBUG_NOINLINE void call_keywords(HPyContext *ctx, HPyCFunction func, void *args)
+{
+    _HPyFunc_args_KEYWORDS *a = (_HPyFunc_args_KEYWORDS *)args;
+    arg_array av;
+    HPy_ssize_t nargs = PyVectorcall_NARGS(a->nargsf);
+    HPy_ssize_t nkw = a->kwnames != NULL ? PyTuple_GET_SIZE(a->kwnames) : 0;
+    open_args(&av, a->self, a->args, nargs + nkw, a->kwnames);
+    HPy r = IMPL(HPyFunc_keywords)(ctx, SELF(&av), ARGS(&av), (size_t)nargs, LAST(&av));
+    close_args(&av);
+    a->result = result_object(r);
+}
+
+/* Every other signature. */
+HPY_DEBUG_NOINLINE void dispatch(HPyContext *ctx, HPyFunc_Signature sig, HPyCFunction func,
+                                 void *args)
 {
     switch (sig) {
-    case HPyFunc_NOARGS: {
-        _HPyFunc_args_NOARGS *a = (_HPyFunc_args_NOARGS *)args;
-        HPy h_self = arg_handle(a->self);
-        HPy r = IMPL(HPyFunc_noargs)(ctx, h_self);
-        close_arg(h_self);
-        a->result = result_object(r);
-        return;
-    }
-    case HPyFunc_VARARGS: {
-        _HPyFunc_args_VARARGS *a = (_HPyFunc_args_VARARGS *)args;
-        arg_array av;
-        open_args(&av, a->self, a->args, a->nargs, NULL);
-        HPy r = IMPL(HPyFunc_varargs)(ctx, SELF(&av), ARGS(&av), (size_t)a->nargs);
-        close_args(&av);
-        a->result = result_object(r);
-        return;
-    }
-    case HPyFunc_KEYWORDS: {
-        _HPyFunc_args_KEYWORDS *a = (_HPyFunc_args_KEYWORDS *)args;
-        arg_array av;
-        HPy_ssize_t nargs = PyVectorcall_NARGS(a->nargsf);
-        HPy_ssize_t nkw = a->kwnames != NULL ? PyTuple_GET_SIZE(a->kwnames) : 0;
-        open_args(&av, a->self, a->args, nargs + nkw, a->kwnames);
-        HPy r = IMPL(HPyFunc_keywords)(ctx, SELF(&av), ARGS(&av), (size_t)nargs, LAST(&av));
-        close_args(&av);
-        a->result = result_object(r);
-        return;
-    }
     case HPyFunc_INITPROC: {
         _HPyFunc_args_INITPROC *a = (_HPyFunc_args_INITPROC *)args;
         arg_array av;
@@ -269,6 +286,12 @@ HPyAPI_IMPL void hpy__debug_dispatch(HPyContext *ctx, HPyFunc_Signature sig, HPy
     (void)ctx;
     _HPyThreadCall saved;
     HPyContext *call_ctx = hpy__debug_call_enter(&saved);
-    dispatch(call_ctx, sig, func, args);
+    switch (sig) {
+    case HPyFunc_O: call_o(call_ctx, func, args); break;
+    case HPyFunc_NOARGS: call_noargs(call_ctx, func, args); break;
+    case HPyFunc_VARARGS: call_varargs(call_ctx, func, args); break;
+    case HPyFunc_KEYWORDS: call_keywords(call_ctx, func, args); break;
+    default: dispatch(call_ctx, sig, func, args); break;
+    }
     hpy__debug_call_leave(&saved);
 }

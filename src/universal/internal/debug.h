@@ -53,7 +53,9 @@ typedef struct DebugHandle {
     HPy uh;                         /* the universal handle (a PyObject*) this handle owns */
     uint64_t seq;                   /* creation number */
     uint64_t state;                 /* HPY_DH_* */
-    DebugHandleExtras *extras;      /* NULL, or owned while the handle is not in the pool */
+    DebugHandleExtras *extras;      /* NULL, or owned while the handle is not in the pool;
+                                     * created only while it is open, released when it goes
+                                     * back to the pool: a handle in the pool has none */
 } DebugHandle;
 
 /* The first field of ctx->_private: deliberately not _HPY_RUNTIME_INFO_MAGIC, so that modules
@@ -187,8 +189,7 @@ HPY_DEBUG_INLINE HPy hpy__debug_open_as(HPy uh, uint64_t state)
     DebugHandle *d = hpy__debug.pool[--hpy__debug.pool_len];
     d->uh = uh;
     d->seq = hpy__debug.seq++;
-    d->state = state;
-    d->extras = NULL;
+    d->state = state;               /* (a handle in the pool has no extras) */
     if (HPY_DEBUG_UNLIKELY(hpy__debug.stack_limit > 0))
         hpy__debug_capture_stack(d);
     return _hconv((intptr_t)d);
