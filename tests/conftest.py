@@ -3,7 +3,7 @@ import sys
 
 import pytest
 
-from support import ABIS, ModuleBuilder
+from support import ABIS, DEBUG_ABIS, ModuleBuilder
 
 # --refleaks: a test runs REFLEAK_BATCH times per measurement, REFLEAK_WARMUPS unmeasured
 # batches first, then REFLEAK_RUNS measured ones.
@@ -126,13 +126,13 @@ def pytest_pyfunc_call(pyfuncitem):
     return True
 
 
-# Every test in the debug ABI runs under a LeakDetector: a handle its C code opens and does not
+# Every test in a debug ABI runs under a LeakDetector: a handle its C code opens and does not
 # close fails it with HPyLeakError.
 
 @pytest.hookimpl(wrapper=True, specname='pytest_runtest_call')
 def pytest_runtest_call_leak_check(item):
     callspec = getattr(item, 'callspec', None)
-    if not callspec or callspec.params.get('hpy_abi') != 'debug':
+    if not callspec or callspec.params.get('hpy_abi') not in DEBUG_ABIS:
         return (yield)
     from hpy.debug import LeakDetector
     detector = LeakDetector()

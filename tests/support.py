@@ -29,11 +29,15 @@ EXT_SUFFIX = sysconfig.get_config_var('EXT_SUFFIX')
 # The ABIs a C-level test runs in. 'universal-dispatch' is the universal binary loaded with a
 # context that makes every call take the general trampoline path, the one binaries built by
 # other HPy implementations use.
-# 'trace' and 'debug' are the universal binary loaded in trace and debug mode.
-ABIS = ['cpython', 'universal', 'hybrid', 'universal-dispatch', 'trace', 'debug']
+# 'trace' and 'debug' are the universal binary loaded in trace and debug mode, 'hybrid-debug' the
+# hybrid binary loaded in debug mode.
+ABIS = ['cpython', 'universal', 'hybrid', 'universal-dispatch', 'trace', 'debug', 'hybrid-debug']
 BINARY_ABI = {'cpython': 'cpython', 'universal': 'universal', 'hybrid': 'hybrid',
-              'universal-dispatch': 'universal', 'trace': 'universal', 'debug': 'universal'}
-LOAD_MODE = {'universal': 0, 'hybrid': 0, 'universal-dispatch': 0, 'trace': 2, 'debug': 1}
+              'universal-dispatch': 'universal', 'trace': 'universal', 'debug': 'universal',
+              'hybrid-debug': 'hybrid'}
+LOAD_MODE = {'universal': 0, 'hybrid': 0, 'universal-dispatch': 0, 'trace': 2, 'debug': 1,
+             'hybrid-debug': 1}
+DEBUG_ABIS = ('debug', 'hybrid-debug')
 # HPY_TEST_EXCLUDE_ABIS=a,b: leave ABIs out of the parametrization (the interpreter matrix
 # uses it for debug mode, see tools/test_matrix.py).
 ABIS = [a for a in ABIS if a not in os.environ.get('HPY_TEST_EXCLUDE_ABIS', '').split(',')]

@@ -78,7 +78,7 @@ def build(compile_module):
 def test_get_context_returns_the_modules_context(compile_module):
     mod = build(compile_module)
     expected = {'cpython': 'HPy CPython ABI', 'trace': 'HPy Trace Mode ABI',
-                'debug': 'HPy Debug Mode ABI'}.get(compile_module.abi,
+                'debug': 'HPy Debug Mode ABI', 'hybrid-debug': 'HPy Debug Mode ABI'}.get(compile_module.abi,
                                                    'HPy Universal ABI (CPython backend)')
     assert mod.same_context() == expected
 

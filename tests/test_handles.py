@@ -101,7 +101,7 @@ def test_void_pointer_roundtrip_and_context_fields(compile_module, hpy_abi):
         assert name == 'HPy CPython ABI'
     elif hpy_abi == 'trace':
         assert name == 'HPy Trace Mode ABI'
-    elif hpy_abi == 'debug':
+    elif hpy_abi in ('debug', 'hybrid-debug'):
         assert name.startswith('HPy Debug Mode ABI')
     else:
         assert name.startswith('HPy Universal ABI')

@@ -2,7 +2,7 @@
 universal ABI using it is a compile error, see test_headers.py)."""
 import sys
 
-TEST_ABIS = ['cpython', 'hybrid']
+TEST_ABIS = ['cpython', 'hybrid', 'hybrid-debug']
 
 
 def test_from_and_as_pyobject(compile_module):

@@ -9,7 +9,7 @@ import pytest
 
 from type_helpers import raises_exactly, with_types
 
-TEST_ABIS = ['cpython', 'hybrid']
+TEST_ABIS = ['cpython', 'hybrid', 'hybrid-debug']
 
 LEGACY = '''
 #include "structmember.h"     /* PyMemberDef before 3.12 */
