@@ -187,6 +187,15 @@ MISUSES = '''
         return HPyBytes_FromStringAndSize(ctx, name, (HPy_ssize_t)n);
     }
 
+    /* Enters the runtime as a trampoline would, with a signature that does not exist. */
+    HPyDef_METH(bad_signature, "bad_signature", HPyFunc_NOARGS)
+    static HPy bad_signature_impl(HPyContext *ctx, HPy self)
+    {
+        (void)self;
+        ctx->ctx_CallRealFunctionFromTrampoline(ctx, (HPyFunc_Signature)12345, NULL, NULL);
+        return none(ctx);
+    }
+
     /* Writes into the memory HPyUnicode_AsUTF8AndSize returned (read-only). */
     HPyDef_METH(write_raw, "write_raw", HPyFunc_O)
     static HPy write_raw_impl(HPyContext *ctx, HPy self, HPy arg)
@@ -310,6 +319,7 @@ MISUSES = '''
     @EXPORT(bytes_after_close)
     @EXPORT(type_name_after_close)
     @EXPORT(write_raw)
+    @EXPORT(bad_signature)
     @EXPORT(keep_raw)
     @EXPORT(read_raw)
     @EXPORT(type_check)
@@ -398,6 +408,7 @@ FATAL = [
     ('mod.keep_raw("abc"); mod.read_raw()', RAW_CLOSED % 'HPyUnicode_AsUTF8AndSize'),
     ('mod.write_raw("abc")', 'HPy debug mode: the memory returned by HPyUnicode_AsUTF8AndSize '
                              'was written to (it is read-only)'),
+    ('mod.bad_signature()', 'Unsupported HPyFunc_Signature in debug_ctx_cpython.c'),
     ('mod.type_check(1, 2)', 'HPy_TypeCheck arg 2 must be a type'),
     ('mod.type_name(1)', 'HPyType_GetName arg must be a type'),
     ('mod.is_subtype(1, int)', 'HPyType_IsSubtype arg 1 must be a type'),
