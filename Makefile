@@ -1,5 +1,5 @@
 # Everything a fresh machine needs goes through these targets.
-#   make demo   build examples/quickstart in every ABI and run it
+#   make demo   build examples/quickstart and examples/array in every ABI and run them
 #   make test   the whole test suite
 PYTHON ?= python3
 VENV := .venv
@@ -46,6 +46,7 @@ autogen-check:
 
 demo: build
 	$(PY) examples/quickstart/demo.py
+	$(PY) examples/array/demo.py
 
 test: build autogen-check
 	$(PY) -m pytest -n $(PYTEST_WORKERS) -q tests

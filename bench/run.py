@@ -34,6 +34,35 @@ HPY_SRC = os.path.join(HERE, HPY_NAME + '.c')
 HPY_ABIS = ('cpython', 'universal', 'hybrid')
 
 
+class Suite:
+    """A pair of modules doing the same job: one against the C API, one against HPy. Every
+    column loads one module of each suite: the C-API one in the 'capi' column, the HPy one
+    (built for the column's ABI) in the others. A row names its function as 'suite:name', or
+    just 'name' in the main suite."""
+
+    def __init__(self, key, capi_name, capi_src, hpy_name, hpy_src):
+        self.key = key
+        self.capi_name = capi_name
+        self.capi_src = capi_src
+        self.hpy_name = hpy_name
+        self.hpy_src = hpy_src
+
+    def name(self, binary):
+        return self.capi_name if binary == 'capi' else self.hpy_name
+
+    def src(self, binary):
+        return self.capi_src if binary == 'capi' else self.hpy_src
+
+
+SUITES = [
+    Suite('bench', CAPI_NAME, CAPI_SRC, HPY_NAME, HPY_SRC),
+    # examples/array itself against a C-API twin of it (float64 only)
+    Suite('array', 'capi_array', os.path.join(HERE, 'capi_array.c'),
+          'hpyarray', os.path.join(ROOT, 'examples', 'array', 'hpyarray.c')),
+]
+MAIN_SUITE = SUITES[0].key
+
+
 # --------------------------------------------------------------------------------------------
 # Columns: one per way of running the benchmark module. The first one is the baseline; every
 # other column is reported as time and ratio to it. Adding a column (a new ABI or load mode) is
@@ -50,9 +79,21 @@ class Column:
         self.binary = binary
         self.mode = mode
         self.target = target
-        self.module = None
+        self.modules = {}      # suite key -> loaded module
+        self.paths = {}        # suite key -> path of the loaded binary
         self.error = None
-        self.path = None
+
+    @property
+    def module(self):
+        return self.modules.get(MAIN_SUITE)
+
+    @property
+    def path(self):
+        return self.paths.get(MAIN_SUITE)
+
+    def lookup(self, func):
+        suite, _, name = func.rpartition(':')
+        return getattr(self.modules[suite or MAIN_SUITE], name)
 
 
 def make_columns():
@@ -93,6 +134,11 @@ ROWS = [
     ('type: len (slot)', 'Point', 'len(p)', 'p = f(3.0, 4.0)'),
     ('type: getitem (slot)', 'Point', 'p[1]', 'p = f(3.0, 4.0)'),
     ('type: field store+load', 'Point', 'p.swap_obj(x)', 'p = f(3.0, 4.0)'),
+    # examples/array (suite 'array'): float64 storage in C, summed by a C loop; element access
+    # through the sequence slots
+    ('array: sum of 1e6 float64', 'array:Array', 'a.sum()', "a = f('float64', range(10**6))"),
+    ('array: element access (getitem)', 'array:Array', 'a[1]', "a = f('float64', range(10))"),
+    ('array: element store (setitem)', 'array:Array', 'a[1] = y', "a = f('float64', range(10))"),
 ]
 
 
@@ -118,6 +164,7 @@ def make_namespace():
         'o': o,
         'name': sys.intern('attr'),
         'r100': range(100),
+        'y': 2.5,
     }
 
 
@@ -135,10 +182,11 @@ root = {root!r}
 headers = sorted(glob.glob(os.path.join(root, 'hpy', 'devel', 'include', '**', '*.h'),
                            recursive=True))
 with_capi = os.environ.get('HPY_BENCH_WITH_CAPI') == '1'
+suites = {suites!r}   # (C-API name, its source, HPy name, its source)
 setup(
     name='hpy-bench',
-    ext_modules=[Extension({capi_name!r}, [{capi_src!r}])] if with_capi else [],
-    hpy_ext_modules=[Extension({hpy_name!r}, [{hpy_src!r}], depends=headers)],
+    ext_modules=[Extension(c, [cs]) for c, cs, h, hs in suites] if with_capi else [],
+    hpy_ext_modules=[Extension(h, [hs], depends=headers) for c, cs, h, hs in suites],
 )
 '''
 
@@ -163,8 +211,8 @@ def build_with_setuptools(binaries, force, verbose):
     os.makedirs(base, exist_ok=True)
     script = os.path.join(base, 'setup_bench.py')
     with open(script, 'w') as f:
-        f.write(SETUP_SCRIPT.format(root=ROOT, capi_name=CAPI_NAME, capi_src=CAPI_SRC,
-                                    hpy_name=HPY_NAME, hpy_src=HPY_SRC))
+        f.write(SETUP_SCRIPT.format(root=ROOT, suites=[
+            (s.capi_name, s.capi_src, s.hpy_name, s.hpy_src) for s in SUITES]))
     abis = [abi for abi in HPY_ABIS if abi in binaries]
     if 'capi' in binaries and 'cpython' not in abis:
         abis.insert(0, 'cpython')
@@ -187,12 +235,16 @@ def build_with_setuptools(binaries, force, verbose):
             raise BuildError('%s\n%s%s' % (' '.join(cmd), res.stdout or '', res.stderr or ''))
         lib = os.path.join(out, 'lib')
         if abi in binaries:
-            paths[abi] = os.path.join(lib, HPY_NAME + get_hpy_ext_suffix(abi))
+            paths[abi] = {s.key: os.path.join(lib, s.hpy_name + get_hpy_ext_suffix(abi))
+                          for s in SUITES}
         if with_capi:
-            paths['capi'] = os.path.join(lib, CAPI_NAME + sysconfig.get_config_var('EXT_SUFFIX'))
-    for key, path in paths.items():
-        if not os.path.exists(path):
-            raise BuildError('setuptools did not produce %s' % path)
+            paths['capi'] = {s.key: os.path.join(lib, s.capi_name
+                                                 + sysconfig.get_config_var('EXT_SUFFIX'))
+                             for s in SUITES}
+    for by_suite in paths.values():
+        for path in by_suite.values():
+            if not os.path.exists(path):
+                raise BuildError('setuptools did not produce %s' % path)
     return paths
 
 
@@ -210,11 +262,12 @@ def build_with_gcc(binaries, force, verbose):
     os.makedirs(base, exist_ok=True)
     common = ['gcc', '-std=c99', '-shared', '-fPIC', '-O2', '-Wall', '-Wextra', '-Werror']
     paths = {}
-    for binary in binaries:
+    for binary, suite in [(b, s) for b in binaries for s in SUITES]:
+        src = suite.src(binary)
         if binary == 'capi':
-            out = os.path.join(base, CAPI_NAME + sysconfig.get_config_var('EXT_SUFFIX'))
-            cmd = common + ['-I' + py_include, CAPI_SRC, '-o', out]
-            deps = [CAPI_SRC]
+            out = os.path.join(base, suite.capi_name + sysconfig.get_config_var('EXT_SUFFIX'))
+            cmd = common + ['-I' + py_include, src, '-o', out]
+            deps = [src]
         else:
             libs = devel.get_static_libs(binary)
             if not libs or len(libs) != 1:
@@ -227,11 +280,11 @@ def build_with_gcc(binaries, force, verbose):
                 flags += ['-DHPY_ABI_HYBRID', '-I' + include, '-I' + py_include]
             else:
                 flags += ['-DHPY_ABI_CPYTHON', '-I' + include, '-I' + py_include]
-            out = os.path.join(base, binary, HPY_NAME + get_hpy_ext_suffix(binary))
+            out = os.path.join(base, binary, suite.hpy_name + get_hpy_ext_suffix(binary))
             os.makedirs(os.path.dirname(out), exist_ok=True)
-            cmd = common + flags + [HPY_SRC, libs[0], '-o', out]
-            deps = [HPY_SRC, libs[0]] + glob.glob(os.path.join(include, '**', '*.h'),
-                                                   recursive=True)
+            cmd = common + flags + [src, libs[0], '-o', out]
+            deps = [src, libs[0]] + glob.glob(os.path.join(include, '**', '*.h'),
+                                              recursive=True)
         if force or not os.path.exists(out) or \
                 os.path.getmtime(out) < max(os.path.getmtime(p) for p in deps):
             if verbose:
@@ -239,12 +292,12 @@ def build_with_gcc(binaries, force, verbose):
             res = subprocess.run(cmd, capture_output=True, text=True)
             if res.returncode != 0:
                 raise BuildError('%s\n%s%s' % (' '.join(cmd), res.stdout, res.stderr))
-        paths[binary] = out
+        paths.setdefault(binary, {})[suite.key] = out
     return paths
 
 
 def build(binaries, builder, force, verbose):
-    """Returns (how, {binary: path})."""
+    """Returns (how, {binary: {suite key: path}})."""
     if builder in ('auto', 'setuptools'):
         try:
             return 'setuptools (hpy_ext_modules)', build_with_setuptools(binaries, force,
@@ -261,9 +314,8 @@ def build(binaries, builder, force, verbose):
 # Loading (all in this process)
 # --------------------------------------------------------------------------------------------
 
-def load_column(col, path, loaded_paths):
+def load_column(col, name, path, loaded_paths):
     if col.binary in ('capi', 'cpython'):
-        name = CAPI_NAME if col.binary == 'capi' else HPY_NAME
         spec = importlib.util.spec_from_file_location(name, path)
         mod = importlib.util.module_from_spec(spec)
         spec.loader.exec_module(mod)
@@ -277,8 +329,8 @@ def load_column(col, path, loaded_paths):
         copy = os.path.join(copy_dir, os.path.basename(path))
         shutil.copyfile(path, copy)
         path = copy
-    spec = importlib.util.spec_from_file_location(HPY_NAME, path)
-    mod = hpy.universal.load(HPY_NAME, path, spec, mode=col.mode)
+    spec = importlib.util.spec_from_file_location(name, path)
+    mod = hpy.universal.load(name, path, spec, mode=col.mode)
     return mod, path
 
 
@@ -288,8 +340,11 @@ def load_columns(columns, paths):
         if col.error:
             continue
         try:
-            col.module, col.path = load_column(col, paths[col.binary], loaded_paths)
-            loaded_paths.add(paths[col.binary])
+            for suite in SUITES:
+                path = paths[col.binary][suite.key]
+                col.modules[suite.key], col.paths[suite.key] = load_column(
+                    col, suite.name(col.binary), path, loaded_paths)
+                loaded_paths.add(path)
         except Exception as e:
             col.error = '%s: %s' % (type(e).__name__, e)
 
@@ -311,18 +366,23 @@ def calibrate(timer, target_time):
 
 def column_namespace(ns, col, func, setup):
     """The statement's globals for one column: `f` is the module's object, then `setup` runs."""
-    g = dict(ns, f=getattr(col.module, func))
+    g = dict(ns, f=col.lookup(func))
     if setup:
         exec(setup, g)
     return g
 
 
 def check_results(row, func, stmt, cols, ns, setup=None):
-    """Every variant must compute the same thing as the C API."""
+    """Every variant must compute the same thing as the C API (a statement that is not an
+    expression, such as an assignment, must at least run)."""
+    try:
+        code = compile(stmt, '<row>', 'eval')
+    except SyntaxError:
+        code = compile(stmt, '<row>', 'exec')
     results = {}
     for col in cols:
         ns_col = column_namespace(ns, col, func, setup)
-        results[col.key] = eval(stmt, ns_col)
+        results[col.key] = eval(code, ns_col)
     base = results[cols[0].key]
     for key, value in results.items():
         if value != base:
@@ -517,7 +577,8 @@ def main(argv=None):
             'loop_overhead_s': overhead,
             'unit': 'seconds per call',
             'columns': [{'key': c.key, 'title': c.title, 'binary': c.binary, 'mode': c.mode,
-                         'target': c.target, 'path': c.path, 'available': not c.error,
+                         'target': c.target, 'path': c.path, 'paths': c.paths,
+                         'available': not c.error,
                          'error': c.error} for c in columns],
             'rows': out_rows,
             'elapsed_s': elapsed,
