@@ -518,35 +518,53 @@ TRACE_UNWRAPPED = ('ctx_FatalError', 'ctx_CallRealFunctionFromTrampoline')
 
 
 def gen_trace_ctx(members):
-    """The trace context: every function member counted and timed around the universal one.
-    The including file defines hpy__trace_enter(ctx, index, &start) returning the wrapped
-    context, and hpy__trace_exit(ctx, index, &start)."""
+    """The trace context: every function member counted, and timed on a sample of calls, around
+    the universal one. The including file declares, before including this file:
+      hpy__trace_tick(index): count a call; nonzero when it takes the slow path;
+      hpy__trace_universal(): the wrapped context;
+      hpy__trace_enter(index, &probe) -> wrapped context, and hpy__trace_exit(index, &probe):
+        the slow path around the call (hooks, timing), with hpy__trace_probe their state;
+      HPY__TRACE_SLOW: attributes of the slow-path wrappers."""
     funcs = [m for m in members if m.is_func]
-    out = []
-    for i, m in enumerate(funcs):
-        if m.ctx_field in TRACE_UNWRAPPED:
-            continue
-        call = 'u_->%s(%s)' % (m.ctx_field, ', '.join(['u_'] + [p.name for p in m.params[1:]]))
-        lines = ['static %s(%s)' % (c_decl(m.ctx_ret, 'hpy__trace_' + m.ctx_field[4:]),
-                                    m.params_text()),
-                 '{',
-                 '    hpy__trace_clock t0_;',
-                 '    HPyContext *u_ = hpy__trace_enter(ctx, %d, &t0_);' % i]
-        if m.ctx_ret == 'void':
-            lines.append('    %s;' % call)
-            lines.append('    hpy__trace_exit(ctx, %d, &t0_);' % i)
-        else:
-            lines.append('    %s = %s;' % (c_decl(m.ctx_ret, 'r_'), call))
-            lines.append('    hpy__trace_exit(ctx, %d, &t0_);' % i)
-            lines.append('    return r_;')
-        lines.append('}\n')
-        out.append('\n'.join(lines))
-    out.append('#define HPY__TRACE_NFUNCS %d\n' % len(funcs))
-    out.append('/* The context field names of the function members, in ABI order. */')
-    out.append('static const char *const hpy__ctx_function_names[] = {')
+    out = ['#define HPY__TRACE_NFUNCS %d\n' % len(funcs),
+           '/* The context field names of the function members, in ABI order. */',
+           'static const char *const hpy__ctx_function_names[] = {']
     out += ['    "%s",' % m.ctx_field for m in funcs]
     out.append('    NULL')
     out.append('};\n')
+    for i, m in enumerate(funcs):
+        if m.ctx_field in TRACE_UNWRAPPED:
+            continue
+        name = m.ctx_field[4:]
+        args = ', '.join(p.name for p in m.params)
+        call = 'u_->%s(%s)' % (m.ctx_field, ', '.join(['u_'] + [p.name for p in m.params[1:]]))
+        void = m.ctx_ret == 'void'
+        slow = ['static HPY__TRACE_SLOW %s(%s)' % (c_decl(m.ctx_ret, 'hpy__trace_slow_' + name),
+                                                   m.params_text()),
+                '{',
+                '    (void)ctx;',
+                '    hpy__trace_probe p_;',
+                '    HPyContext *u_ = hpy__trace_enter(%d, &p_);' % i]
+        if void:
+            slow.append('    %s;' % call)
+        else:
+            slow.append('    %s = %s;' % (c_decl(m.ctx_ret, 'r_'), call))
+        slow.append('    hpy__trace_exit(%d, &p_);' % i)
+        if not void:
+            slow.append('    return r_;')
+        slow.append('}\n')
+        ret = '' if void else 'return '
+        fast = ['static %s(%s)' % (c_decl(m.ctx_ret, 'hpy__trace_' + name), m.params_text()),
+                '{',
+                '    if (hpy__trace_tick(%d)) {' % i,
+                '        %shpy__trace_slow_%s(%s);' % (ret, name, args)]
+        if void:
+            fast.append('        return;')
+        fast += ['    }',
+                 '    HPyContext *u_ = hpy__trace_universal();',
+                 '    %s%s;' % (ret, call),
+                 '}\n']
+        out.append('\n'.join(slow + fast))
     out.append('/* Fill a trace context wrapping the universal context u. */')
     out.append('static void hpy__fill_trace_ctx(HPyContext *ctx, HPyContext *u)')
     out.append('{')

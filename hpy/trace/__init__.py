@@ -1,7 +1,9 @@
 """Trace mode: call counts and durations of every context function, and enter/exit hooks.
 
 A universal module loaded in trace mode (`HPY=trace`, or `hpy.universal.load(..., mode=2)`) gets
-a context that counts and times each call into the API.
+a context that counts each call into the API. Durations are measured on a pseudo-random sample
+of the calls (one in `get_duration_sampling()` on average) and scaled up to all calls;
+`set_duration_sampling(1)` times every call exactly (see docs/runtime.md).
 """
 from hpy.universal import _trace
 
@@ -9,5 +11,8 @@ get_call_counts = _trace.get_call_counts
 get_durations = _trace.get_durations
 set_trace_functions = _trace.set_trace_functions
 get_frequency = _trace.get_frequency
+set_duration_sampling = _trace.set_duration_sampling
+get_duration_sampling = _trace.get_duration_sampling
 
-__all__ = ['get_call_counts', 'get_durations', 'set_trace_functions', 'get_frequency']
+__all__ = ['get_call_counts', 'get_durations', 'set_trace_functions', 'get_frequency',
+           'set_duration_sampling', 'get_duration_sampling']

@@ -6,1689 +6,6 @@
 #ifndef SRC_UNIVERSAL_AUTOGEN_TRACE_CTX_H
 #define SRC_UNIVERSAL_AUTOGEN_TRACE_CTX_H
 
-static HPy hpy__trace_Dup(HPyContext *ctx, HPy h)
-{
-    hpy__trace_clock t0_;
-    HPyContext *u_ = hpy__trace_enter(ctx, 0, &t0_);
-    HPy r_ = u_->ctx_Dup(u_, h);
-    hpy__trace_exit(ctx, 0, &t0_);
-    return r_;
-}
-
-static void hpy__trace_Close(HPyContext *ctx, HPy h)
-{
-    hpy__trace_clock t0_;
-    HPyContext *u_ = hpy__trace_enter(ctx, 1, &t0_);
-    u_->ctx_Close(u_, h);
-    hpy__trace_exit(ctx, 1, &t0_);
-}
-
-static HPy hpy__trace_Long_FromInt32_t(HPyContext *ctx, int32_t value)
-{
-    hpy__trace_clock t0_;
-    HPyContext *u_ = hpy__trace_enter(ctx, 2, &t0_);
-    HPy r_ = u_->ctx_Long_FromInt32_t(u_, value);
-    hpy__trace_exit(ctx, 2, &t0_);
-    return r_;
-}
-
-static HPy hpy__trace_Long_FromUInt32_t(HPyContext *ctx, uint32_t value)
-{
-    hpy__trace_clock t0_;
-    HPyContext *u_ = hpy__trace_enter(ctx, 3, &t0_);
-    HPy r_ = u_->ctx_Long_FromUInt32_t(u_, value);
-    hpy__trace_exit(ctx, 3, &t0_);
-    return r_;
-}
-
-static HPy hpy__trace_Long_FromInt64_t(HPyContext *ctx, int64_t v)
-{
-    hpy__trace_clock t0_;
-    HPyContext *u_ = hpy__trace_enter(ctx, 4, &t0_);
-    HPy r_ = u_->ctx_Long_FromInt64_t(u_, v);
-    hpy__trace_exit(ctx, 4, &t0_);
-    return r_;
-}
-
-static HPy hpy__trace_Long_FromUInt64_t(HPyContext *ctx, uint64_t v)
-{
-    hpy__trace_clock t0_;
-    HPyContext *u_ = hpy__trace_enter(ctx, 5, &t0_);
-    HPy r_ = u_->ctx_Long_FromUInt64_t(u_, v);
-    hpy__trace_exit(ctx, 5, &t0_);
-    return r_;
-}
-
-static HPy hpy__trace_Long_FromSize_t(HPyContext *ctx, size_t value)
-{
-    hpy__trace_clock t0_;
-    HPyContext *u_ = hpy__trace_enter(ctx, 6, &t0_);
-    HPy r_ = u_->ctx_Long_FromSize_t(u_, value);
-    hpy__trace_exit(ctx, 6, &t0_);
-    return r_;
-}
-
-static HPy hpy__trace_Long_FromSsize_t(HPyContext *ctx, HPy_ssize_t value)
-{
-    hpy__trace_clock t0_;
-    HPyContext *u_ = hpy__trace_enter(ctx, 7, &t0_);
-    HPy r_ = u_->ctx_Long_FromSsize_t(u_, value);
-    hpy__trace_exit(ctx, 7, &t0_);
-    return r_;
-}
-
-static int32_t hpy__trace_Long_AsInt32_t(HPyContext *ctx, HPy h)
-{
-    hpy__trace_clock t0_;
-    HPyContext *u_ = hpy__trace_enter(ctx, 8, &t0_);
-    int32_t r_ = u_->ctx_Long_AsInt32_t(u_, h);
-    hpy__trace_exit(ctx, 8, &t0_);
-    return r_;
-}
-
-static uint32_t hpy__trace_Long_AsUInt32_t(HPyContext *ctx, HPy h)
-{
-    hpy__trace_clock t0_;
-    HPyContext *u_ = hpy__trace_enter(ctx, 9, &t0_);
-    uint32_t r_ = u_->ctx_Long_AsUInt32_t(u_, h);
-    hpy__trace_exit(ctx, 9, &t0_);
-    return r_;
-}
-
-static uint32_t hpy__trace_Long_AsUInt32_tMask(HPyContext *ctx, HPy h)
-{
-    hpy__trace_clock t0_;
-    HPyContext *u_ = hpy__trace_enter(ctx, 10, &t0_);
-    uint32_t r_ = u_->ctx_Long_AsUInt32_tMask(u_, h);
-    hpy__trace_exit(ctx, 10, &t0_);
-    return r_;
-}
-
-static int64_t hpy__trace_Long_AsInt64_t(HPyContext *ctx, HPy h)
-{
-    hpy__trace_clock t0_;
-    HPyContext *u_ = hpy__trace_enter(ctx, 11, &t0_);
-    int64_t r_ = u_->ctx_Long_AsInt64_t(u_, h);
-    hpy__trace_exit(ctx, 11, &t0_);
-    return r_;
-}
-
-static uint64_t hpy__trace_Long_AsUInt64_t(HPyContext *ctx, HPy h)
-{
-    hpy__trace_clock t0_;
-    HPyContext *u_ = hpy__trace_enter(ctx, 12, &t0_);
-    uint64_t r_ = u_->ctx_Long_AsUInt64_t(u_, h);
-    hpy__trace_exit(ctx, 12, &t0_);
-    return r_;
-}
-
-static uint64_t hpy__trace_Long_AsUInt64_tMask(HPyContext *ctx, HPy h)
-{
-    hpy__trace_clock t0_;
-    HPyContext *u_ = hpy__trace_enter(ctx, 13, &t0_);
-    uint64_t r_ = u_->ctx_Long_AsUInt64_tMask(u_, h);
-    hpy__trace_exit(ctx, 13, &t0_);
-    return r_;
-}
-
-static size_t hpy__trace_Long_AsSize_t(HPyContext *ctx, HPy h)
-{
-    hpy__trace_clock t0_;
-    HPyContext *u_ = hpy__trace_enter(ctx, 14, &t0_);
-    size_t r_ = u_->ctx_Long_AsSize_t(u_, h);
-    hpy__trace_exit(ctx, 14, &t0_);
-    return r_;
-}
-
-static HPy_ssize_t hpy__trace_Long_AsSsize_t(HPyContext *ctx, HPy h)
-{
-    hpy__trace_clock t0_;
-    HPyContext *u_ = hpy__trace_enter(ctx, 15, &t0_);
-    HPy_ssize_t r_ = u_->ctx_Long_AsSsize_t(u_, h);
-    hpy__trace_exit(ctx, 15, &t0_);
-    return r_;
-}
-
-static void*hpy__trace_Long_AsVoidPtr(HPyContext *ctx, HPy h)
-{
-    hpy__trace_clock t0_;
-    HPyContext *u_ = hpy__trace_enter(ctx, 16, &t0_);
-    void*r_ = u_->ctx_Long_AsVoidPtr(u_, h);
-    hpy__trace_exit(ctx, 16, &t0_);
-    return r_;
-}
-
-static double hpy__trace_Long_AsDouble(HPyContext *ctx, HPy h)
-{
-    hpy__trace_clock t0_;
-    HPyContext *u_ = hpy__trace_enter(ctx, 17, &t0_);
-    double r_ = u_->ctx_Long_AsDouble(u_, h);
-    hpy__trace_exit(ctx, 17, &t0_);
-    return r_;
-}
-
-static HPy hpy__trace_Float_FromDouble(HPyContext *ctx, double v)
-{
-    hpy__trace_clock t0_;
-    HPyContext *u_ = hpy__trace_enter(ctx, 18, &t0_);
-    HPy r_ = u_->ctx_Float_FromDouble(u_, v);
-    hpy__trace_exit(ctx, 18, &t0_);
-    return r_;
-}
-
-static double hpy__trace_Float_AsDouble(HPyContext *ctx, HPy h)
-{
-    hpy__trace_clock t0_;
-    HPyContext *u_ = hpy__trace_enter(ctx, 19, &t0_);
-    double r_ = u_->ctx_Float_AsDouble(u_, h);
-    hpy__trace_exit(ctx, 19, &t0_);
-    return r_;
-}
-
-static HPy hpy__trace_Bool_FromBool(HPyContext *ctx, bool v)
-{
-    hpy__trace_clock t0_;
-    HPyContext *u_ = hpy__trace_enter(ctx, 20, &t0_);
-    HPy r_ = u_->ctx_Bool_FromBool(u_, v);
-    hpy__trace_exit(ctx, 20, &t0_);
-    return r_;
-}
-
-static HPy_ssize_t hpy__trace_Length(HPyContext *ctx, HPy h)
-{
-    hpy__trace_clock t0_;
-    HPyContext *u_ = hpy__trace_enter(ctx, 21, &t0_);
-    HPy_ssize_t r_ = u_->ctx_Length(u_, h);
-    hpy__trace_exit(ctx, 21, &t0_);
-    return r_;
-}
-
-static int hpy__trace_Number_Check(HPyContext *ctx, HPy h)
-{
-    hpy__trace_clock t0_;
-    HPyContext *u_ = hpy__trace_enter(ctx, 22, &t0_);
-    int r_ = u_->ctx_Number_Check(u_, h);
-    hpy__trace_exit(ctx, 22, &t0_);
-    return r_;
-}
-
-static HPy hpy__trace_Add(HPyContext *ctx, HPy h1, HPy h2)
-{
-    hpy__trace_clock t0_;
-    HPyContext *u_ = hpy__trace_enter(ctx, 23, &t0_);
-    HPy r_ = u_->ctx_Add(u_, h1, h2);
-    hpy__trace_exit(ctx, 23, &t0_);
-    return r_;
-}
-
-static HPy hpy__trace_Subtract(HPyContext *ctx, HPy h1, HPy h2)
-{
-    hpy__trace_clock t0_;
-    HPyContext *u_ = hpy__trace_enter(ctx, 24, &t0_);
-    HPy r_ = u_->ctx_Subtract(u_, h1, h2);
-    hpy__trace_exit(ctx, 24, &t0_);
-    return r_;
-}
-
-static HPy hpy__trace_Multiply(HPyContext *ctx, HPy h1, HPy h2)
-{
-    hpy__trace_clock t0_;
-    HPyContext *u_ = hpy__trace_enter(ctx, 25, &t0_);
-    HPy r_ = u_->ctx_Multiply(u_, h1, h2);
-    hpy__trace_exit(ctx, 25, &t0_);
-    return r_;
-}
-
-static HPy hpy__trace_MatrixMultiply(HPyContext *ctx, HPy h1, HPy h2)
-{
-    hpy__trace_clock t0_;
-    HPyContext *u_ = hpy__trace_enter(ctx, 26, &t0_);
-    HPy r_ = u_->ctx_MatrixMultiply(u_, h1, h2);
-    hpy__trace_exit(ctx, 26, &t0_);
-    return r_;
-}
-
-static HPy hpy__trace_FloorDivide(HPyContext *ctx, HPy h1, HPy h2)
-{
-    hpy__trace_clock t0_;
-    HPyContext *u_ = hpy__trace_enter(ctx, 27, &t0_);
-    HPy r_ = u_->ctx_FloorDivide(u_, h1, h2);
-    hpy__trace_exit(ctx, 27, &t0_);
-    return r_;
-}
-
-static HPy hpy__trace_TrueDivide(HPyContext *ctx, HPy h1, HPy h2)
-{
-    hpy__trace_clock t0_;
-    HPyContext *u_ = hpy__trace_enter(ctx, 28, &t0_);
-    HPy r_ = u_->ctx_TrueDivide(u_, h1, h2);
-    hpy__trace_exit(ctx, 28, &t0_);
-    return r_;
-}
-
-static HPy hpy__trace_Remainder(HPyContext *ctx, HPy h1, HPy h2)
-{
-    hpy__trace_clock t0_;
-    HPyContext *u_ = hpy__trace_enter(ctx, 29, &t0_);
-    HPy r_ = u_->ctx_Remainder(u_, h1, h2);
-    hpy__trace_exit(ctx, 29, &t0_);
-    return r_;
-}
-
-static HPy hpy__trace_Divmod(HPyContext *ctx, HPy h1, HPy h2)
-{
-    hpy__trace_clock t0_;
-    HPyContext *u_ = hpy__trace_enter(ctx, 30, &t0_);
-    HPy r_ = u_->ctx_Divmod(u_, h1, h2);
-    hpy__trace_exit(ctx, 30, &t0_);
-    return r_;
-}
-
-static HPy hpy__trace_Power(HPyContext *ctx, HPy h1, HPy h2, HPy h3)
-{
-    hpy__trace_clock t0_;
-    HPyContext *u_ = hpy__trace_enter(ctx, 31, &t0_);
-    HPy r_ = u_->ctx_Power(u_, h1, h2, h3);
-    hpy__trace_exit(ctx, 31, &t0_);
-    return r_;
-}
-
-static HPy hpy__trace_Negative(HPyContext *ctx, HPy h1)
-{
-    hpy__trace_clock t0_;
-    HPyContext *u_ = hpy__trace_enter(ctx, 32, &t0_);
-    HPy r_ = u_->ctx_Negative(u_, h1);
-    hpy__trace_exit(ctx, 32, &t0_);
-    return r_;
-}
-
-static HPy hpy__trace_Positive(HPyContext *ctx, HPy h1)
-{
-    hpy__trace_clock t0_;
-    HPyContext *u_ = hpy__trace_enter(ctx, 33, &t0_);
-    HPy r_ = u_->ctx_Positive(u_, h1);
-    hpy__trace_exit(ctx, 33, &t0_);
-    return r_;
-}
-
-static HPy hpy__trace_Absolute(HPyContext *ctx, HPy h1)
-{
-    hpy__trace_clock t0_;
-    HPyContext *u_ = hpy__trace_enter(ctx, 34, &t0_);
-    HPy r_ = u_->ctx_Absolute(u_, h1);
-    hpy__trace_exit(ctx, 34, &t0_);
-    return r_;
-}
-
-static HPy hpy__trace_Invert(HPyContext *ctx, HPy h1)
-{
-    hpy__trace_clock t0_;
-    HPyContext *u_ = hpy__trace_enter(ctx, 35, &t0_);
-    HPy r_ = u_->ctx_Invert(u_, h1);
-    hpy__trace_exit(ctx, 35, &t0_);
-    return r_;
-}
-
-static HPy hpy__trace_Lshift(HPyContext *ctx, HPy h1, HPy h2)
-{
-    hpy__trace_clock t0_;
-    HPyContext *u_ = hpy__trace_enter(ctx, 36, &t0_);
-    HPy r_ = u_->ctx_Lshift(u_, h1, h2);
-    hpy__trace_exit(ctx, 36, &t0_);
-    return r_;
-}
-
-static HPy hpy__trace_Rshift(HPyContext *ctx, HPy h1, HPy h2)
-{
-    hpy__trace_clock t0_;
-    HPyContext *u_ = hpy__trace_enter(ctx, 37, &t0_);
-    HPy r_ = u_->ctx_Rshift(u_, h1, h2);
-    hpy__trace_exit(ctx, 37, &t0_);
-    return r_;
-}
-
-static HPy hpy__trace_And(HPyContext *ctx, HPy h1, HPy h2)
-{
-    hpy__trace_clock t0_;
-    HPyContext *u_ = hpy__trace_enter(ctx, 38, &t0_);
-    HPy r_ = u_->ctx_And(u_, h1, h2);
-    hpy__trace_exit(ctx, 38, &t0_);
-    return r_;
-}
-
-static HPy hpy__trace_Xor(HPyContext *ctx, HPy h1, HPy h2)
-{
-    hpy__trace_clock t0_;
-    HPyContext *u_ = hpy__trace_enter(ctx, 39, &t0_);
-    HPy r_ = u_->ctx_Xor(u_, h1, h2);
-    hpy__trace_exit(ctx, 39, &t0_);
-    return r_;
-}
-
-static HPy hpy__trace_Or(HPyContext *ctx, HPy h1, HPy h2)
-{
-    hpy__trace_clock t0_;
-    HPyContext *u_ = hpy__trace_enter(ctx, 40, &t0_);
-    HPy r_ = u_->ctx_Or(u_, h1, h2);
-    hpy__trace_exit(ctx, 40, &t0_);
-    return r_;
-}
-
-static HPy hpy__trace_Index(HPyContext *ctx, HPy h1)
-{
-    hpy__trace_clock t0_;
-    HPyContext *u_ = hpy__trace_enter(ctx, 41, &t0_);
-    HPy r_ = u_->ctx_Index(u_, h1);
-    hpy__trace_exit(ctx, 41, &t0_);
-    return r_;
-}
-
-static HPy hpy__trace_Long(HPyContext *ctx, HPy h1)
-{
-    hpy__trace_clock t0_;
-    HPyContext *u_ = hpy__trace_enter(ctx, 42, &t0_);
-    HPy r_ = u_->ctx_Long(u_, h1);
-    hpy__trace_exit(ctx, 42, &t0_);
-    return r_;
-}
-
-static HPy hpy__trace_Float(HPyContext *ctx, HPy h1)
-{
-    hpy__trace_clock t0_;
-    HPyContext *u_ = hpy__trace_enter(ctx, 43, &t0_);
-    HPy r_ = u_->ctx_Float(u_, h1);
-    hpy__trace_exit(ctx, 43, &t0_);
-    return r_;
-}
-
-static HPy hpy__trace_InPlaceAdd(HPyContext *ctx, HPy h1, HPy h2)
-{
-    hpy__trace_clock t0_;
-    HPyContext *u_ = hpy__trace_enter(ctx, 44, &t0_);
-    HPy r_ = u_->ctx_InPlaceAdd(u_, h1, h2);
-    hpy__trace_exit(ctx, 44, &t0_);
-    return r_;
-}
-
-static HPy hpy__trace_InPlaceSubtract(HPyContext *ctx, HPy h1, HPy h2)
-{
-    hpy__trace_clock t0_;
-    HPyContext *u_ = hpy__trace_enter(ctx, 45, &t0_);
-    HPy r_ = u_->ctx_InPlaceSubtract(u_, h1, h2);
-    hpy__trace_exit(ctx, 45, &t0_);
-    return r_;
-}
-
-static HPy hpy__trace_InPlaceMultiply(HPyContext *ctx, HPy h1, HPy h2)
-{
-    hpy__trace_clock t0_;
-    HPyContext *u_ = hpy__trace_enter(ctx, 46, &t0_);
-    HPy r_ = u_->ctx_InPlaceMultiply(u_, h1, h2);
-    hpy__trace_exit(ctx, 46, &t0_);
-    return r_;
-}
-
-static HPy hpy__trace_InPlaceMatrixMultiply(HPyContext *ctx, HPy h1, HPy h2)
-{
-    hpy__trace_clock t0_;
-    HPyContext *u_ = hpy__trace_enter(ctx, 47, &t0_);
-    HPy r_ = u_->ctx_InPlaceMatrixMultiply(u_, h1, h2);
-    hpy__trace_exit(ctx, 47, &t0_);
-    return r_;
-}
-
-static HPy hpy__trace_InPlaceFloorDivide(HPyContext *ctx, HPy h1, HPy h2)
-{
-    hpy__trace_clock t0_;
-    HPyContext *u_ = hpy__trace_enter(ctx, 48, &t0_);
-    HPy r_ = u_->ctx_InPlaceFloorDivide(u_, h1, h2);
-    hpy__trace_exit(ctx, 48, &t0_);
-    return r_;
-}
-
-static HPy hpy__trace_InPlaceTrueDivide(HPyContext *ctx, HPy h1, HPy h2)
-{
-    hpy__trace_clock t0_;
-    HPyContext *u_ = hpy__trace_enter(ctx, 49, &t0_);
-    HPy r_ = u_->ctx_InPlaceTrueDivide(u_, h1, h2);
-    hpy__trace_exit(ctx, 49, &t0_);
-    return r_;
-}
-
-static HPy hpy__trace_InPlaceRemainder(HPyContext *ctx, HPy h1, HPy h2)
-{
-    hpy__trace_clock t0_;
-    HPyContext *u_ = hpy__trace_enter(ctx, 50, &t0_);
-    HPy r_ = u_->ctx_InPlaceRemainder(u_, h1, h2);
-    hpy__trace_exit(ctx, 50, &t0_);
-    return r_;
-}
-
-static HPy hpy__trace_InPlacePower(HPyContext *ctx, HPy h1, HPy h2, HPy h3)
-{
-    hpy__trace_clock t0_;
-    HPyContext *u_ = hpy__trace_enter(ctx, 51, &t0_);
-    HPy r_ = u_->ctx_InPlacePower(u_, h1, h2, h3);
-    hpy__trace_exit(ctx, 51, &t0_);
-    return r_;
-}
-
-static HPy hpy__trace_InPlaceLshift(HPyContext *ctx, HPy h1, HPy h2)
-{
-    hpy__trace_clock t0_;
-    HPyContext *u_ = hpy__trace_enter(ctx, 52, &t0_);
-    HPy r_ = u_->ctx_InPlaceLshift(u_, h1, h2);
-    hpy__trace_exit(ctx, 52, &t0_);
-    return r_;
-}
-
-static HPy hpy__trace_InPlaceRshift(HPyContext *ctx, HPy h1, HPy h2)
-{
-    hpy__trace_clock t0_;
-    HPyContext *u_ = hpy__trace_enter(ctx, 53, &t0_);
-    HPy r_ = u_->ctx_InPlaceRshift(u_, h1, h2);
-    hpy__trace_exit(ctx, 53, &t0_);
-    return r_;
-}
-
-static HPy hpy__trace_InPlaceAnd(HPyContext *ctx, HPy h1, HPy h2)
-{
-    hpy__trace_clock t0_;
-    HPyContext *u_ = hpy__trace_enter(ctx, 54, &t0_);
-    HPy r_ = u_->ctx_InPlaceAnd(u_, h1, h2);
-    hpy__trace_exit(ctx, 54, &t0_);
-    return r_;
-}
-
-static HPy hpy__trace_InPlaceXor(HPyContext *ctx, HPy h1, HPy h2)
-{
-    hpy__trace_clock t0_;
-    HPyContext *u_ = hpy__trace_enter(ctx, 55, &t0_);
-    HPy r_ = u_->ctx_InPlaceXor(u_, h1, h2);
-    hpy__trace_exit(ctx, 55, &t0_);
-    return r_;
-}
-
-static HPy hpy__trace_InPlaceOr(HPyContext *ctx, HPy h1, HPy h2)
-{
-    hpy__trace_clock t0_;
-    HPyContext *u_ = hpy__trace_enter(ctx, 56, &t0_);
-    HPy r_ = u_->ctx_InPlaceOr(u_, h1, h2);
-    hpy__trace_exit(ctx, 56, &t0_);
-    return r_;
-}
-
-static int hpy__trace_Callable_Check(HPyContext *ctx, HPy h)
-{
-    hpy__trace_clock t0_;
-    HPyContext *u_ = hpy__trace_enter(ctx, 57, &t0_);
-    int r_ = u_->ctx_Callable_Check(u_, h);
-    hpy__trace_exit(ctx, 57, &t0_);
-    return r_;
-}
-
-static HPy hpy__trace_CallTupleDict(HPyContext *ctx, HPy callable, HPy args, HPy kw)
-{
-    hpy__trace_clock t0_;
-    HPyContext *u_ = hpy__trace_enter(ctx, 58, &t0_);
-    HPy r_ = u_->ctx_CallTupleDict(u_, callable, args, kw);
-    hpy__trace_exit(ctx, 58, &t0_);
-    return r_;
-}
-
-static void hpy__trace_Err_SetString(HPyContext *ctx, HPy h_type, const char *utf8_message)
-{
-    hpy__trace_clock t0_;
-    HPyContext *u_ = hpy__trace_enter(ctx, 60, &t0_);
-    u_->ctx_Err_SetString(u_, h_type, utf8_message);
-    hpy__trace_exit(ctx, 60, &t0_);
-}
-
-static void hpy__trace_Err_SetObject(HPyContext *ctx, HPy h_type, HPy h_value)
-{
-    hpy__trace_clock t0_;
-    HPyContext *u_ = hpy__trace_enter(ctx, 61, &t0_);
-    u_->ctx_Err_SetObject(u_, h_type, h_value);
-    hpy__trace_exit(ctx, 61, &t0_);
-}
-
-static HPy hpy__trace_Err_SetFromErrnoWithFilename(HPyContext *ctx, HPy h_type, const char *filename_fsencoded)
-{
-    hpy__trace_clock t0_;
-    HPyContext *u_ = hpy__trace_enter(ctx, 62, &t0_);
-    HPy r_ = u_->ctx_Err_SetFromErrnoWithFilename(u_, h_type, filename_fsencoded);
-    hpy__trace_exit(ctx, 62, &t0_);
-    return r_;
-}
-
-static void hpy__trace_Err_SetFromErrnoWithFilenameObjects(HPyContext *ctx, HPy h_type, HPy filename1, HPy filename2)
-{
-    hpy__trace_clock t0_;
-    HPyContext *u_ = hpy__trace_enter(ctx, 63, &t0_);
-    u_->ctx_Err_SetFromErrnoWithFilenameObjects(u_, h_type, filename1, filename2);
-    hpy__trace_exit(ctx, 63, &t0_);
-}
-
-static int hpy__trace_Err_Occurred(HPyContext *ctx)
-{
-    hpy__trace_clock t0_;
-    HPyContext *u_ = hpy__trace_enter(ctx, 64, &t0_);
-    int r_ = u_->ctx_Err_Occurred(u_);
-    hpy__trace_exit(ctx, 64, &t0_);
-    return r_;
-}
-
-static int hpy__trace_Err_ExceptionMatches(HPyContext *ctx, HPy exc)
-{
-    hpy__trace_clock t0_;
-    HPyContext *u_ = hpy__trace_enter(ctx, 65, &t0_);
-    int r_ = u_->ctx_Err_ExceptionMatches(u_, exc);
-    hpy__trace_exit(ctx, 65, &t0_);
-    return r_;
-}
-
-static void hpy__trace_Err_NoMemory(HPyContext *ctx)
-{
-    hpy__trace_clock t0_;
-    HPyContext *u_ = hpy__trace_enter(ctx, 66, &t0_);
-    u_->ctx_Err_NoMemory(u_);
-    hpy__trace_exit(ctx, 66, &t0_);
-}
-
-static void hpy__trace_Err_Clear(HPyContext *ctx)
-{
-    hpy__trace_clock t0_;
-    HPyContext *u_ = hpy__trace_enter(ctx, 67, &t0_);
-    u_->ctx_Err_Clear(u_);
-    hpy__trace_exit(ctx, 67, &t0_);
-}
-
-static HPy hpy__trace_Err_NewException(HPyContext *ctx, const char *utf8_name, HPy base, HPy dict)
-{
-    hpy__trace_clock t0_;
-    HPyContext *u_ = hpy__trace_enter(ctx, 68, &t0_);
-    HPy r_ = u_->ctx_Err_NewException(u_, utf8_name, base, dict);
-    hpy__trace_exit(ctx, 68, &t0_);
-    return r_;
-}
-
-static HPy hpy__trace_Err_NewExceptionWithDoc(HPyContext *ctx, const char *utf8_name, const char *utf8_doc, HPy base, HPy dict)
-{
-    hpy__trace_clock t0_;
-    HPyContext *u_ = hpy__trace_enter(ctx, 69, &t0_);
-    HPy r_ = u_->ctx_Err_NewExceptionWithDoc(u_, utf8_name, utf8_doc, base, dict);
-    hpy__trace_exit(ctx, 69, &t0_);
-    return r_;
-}
-
-static int hpy__trace_Err_WarnEx(HPyContext *ctx, HPy category, const char *utf8_message, HPy_ssize_t stack_level)
-{
-    hpy__trace_clock t0_;
-    HPyContext *u_ = hpy__trace_enter(ctx, 70, &t0_);
-    int r_ = u_->ctx_Err_WarnEx(u_, category, utf8_message, stack_level);
-    hpy__trace_exit(ctx, 70, &t0_);
-    return r_;
-}
-
-static void hpy__trace_Err_WriteUnraisable(HPyContext *ctx, HPy obj)
-{
-    hpy__trace_clock t0_;
-    HPyContext *u_ = hpy__trace_enter(ctx, 71, &t0_);
-    u_->ctx_Err_WriteUnraisable(u_, obj);
-    hpy__trace_exit(ctx, 71, &t0_);
-}
-
-static int hpy__trace_IsTrue(HPyContext *ctx, HPy h)
-{
-    hpy__trace_clock t0_;
-    HPyContext *u_ = hpy__trace_enter(ctx, 72, &t0_);
-    int r_ = u_->ctx_IsTrue(u_, h);
-    hpy__trace_exit(ctx, 72, &t0_);
-    return r_;
-}
-
-static HPy hpy__trace_Type_FromSpec(HPyContext *ctx, HPyType_Spec *spec, HPyType_SpecParam *params)
-{
-    hpy__trace_clock t0_;
-    HPyContext *u_ = hpy__trace_enter(ctx, 73, &t0_);
-    HPy r_ = u_->ctx_Type_FromSpec(u_, spec, params);
-    hpy__trace_exit(ctx, 73, &t0_);
-    return r_;
-}
-
-static HPy hpy__trace_Type_GenericNew(HPyContext *ctx, HPy type, const HPy *args, HPy_ssize_t nargs, HPy kw)
-{
-    hpy__trace_clock t0_;
-    HPyContext *u_ = hpy__trace_enter(ctx, 74, &t0_);
-    HPy r_ = u_->ctx_Type_GenericNew(u_, type, args, nargs, kw);
-    hpy__trace_exit(ctx, 74, &t0_);
-    return r_;
-}
-
-static HPy hpy__trace_GetAttr(HPyContext *ctx, HPy obj, HPy name)
-{
-    hpy__trace_clock t0_;
-    HPyContext *u_ = hpy__trace_enter(ctx, 75, &t0_);
-    HPy r_ = u_->ctx_GetAttr(u_, obj, name);
-    hpy__trace_exit(ctx, 75, &t0_);
-    return r_;
-}
-
-static HPy hpy__trace_GetAttr_s(HPyContext *ctx, HPy obj, const char *utf8_name)
-{
-    hpy__trace_clock t0_;
-    HPyContext *u_ = hpy__trace_enter(ctx, 76, &t0_);
-    HPy r_ = u_->ctx_GetAttr_s(u_, obj, utf8_name);
-    hpy__trace_exit(ctx, 76, &t0_);
-    return r_;
-}
-
-static int hpy__trace_HasAttr(HPyContext *ctx, HPy obj, HPy name)
-{
-    hpy__trace_clock t0_;
-    HPyContext *u_ = hpy__trace_enter(ctx, 77, &t0_);
-    int r_ = u_->ctx_HasAttr(u_, obj, name);
-    hpy__trace_exit(ctx, 77, &t0_);
-    return r_;
-}
-
-static int hpy__trace_HasAttr_s(HPyContext *ctx, HPy obj, const char *utf8_name)
-{
-    hpy__trace_clock t0_;
-    HPyContext *u_ = hpy__trace_enter(ctx, 78, &t0_);
-    int r_ = u_->ctx_HasAttr_s(u_, obj, utf8_name);
-    hpy__trace_exit(ctx, 78, &t0_);
-    return r_;
-}
-
-static int hpy__trace_SetAttr(HPyContext *ctx, HPy obj, HPy name, HPy value)
-{
-    hpy__trace_clock t0_;
-    HPyContext *u_ = hpy__trace_enter(ctx, 79, &t0_);
-    int r_ = u_->ctx_SetAttr(u_, obj, name, value);
-    hpy__trace_exit(ctx, 79, &t0_);
-    return r_;
-}
-
-static int hpy__trace_SetAttr_s(HPyContext *ctx, HPy obj, const char *utf8_name, HPy value)
-{
-    hpy__trace_clock t0_;
-    HPyContext *u_ = hpy__trace_enter(ctx, 80, &t0_);
-    int r_ = u_->ctx_SetAttr_s(u_, obj, utf8_name, value);
-    hpy__trace_exit(ctx, 80, &t0_);
-    return r_;
-}
-
-static HPy hpy__trace_GetItem(HPyContext *ctx, HPy obj, HPy key)
-{
-    hpy__trace_clock t0_;
-    HPyContext *u_ = hpy__trace_enter(ctx, 81, &t0_);
-    HPy r_ = u_->ctx_GetItem(u_, obj, key);
-    hpy__trace_exit(ctx, 81, &t0_);
-    return r_;
-}
-
-static HPy hpy__trace_GetItem_i(HPyContext *ctx, HPy obj, HPy_ssize_t idx)
-{
-    hpy__trace_clock t0_;
-    HPyContext *u_ = hpy__trace_enter(ctx, 82, &t0_);
-    HPy r_ = u_->ctx_GetItem_i(u_, obj, idx);
-    hpy__trace_exit(ctx, 82, &t0_);
-    return r_;
-}
-
-static HPy hpy__trace_GetItem_s(HPyContext *ctx, HPy obj, const char *utf8_key)
-{
-    hpy__trace_clock t0_;
-    HPyContext *u_ = hpy__trace_enter(ctx, 83, &t0_);
-    HPy r_ = u_->ctx_GetItem_s(u_, obj, utf8_key);
-    hpy__trace_exit(ctx, 83, &t0_);
-    return r_;
-}
-
-static int hpy__trace_Contains(HPyContext *ctx, HPy container, HPy key)
-{
-    hpy__trace_clock t0_;
-    HPyContext *u_ = hpy__trace_enter(ctx, 84, &t0_);
-    int r_ = u_->ctx_Contains(u_, container, key);
-    hpy__trace_exit(ctx, 84, &t0_);
-    return r_;
-}
-
-static int hpy__trace_SetItem(HPyContext *ctx, HPy obj, HPy key, HPy value)
-{
-    hpy__trace_clock t0_;
-    HPyContext *u_ = hpy__trace_enter(ctx, 85, &t0_);
-    int r_ = u_->ctx_SetItem(u_, obj, key, value);
-    hpy__trace_exit(ctx, 85, &t0_);
-    return r_;
-}
-
-static int hpy__trace_SetItem_i(HPyContext *ctx, HPy obj, HPy_ssize_t idx, HPy value)
-{
-    hpy__trace_clock t0_;
-    HPyContext *u_ = hpy__trace_enter(ctx, 86, &t0_);
-    int r_ = u_->ctx_SetItem_i(u_, obj, idx, value);
-    hpy__trace_exit(ctx, 86, &t0_);
-    return r_;
-}
-
-static int hpy__trace_SetItem_s(HPyContext *ctx, HPy obj, const char *utf8_key, HPy value)
-{
-    hpy__trace_clock t0_;
-    HPyContext *u_ = hpy__trace_enter(ctx, 87, &t0_);
-    int r_ = u_->ctx_SetItem_s(u_, obj, utf8_key, value);
-    hpy__trace_exit(ctx, 87, &t0_);
-    return r_;
-}
-
-static HPy hpy__trace_Type(HPyContext *ctx, HPy obj)
-{
-    hpy__trace_clock t0_;
-    HPyContext *u_ = hpy__trace_enter(ctx, 88, &t0_);
-    HPy r_ = u_->ctx_Type(u_, obj);
-    hpy__trace_exit(ctx, 88, &t0_);
-    return r_;
-}
-
-static int hpy__trace_TypeCheck(HPyContext *ctx, HPy obj, HPy type)
-{
-    hpy__trace_clock t0_;
-    HPyContext *u_ = hpy__trace_enter(ctx, 89, &t0_);
-    int r_ = u_->ctx_TypeCheck(u_, obj, type);
-    hpy__trace_exit(ctx, 89, &t0_);
-    return r_;
-}
-
-static int hpy__trace_Is(HPyContext *ctx, HPy obj, HPy other)
-{
-    hpy__trace_clock t0_;
-    HPyContext *u_ = hpy__trace_enter(ctx, 90, &t0_);
-    int r_ = u_->ctx_Is(u_, obj, other);
-    hpy__trace_exit(ctx, 90, &t0_);
-    return r_;
-}
-
-static void*hpy__trace_AsStruct_Object(HPyContext *ctx, HPy h)
-{
-    hpy__trace_clock t0_;
-    HPyContext *u_ = hpy__trace_enter(ctx, 91, &t0_);
-    void*r_ = u_->ctx_AsStruct_Object(u_, h);
-    hpy__trace_exit(ctx, 91, &t0_);
-    return r_;
-}
-
-static void*hpy__trace_AsStruct_Legacy(HPyContext *ctx, HPy h)
-{
-    hpy__trace_clock t0_;
-    HPyContext *u_ = hpy__trace_enter(ctx, 92, &t0_);
-    void*r_ = u_->ctx_AsStruct_Legacy(u_, h);
-    hpy__trace_exit(ctx, 92, &t0_);
-    return r_;
-}
-
-static HPy hpy__trace_New(HPyContext *ctx, HPy h_type, void **data)
-{
-    hpy__trace_clock t0_;
-    HPyContext *u_ = hpy__trace_enter(ctx, 93, &t0_);
-    HPy r_ = u_->ctx_New(u_, h_type, data);
-    hpy__trace_exit(ctx, 93, &t0_);
-    return r_;
-}
-
-static HPy hpy__trace_Repr(HPyContext *ctx, HPy obj)
-{
-    hpy__trace_clock t0_;
-    HPyContext *u_ = hpy__trace_enter(ctx, 94, &t0_);
-    HPy r_ = u_->ctx_Repr(u_, obj);
-    hpy__trace_exit(ctx, 94, &t0_);
-    return r_;
-}
-
-static HPy hpy__trace_Str(HPyContext *ctx, HPy obj)
-{
-    hpy__trace_clock t0_;
-    HPyContext *u_ = hpy__trace_enter(ctx, 95, &t0_);
-    HPy r_ = u_->ctx_Str(u_, obj);
-    hpy__trace_exit(ctx, 95, &t0_);
-    return r_;
-}
-
-static HPy hpy__trace_ASCII(HPyContext *ctx, HPy obj)
-{
-    hpy__trace_clock t0_;
-    HPyContext *u_ = hpy__trace_enter(ctx, 96, &t0_);
-    HPy r_ = u_->ctx_ASCII(u_, obj);
-    hpy__trace_exit(ctx, 96, &t0_);
-    return r_;
-}
-
-static HPy hpy__trace_Bytes(HPyContext *ctx, HPy obj)
-{
-    hpy__trace_clock t0_;
-    HPyContext *u_ = hpy__trace_enter(ctx, 97, &t0_);
-    HPy r_ = u_->ctx_Bytes(u_, obj);
-    hpy__trace_exit(ctx, 97, &t0_);
-    return r_;
-}
-
-static HPy hpy__trace_RichCompare(HPyContext *ctx, HPy v, HPy w, int op)
-{
-    hpy__trace_clock t0_;
-    HPyContext *u_ = hpy__trace_enter(ctx, 98, &t0_);
-    HPy r_ = u_->ctx_RichCompare(u_, v, w, op);
-    hpy__trace_exit(ctx, 98, &t0_);
-    return r_;
-}
-
-static int hpy__trace_RichCompareBool(HPyContext *ctx, HPy v, HPy w, int op)
-{
-    hpy__trace_clock t0_;
-    HPyContext *u_ = hpy__trace_enter(ctx, 99, &t0_);
-    int r_ = u_->ctx_RichCompareBool(u_, v, w, op);
-    hpy__trace_exit(ctx, 99, &t0_);
-    return r_;
-}
-
-static HPy_hash_t hpy__trace_Hash(HPyContext *ctx, HPy obj)
-{
-    hpy__trace_clock t0_;
-    HPyContext *u_ = hpy__trace_enter(ctx, 100, &t0_);
-    HPy_hash_t r_ = u_->ctx_Hash(u_, obj);
-    hpy__trace_exit(ctx, 100, &t0_);
-    return r_;
-}
-
-static int hpy__trace_Bytes_Check(HPyContext *ctx, HPy h)
-{
-    hpy__trace_clock t0_;
-    HPyContext *u_ = hpy__trace_enter(ctx, 101, &t0_);
-    int r_ = u_->ctx_Bytes_Check(u_, h);
-    hpy__trace_exit(ctx, 101, &t0_);
-    return r_;
-}
-
-static HPy_ssize_t hpy__trace_Bytes_Size(HPyContext *ctx, HPy h)
-{
-    hpy__trace_clock t0_;
-    HPyContext *u_ = hpy__trace_enter(ctx, 102, &t0_);
-    HPy_ssize_t r_ = u_->ctx_Bytes_Size(u_, h);
-    hpy__trace_exit(ctx, 102, &t0_);
-    return r_;
-}
-
-static HPy_ssize_t hpy__trace_Bytes_GET_SIZE(HPyContext *ctx, HPy h)
-{
-    hpy__trace_clock t0_;
-    HPyContext *u_ = hpy__trace_enter(ctx, 103, &t0_);
-    HPy_ssize_t r_ = u_->ctx_Bytes_GET_SIZE(u_, h);
-    hpy__trace_exit(ctx, 103, &t0_);
-    return r_;
-}
-
-static const char*hpy__trace_Bytes_AsString(HPyContext *ctx, HPy h)
-{
-    hpy__trace_clock t0_;
-    HPyContext *u_ = hpy__trace_enter(ctx, 104, &t0_);
-    const char*r_ = u_->ctx_Bytes_AsString(u_, h);
-    hpy__trace_exit(ctx, 104, &t0_);
-    return r_;
-}
-
-static const char*hpy__trace_Bytes_AS_STRING(HPyContext *ctx, HPy h)
-{
-    hpy__trace_clock t0_;
-    HPyContext *u_ = hpy__trace_enter(ctx, 105, &t0_);
-    const char*r_ = u_->ctx_Bytes_AS_STRING(u_, h);
-    hpy__trace_exit(ctx, 105, &t0_);
-    return r_;
-}
-
-static HPy hpy__trace_Bytes_FromString(HPyContext *ctx, const char *bytes)
-{
-    hpy__trace_clock t0_;
-    HPyContext *u_ = hpy__trace_enter(ctx, 106, &t0_);
-    HPy r_ = u_->ctx_Bytes_FromString(u_, bytes);
-    hpy__trace_exit(ctx, 106, &t0_);
-    return r_;
-}
-
-static HPy hpy__trace_Bytes_FromStringAndSize(HPyContext *ctx, const char *bytes, HPy_ssize_t len)
-{
-    hpy__trace_clock t0_;
-    HPyContext *u_ = hpy__trace_enter(ctx, 107, &t0_);
-    HPy r_ = u_->ctx_Bytes_FromStringAndSize(u_, bytes, len);
-    hpy__trace_exit(ctx, 107, &t0_);
-    return r_;
-}
-
-static HPy hpy__trace_Unicode_FromString(HPyContext *ctx, const char *utf8)
-{
-    hpy__trace_clock t0_;
-    HPyContext *u_ = hpy__trace_enter(ctx, 108, &t0_);
-    HPy r_ = u_->ctx_Unicode_FromString(u_, utf8);
-    hpy__trace_exit(ctx, 108, &t0_);
-    return r_;
-}
-
-static int hpy__trace_Unicode_Check(HPyContext *ctx, HPy h)
-{
-    hpy__trace_clock t0_;
-    HPyContext *u_ = hpy__trace_enter(ctx, 109, &t0_);
-    int r_ = u_->ctx_Unicode_Check(u_, h);
-    hpy__trace_exit(ctx, 109, &t0_);
-    return r_;
-}
-
-static HPy hpy__trace_Unicode_AsASCIIString(HPyContext *ctx, HPy h)
-{
-    hpy__trace_clock t0_;
-    HPyContext *u_ = hpy__trace_enter(ctx, 110, &t0_);
-    HPy r_ = u_->ctx_Unicode_AsASCIIString(u_, h);
-    hpy__trace_exit(ctx, 110, &t0_);
-    return r_;
-}
-
-static HPy hpy__trace_Unicode_AsLatin1String(HPyContext *ctx, HPy h)
-{
-    hpy__trace_clock t0_;
-    HPyContext *u_ = hpy__trace_enter(ctx, 111, &t0_);
-    HPy r_ = u_->ctx_Unicode_AsLatin1String(u_, h);
-    hpy__trace_exit(ctx, 111, &t0_);
-    return r_;
-}
-
-static HPy hpy__trace_Unicode_AsUTF8String(HPyContext *ctx, HPy h)
-{
-    hpy__trace_clock t0_;
-    HPyContext *u_ = hpy__trace_enter(ctx, 112, &t0_);
-    HPy r_ = u_->ctx_Unicode_AsUTF8String(u_, h);
-    hpy__trace_exit(ctx, 112, &t0_);
-    return r_;
-}
-
-static const char*hpy__trace_Unicode_AsUTF8AndSize(HPyContext *ctx, HPy h, HPy_ssize_t *size)
-{
-    hpy__trace_clock t0_;
-    HPyContext *u_ = hpy__trace_enter(ctx, 113, &t0_);
-    const char*r_ = u_->ctx_Unicode_AsUTF8AndSize(u_, h, size);
-    hpy__trace_exit(ctx, 113, &t0_);
-    return r_;
-}
-
-static HPy hpy__trace_Unicode_FromWideChar(HPyContext *ctx, const wchar_t *w, HPy_ssize_t size)
-{
-    hpy__trace_clock t0_;
-    HPyContext *u_ = hpy__trace_enter(ctx, 114, &t0_);
-    HPy r_ = u_->ctx_Unicode_FromWideChar(u_, w, size);
-    hpy__trace_exit(ctx, 114, &t0_);
-    return r_;
-}
-
-static HPy hpy__trace_Unicode_DecodeFSDefault(HPyContext *ctx, const char *v)
-{
-    hpy__trace_clock t0_;
-    HPyContext *u_ = hpy__trace_enter(ctx, 115, &t0_);
-    HPy r_ = u_->ctx_Unicode_DecodeFSDefault(u_, v);
-    hpy__trace_exit(ctx, 115, &t0_);
-    return r_;
-}
-
-static HPy hpy__trace_Unicode_DecodeFSDefaultAndSize(HPyContext *ctx, const char *v, HPy_ssize_t size)
-{
-    hpy__trace_clock t0_;
-    HPyContext *u_ = hpy__trace_enter(ctx, 116, &t0_);
-    HPy r_ = u_->ctx_Unicode_DecodeFSDefaultAndSize(u_, v, size);
-    hpy__trace_exit(ctx, 116, &t0_);
-    return r_;
-}
-
-static HPy hpy__trace_Unicode_EncodeFSDefault(HPyContext *ctx, HPy h)
-{
-    hpy__trace_clock t0_;
-    HPyContext *u_ = hpy__trace_enter(ctx, 117, &t0_);
-    HPy r_ = u_->ctx_Unicode_EncodeFSDefault(u_, h);
-    hpy__trace_exit(ctx, 117, &t0_);
-    return r_;
-}
-
-static HPy_UCS4 hpy__trace_Unicode_ReadChar(HPyContext *ctx, HPy h, HPy_ssize_t index)
-{
-    hpy__trace_clock t0_;
-    HPyContext *u_ = hpy__trace_enter(ctx, 118, &t0_);
-    HPy_UCS4 r_ = u_->ctx_Unicode_ReadChar(u_, h, index);
-    hpy__trace_exit(ctx, 118, &t0_);
-    return r_;
-}
-
-static HPy hpy__trace_Unicode_DecodeASCII(HPyContext *ctx, const char *ascii, HPy_ssize_t size, const char *errors)
-{
-    hpy__trace_clock t0_;
-    HPyContext *u_ = hpy__trace_enter(ctx, 119, &t0_);
-    HPy r_ = u_->ctx_Unicode_DecodeASCII(u_, ascii, size, errors);
-    hpy__trace_exit(ctx, 119, &t0_);
-    return r_;
-}
-
-static HPy hpy__trace_Unicode_DecodeLatin1(HPyContext *ctx, const char *latin1, HPy_ssize_t size, const char *errors)
-{
-    hpy__trace_clock t0_;
-    HPyContext *u_ = hpy__trace_enter(ctx, 120, &t0_);
-    HPy r_ = u_->ctx_Unicode_DecodeLatin1(u_, latin1, size, errors);
-    hpy__trace_exit(ctx, 120, &t0_);
-    return r_;
-}
-
-static int hpy__trace_List_Check(HPyContext *ctx, HPy h)
-{
-    hpy__trace_clock t0_;
-    HPyContext *u_ = hpy__trace_enter(ctx, 121, &t0_);
-    int r_ = u_->ctx_List_Check(u_, h);
-    hpy__trace_exit(ctx, 121, &t0_);
-    return r_;
-}
-
-static HPy hpy__trace_List_New(HPyContext *ctx, HPy_ssize_t len)
-{
-    hpy__trace_clock t0_;
-    HPyContext *u_ = hpy__trace_enter(ctx, 122, &t0_);
-    HPy r_ = u_->ctx_List_New(u_, len);
-    hpy__trace_exit(ctx, 122, &t0_);
-    return r_;
-}
-
-static int hpy__trace_List_Append(HPyContext *ctx, HPy h_list, HPy h_item)
-{
-    hpy__trace_clock t0_;
-    HPyContext *u_ = hpy__trace_enter(ctx, 123, &t0_);
-    int r_ = u_->ctx_List_Append(u_, h_list, h_item);
-    hpy__trace_exit(ctx, 123, &t0_);
-    return r_;
-}
-
-static int hpy__trace_Dict_Check(HPyContext *ctx, HPy h)
-{
-    hpy__trace_clock t0_;
-    HPyContext *u_ = hpy__trace_enter(ctx, 124, &t0_);
-    int r_ = u_->ctx_Dict_Check(u_, h);
-    hpy__trace_exit(ctx, 124, &t0_);
-    return r_;
-}
-
-static HPy hpy__trace_Dict_New(HPyContext *ctx)
-{
-    hpy__trace_clock t0_;
-    HPyContext *u_ = hpy__trace_enter(ctx, 125, &t0_);
-    HPy r_ = u_->ctx_Dict_New(u_);
-    hpy__trace_exit(ctx, 125, &t0_);
-    return r_;
-}
-
-static int hpy__trace_Tuple_Check(HPyContext *ctx, HPy h)
-{
-    hpy__trace_clock t0_;
-    HPyContext *u_ = hpy__trace_enter(ctx, 126, &t0_);
-    int r_ = u_->ctx_Tuple_Check(u_, h);
-    hpy__trace_exit(ctx, 126, &t0_);
-    return r_;
-}
-
-static HPy hpy__trace_Tuple_FromArray(HPyContext *ctx, const HPy *items, HPy_ssize_t n)
-{
-    hpy__trace_clock t0_;
-    HPyContext *u_ = hpy__trace_enter(ctx, 127, &t0_);
-    HPy r_ = u_->ctx_Tuple_FromArray(u_, items, n);
-    hpy__trace_exit(ctx, 127, &t0_);
-    return r_;
-}
-
-static HPy hpy__trace_Import_ImportModule(HPyContext *ctx, const char *utf8_name)
-{
-    hpy__trace_clock t0_;
-    HPyContext *u_ = hpy__trace_enter(ctx, 128, &t0_);
-    HPy r_ = u_->ctx_Import_ImportModule(u_, utf8_name);
-    hpy__trace_exit(ctx, 128, &t0_);
-    return r_;
-}
-
-static HPy hpy__trace_FromPyObject(HPyContext *ctx, cpy_PyObject *obj)
-{
-    hpy__trace_clock t0_;
-    HPyContext *u_ = hpy__trace_enter(ctx, 129, &t0_);
-    HPy r_ = u_->ctx_FromPyObject(u_, obj);
-    hpy__trace_exit(ctx, 129, &t0_);
-    return r_;
-}
-
-static cpy_PyObject*hpy__trace_AsPyObject(HPyContext *ctx, HPy h)
-{
-    hpy__trace_clock t0_;
-    HPyContext *u_ = hpy__trace_enter(ctx, 130, &t0_);
-    cpy_PyObject*r_ = u_->ctx_AsPyObject(u_, h);
-    hpy__trace_exit(ctx, 130, &t0_);
-    return r_;
-}
-
-static HPyListBuilder hpy__trace_ListBuilder_New(HPyContext *ctx, HPy_ssize_t size)
-{
-    hpy__trace_clock t0_;
-    HPyContext *u_ = hpy__trace_enter(ctx, 132, &t0_);
-    HPyListBuilder r_ = u_->ctx_ListBuilder_New(u_, size);
-    hpy__trace_exit(ctx, 132, &t0_);
-    return r_;
-}
-
-static void hpy__trace_ListBuilder_Set(HPyContext *ctx, HPyListBuilder builder, HPy_ssize_t index, HPy h_item)
-{
-    hpy__trace_clock t0_;
-    HPyContext *u_ = hpy__trace_enter(ctx, 133, &t0_);
-    u_->ctx_ListBuilder_Set(u_, builder, index, h_item);
-    hpy__trace_exit(ctx, 133, &t0_);
-}
-
-static HPy hpy__trace_ListBuilder_Build(HPyContext *ctx, HPyListBuilder builder)
-{
-    hpy__trace_clock t0_;
-    HPyContext *u_ = hpy__trace_enter(ctx, 134, &t0_);
-    HPy r_ = u_->ctx_ListBuilder_Build(u_, builder);
-    hpy__trace_exit(ctx, 134, &t0_);
-    return r_;
-}
-
-static void hpy__trace_ListBuilder_Cancel(HPyContext *ctx, HPyListBuilder builder)
-{
-    hpy__trace_clock t0_;
-    HPyContext *u_ = hpy__trace_enter(ctx, 135, &t0_);
-    u_->ctx_ListBuilder_Cancel(u_, builder);
-    hpy__trace_exit(ctx, 135, &t0_);
-}
-
-static HPyTupleBuilder hpy__trace_TupleBuilder_New(HPyContext *ctx, HPy_ssize_t size)
-{
-    hpy__trace_clock t0_;
-    HPyContext *u_ = hpy__trace_enter(ctx, 136, &t0_);
-    HPyTupleBuilder r_ = u_->ctx_TupleBuilder_New(u_, size);
-    hpy__trace_exit(ctx, 136, &t0_);
-    return r_;
-}
-
-static void hpy__trace_TupleBuilder_Set(HPyContext *ctx, HPyTupleBuilder builder, HPy_ssize_t index, HPy h_item)
-{
-    hpy__trace_clock t0_;
-    HPyContext *u_ = hpy__trace_enter(ctx, 137, &t0_);
-    u_->ctx_TupleBuilder_Set(u_, builder, index, h_item);
-    hpy__trace_exit(ctx, 137, &t0_);
-}
-
-static HPy hpy__trace_TupleBuilder_Build(HPyContext *ctx, HPyTupleBuilder builder)
-{
-    hpy__trace_clock t0_;
-    HPyContext *u_ = hpy__trace_enter(ctx, 138, &t0_);
-    HPy r_ = u_->ctx_TupleBuilder_Build(u_, builder);
-    hpy__trace_exit(ctx, 138, &t0_);
-    return r_;
-}
-
-static void hpy__trace_TupleBuilder_Cancel(HPyContext *ctx, HPyTupleBuilder builder)
-{
-    hpy__trace_clock t0_;
-    HPyContext *u_ = hpy__trace_enter(ctx, 139, &t0_);
-    u_->ctx_TupleBuilder_Cancel(u_, builder);
-    hpy__trace_exit(ctx, 139, &t0_);
-}
-
-static HPyTracker hpy__trace_Tracker_New(HPyContext *ctx, HPy_ssize_t size)
-{
-    hpy__trace_clock t0_;
-    HPyContext *u_ = hpy__trace_enter(ctx, 140, &t0_);
-    HPyTracker r_ = u_->ctx_Tracker_New(u_, size);
-    hpy__trace_exit(ctx, 140, &t0_);
-    return r_;
-}
-
-static int hpy__trace_Tracker_Add(HPyContext *ctx, HPyTracker ht, HPy h)
-{
-    hpy__trace_clock t0_;
-    HPyContext *u_ = hpy__trace_enter(ctx, 141, &t0_);
-    int r_ = u_->ctx_Tracker_Add(u_, ht, h);
-    hpy__trace_exit(ctx, 141, &t0_);
-    return r_;
-}
-
-static void hpy__trace_Tracker_ForgetAll(HPyContext *ctx, HPyTracker ht)
-{
-    hpy__trace_clock t0_;
-    HPyContext *u_ = hpy__trace_enter(ctx, 142, &t0_);
-    u_->ctx_Tracker_ForgetAll(u_, ht);
-    hpy__trace_exit(ctx, 142, &t0_);
-}
-
-static void hpy__trace_Tracker_Close(HPyContext *ctx, HPyTracker ht)
-{
-    hpy__trace_clock t0_;
-    HPyContext *u_ = hpy__trace_enter(ctx, 143, &t0_);
-    u_->ctx_Tracker_Close(u_, ht);
-    hpy__trace_exit(ctx, 143, &t0_);
-}
-
-static void hpy__trace_Field_Store(HPyContext *ctx, HPy target_object, HPyField *target_field, HPy h)
-{
-    hpy__trace_clock t0_;
-    HPyContext *u_ = hpy__trace_enter(ctx, 144, &t0_);
-    u_->ctx_Field_Store(u_, target_object, target_field, h);
-    hpy__trace_exit(ctx, 144, &t0_);
-}
-
-static HPy hpy__trace_Field_Load(HPyContext *ctx, HPy source_object, HPyField source_field)
-{
-    hpy__trace_clock t0_;
-    HPyContext *u_ = hpy__trace_enter(ctx, 145, &t0_);
-    HPy r_ = u_->ctx_Field_Load(u_, source_object, source_field);
-    hpy__trace_exit(ctx, 145, &t0_);
-    return r_;
-}
-
-static void hpy__trace_ReenterPythonExecution(HPyContext *ctx, HPyThreadState state)
-{
-    hpy__trace_clock t0_;
-    HPyContext *u_ = hpy__trace_enter(ctx, 146, &t0_);
-    u_->ctx_ReenterPythonExecution(u_, state);
-    hpy__trace_exit(ctx, 146, &t0_);
-}
-
-static HPyThreadState hpy__trace_LeavePythonExecution(HPyContext *ctx)
-{
-    hpy__trace_clock t0_;
-    HPyContext *u_ = hpy__trace_enter(ctx, 147, &t0_);
-    HPyThreadState r_ = u_->ctx_LeavePythonExecution(u_);
-    hpy__trace_exit(ctx, 147, &t0_);
-    return r_;
-}
-
-static void hpy__trace_Global_Store(HPyContext *ctx, HPyGlobal *global, HPy h)
-{
-    hpy__trace_clock t0_;
-    HPyContext *u_ = hpy__trace_enter(ctx, 148, &t0_);
-    u_->ctx_Global_Store(u_, global, h);
-    hpy__trace_exit(ctx, 148, &t0_);
-}
-
-static HPy hpy__trace_Global_Load(HPyContext *ctx, HPyGlobal global)
-{
-    hpy__trace_clock t0_;
-    HPyContext *u_ = hpy__trace_enter(ctx, 149, &t0_);
-    HPy r_ = u_->ctx_Global_Load(u_, global);
-    hpy__trace_exit(ctx, 149, &t0_);
-    return r_;
-}
-
-static void hpy__trace_Dump(HPyContext *ctx, HPy h)
-{
-    hpy__trace_clock t0_;
-    HPyContext *u_ = hpy__trace_enter(ctx, 150, &t0_);
-    u_->ctx_Dump(u_, h);
-    hpy__trace_exit(ctx, 150, &t0_);
-}
-
-static void*hpy__trace_AsStruct_Type(HPyContext *ctx, HPy h)
-{
-    hpy__trace_clock t0_;
-    HPyContext *u_ = hpy__trace_enter(ctx, 151, &t0_);
-    void*r_ = u_->ctx_AsStruct_Type(u_, h);
-    hpy__trace_exit(ctx, 151, &t0_);
-    return r_;
-}
-
-static void*hpy__trace_AsStruct_Long(HPyContext *ctx, HPy h)
-{
-    hpy__trace_clock t0_;
-    HPyContext *u_ = hpy__trace_enter(ctx, 152, &t0_);
-    void*r_ = u_->ctx_AsStruct_Long(u_, h);
-    hpy__trace_exit(ctx, 152, &t0_);
-    return r_;
-}
-
-static void*hpy__trace_AsStruct_Float(HPyContext *ctx, HPy h)
-{
-    hpy__trace_clock t0_;
-    HPyContext *u_ = hpy__trace_enter(ctx, 153, &t0_);
-    void*r_ = u_->ctx_AsStruct_Float(u_, h);
-    hpy__trace_exit(ctx, 153, &t0_);
-    return r_;
-}
-
-static void*hpy__trace_AsStruct_Unicode(HPyContext *ctx, HPy h)
-{
-    hpy__trace_clock t0_;
-    HPyContext *u_ = hpy__trace_enter(ctx, 154, &t0_);
-    void*r_ = u_->ctx_AsStruct_Unicode(u_, h);
-    hpy__trace_exit(ctx, 154, &t0_);
-    return r_;
-}
-
-static void*hpy__trace_AsStruct_Tuple(HPyContext *ctx, HPy h)
-{
-    hpy__trace_clock t0_;
-    HPyContext *u_ = hpy__trace_enter(ctx, 155, &t0_);
-    void*r_ = u_->ctx_AsStruct_Tuple(u_, h);
-    hpy__trace_exit(ctx, 155, &t0_);
-    return r_;
-}
-
-static void*hpy__trace_AsStruct_List(HPyContext *ctx, HPy h)
-{
-    hpy__trace_clock t0_;
-    HPyContext *u_ = hpy__trace_enter(ctx, 156, &t0_);
-    void*r_ = u_->ctx_AsStruct_List(u_, h);
-    hpy__trace_exit(ctx, 156, &t0_);
-    return r_;
-}
-
-static HPyType_BuiltinShape hpy__trace_Type_GetBuiltinShape(HPyContext *ctx, HPy h_type)
-{
-    hpy__trace_clock t0_;
-    HPyContext *u_ = hpy__trace_enter(ctx, 157, &t0_);
-    HPyType_BuiltinShape r_ = u_->ctx_Type_GetBuiltinShape(u_, h_type);
-    hpy__trace_exit(ctx, 157, &t0_);
-    return r_;
-}
-
-static int hpy__trace_DelItem(HPyContext *ctx, HPy obj, HPy key)
-{
-    hpy__trace_clock t0_;
-    HPyContext *u_ = hpy__trace_enter(ctx, 158, &t0_);
-    int r_ = u_->ctx_DelItem(u_, obj, key);
-    hpy__trace_exit(ctx, 158, &t0_);
-    return r_;
-}
-
-static int hpy__trace_DelItem_i(HPyContext *ctx, HPy obj, HPy_ssize_t idx)
-{
-    hpy__trace_clock t0_;
-    HPyContext *u_ = hpy__trace_enter(ctx, 159, &t0_);
-    int r_ = u_->ctx_DelItem_i(u_, obj, idx);
-    hpy__trace_exit(ctx, 159, &t0_);
-    return r_;
-}
-
-static int hpy__trace_DelItem_s(HPyContext *ctx, HPy obj, const char *utf8_key)
-{
-    hpy__trace_clock t0_;
-    HPyContext *u_ = hpy__trace_enter(ctx, 160, &t0_);
-    int r_ = u_->ctx_DelItem_s(u_, obj, utf8_key);
-    hpy__trace_exit(ctx, 160, &t0_);
-    return r_;
-}
-
-static HPy hpy__trace_Capsule_New(HPyContext *ctx, void *pointer, const char *utf8_name, HPyCapsule_Destructor *destructor)
-{
-    hpy__trace_clock t0_;
-    HPyContext *u_ = hpy__trace_enter(ctx, 161, &t0_);
-    HPy r_ = u_->ctx_Capsule_New(u_, pointer, utf8_name, destructor);
-    hpy__trace_exit(ctx, 161, &t0_);
-    return r_;
-}
-
-static void*hpy__trace_Capsule_Get(HPyContext *ctx, HPy capsule, _HPyCapsule_key key, const char *utf8_name)
-{
-    hpy__trace_clock t0_;
-    HPyContext *u_ = hpy__trace_enter(ctx, 162, &t0_);
-    void*r_ = u_->ctx_Capsule_Get(u_, capsule, key, utf8_name);
-    hpy__trace_exit(ctx, 162, &t0_);
-    return r_;
-}
-
-static int hpy__trace_Capsule_IsValid(HPyContext *ctx, HPy capsule, const char *utf8_name)
-{
-    hpy__trace_clock t0_;
-    HPyContext *u_ = hpy__trace_enter(ctx, 163, &t0_);
-    int r_ = u_->ctx_Capsule_IsValid(u_, capsule, utf8_name);
-    hpy__trace_exit(ctx, 163, &t0_);
-    return r_;
-}
-
-static int hpy__trace_Capsule_Set(HPyContext *ctx, HPy capsule, _HPyCapsule_key key, void *value)
-{
-    hpy__trace_clock t0_;
-    HPyContext *u_ = hpy__trace_enter(ctx, 164, &t0_);
-    int r_ = u_->ctx_Capsule_Set(u_, capsule, key, value);
-    hpy__trace_exit(ctx, 164, &t0_);
-    return r_;
-}
-
-static HPy hpy__trace_Compile_s(HPyContext *ctx, const char *utf8_source, const char *utf8_filename, HPy_SourceKind kind)
-{
-    hpy__trace_clock t0_;
-    HPyContext *u_ = hpy__trace_enter(ctx, 165, &t0_);
-    HPy r_ = u_->ctx_Compile_s(u_, utf8_source, utf8_filename, kind);
-    hpy__trace_exit(ctx, 165, &t0_);
-    return r_;
-}
-
-static HPy hpy__trace_EvalCode(HPyContext *ctx, HPy code, HPy globals, HPy locals)
-{
-    hpy__trace_clock t0_;
-    HPyContext *u_ = hpy__trace_enter(ctx, 166, &t0_);
-    HPy r_ = u_->ctx_EvalCode(u_, code, globals, locals);
-    hpy__trace_exit(ctx, 166, &t0_);
-    return r_;
-}
-
-static HPy hpy__trace_ContextVar_New(HPyContext *ctx, const char *name, HPy default_value)
-{
-    hpy__trace_clock t0_;
-    HPyContext *u_ = hpy__trace_enter(ctx, 167, &t0_);
-    HPy r_ = u_->ctx_ContextVar_New(u_, name, default_value);
-    hpy__trace_exit(ctx, 167, &t0_);
-    return r_;
-}
-
-static int32_t hpy__trace_ContextVar_Get(HPyContext *ctx, HPy context_var, HPy default_value, HPy *result)
-{
-    hpy__trace_clock t0_;
-    HPyContext *u_ = hpy__trace_enter(ctx, 168, &t0_);
-    int32_t r_ = u_->ctx_ContextVar_Get(u_, context_var, default_value, result);
-    hpy__trace_exit(ctx, 168, &t0_);
-    return r_;
-}
-
-static HPy hpy__trace_ContextVar_Set(HPyContext *ctx, HPy context_var, HPy value)
-{
-    hpy__trace_clock t0_;
-    HPyContext *u_ = hpy__trace_enter(ctx, 169, &t0_);
-    HPy r_ = u_->ctx_ContextVar_Set(u_, context_var, value);
-    hpy__trace_exit(ctx, 169, &t0_);
-    return r_;
-}
-
-static const char*hpy__trace_Type_GetName(HPyContext *ctx, HPy type)
-{
-    hpy__trace_clock t0_;
-    HPyContext *u_ = hpy__trace_enter(ctx, 170, &t0_);
-    const char*r_ = u_->ctx_Type_GetName(u_, type);
-    hpy__trace_exit(ctx, 170, &t0_);
-    return r_;
-}
-
-static int hpy__trace_Type_IsSubtype(HPyContext *ctx, HPy sub, HPy type)
-{
-    hpy__trace_clock t0_;
-    HPyContext *u_ = hpy__trace_enter(ctx, 171, &t0_);
-    int r_ = u_->ctx_Type_IsSubtype(u_, sub, type);
-    hpy__trace_exit(ctx, 171, &t0_);
-    return r_;
-}
-
-static HPy hpy__trace_Unicode_FromEncodedObject(HPyContext *ctx, HPy obj, const char *encoding, const char *errors)
-{
-    hpy__trace_clock t0_;
-    HPyContext *u_ = hpy__trace_enter(ctx, 172, &t0_);
-    HPy r_ = u_->ctx_Unicode_FromEncodedObject(u_, obj, encoding, errors);
-    hpy__trace_exit(ctx, 172, &t0_);
-    return r_;
-}
-
-static HPy hpy__trace_Unicode_Substring(HPyContext *ctx, HPy str, HPy_ssize_t start, HPy_ssize_t end)
-{
-    hpy__trace_clock t0_;
-    HPyContext *u_ = hpy__trace_enter(ctx, 173, &t0_);
-    HPy r_ = u_->ctx_Unicode_Substring(u_, str, start, end);
-    hpy__trace_exit(ctx, 173, &t0_);
-    return r_;
-}
-
-static HPy hpy__trace_Dict_Keys(HPyContext *ctx, HPy h)
-{
-    hpy__trace_clock t0_;
-    HPyContext *u_ = hpy__trace_enter(ctx, 174, &t0_);
-    HPy r_ = u_->ctx_Dict_Keys(u_, h);
-    hpy__trace_exit(ctx, 174, &t0_);
-    return r_;
-}
-
-static HPy hpy__trace_Dict_Copy(HPyContext *ctx, HPy h)
-{
-    hpy__trace_clock t0_;
-    HPyContext *u_ = hpy__trace_enter(ctx, 175, &t0_);
-    HPy r_ = u_->ctx_Dict_Copy(u_, h);
-    hpy__trace_exit(ctx, 175, &t0_);
-    return r_;
-}
-
-static int hpy__trace_Slice_Unpack(HPyContext *ctx, HPy slice, HPy_ssize_t *start, HPy_ssize_t *stop, HPy_ssize_t *step)
-{
-    hpy__trace_clock t0_;
-    HPyContext *u_ = hpy__trace_enter(ctx, 176, &t0_);
-    int r_ = u_->ctx_Slice_Unpack(u_, slice, start, stop, step);
-    hpy__trace_exit(ctx, 176, &t0_);
-    return r_;
-}
-
-static int hpy__trace_SetCallFunction(HPyContext *ctx, HPy h, HPyCallFunction *func)
-{
-    hpy__trace_clock t0_;
-    HPyContext *u_ = hpy__trace_enter(ctx, 177, &t0_);
-    int r_ = u_->ctx_SetCallFunction(u_, h, func);
-    hpy__trace_exit(ctx, 177, &t0_);
-    return r_;
-}
-
-static HPy hpy__trace_Call(HPyContext *ctx, HPy callable, const HPy *args, size_t nargs, HPy kwnames)
-{
-    hpy__trace_clock t0_;
-    HPyContext *u_ = hpy__trace_enter(ctx, 178, &t0_);
-    HPy r_ = u_->ctx_Call(u_, callable, args, nargs, kwnames);
-    hpy__trace_exit(ctx, 178, &t0_);
-    return r_;
-}
-
-static HPy hpy__trace_CallMethod(HPyContext *ctx, HPy name, const HPy *args, size_t nargs, HPy kwnames)
-{
-    hpy__trace_clock t0_;
-    HPyContext *u_ = hpy__trace_enter(ctx, 179, &t0_);
-    HPy r_ = u_->ctx_CallMethod(u_, name, args, nargs, kwnames);
-    hpy__trace_exit(ctx, 179, &t0_);
-    return r_;
-}
-
-static void*hpy__trace_AsStruct_Dict(HPyContext *ctx, HPy h)
-{
-    hpy__trace_clock t0_;
-    HPyContext *u_ = hpy__trace_enter(ctx, 180, &t0_);
-    void*r_ = u_->ctx_AsStruct_Dict(u_, h);
-    hpy__trace_exit(ctx, 180, &t0_);
-    return r_;
-}
-
-static int hpy__trace_List_Insert(HPyContext *ctx, HPy h_list, HPy_ssize_t index, HPy h_item)
-{
-    hpy__trace_clock t0_;
-    HPyContext *u_ = hpy__trace_enter(ctx, 181, &t0_);
-    int r_ = u_->ctx_List_Insert(u_, h_list, index, h_item);
-    hpy__trace_exit(ctx, 181, &t0_);
-    return r_;
-}
-
-static HPy hpy__trace_GetSlice(HPyContext *ctx, HPy obj, HPy_ssize_t start, HPy_ssize_t end)
-{
-    hpy__trace_clock t0_;
-    HPyContext *u_ = hpy__trace_enter(ctx, 182, &t0_);
-    HPy r_ = u_->ctx_GetSlice(u_, obj, start, end);
-    hpy__trace_exit(ctx, 182, &t0_);
-    return r_;
-}
-
-static int hpy__trace_SetSlice(HPyContext *ctx, HPy obj, HPy_ssize_t start, HPy_ssize_t end, HPy value)
-{
-    hpy__trace_clock t0_;
-    HPyContext *u_ = hpy__trace_enter(ctx, 183, &t0_);
-    int r_ = u_->ctx_SetSlice(u_, obj, start, end, value);
-    hpy__trace_exit(ctx, 183, &t0_);
-    return r_;
-}
-
-static int hpy__trace_DelSlice(HPyContext *ctx, HPy obj, HPy_ssize_t start, HPy_ssize_t end)
-{
-    hpy__trace_clock t0_;
-    HPyContext *u_ = hpy__trace_enter(ctx, 184, &t0_);
-    int r_ = u_->ctx_DelSlice(u_, obj, start, end);
-    hpy__trace_exit(ctx, 184, &t0_);
-    return r_;
-}
-
-static HPy hpy__trace_GetIter(HPyContext *ctx, HPy obj)
-{
-    hpy__trace_clock t0_;
-    HPyContext *u_ = hpy__trace_enter(ctx, 185, &t0_);
-    HPy r_ = u_->ctx_GetIter(u_, obj);
-    hpy__trace_exit(ctx, 185, &t0_);
-    return r_;
-}
-
-static HPy hpy__trace_Iter_Next(HPyContext *ctx, HPy obj)
-{
-    hpy__trace_clock t0_;
-    HPyContext *u_ = hpy__trace_enter(ctx, 186, &t0_);
-    HPy r_ = u_->ctx_Iter_Next(u_, obj);
-    hpy__trace_exit(ctx, 186, &t0_);
-    return r_;
-}
-
-static int hpy__trace_Iter_Check(HPyContext *ctx, HPy obj)
-{
-    hpy__trace_clock t0_;
-    HPyContext *u_ = hpy__trace_enter(ctx, 187, &t0_);
-    int r_ = u_->ctx_Iter_Check(u_, obj);
-    hpy__trace_exit(ctx, 187, &t0_);
-    return r_;
-}
-
-static HPy hpy__trace_Slice_New(HPyContext *ctx, HPy start, HPy stop, HPy step)
-{
-    hpy__trace_clock t0_;
-    HPyContext *u_ = hpy__trace_enter(ctx, 188, &t0_);
-    HPy r_ = u_->ctx_Slice_New(u_, start, stop, step);
-    hpy__trace_exit(ctx, 188, &t0_);
-    return r_;
-}
-
-static HPyThreadState hpy__trace_AttachThread(HPyContext *ctx)
-{
-    hpy__trace_clock t0_;
-    HPyContext *u_ = hpy__trace_enter(ctx, 189, &t0_);
-    HPyThreadState r_ = u_->ctx_AttachThread(u_);
-    hpy__trace_exit(ctx, 189, &t0_);
-    return r_;
-}
-
-static void hpy__trace_DetachThread(HPyContext *ctx, HPyThreadState state)
-{
-    hpy__trace_clock t0_;
-    HPyContext *u_ = hpy__trace_enter(ctx, 190, &t0_);
-    u_->ctx_DetachThread(u_, state);
-    hpy__trace_exit(ctx, 190, &t0_);
-}
-
 #define HPY__TRACE_NFUNCS 191
 
 /* The context field names of the function members, in ABI order. */
@@ -1886,6 +203,3597 @@ static const char *const hpy__ctx_function_names[] = {
     "ctx_DetachThread",
     NULL
 };
+
+static HPY__TRACE_SLOW HPy hpy__trace_slow_Dup(HPyContext *ctx, HPy h)
+{
+    (void)ctx;
+    hpy__trace_probe p_;
+    HPyContext *u_ = hpy__trace_enter(0, &p_);
+    HPy r_ = u_->ctx_Dup(u_, h);
+    hpy__trace_exit(0, &p_);
+    return r_;
+}
+
+static HPy hpy__trace_Dup(HPyContext *ctx, HPy h)
+{
+    if (hpy__trace_tick(0)) {
+        return hpy__trace_slow_Dup(ctx, h);
+    }
+    HPyContext *u_ = hpy__trace_universal();
+    return u_->ctx_Dup(u_, h);
+}
+
+static HPY__TRACE_SLOW void hpy__trace_slow_Close(HPyContext *ctx, HPy h)
+{
+    (void)ctx;
+    hpy__trace_probe p_;
+    HPyContext *u_ = hpy__trace_enter(1, &p_);
+    u_->ctx_Close(u_, h);
+    hpy__trace_exit(1, &p_);
+}
+
+static void hpy__trace_Close(HPyContext *ctx, HPy h)
+{
+    if (hpy__trace_tick(1)) {
+        hpy__trace_slow_Close(ctx, h);
+        return;
+    }
+    HPyContext *u_ = hpy__trace_universal();
+    u_->ctx_Close(u_, h);
+}
+
+static HPY__TRACE_SLOW HPy hpy__trace_slow_Long_FromInt32_t(HPyContext *ctx, int32_t value)
+{
+    (void)ctx;
+    hpy__trace_probe p_;
+    HPyContext *u_ = hpy__trace_enter(2, &p_);
+    HPy r_ = u_->ctx_Long_FromInt32_t(u_, value);
+    hpy__trace_exit(2, &p_);
+    return r_;
+}
+
+static HPy hpy__trace_Long_FromInt32_t(HPyContext *ctx, int32_t value)
+{
+    if (hpy__trace_tick(2)) {
+        return hpy__trace_slow_Long_FromInt32_t(ctx, value);
+    }
+    HPyContext *u_ = hpy__trace_universal();
+    return u_->ctx_Long_FromInt32_t(u_, value);
+}
+
+static HPY__TRACE_SLOW HPy hpy__trace_slow_Long_FromUInt32_t(HPyContext *ctx, uint32_t value)
+{
+    (void)ctx;
+    hpy__trace_probe p_;
+    HPyContext *u_ = hpy__trace_enter(3, &p_);
+    HPy r_ = u_->ctx_Long_FromUInt32_t(u_, value);
+    hpy__trace_exit(3, &p_);
+    return r_;
+}
+
+static HPy hpy__trace_Long_FromUInt32_t(HPyContext *ctx, uint32_t value)
+{
+    if (hpy__trace_tick(3)) {
+        return hpy__trace_slow_Long_FromUInt32_t(ctx, value);
+    }
+    HPyContext *u_ = hpy__trace_universal();
+    return u_->ctx_Long_FromUInt32_t(u_, value);
+}
+
+static HPY__TRACE_SLOW HPy hpy__trace_slow_Long_FromInt64_t(HPyContext *ctx, int64_t v)
+{
+    (void)ctx;
+    hpy__trace_probe p_;
+    HPyContext *u_ = hpy__trace_enter(4, &p_);
+    HPy r_ = u_->ctx_Long_FromInt64_t(u_, v);
+    hpy__trace_exit(4, &p_);
+    return r_;
+}
+
+static HPy hpy__trace_Long_FromInt64_t(HPyContext *ctx, int64_t v)
+{
+    if (hpy__trace_tick(4)) {
+        return hpy__trace_slow_Long_FromInt64_t(ctx, v);
+    }
+    HPyContext *u_ = hpy__trace_universal();
+    return u_->ctx_Long_FromInt64_t(u_, v);
+}
+
+static HPY__TRACE_SLOW HPy hpy__trace_slow_Long_FromUInt64_t(HPyContext *ctx, uint64_t v)
+{
+    (void)ctx;
+    hpy__trace_probe p_;
+    HPyContext *u_ = hpy__trace_enter(5, &p_);
+    HPy r_ = u_->ctx_Long_FromUInt64_t(u_, v);
+    hpy__trace_exit(5, &p_);
+    return r_;
+}
+
+static HPy hpy__trace_Long_FromUInt64_t(HPyContext *ctx, uint64_t v)
+{
+    if (hpy__trace_tick(5)) {
+        return hpy__trace_slow_Long_FromUInt64_t(ctx, v);
+    }
+    HPyContext *u_ = hpy__trace_universal();
+    return u_->ctx_Long_FromUInt64_t(u_, v);
+}
+
+static HPY__TRACE_SLOW HPy hpy__trace_slow_Long_FromSize_t(HPyContext *ctx, size_t value)
+{
+    (void)ctx;
+    hpy__trace_probe p_;
+    HPyContext *u_ = hpy__trace_enter(6, &p_);
+    HPy r_ = u_->ctx_Long_FromSize_t(u_, value);
+    hpy__trace_exit(6, &p_);
+    return r_;
+}
+
+static HPy hpy__trace_Long_FromSize_t(HPyContext *ctx, size_t value)
+{
+    if (hpy__trace_tick(6)) {
+        return hpy__trace_slow_Long_FromSize_t(ctx, value);
+    }
+    HPyContext *u_ = hpy__trace_universal();
+    return u_->ctx_Long_FromSize_t(u_, value);
+}
+
+static HPY__TRACE_SLOW HPy hpy__trace_slow_Long_FromSsize_t(HPyContext *ctx, HPy_ssize_t value)
+{
+    (void)ctx;
+    hpy__trace_probe p_;
+    HPyContext *u_ = hpy__trace_enter(7, &p_);
+    HPy r_ = u_->ctx_Long_FromSsize_t(u_, value);
+    hpy__trace_exit(7, &p_);
+    return r_;
+}
+
+static HPy hpy__trace_Long_FromSsize_t(HPyContext *ctx, HPy_ssize_t value)
+{
+    if (hpy__trace_tick(7)) {
+        return hpy__trace_slow_Long_FromSsize_t(ctx, value);
+    }
+    HPyContext *u_ = hpy__trace_universal();
+    return u_->ctx_Long_FromSsize_t(u_, value);
+}
+
+static HPY__TRACE_SLOW int32_t hpy__trace_slow_Long_AsInt32_t(HPyContext *ctx, HPy h)
+{
+    (void)ctx;
+    hpy__trace_probe p_;
+    HPyContext *u_ = hpy__trace_enter(8, &p_);
+    int32_t r_ = u_->ctx_Long_AsInt32_t(u_, h);
+    hpy__trace_exit(8, &p_);
+    return r_;
+}
+
+static int32_t hpy__trace_Long_AsInt32_t(HPyContext *ctx, HPy h)
+{
+    if (hpy__trace_tick(8)) {
+        return hpy__trace_slow_Long_AsInt32_t(ctx, h);
+    }
+    HPyContext *u_ = hpy__trace_universal();
+    return u_->ctx_Long_AsInt32_t(u_, h);
+}
+
+static HPY__TRACE_SLOW uint32_t hpy__trace_slow_Long_AsUInt32_t(HPyContext *ctx, HPy h)
+{
+    (void)ctx;
+    hpy__trace_probe p_;
+    HPyContext *u_ = hpy__trace_enter(9, &p_);
+    uint32_t r_ = u_->ctx_Long_AsUInt32_t(u_, h);
+    hpy__trace_exit(9, &p_);
+    return r_;
+}
+
+static uint32_t hpy__trace_Long_AsUInt32_t(HPyContext *ctx, HPy h)
+{
+    if (hpy__trace_tick(9)) {
+        return hpy__trace_slow_Long_AsUInt32_t(ctx, h);
+    }
+    HPyContext *u_ = hpy__trace_universal();
+    return u_->ctx_Long_AsUInt32_t(u_, h);
+}
+
+static HPY__TRACE_SLOW uint32_t hpy__trace_slow_Long_AsUInt32_tMask(HPyContext *ctx, HPy h)
+{
+    (void)ctx;
+    hpy__trace_probe p_;
+    HPyContext *u_ = hpy__trace_enter(10, &p_);
+    uint32_t r_ = u_->ctx_Long_AsUInt32_tMask(u_, h);
+    hpy__trace_exit(10, &p_);
+    return r_;
+}
+
+static uint32_t hpy__trace_Long_AsUInt32_tMask(HPyContext *ctx, HPy h)
+{
+    if (hpy__trace_tick(10)) {
+        return hpy__trace_slow_Long_AsUInt32_tMask(ctx, h);
+    }
+    HPyContext *u_ = hpy__trace_universal();
+    return u_->ctx_Long_AsUInt32_tMask(u_, h);
+}
+
+static HPY__TRACE_SLOW int64_t hpy__trace_slow_Long_AsInt64_t(HPyContext *ctx, HPy h)
+{
+    (void)ctx;
+    hpy__trace_probe p_;
+    HPyContext *u_ = hpy__trace_enter(11, &p_);
+    int64_t r_ = u_->ctx_Long_AsInt64_t(u_, h);
+    hpy__trace_exit(11, &p_);
+    return r_;
+}
+
+static int64_t hpy__trace_Long_AsInt64_t(HPyContext *ctx, HPy h)
+{
+    if (hpy__trace_tick(11)) {
+        return hpy__trace_slow_Long_AsInt64_t(ctx, h);
+    }
+    HPyContext *u_ = hpy__trace_universal();
+    return u_->ctx_Long_AsInt64_t(u_, h);
+}
+
+static HPY__TRACE_SLOW uint64_t hpy__trace_slow_Long_AsUInt64_t(HPyContext *ctx, HPy h)
+{
+    (void)ctx;
+    hpy__trace_probe p_;
+    HPyContext *u_ = hpy__trace_enter(12, &p_);
+    uint64_t r_ = u_->ctx_Long_AsUInt64_t(u_, h);
+    hpy__trace_exit(12, &p_);
+    return r_;
+}
+
+static uint64_t hpy__trace_Long_AsUInt64_t(HPyContext *ctx, HPy h)
+{
+    if (hpy__trace_tick(12)) {
+        return hpy__trace_slow_Long_AsUInt64_t(ctx, h);
+    }
+    HPyContext *u_ = hpy__trace_universal();
+    return u_->ctx_Long_AsUInt64_t(u_, h);
+}
+
+static HPY__TRACE_SLOW uint64_t hpy__trace_slow_Long_AsUInt64_tMask(HPyContext *ctx, HPy h)
+{
+    (void)ctx;
+    hpy__trace_probe p_;
+    HPyContext *u_ = hpy__trace_enter(13, &p_);
+    uint64_t r_ = u_->ctx_Long_AsUInt64_tMask(u_, h);
+    hpy__trace_exit(13, &p_);
+    return r_;
+}
+
+static uint64_t hpy__trace_Long_AsUInt64_tMask(HPyContext *ctx, HPy h)
+{
+    if (hpy__trace_tick(13)) {
+        return hpy__trace_slow_Long_AsUInt64_tMask(ctx, h);
+    }
+    HPyContext *u_ = hpy__trace_universal();
+    return u_->ctx_Long_AsUInt64_tMask(u_, h);
+}
+
+static HPY__TRACE_SLOW size_t hpy__trace_slow_Long_AsSize_t(HPyContext *ctx, HPy h)
+{
+    (void)ctx;
+    hpy__trace_probe p_;
+    HPyContext *u_ = hpy__trace_enter(14, &p_);
+    size_t r_ = u_->ctx_Long_AsSize_t(u_, h);
+    hpy__trace_exit(14, &p_);
+    return r_;
+}
+
+static size_t hpy__trace_Long_AsSize_t(HPyContext *ctx, HPy h)
+{
+    if (hpy__trace_tick(14)) {
+        return hpy__trace_slow_Long_AsSize_t(ctx, h);
+    }
+    HPyContext *u_ = hpy__trace_universal();
+    return u_->ctx_Long_AsSize_t(u_, h);
+}
+
+static HPY__TRACE_SLOW HPy_ssize_t hpy__trace_slow_Long_AsSsize_t(HPyContext *ctx, HPy h)
+{
+    (void)ctx;
+    hpy__trace_probe p_;
+    HPyContext *u_ = hpy__trace_enter(15, &p_);
+    HPy_ssize_t r_ = u_->ctx_Long_AsSsize_t(u_, h);
+    hpy__trace_exit(15, &p_);
+    return r_;
+}
+
+static HPy_ssize_t hpy__trace_Long_AsSsize_t(HPyContext *ctx, HPy h)
+{
+    if (hpy__trace_tick(15)) {
+        return hpy__trace_slow_Long_AsSsize_t(ctx, h);
+    }
+    HPyContext *u_ = hpy__trace_universal();
+    return u_->ctx_Long_AsSsize_t(u_, h);
+}
+
+static HPY__TRACE_SLOW void*hpy__trace_slow_Long_AsVoidPtr(HPyContext *ctx, HPy h)
+{
+    (void)ctx;
+    hpy__trace_probe p_;
+    HPyContext *u_ = hpy__trace_enter(16, &p_);
+    void*r_ = u_->ctx_Long_AsVoidPtr(u_, h);
+    hpy__trace_exit(16, &p_);
+    return r_;
+}
+
+static void*hpy__trace_Long_AsVoidPtr(HPyContext *ctx, HPy h)
+{
+    if (hpy__trace_tick(16)) {
+        return hpy__trace_slow_Long_AsVoidPtr(ctx, h);
+    }
+    HPyContext *u_ = hpy__trace_universal();
+    return u_->ctx_Long_AsVoidPtr(u_, h);
+}
+
+static HPY__TRACE_SLOW double hpy__trace_slow_Long_AsDouble(HPyContext *ctx, HPy h)
+{
+    (void)ctx;
+    hpy__trace_probe p_;
+    HPyContext *u_ = hpy__trace_enter(17, &p_);
+    double r_ = u_->ctx_Long_AsDouble(u_, h);
+    hpy__trace_exit(17, &p_);
+    return r_;
+}
+
+static double hpy__trace_Long_AsDouble(HPyContext *ctx, HPy h)
+{
+    if (hpy__trace_tick(17)) {
+        return hpy__trace_slow_Long_AsDouble(ctx, h);
+    }
+    HPyContext *u_ = hpy__trace_universal();
+    return u_->ctx_Long_AsDouble(u_, h);
+}
+
+static HPY__TRACE_SLOW HPy hpy__trace_slow_Float_FromDouble(HPyContext *ctx, double v)
+{
+    (void)ctx;
+    hpy__trace_probe p_;
+    HPyContext *u_ = hpy__trace_enter(18, &p_);
+    HPy r_ = u_->ctx_Float_FromDouble(u_, v);
+    hpy__trace_exit(18, &p_);
+    return r_;
+}
+
+static HPy hpy__trace_Float_FromDouble(HPyContext *ctx, double v)
+{
+    if (hpy__trace_tick(18)) {
+        return hpy__trace_slow_Float_FromDouble(ctx, v);
+    }
+    HPyContext *u_ = hpy__trace_universal();
+    return u_->ctx_Float_FromDouble(u_, v);
+}
+
+static HPY__TRACE_SLOW double hpy__trace_slow_Float_AsDouble(HPyContext *ctx, HPy h)
+{
+    (void)ctx;
+    hpy__trace_probe p_;
+    HPyContext *u_ = hpy__trace_enter(19, &p_);
+    double r_ = u_->ctx_Float_AsDouble(u_, h);
+    hpy__trace_exit(19, &p_);
+    return r_;
+}
+
+static double hpy__trace_Float_AsDouble(HPyContext *ctx, HPy h)
+{
+    if (hpy__trace_tick(19)) {
+        return hpy__trace_slow_Float_AsDouble(ctx, h);
+    }
+    HPyContext *u_ = hpy__trace_universal();
+    return u_->ctx_Float_AsDouble(u_, h);
+}
+
+static HPY__TRACE_SLOW HPy hpy__trace_slow_Bool_FromBool(HPyContext *ctx, bool v)
+{
+    (void)ctx;
+    hpy__trace_probe p_;
+    HPyContext *u_ = hpy__trace_enter(20, &p_);
+    HPy r_ = u_->ctx_Bool_FromBool(u_, v);
+    hpy__trace_exit(20, &p_);
+    return r_;
+}
+
+static HPy hpy__trace_Bool_FromBool(HPyContext *ctx, bool v)
+{
+    if (hpy__trace_tick(20)) {
+        return hpy__trace_slow_Bool_FromBool(ctx, v);
+    }
+    HPyContext *u_ = hpy__trace_universal();
+    return u_->ctx_Bool_FromBool(u_, v);
+}
+
+static HPY__TRACE_SLOW HPy_ssize_t hpy__trace_slow_Length(HPyContext *ctx, HPy h)
+{
+    (void)ctx;
+    hpy__trace_probe p_;
+    HPyContext *u_ = hpy__trace_enter(21, &p_);
+    HPy_ssize_t r_ = u_->ctx_Length(u_, h);
+    hpy__trace_exit(21, &p_);
+    return r_;
+}
+
+static HPy_ssize_t hpy__trace_Length(HPyContext *ctx, HPy h)
+{
+    if (hpy__trace_tick(21)) {
+        return hpy__trace_slow_Length(ctx, h);
+    }
+    HPyContext *u_ = hpy__trace_universal();
+    return u_->ctx_Length(u_, h);
+}
+
+static HPY__TRACE_SLOW int hpy__trace_slow_Number_Check(HPyContext *ctx, HPy h)
+{
+    (void)ctx;
+    hpy__trace_probe p_;
+    HPyContext *u_ = hpy__trace_enter(22, &p_);
+    int r_ = u_->ctx_Number_Check(u_, h);
+    hpy__trace_exit(22, &p_);
+    return r_;
+}
+
+static int hpy__trace_Number_Check(HPyContext *ctx, HPy h)
+{
+    if (hpy__trace_tick(22)) {
+        return hpy__trace_slow_Number_Check(ctx, h);
+    }
+    HPyContext *u_ = hpy__trace_universal();
+    return u_->ctx_Number_Check(u_, h);
+}
+
+static HPY__TRACE_SLOW HPy hpy__trace_slow_Add(HPyContext *ctx, HPy h1, HPy h2)
+{
+    (void)ctx;
+    hpy__trace_probe p_;
+    HPyContext *u_ = hpy__trace_enter(23, &p_);
+    HPy r_ = u_->ctx_Add(u_, h1, h2);
+    hpy__trace_exit(23, &p_);
+    return r_;
+}
+
+static HPy hpy__trace_Add(HPyContext *ctx, HPy h1, HPy h2)
+{
+    if (hpy__trace_tick(23)) {
+        return hpy__trace_slow_Add(ctx, h1, h2);
+    }
+    HPyContext *u_ = hpy__trace_universal();
+    return u_->ctx_Add(u_, h1, h2);
+}
+
+static HPY__TRACE_SLOW HPy hpy__trace_slow_Subtract(HPyContext *ctx, HPy h1, HPy h2)
+{
+    (void)ctx;
+    hpy__trace_probe p_;
+    HPyContext *u_ = hpy__trace_enter(24, &p_);
+    HPy r_ = u_->ctx_Subtract(u_, h1, h2);
+    hpy__trace_exit(24, &p_);
+    return r_;
+}
+
+static HPy hpy__trace_Subtract(HPyContext *ctx, HPy h1, HPy h2)
+{
+    if (hpy__trace_tick(24)) {
+        return hpy__trace_slow_Subtract(ctx, h1, h2);
+    }
+    HPyContext *u_ = hpy__trace_universal();
+    return u_->ctx_Subtract(u_, h1, h2);
+}
+
+static HPY__TRACE_SLOW HPy hpy__trace_slow_Multiply(HPyContext *ctx, HPy h1, HPy h2)
+{
+    (void)ctx;
+    hpy__trace_probe p_;
+    HPyContext *u_ = hpy__trace_enter(25, &p_);
+    HPy r_ = u_->ctx_Multiply(u_, h1, h2);
+    hpy__trace_exit(25, &p_);
+    return r_;
+}
+
+static HPy hpy__trace_Multiply(HPyContext *ctx, HPy h1, HPy h2)
+{
+    if (hpy__trace_tick(25)) {
+        return hpy__trace_slow_Multiply(ctx, h1, h2);
+    }
+    HPyContext *u_ = hpy__trace_universal();
+    return u_->ctx_Multiply(u_, h1, h2);
+}
+
+static HPY__TRACE_SLOW HPy hpy__trace_slow_MatrixMultiply(HPyContext *ctx, HPy h1, HPy h2)
+{
+    (void)ctx;
+    hpy__trace_probe p_;
+    HPyContext *u_ = hpy__trace_enter(26, &p_);
+    HPy r_ = u_->ctx_MatrixMultiply(u_, h1, h2);
+    hpy__trace_exit(26, &p_);
+    return r_;
+}
+
+static HPy hpy__trace_MatrixMultiply(HPyContext *ctx, HPy h1, HPy h2)
+{
+    if (hpy__trace_tick(26)) {
+        return hpy__trace_slow_MatrixMultiply(ctx, h1, h2);
+    }
+    HPyContext *u_ = hpy__trace_universal();
+    return u_->ctx_MatrixMultiply(u_, h1, h2);
+}
+
+static HPY__TRACE_SLOW HPy hpy__trace_slow_FloorDivide(HPyContext *ctx, HPy h1, HPy h2)
+{
+    (void)ctx;
+    hpy__trace_probe p_;
+    HPyContext *u_ = hpy__trace_enter(27, &p_);
+    HPy r_ = u_->ctx_FloorDivide(u_, h1, h2);
+    hpy__trace_exit(27, &p_);
+    return r_;
+}
+
+static HPy hpy__trace_FloorDivide(HPyContext *ctx, HPy h1, HPy h2)
+{
+    if (hpy__trace_tick(27)) {
+        return hpy__trace_slow_FloorDivide(ctx, h1, h2);
+    }
+    HPyContext *u_ = hpy__trace_universal();
+    return u_->ctx_FloorDivide(u_, h1, h2);
+}
+
+static HPY__TRACE_SLOW HPy hpy__trace_slow_TrueDivide(HPyContext *ctx, HPy h1, HPy h2)
+{
+    (void)ctx;
+    hpy__trace_probe p_;
+    HPyContext *u_ = hpy__trace_enter(28, &p_);
+    HPy r_ = u_->ctx_TrueDivide(u_, h1, h2);
+    hpy__trace_exit(28, &p_);
+    return r_;
+}
+
+static HPy hpy__trace_TrueDivide(HPyContext *ctx, HPy h1, HPy h2)
+{
+    if (hpy__trace_tick(28)) {
+        return hpy__trace_slow_TrueDivide(ctx, h1, h2);
+    }
+    HPyContext *u_ = hpy__trace_universal();
+    return u_->ctx_TrueDivide(u_, h1, h2);
+}
+
+static HPY__TRACE_SLOW HPy hpy__trace_slow_Remainder(HPyContext *ctx, HPy h1, HPy h2)
+{
+    (void)ctx;
+    hpy__trace_probe p_;
+    HPyContext *u_ = hpy__trace_enter(29, &p_);
+    HPy r_ = u_->ctx_Remainder(u_, h1, h2);
+    hpy__trace_exit(29, &p_);
+    return r_;
+}
+
+static HPy hpy__trace_Remainder(HPyContext *ctx, HPy h1, HPy h2)
+{
+    if (hpy__trace_tick(29)) {
+        return hpy__trace_slow_Remainder(ctx, h1, h2);
+    }
+    HPyContext *u_ = hpy__trace_universal();
+    return u_->ctx_Remainder(u_, h1, h2);
+}
+
+static HPY__TRACE_SLOW HPy hpy__trace_slow_Divmod(HPyContext *ctx, HPy h1, HPy h2)
+{
+    (void)ctx;
+    hpy__trace_probe p_;
+    HPyContext *u_ = hpy__trace_enter(30, &p_);
+    HPy r_ = u_->ctx_Divmod(u_, h1, h2);
+    hpy__trace_exit(30, &p_);
+    return r_;
+}
+
+static HPy hpy__trace_Divmod(HPyContext *ctx, HPy h1, HPy h2)
+{
+    if (hpy__trace_tick(30)) {
+        return hpy__trace_slow_Divmod(ctx, h1, h2);
+    }
+    HPyContext *u_ = hpy__trace_universal();
+    return u_->ctx_Divmod(u_, h1, h2);
+}
+
+static HPY__TRACE_SLOW HPy hpy__trace_slow_Power(HPyContext *ctx, HPy h1, HPy h2, HPy h3)
+{
+    (void)ctx;
+    hpy__trace_probe p_;
+    HPyContext *u_ = hpy__trace_enter(31, &p_);
+    HPy r_ = u_->ctx_Power(u_, h1, h2, h3);
+    hpy__trace_exit(31, &p_);
+    return r_;
+}
+
+static HPy hpy__trace_Power(HPyContext *ctx, HPy h1, HPy h2, HPy h3)
+{
+    if (hpy__trace_tick(31)) {
+        return hpy__trace_slow_Power(ctx, h1, h2, h3);
+    }
+    HPyContext *u_ = hpy__trace_universal();
+    return u_->ctx_Power(u_, h1, h2, h3);
+}
+
+static HPY__TRACE_SLOW HPy hpy__trace_slow_Negative(HPyContext *ctx, HPy h1)
+{
+    (void)ctx;
+    hpy__trace_probe p_;
+    HPyContext *u_ = hpy__trace_enter(32, &p_);
+    HPy r_ = u_->ctx_Negative(u_, h1);
+    hpy__trace_exit(32, &p_);
+    return r_;
+}
+
+static HPy hpy__trace_Negative(HPyContext *ctx, HPy h1)
+{
+    if (hpy__trace_tick(32)) {
+        return hpy__trace_slow_Negative(ctx, h1);
+    }
+    HPyContext *u_ = hpy__trace_universal();
+    return u_->ctx_Negative(u_, h1);
+}
+
+static HPY__TRACE_SLOW HPy hpy__trace_slow_Positive(HPyContext *ctx, HPy h1)
+{
+    (void)ctx;
+    hpy__trace_probe p_;
+    HPyContext *u_ = hpy__trace_enter(33, &p_);
+    HPy r_ = u_->ctx_Positive(u_, h1);
+    hpy__trace_exit(33, &p_);
+    return r_;
+}
+
+static HPy hpy__trace_Positive(HPyContext *ctx, HPy h1)
+{
+    if (hpy__trace_tick(33)) {
+        return hpy__trace_slow_Positive(ctx, h1);
+    }
+    HPyContext *u_ = hpy__trace_universal();
+    return u_->ctx_Positive(u_, h1);
+}
+
+static HPY__TRACE_SLOW HPy hpy__trace_slow_Absolute(HPyContext *ctx, HPy h1)
+{
+    (void)ctx;
+    hpy__trace_probe p_;
+    HPyContext *u_ = hpy__trace_enter(34, &p_);
+    HPy r_ = u_->ctx_Absolute(u_, h1);
+    hpy__trace_exit(34, &p_);
+    return r_;
+}
+
+static HPy hpy__trace_Absolute(HPyContext *ctx, HPy h1)
+{
+    if (hpy__trace_tick(34)) {
+        return hpy__trace_slow_Absolute(ctx, h1);
+    }
+    HPyContext *u_ = hpy__trace_universal();
+    return u_->ctx_Absolute(u_, h1);
+}
+
+static HPY__TRACE_SLOW HPy hpy__trace_slow_Invert(HPyContext *ctx, HPy h1)
+{
+    (void)ctx;
+    hpy__trace_probe p_;
+    HPyContext *u_ = hpy__trace_enter(35, &p_);
+    HPy r_ = u_->ctx_Invert(u_, h1);
+    hpy__trace_exit(35, &p_);
+    return r_;
+}
+
+static HPy hpy__trace_Invert(HPyContext *ctx, HPy h1)
+{
+    if (hpy__trace_tick(35)) {
+        return hpy__trace_slow_Invert(ctx, h1);
+    }
+    HPyContext *u_ = hpy__trace_universal();
+    return u_->ctx_Invert(u_, h1);
+}
+
+static HPY__TRACE_SLOW HPy hpy__trace_slow_Lshift(HPyContext *ctx, HPy h1, HPy h2)
+{
+    (void)ctx;
+    hpy__trace_probe p_;
+    HPyContext *u_ = hpy__trace_enter(36, &p_);
+    HPy r_ = u_->ctx_Lshift(u_, h1, h2);
+    hpy__trace_exit(36, &p_);
+    return r_;
+}
+
+static HPy hpy__trace_Lshift(HPyContext *ctx, HPy h1, HPy h2)
+{
+    if (hpy__trace_tick(36)) {
+        return hpy__trace_slow_Lshift(ctx, h1, h2);
+    }
+    HPyContext *u_ = hpy__trace_universal();
+    return u_->ctx_Lshift(u_, h1, h2);
+}
+
+static HPY__TRACE_SLOW HPy hpy__trace_slow_Rshift(HPyContext *ctx, HPy h1, HPy h2)
+{
+    (void)ctx;
+    hpy__trace_probe p_;
+    HPyContext *u_ = hpy__trace_enter(37, &p_);
+    HPy r_ = u_->ctx_Rshift(u_, h1, h2);
+    hpy__trace_exit(37, &p_);
+    return r_;
+}
+
+static HPy hpy__trace_Rshift(HPyContext *ctx, HPy h1, HPy h2)
+{
+    if (hpy__trace_tick(37)) {
+        return hpy__trace_slow_Rshift(ctx, h1, h2);
+    }
+    HPyContext *u_ = hpy__trace_universal();
+    return u_->ctx_Rshift(u_, h1, h2);
+}
+
+static HPY__TRACE_SLOW HPy hpy__trace_slow_And(HPyContext *ctx, HPy h1, HPy h2)
+{
+    (void)ctx;
+    hpy__trace_probe p_;
+    HPyContext *u_ = hpy__trace_enter(38, &p_);
+    HPy r_ = u_->ctx_And(u_, h1, h2);
+    hpy__trace_exit(38, &p_);
+    return r_;
+}
+
+static HPy hpy__trace_And(HPyContext *ctx, HPy h1, HPy h2)
+{
+    if (hpy__trace_tick(38)) {
+        return hpy__trace_slow_And(ctx, h1, h2);
+    }
+    HPyContext *u_ = hpy__trace_universal();
+    return u_->ctx_And(u_, h1, h2);
+}
+
+static HPY__TRACE_SLOW HPy hpy__trace_slow_Xor(HPyContext *ctx, HPy h1, HPy h2)
+{
+    (void)ctx;
+    hpy__trace_probe p_;
+    HPyContext *u_ = hpy__trace_enter(39, &p_);
+    HPy r_ = u_->ctx_Xor(u_, h1, h2);
+    hpy__trace_exit(39, &p_);
+    return r_;
+}
+
+static HPy hpy__trace_Xor(HPyContext *ctx, HPy h1, HPy h2)
+{
+    if (hpy__trace_tick(39)) {
+        return hpy__trace_slow_Xor(ctx, h1, h2);
+    }
+    HPyContext *u_ = hpy__trace_universal();
+    return u_->ctx_Xor(u_, h1, h2);
+}
+
+static HPY__TRACE_SLOW HPy hpy__trace_slow_Or(HPyContext *ctx, HPy h1, HPy h2)
+{
+    (void)ctx;
+    hpy__trace_probe p_;
+    HPyContext *u_ = hpy__trace_enter(40, &p_);
+    HPy r_ = u_->ctx_Or(u_, h1, h2);
+    hpy__trace_exit(40, &p_);
+    return r_;
+}
+
+static HPy hpy__trace_Or(HPyContext *ctx, HPy h1, HPy h2)
+{
+    if (hpy__trace_tick(40)) {
+        return hpy__trace_slow_Or(ctx, h1, h2);
+    }
+    HPyContext *u_ = hpy__trace_universal();
+    return u_->ctx_Or(u_, h1, h2);
+}
+
+static HPY__TRACE_SLOW HPy hpy__trace_slow_Index(HPyContext *ctx, HPy h1)
+{
+    (void)ctx;
+    hpy__trace_probe p_;
+    HPyContext *u_ = hpy__trace_enter(41, &p_);
+    HPy r_ = u_->ctx_Index(u_, h1);
+    hpy__trace_exit(41, &p_);
+    return r_;
+}
+
+static HPy hpy__trace_Index(HPyContext *ctx, HPy h1)
+{
+    if (hpy__trace_tick(41)) {
+        return hpy__trace_slow_Index(ctx, h1);
+    }
+    HPyContext *u_ = hpy__trace_universal();
+    return u_->ctx_Index(u_, h1);
+}
+
+static HPY__TRACE_SLOW HPy hpy__trace_slow_Long(HPyContext *ctx, HPy h1)
+{
+    (void)ctx;
+    hpy__trace_probe p_;
+    HPyContext *u_ = hpy__trace_enter(42, &p_);
+    HPy r_ = u_->ctx_Long(u_, h1);
+    hpy__trace_exit(42, &p_);
+    return r_;
+}
+
+static HPy hpy__trace_Long(HPyContext *ctx, HPy h1)
+{
+    if (hpy__trace_tick(42)) {
+        return hpy__trace_slow_Long(ctx, h1);
+    }
+    HPyContext *u_ = hpy__trace_universal();
+    return u_->ctx_Long(u_, h1);
+}
+
+static HPY__TRACE_SLOW HPy hpy__trace_slow_Float(HPyContext *ctx, HPy h1)
+{
+    (void)ctx;
+    hpy__trace_probe p_;
+    HPyContext *u_ = hpy__trace_enter(43, &p_);
+    HPy r_ = u_->ctx_Float(u_, h1);
+    hpy__trace_exit(43, &p_);
+    return r_;
+}
+
+static HPy hpy__trace_Float(HPyContext *ctx, HPy h1)
+{
+    if (hpy__trace_tick(43)) {
+        return hpy__trace_slow_Float(ctx, h1);
+    }
+    HPyContext *u_ = hpy__trace_universal();
+    return u_->ctx_Float(u_, h1);
+}
+
+static HPY__TRACE_SLOW HPy hpy__trace_slow_InPlaceAdd(HPyContext *ctx, HPy h1, HPy h2)
+{
+    (void)ctx;
+    hpy__trace_probe p_;
+    HPyContext *u_ = hpy__trace_enter(44, &p_);
+    HPy r_ = u_->ctx_InPlaceAdd(u_, h1, h2);
+    hpy__trace_exit(44, &p_);
+    return r_;
+}
+
+static HPy hpy__trace_InPlaceAdd(HPyContext *ctx, HPy h1, HPy h2)
+{
+    if (hpy__trace_tick(44)) {
+        return hpy__trace_slow_InPlaceAdd(ctx, h1, h2);
+    }
+    HPyContext *u_ = hpy__trace_universal();
+    return u_->ctx_InPlaceAdd(u_, h1, h2);
+}
+
+static HPY__TRACE_SLOW HPy hpy__trace_slow_InPlaceSubtract(HPyContext *ctx, HPy h1, HPy h2)
+{
+    (void)ctx;
+    hpy__trace_probe p_;
+    HPyContext *u_ = hpy__trace_enter(45, &p_);
+    HPy r_ = u_->ctx_InPlaceSubtract(u_, h1, h2);
+    hpy__trace_exit(45, &p_);
+    return r_;
+}
+
+static HPy hpy__trace_InPlaceSubtract(HPyContext *ctx, HPy h1, HPy h2)
+{
+    if (hpy__trace_tick(45)) {
+        return hpy__trace_slow_InPlaceSubtract(ctx, h1, h2);
+    }
+    HPyContext *u_ = hpy__trace_universal();
+    return u_->ctx_InPlaceSubtract(u_, h1, h2);
+}
+
+static HPY__TRACE_SLOW HPy hpy__trace_slow_InPlaceMultiply(HPyContext *ctx, HPy h1, HPy h2)
+{
+    (void)ctx;
+    hpy__trace_probe p_;
+    HPyContext *u_ = hpy__trace_enter(46, &p_);
+    HPy r_ = u_->ctx_InPlaceMultiply(u_, h1, h2);
+    hpy__trace_exit(46, &p_);
+    return r_;
+}
+
+static HPy hpy__trace_InPlaceMultiply(HPyContext *ctx, HPy h1, HPy h2)
+{
+    if (hpy__trace_tick(46)) {
+        return hpy__trace_slow_InPlaceMultiply(ctx, h1, h2);
+    }
+    HPyContext *u_ = hpy__trace_universal();
+    return u_->ctx_InPlaceMultiply(u_, h1, h2);
+}
+
+static HPY__TRACE_SLOW HPy hpy__trace_slow_InPlaceMatrixMultiply(HPyContext *ctx, HPy h1, HPy h2)
+{
+    (void)ctx;
+    hpy__trace_probe p_;
+    HPyContext *u_ = hpy__trace_enter(47, &p_);
+    HPy r_ = u_->ctx_InPlaceMatrixMultiply(u_, h1, h2);
+    hpy__trace_exit(47, &p_);
+    return r_;
+}
+
+static HPy hpy__trace_InPlaceMatrixMultiply(HPyContext *ctx, HPy h1, HPy h2)
+{
+    if (hpy__trace_tick(47)) {
+        return hpy__trace_slow_InPlaceMatrixMultiply(ctx, h1, h2);
+    }
+    HPyContext *u_ = hpy__trace_universal();
+    return u_->ctx_InPlaceMatrixMultiply(u_, h1, h2);
+}
+
+static HPY__TRACE_SLOW HPy hpy__trace_slow_InPlaceFloorDivide(HPyContext *ctx, HPy h1, HPy h2)
+{
+    (void)ctx;
+    hpy__trace_probe p_;
+    HPyContext *u_ = hpy__trace_enter(48, &p_);
+    HPy r_ = u_->ctx_InPlaceFloorDivide(u_, h1, h2);
+    hpy__trace_exit(48, &p_);
+    return r_;
+}
+
+static HPy hpy__trace_InPlaceFloorDivide(HPyContext *ctx, HPy h1, HPy h2)
+{
+    if (hpy__trace_tick(48)) {
+        return hpy__trace_slow_InPlaceFloorDivide(ctx, h1, h2);
+    }
+    HPyContext *u_ = hpy__trace_universal();
+    return u_->ctx_InPlaceFloorDivide(u_, h1, h2);
+}
+
+static HPY__TRACE_SLOW HPy hpy__trace_slow_InPlaceTrueDivide(HPyContext *ctx, HPy h1, HPy h2)
+{
+    (void)ctx;
+    hpy__trace_probe p_;
+    HPyContext *u_ = hpy__trace_enter(49, &p_);
+    HPy r_ = u_->ctx_InPlaceTrueDivide(u_, h1, h2);
+    hpy__trace_exit(49, &p_);
+    return r_;
+}
+
+static HPy hpy__trace_InPlaceTrueDivide(HPyContext *ctx, HPy h1, HPy h2)
+{
+    if (hpy__trace_tick(49)) {
+        return hpy__trace_slow_InPlaceTrueDivide(ctx, h1, h2);
+    }
+    HPyContext *u_ = hpy__trace_universal();
+    return u_->ctx_InPlaceTrueDivide(u_, h1, h2);
+}
+
+static HPY__TRACE_SLOW HPy hpy__trace_slow_InPlaceRemainder(HPyContext *ctx, HPy h1, HPy h2)
+{
+    (void)ctx;
+    hpy__trace_probe p_;
+    HPyContext *u_ = hpy__trace_enter(50, &p_);
+    HPy r_ = u_->ctx_InPlaceRemainder(u_, h1, h2);
+    hpy__trace_exit(50, &p_);
+    return r_;
+}
+
+static HPy hpy__trace_InPlaceRemainder(HPyContext *ctx, HPy h1, HPy h2)
+{
+    if (hpy__trace_tick(50)) {
+        return hpy__trace_slow_InPlaceRemainder(ctx, h1, h2);
+    }
+    HPyContext *u_ = hpy__trace_universal();
+    return u_->ctx_InPlaceRemainder(u_, h1, h2);
+}
+
+static HPY__TRACE_SLOW HPy hpy__trace_slow_InPlacePower(HPyContext *ctx, HPy h1, HPy h2, HPy h3)
+{
+    (void)ctx;
+    hpy__trace_probe p_;
+    HPyContext *u_ = hpy__trace_enter(51, &p_);
+    HPy r_ = u_->ctx_InPlacePower(u_, h1, h2, h3);
+    hpy__trace_exit(51, &p_);
+    return r_;
+}
+
+static HPy hpy__trace_InPlacePower(HPyContext *ctx, HPy h1, HPy h2, HPy h3)
+{
+    if (hpy__trace_tick(51)) {
+        return hpy__trace_slow_InPlacePower(ctx, h1, h2, h3);
+    }
+    HPyContext *u_ = hpy__trace_universal();
+    return u_->ctx_InPlacePower(u_, h1, h2, h3);
+}
+
+static HPY__TRACE_SLOW HPy hpy__trace_slow_InPlaceLshift(HPyContext *ctx, HPy h1, HPy h2)
+{
+    (void)ctx;
+    hpy__trace_probe p_;
+    HPyContext *u_ = hpy__trace_enter(52, &p_);
+    HPy r_ = u_->ctx_InPlaceLshift(u_, h1, h2);
+    hpy__trace_exit(52, &p_);
+    return r_;
+}
+
+static HPy hpy__trace_InPlaceLshift(HPyContext *ctx, HPy h1, HPy h2)
+{
+    if (hpy__trace_tick(52)) {
+        return hpy__trace_slow_InPlaceLshift(ctx, h1, h2);
+    }
+    HPyContext *u_ = hpy__trace_universal();
+    return u_->ctx_InPlaceLshift(u_, h1, h2);
+}
+
+static HPY__TRACE_SLOW HPy hpy__trace_slow_InPlaceRshift(HPyContext *ctx, HPy h1, HPy h2)
+{
+    (void)ctx;
+    hpy__trace_probe p_;
+    HPyContext *u_ = hpy__trace_enter(53, &p_);
+    HPy r_ = u_->ctx_InPlaceRshift(u_, h1, h2);
+    hpy__trace_exit(53, &p_);
+    return r_;
+}
+
+static HPy hpy__trace_InPlaceRshift(HPyContext *ctx, HPy h1, HPy h2)
+{
+    if (hpy__trace_tick(53)) {
+        return hpy__trace_slow_InPlaceRshift(ctx, h1, h2);
+    }
+    HPyContext *u_ = hpy__trace_universal();
+    return u_->ctx_InPlaceRshift(u_, h1, h2);
+}
+
+static HPY__TRACE_SLOW HPy hpy__trace_slow_InPlaceAnd(HPyContext *ctx, HPy h1, HPy h2)
+{
+    (void)ctx;
+    hpy__trace_probe p_;
+    HPyContext *u_ = hpy__trace_enter(54, &p_);
+    HPy r_ = u_->ctx_InPlaceAnd(u_, h1, h2);
+    hpy__trace_exit(54, &p_);
+    return r_;
+}
+
+static HPy hpy__trace_InPlaceAnd(HPyContext *ctx, HPy h1, HPy h2)
+{
+    if (hpy__trace_tick(54)) {
+        return hpy__trace_slow_InPlaceAnd(ctx, h1, h2);
+    }
+    HPyContext *u_ = hpy__trace_universal();
+    return u_->ctx_InPlaceAnd(u_, h1, h2);
+}
+
+static HPY__TRACE_SLOW HPy hpy__trace_slow_InPlaceXor(HPyContext *ctx, HPy h1, HPy h2)
+{
+    (void)ctx;
+    hpy__trace_probe p_;
+    HPyContext *u_ = hpy__trace_enter(55, &p_);
+    HPy r_ = u_->ctx_InPlaceXor(u_, h1, h2);
+    hpy__trace_exit(55, &p_);
+    return r_;
+}
+
+static HPy hpy__trace_InPlaceXor(HPyContext *ctx, HPy h1, HPy h2)
+{
+    if (hpy__trace_tick(55)) {
+        return hpy__trace_slow_InPlaceXor(ctx, h1, h2);
+    }
+    HPyContext *u_ = hpy__trace_universal();
+    return u_->ctx_InPlaceXor(u_, h1, h2);
+}
+
+static HPY__TRACE_SLOW HPy hpy__trace_slow_InPlaceOr(HPyContext *ctx, HPy h1, HPy h2)
+{
+    (void)ctx;
+    hpy__trace_probe p_;
+    HPyContext *u_ = hpy__trace_enter(56, &p_);
+    HPy r_ = u_->ctx_InPlaceOr(u_, h1, h2);
+    hpy__trace_exit(56, &p_);
+    return r_;
+}
+
+static HPy hpy__trace_InPlaceOr(HPyContext *ctx, HPy h1, HPy h2)
+{
+    if (hpy__trace_tick(56)) {
+        return hpy__trace_slow_InPlaceOr(ctx, h1, h2);
+    }
+    HPyContext *u_ = hpy__trace_universal();
+    return u_->ctx_InPlaceOr(u_, h1, h2);
+}
+
+static HPY__TRACE_SLOW int hpy__trace_slow_Callable_Check(HPyContext *ctx, HPy h)
+{
+    (void)ctx;
+    hpy__trace_probe p_;
+    HPyContext *u_ = hpy__trace_enter(57, &p_);
+    int r_ = u_->ctx_Callable_Check(u_, h);
+    hpy__trace_exit(57, &p_);
+    return r_;
+}
+
+static int hpy__trace_Callable_Check(HPyContext *ctx, HPy h)
+{
+    if (hpy__trace_tick(57)) {
+        return hpy__trace_slow_Callable_Check(ctx, h);
+    }
+    HPyContext *u_ = hpy__trace_universal();
+    return u_->ctx_Callable_Check(u_, h);
+}
+
+static HPY__TRACE_SLOW HPy hpy__trace_slow_CallTupleDict(HPyContext *ctx, HPy callable, HPy args, HPy kw)
+{
+    (void)ctx;
+    hpy__trace_probe p_;
+    HPyContext *u_ = hpy__trace_enter(58, &p_);
+    HPy r_ = u_->ctx_CallTupleDict(u_, callable, args, kw);
+    hpy__trace_exit(58, &p_);
+    return r_;
+}
+
+static HPy hpy__trace_CallTupleDict(HPyContext *ctx, HPy callable, HPy args, HPy kw)
+{
+    if (hpy__trace_tick(58)) {
+        return hpy__trace_slow_CallTupleDict(ctx, callable, args, kw);
+    }
+    HPyContext *u_ = hpy__trace_universal();
+    return u_->ctx_CallTupleDict(u_, callable, args, kw);
+}
+
+static HPY__TRACE_SLOW void hpy__trace_slow_Err_SetString(HPyContext *ctx, HPy h_type, const char *utf8_message)
+{
+    (void)ctx;
+    hpy__trace_probe p_;
+    HPyContext *u_ = hpy__trace_enter(60, &p_);
+    u_->ctx_Err_SetString(u_, h_type, utf8_message);
+    hpy__trace_exit(60, &p_);
+}
+
+static void hpy__trace_Err_SetString(HPyContext *ctx, HPy h_type, const char *utf8_message)
+{
+    if (hpy__trace_tick(60)) {
+        hpy__trace_slow_Err_SetString(ctx, h_type, utf8_message);
+        return;
+    }
+    HPyContext *u_ = hpy__trace_universal();
+    u_->ctx_Err_SetString(u_, h_type, utf8_message);
+}
+
+static HPY__TRACE_SLOW void hpy__trace_slow_Err_SetObject(HPyContext *ctx, HPy h_type, HPy h_value)
+{
+    (void)ctx;
+    hpy__trace_probe p_;
+    HPyContext *u_ = hpy__trace_enter(61, &p_);
+    u_->ctx_Err_SetObject(u_, h_type, h_value);
+    hpy__trace_exit(61, &p_);
+}
+
+static void hpy__trace_Err_SetObject(HPyContext *ctx, HPy h_type, HPy h_value)
+{
+    if (hpy__trace_tick(61)) {
+        hpy__trace_slow_Err_SetObject(ctx, h_type, h_value);
+        return;
+    }
+    HPyContext *u_ = hpy__trace_universal();
+    u_->ctx_Err_SetObject(u_, h_type, h_value);
+}
+
+static HPY__TRACE_SLOW HPy hpy__trace_slow_Err_SetFromErrnoWithFilename(HPyContext *ctx, HPy h_type, const char *filename_fsencoded)
+{
+    (void)ctx;
+    hpy__trace_probe p_;
+    HPyContext *u_ = hpy__trace_enter(62, &p_);
+    HPy r_ = u_->ctx_Err_SetFromErrnoWithFilename(u_, h_type, filename_fsencoded);
+    hpy__trace_exit(62, &p_);
+    return r_;
+}
+
+static HPy hpy__trace_Err_SetFromErrnoWithFilename(HPyContext *ctx, HPy h_type, const char *filename_fsencoded)
+{
+    if (hpy__trace_tick(62)) {
+        return hpy__trace_slow_Err_SetFromErrnoWithFilename(ctx, h_type, filename_fsencoded);
+    }
+    HPyContext *u_ = hpy__trace_universal();
+    return u_->ctx_Err_SetFromErrnoWithFilename(u_, h_type, filename_fsencoded);
+}
+
+static HPY__TRACE_SLOW void hpy__trace_slow_Err_SetFromErrnoWithFilenameObjects(HPyContext *ctx, HPy h_type, HPy filename1, HPy filename2)
+{
+    (void)ctx;
+    hpy__trace_probe p_;
+    HPyContext *u_ = hpy__trace_enter(63, &p_);
+    u_->ctx_Err_SetFromErrnoWithFilenameObjects(u_, h_type, filename1, filename2);
+    hpy__trace_exit(63, &p_);
+}
+
+static void hpy__trace_Err_SetFromErrnoWithFilenameObjects(HPyContext *ctx, HPy h_type, HPy filename1, HPy filename2)
+{
+    if (hpy__trace_tick(63)) {
+        hpy__trace_slow_Err_SetFromErrnoWithFilenameObjects(ctx, h_type, filename1, filename2);
+        return;
+    }
+    HPyContext *u_ = hpy__trace_universal();
+    u_->ctx_Err_SetFromErrnoWithFilenameObjects(u_, h_type, filename1, filename2);
+}
+
+static HPY__TRACE_SLOW int hpy__trace_slow_Err_Occurred(HPyContext *ctx)
+{
+    (void)ctx;
+    hpy__trace_probe p_;
+    HPyContext *u_ = hpy__trace_enter(64, &p_);
+    int r_ = u_->ctx_Err_Occurred(u_);
+    hpy__trace_exit(64, &p_);
+    return r_;
+}
+
+static int hpy__trace_Err_Occurred(HPyContext *ctx)
+{
+    if (hpy__trace_tick(64)) {
+        return hpy__trace_slow_Err_Occurred(ctx);
+    }
+    HPyContext *u_ = hpy__trace_universal();
+    return u_->ctx_Err_Occurred(u_);
+}
+
+static HPY__TRACE_SLOW int hpy__trace_slow_Err_ExceptionMatches(HPyContext *ctx, HPy exc)
+{
+    (void)ctx;
+    hpy__trace_probe p_;
+    HPyContext *u_ = hpy__trace_enter(65, &p_);
+    int r_ = u_->ctx_Err_ExceptionMatches(u_, exc);
+    hpy__trace_exit(65, &p_);
+    return r_;
+}
+
+static int hpy__trace_Err_ExceptionMatches(HPyContext *ctx, HPy exc)
+{
+    if (hpy__trace_tick(65)) {
+        return hpy__trace_slow_Err_ExceptionMatches(ctx, exc);
+    }
+    HPyContext *u_ = hpy__trace_universal();
+    return u_->ctx_Err_ExceptionMatches(u_, exc);
+}
+
+static HPY__TRACE_SLOW void hpy__trace_slow_Err_NoMemory(HPyContext *ctx)
+{
+    (void)ctx;
+    hpy__trace_probe p_;
+    HPyContext *u_ = hpy__trace_enter(66, &p_);
+    u_->ctx_Err_NoMemory(u_);
+    hpy__trace_exit(66, &p_);
+}
+
+static void hpy__trace_Err_NoMemory(HPyContext *ctx)
+{
+    if (hpy__trace_tick(66)) {
+        hpy__trace_slow_Err_NoMemory(ctx);
+        return;
+    }
+    HPyContext *u_ = hpy__trace_universal();
+    u_->ctx_Err_NoMemory(u_);
+}
+
+static HPY__TRACE_SLOW void hpy__trace_slow_Err_Clear(HPyContext *ctx)
+{
+    (void)ctx;
+    hpy__trace_probe p_;
+    HPyContext *u_ = hpy__trace_enter(67, &p_);
+    u_->ctx_Err_Clear(u_);
+    hpy__trace_exit(67, &p_);
+}
+
+static void hpy__trace_Err_Clear(HPyContext *ctx)
+{
+    if (hpy__trace_tick(67)) {
+        hpy__trace_slow_Err_Clear(ctx);
+        return;
+    }
+    HPyContext *u_ = hpy__trace_universal();
+    u_->ctx_Err_Clear(u_);
+}
+
+static HPY__TRACE_SLOW HPy hpy__trace_slow_Err_NewException(HPyContext *ctx, const char *utf8_name, HPy base, HPy dict)
+{
+    (void)ctx;
+    hpy__trace_probe p_;
+    HPyContext *u_ = hpy__trace_enter(68, &p_);
+    HPy r_ = u_->ctx_Err_NewException(u_, utf8_name, base, dict);
+    hpy__trace_exit(68, &p_);
+    return r_;
+}
+
+static HPy hpy__trace_Err_NewException(HPyContext *ctx, const char *utf8_name, HPy base, HPy dict)
+{
+    if (hpy__trace_tick(68)) {
+        return hpy__trace_slow_Err_NewException(ctx, utf8_name, base, dict);
+    }
+    HPyContext *u_ = hpy__trace_universal();
+    return u_->ctx_Err_NewException(u_, utf8_name, base, dict);
+}
+
+static HPY__TRACE_SLOW HPy hpy__trace_slow_Err_NewExceptionWithDoc(HPyContext *ctx, const char *utf8_name, const char *utf8_doc, HPy base, HPy dict)
+{
+    (void)ctx;
+    hpy__trace_probe p_;
+    HPyContext *u_ = hpy__trace_enter(69, &p_);
+    HPy r_ = u_->ctx_Err_NewExceptionWithDoc(u_, utf8_name, utf8_doc, base, dict);
+    hpy__trace_exit(69, &p_);
+    return r_;
+}
+
+static HPy hpy__trace_Err_NewExceptionWithDoc(HPyContext *ctx, const char *utf8_name, const char *utf8_doc, HPy base, HPy dict)
+{
+    if (hpy__trace_tick(69)) {
+        return hpy__trace_slow_Err_NewExceptionWithDoc(ctx, utf8_name, utf8_doc, base, dict);
+    }
+    HPyContext *u_ = hpy__trace_universal();
+    return u_->ctx_Err_NewExceptionWithDoc(u_, utf8_name, utf8_doc, base, dict);
+}
+
+static HPY__TRACE_SLOW int hpy__trace_slow_Err_WarnEx(HPyContext *ctx, HPy category, const char *utf8_message, HPy_ssize_t stack_level)
+{
+    (void)ctx;
+    hpy__trace_probe p_;
+    HPyContext *u_ = hpy__trace_enter(70, &p_);
+    int r_ = u_->ctx_Err_WarnEx(u_, category, utf8_message, stack_level);
+    hpy__trace_exit(70, &p_);
+    return r_;
+}
+
+static int hpy__trace_Err_WarnEx(HPyContext *ctx, HPy category, const char *utf8_message, HPy_ssize_t stack_level)
+{
+    if (hpy__trace_tick(70)) {
+        return hpy__trace_slow_Err_WarnEx(ctx, category, utf8_message, stack_level);
+    }
+    HPyContext *u_ = hpy__trace_universal();
+    return u_->ctx_Err_WarnEx(u_, category, utf8_message, stack_level);
+}
+
+static HPY__TRACE_SLOW void hpy__trace_slow_Err_WriteUnraisable(HPyContext *ctx, HPy obj)
+{
+    (void)ctx;
+    hpy__trace_probe p_;
+    HPyContext *u_ = hpy__trace_enter(71, &p_);
+    u_->ctx_Err_WriteUnraisable(u_, obj);
+    hpy__trace_exit(71, &p_);
+}
+
+static void hpy__trace_Err_WriteUnraisable(HPyContext *ctx, HPy obj)
+{
+    if (hpy__trace_tick(71)) {
+        hpy__trace_slow_Err_WriteUnraisable(ctx, obj);
+        return;
+    }
+    HPyContext *u_ = hpy__trace_universal();
+    u_->ctx_Err_WriteUnraisable(u_, obj);
+}
+
+static HPY__TRACE_SLOW int hpy__trace_slow_IsTrue(HPyContext *ctx, HPy h)
+{
+    (void)ctx;
+    hpy__trace_probe p_;
+    HPyContext *u_ = hpy__trace_enter(72, &p_);
+    int r_ = u_->ctx_IsTrue(u_, h);
+    hpy__trace_exit(72, &p_);
+    return r_;
+}
+
+static int hpy__trace_IsTrue(HPyContext *ctx, HPy h)
+{
+    if (hpy__trace_tick(72)) {
+        return hpy__trace_slow_IsTrue(ctx, h);
+    }
+    HPyContext *u_ = hpy__trace_universal();
+    return u_->ctx_IsTrue(u_, h);
+}
+
+static HPY__TRACE_SLOW HPy hpy__trace_slow_Type_FromSpec(HPyContext *ctx, HPyType_Spec *spec, HPyType_SpecParam *params)
+{
+    (void)ctx;
+    hpy__trace_probe p_;
+    HPyContext *u_ = hpy__trace_enter(73, &p_);
+    HPy r_ = u_->ctx_Type_FromSpec(u_, spec, params);
+    hpy__trace_exit(73, &p_);
+    return r_;
+}
+
+static HPy hpy__trace_Type_FromSpec(HPyContext *ctx, HPyType_Spec *spec, HPyType_SpecParam *params)
+{
+    if (hpy__trace_tick(73)) {
+        return hpy__trace_slow_Type_FromSpec(ctx, spec, params);
+    }
+    HPyContext *u_ = hpy__trace_universal();
+    return u_->ctx_Type_FromSpec(u_, spec, params);
+}
+
+static HPY__TRACE_SLOW HPy hpy__trace_slow_Type_GenericNew(HPyContext *ctx, HPy type, const HPy *args, HPy_ssize_t nargs, HPy kw)
+{
+    (void)ctx;
+    hpy__trace_probe p_;
+    HPyContext *u_ = hpy__trace_enter(74, &p_);
+    HPy r_ = u_->ctx_Type_GenericNew(u_, type, args, nargs, kw);
+    hpy__trace_exit(74, &p_);
+    return r_;
+}
+
+static HPy hpy__trace_Type_GenericNew(HPyContext *ctx, HPy type, const HPy *args, HPy_ssize_t nargs, HPy kw)
+{
+    if (hpy__trace_tick(74)) {
+        return hpy__trace_slow_Type_GenericNew(ctx, type, args, nargs, kw);
+    }
+    HPyContext *u_ = hpy__trace_universal();
+    return u_->ctx_Type_GenericNew(u_, type, args, nargs, kw);
+}
+
+static HPY__TRACE_SLOW HPy hpy__trace_slow_GetAttr(HPyContext *ctx, HPy obj, HPy name)
+{
+    (void)ctx;
+    hpy__trace_probe p_;
+    HPyContext *u_ = hpy__trace_enter(75, &p_);
+    HPy r_ = u_->ctx_GetAttr(u_, obj, name);
+    hpy__trace_exit(75, &p_);
+    return r_;
+}
+
+static HPy hpy__trace_GetAttr(HPyContext *ctx, HPy obj, HPy name)
+{
+    if (hpy__trace_tick(75)) {
+        return hpy__trace_slow_GetAttr(ctx, obj, name);
+    }
+    HPyContext *u_ = hpy__trace_universal();
+    return u_->ctx_GetAttr(u_, obj, name);
+}
+
+static HPY__TRACE_SLOW HPy hpy__trace_slow_GetAttr_s(HPyContext *ctx, HPy obj, const char *utf8_name)
+{
+    (void)ctx;
+    hpy__trace_probe p_;
+    HPyContext *u_ = hpy__trace_enter(76, &p_);
+    HPy r_ = u_->ctx_GetAttr_s(u_, obj, utf8_name);
+    hpy__trace_exit(76, &p_);
+    return r_;
+}
+
+static HPy hpy__trace_GetAttr_s(HPyContext *ctx, HPy obj, const char *utf8_name)
+{
+    if (hpy__trace_tick(76)) {
+        return hpy__trace_slow_GetAttr_s(ctx, obj, utf8_name);
+    }
+    HPyContext *u_ = hpy__trace_universal();
+    return u_->ctx_GetAttr_s(u_, obj, utf8_name);
+}
+
+static HPY__TRACE_SLOW int hpy__trace_slow_HasAttr(HPyContext *ctx, HPy obj, HPy name)
+{
+    (void)ctx;
+    hpy__trace_probe p_;
+    HPyContext *u_ = hpy__trace_enter(77, &p_);
+    int r_ = u_->ctx_HasAttr(u_, obj, name);
+    hpy__trace_exit(77, &p_);
+    return r_;
+}
+
+static int hpy__trace_HasAttr(HPyContext *ctx, HPy obj, HPy name)
+{
+    if (hpy__trace_tick(77)) {
+        return hpy__trace_slow_HasAttr(ctx, obj, name);
+    }
+    HPyContext *u_ = hpy__trace_universal();
+    return u_->ctx_HasAttr(u_, obj, name);
+}
+
+static HPY__TRACE_SLOW int hpy__trace_slow_HasAttr_s(HPyContext *ctx, HPy obj, const char *utf8_name)
+{
+    (void)ctx;
+    hpy__trace_probe p_;
+    HPyContext *u_ = hpy__trace_enter(78, &p_);
+    int r_ = u_->ctx_HasAttr_s(u_, obj, utf8_name);
+    hpy__trace_exit(78, &p_);
+    return r_;
+}
+
+static int hpy__trace_HasAttr_s(HPyContext *ctx, HPy obj, const char *utf8_name)
+{
+    if (hpy__trace_tick(78)) {
+        return hpy__trace_slow_HasAttr_s(ctx, obj, utf8_name);
+    }
+    HPyContext *u_ = hpy__trace_universal();
+    return u_->ctx_HasAttr_s(u_, obj, utf8_name);
+}
+
+static HPY__TRACE_SLOW int hpy__trace_slow_SetAttr(HPyContext *ctx, HPy obj, HPy name, HPy value)
+{
+    (void)ctx;
+    hpy__trace_probe p_;
+    HPyContext *u_ = hpy__trace_enter(79, &p_);
+    int r_ = u_->ctx_SetAttr(u_, obj, name, value);
+    hpy__trace_exit(79, &p_);
+    return r_;
+}
+
+static int hpy__trace_SetAttr(HPyContext *ctx, HPy obj, HPy name, HPy value)
+{
+    if (hpy__trace_tick(79)) {
+        return hpy__trace_slow_SetAttr(ctx, obj, name, value);
+    }
+    HPyContext *u_ = hpy__trace_universal();
+    return u_->ctx_SetAttr(u_, obj, name, value);
+}
+
+static HPY__TRACE_SLOW int hpy__trace_slow_SetAttr_s(HPyContext *ctx, HPy obj, const char *utf8_name, HPy value)
+{
+    (void)ctx;
+    hpy__trace_probe p_;
+    HPyContext *u_ = hpy__trace_enter(80, &p_);
+    int r_ = u_->ctx_SetAttr_s(u_, obj, utf8_name, value);
+    hpy__trace_exit(80, &p_);
+    return r_;
+}
+
+static int hpy__trace_SetAttr_s(HPyContext *ctx, HPy obj, const char *utf8_name, HPy value)
+{
+    if (hpy__trace_tick(80)) {
+        return hpy__trace_slow_SetAttr_s(ctx, obj, utf8_name, value);
+    }
+    HPyContext *u_ = hpy__trace_universal();
+    return u_->ctx_SetAttr_s(u_, obj, utf8_name, value);
+}
+
+static HPY__TRACE_SLOW HPy hpy__trace_slow_GetItem(HPyContext *ctx, HPy obj, HPy key)
+{
+    (void)ctx;
+    hpy__trace_probe p_;
+    HPyContext *u_ = hpy__trace_enter(81, &p_);
+    HPy r_ = u_->ctx_GetItem(u_, obj, key);
+    hpy__trace_exit(81, &p_);
+    return r_;
+}
+
+static HPy hpy__trace_GetItem(HPyContext *ctx, HPy obj, HPy key)
+{
+    if (hpy__trace_tick(81)) {
+        return hpy__trace_slow_GetItem(ctx, obj, key);
+    }
+    HPyContext *u_ = hpy__trace_universal();
+    return u_->ctx_GetItem(u_, obj, key);
+}
+
+static HPY__TRACE_SLOW HPy hpy__trace_slow_GetItem_i(HPyContext *ctx, HPy obj, HPy_ssize_t idx)
+{
+    (void)ctx;
+    hpy__trace_probe p_;
+    HPyContext *u_ = hpy__trace_enter(82, &p_);
+    HPy r_ = u_->ctx_GetItem_i(u_, obj, idx);
+    hpy__trace_exit(82, &p_);
+    return r_;
+}
+
+static HPy hpy__trace_GetItem_i(HPyContext *ctx, HPy obj, HPy_ssize_t idx)
+{
+    if (hpy__trace_tick(82)) {
+        return hpy__trace_slow_GetItem_i(ctx, obj, idx);
+    }
+    HPyContext *u_ = hpy__trace_universal();
+    return u_->ctx_GetItem_i(u_, obj, idx);
+}
+
+static HPY__TRACE_SLOW HPy hpy__trace_slow_GetItem_s(HPyContext *ctx, HPy obj, const char *utf8_key)
+{
+    (void)ctx;
+    hpy__trace_probe p_;
+    HPyContext *u_ = hpy__trace_enter(83, &p_);
+    HPy r_ = u_->ctx_GetItem_s(u_, obj, utf8_key);
+    hpy__trace_exit(83, &p_);
+    return r_;
+}
+
+static HPy hpy__trace_GetItem_s(HPyContext *ctx, HPy obj, const char *utf8_key)
+{
+    if (hpy__trace_tick(83)) {
+        return hpy__trace_slow_GetItem_s(ctx, obj, utf8_key);
+    }
+    HPyContext *u_ = hpy__trace_universal();
+    return u_->ctx_GetItem_s(u_, obj, utf8_key);
+}
+
+static HPY__TRACE_SLOW int hpy__trace_slow_Contains(HPyContext *ctx, HPy container, HPy key)
+{
+    (void)ctx;
+    hpy__trace_probe p_;
+    HPyContext *u_ = hpy__trace_enter(84, &p_);
+    int r_ = u_->ctx_Contains(u_, container, key);
+    hpy__trace_exit(84, &p_);
+    return r_;
+}
+
+static int hpy__trace_Contains(HPyContext *ctx, HPy container, HPy key)
+{
+    if (hpy__trace_tick(84)) {
+        return hpy__trace_slow_Contains(ctx, container, key);
+    }
+    HPyContext *u_ = hpy__trace_universal();
+    return u_->ctx_Contains(u_, container, key);
+}
+
+static HPY__TRACE_SLOW int hpy__trace_slow_SetItem(HPyContext *ctx, HPy obj, HPy key, HPy value)
+{
+    (void)ctx;
+    hpy__trace_probe p_;
+    HPyContext *u_ = hpy__trace_enter(85, &p_);
+    int r_ = u_->ctx_SetItem(u_, obj, key, value);
+    hpy__trace_exit(85, &p_);
+    return r_;
+}
+
+static int hpy__trace_SetItem(HPyContext *ctx, HPy obj, HPy key, HPy value)
+{
+    if (hpy__trace_tick(85)) {
+        return hpy__trace_slow_SetItem(ctx, obj, key, value);
+    }
+    HPyContext *u_ = hpy__trace_universal();
+    return u_->ctx_SetItem(u_, obj, key, value);
+}
+
+static HPY__TRACE_SLOW int hpy__trace_slow_SetItem_i(HPyContext *ctx, HPy obj, HPy_ssize_t idx, HPy value)
+{
+    (void)ctx;
+    hpy__trace_probe p_;
+    HPyContext *u_ = hpy__trace_enter(86, &p_);
+    int r_ = u_->ctx_SetItem_i(u_, obj, idx, value);
+    hpy__trace_exit(86, &p_);
+    return r_;
+}
+
+static int hpy__trace_SetItem_i(HPyContext *ctx, HPy obj, HPy_ssize_t idx, HPy value)
+{
+    if (hpy__trace_tick(86)) {
+        return hpy__trace_slow_SetItem_i(ctx, obj, idx, value);
+    }
+    HPyContext *u_ = hpy__trace_universal();
+    return u_->ctx_SetItem_i(u_, obj, idx, value);
+}
+
+static HPY__TRACE_SLOW int hpy__trace_slow_SetItem_s(HPyContext *ctx, HPy obj, const char *utf8_key, HPy value)
+{
+    (void)ctx;
+    hpy__trace_probe p_;
+    HPyContext *u_ = hpy__trace_enter(87, &p_);
+    int r_ = u_->ctx_SetItem_s(u_, obj, utf8_key, value);
+    hpy__trace_exit(87, &p_);
+    return r_;
+}
+
+static int hpy__trace_SetItem_s(HPyContext *ctx, HPy obj, const char *utf8_key, HPy value)
+{
+    if (hpy__trace_tick(87)) {
+        return hpy__trace_slow_SetItem_s(ctx, obj, utf8_key, value);
+    }
+    HPyContext *u_ = hpy__trace_universal();
+    return u_->ctx_SetItem_s(u_, obj, utf8_key, value);
+}
+
+static HPY__TRACE_SLOW HPy hpy__trace_slow_Type(HPyContext *ctx, HPy obj)
+{
+    (void)ctx;
+    hpy__trace_probe p_;
+    HPyContext *u_ = hpy__trace_enter(88, &p_);
+    HPy r_ = u_->ctx_Type(u_, obj);
+    hpy__trace_exit(88, &p_);
+    return r_;
+}
+
+static HPy hpy__trace_Type(HPyContext *ctx, HPy obj)
+{
+    if (hpy__trace_tick(88)) {
+        return hpy__trace_slow_Type(ctx, obj);
+    }
+    HPyContext *u_ = hpy__trace_universal();
+    return u_->ctx_Type(u_, obj);
+}
+
+static HPY__TRACE_SLOW int hpy__trace_slow_TypeCheck(HPyContext *ctx, HPy obj, HPy type)
+{
+    (void)ctx;
+    hpy__trace_probe p_;
+    HPyContext *u_ = hpy__trace_enter(89, &p_);
+    int r_ = u_->ctx_TypeCheck(u_, obj, type);
+    hpy__trace_exit(89, &p_);
+    return r_;
+}
+
+static int hpy__trace_TypeCheck(HPyContext *ctx, HPy obj, HPy type)
+{
+    if (hpy__trace_tick(89)) {
+        return hpy__trace_slow_TypeCheck(ctx, obj, type);
+    }
+    HPyContext *u_ = hpy__trace_universal();
+    return u_->ctx_TypeCheck(u_, obj, type);
+}
+
+static HPY__TRACE_SLOW int hpy__trace_slow_Is(HPyContext *ctx, HPy obj, HPy other)
+{
+    (void)ctx;
+    hpy__trace_probe p_;
+    HPyContext *u_ = hpy__trace_enter(90, &p_);
+    int r_ = u_->ctx_Is(u_, obj, other);
+    hpy__trace_exit(90, &p_);
+    return r_;
+}
+
+static int hpy__trace_Is(HPyContext *ctx, HPy obj, HPy other)
+{
+    if (hpy__trace_tick(90)) {
+        return hpy__trace_slow_Is(ctx, obj, other);
+    }
+    HPyContext *u_ = hpy__trace_universal();
+    return u_->ctx_Is(u_, obj, other);
+}
+
+static HPY__TRACE_SLOW void*hpy__trace_slow_AsStruct_Object(HPyContext *ctx, HPy h)
+{
+    (void)ctx;
+    hpy__trace_probe p_;
+    HPyContext *u_ = hpy__trace_enter(91, &p_);
+    void*r_ = u_->ctx_AsStruct_Object(u_, h);
+    hpy__trace_exit(91, &p_);
+    return r_;
+}
+
+static void*hpy__trace_AsStruct_Object(HPyContext *ctx, HPy h)
+{
+    if (hpy__trace_tick(91)) {
+        return hpy__trace_slow_AsStruct_Object(ctx, h);
+    }
+    HPyContext *u_ = hpy__trace_universal();
+    return u_->ctx_AsStruct_Object(u_, h);
+}
+
+static HPY__TRACE_SLOW void*hpy__trace_slow_AsStruct_Legacy(HPyContext *ctx, HPy h)
+{
+    (void)ctx;
+    hpy__trace_probe p_;
+    HPyContext *u_ = hpy__trace_enter(92, &p_);
+    void*r_ = u_->ctx_AsStruct_Legacy(u_, h);
+    hpy__trace_exit(92, &p_);
+    return r_;
+}
+
+static void*hpy__trace_AsStruct_Legacy(HPyContext *ctx, HPy h)
+{
+    if (hpy__trace_tick(92)) {
+        return hpy__trace_slow_AsStruct_Legacy(ctx, h);
+    }
+    HPyContext *u_ = hpy__trace_universal();
+    return u_->ctx_AsStruct_Legacy(u_, h);
+}
+
+static HPY__TRACE_SLOW HPy hpy__trace_slow_New(HPyContext *ctx, HPy h_type, void **data)
+{
+    (void)ctx;
+    hpy__trace_probe p_;
+    HPyContext *u_ = hpy__trace_enter(93, &p_);
+    HPy r_ = u_->ctx_New(u_, h_type, data);
+    hpy__trace_exit(93, &p_);
+    return r_;
+}
+
+static HPy hpy__trace_New(HPyContext *ctx, HPy h_type, void **data)
+{
+    if (hpy__trace_tick(93)) {
+        return hpy__trace_slow_New(ctx, h_type, data);
+    }
+    HPyContext *u_ = hpy__trace_universal();
+    return u_->ctx_New(u_, h_type, data);
+}
+
+static HPY__TRACE_SLOW HPy hpy__trace_slow_Repr(HPyContext *ctx, HPy obj)
+{
+    (void)ctx;
+    hpy__trace_probe p_;
+    HPyContext *u_ = hpy__trace_enter(94, &p_);
+    HPy r_ = u_->ctx_Repr(u_, obj);
+    hpy__trace_exit(94, &p_);
+    return r_;
+}
+
+static HPy hpy__trace_Repr(HPyContext *ctx, HPy obj)
+{
+    if (hpy__trace_tick(94)) {
+        return hpy__trace_slow_Repr(ctx, obj);
+    }
+    HPyContext *u_ = hpy__trace_universal();
+    return u_->ctx_Repr(u_, obj);
+}
+
+static HPY__TRACE_SLOW HPy hpy__trace_slow_Str(HPyContext *ctx, HPy obj)
+{
+    (void)ctx;
+    hpy__trace_probe p_;
+    HPyContext *u_ = hpy__trace_enter(95, &p_);
+    HPy r_ = u_->ctx_Str(u_, obj);
+    hpy__trace_exit(95, &p_);
+    return r_;
+}
+
+static HPy hpy__trace_Str(HPyContext *ctx, HPy obj)
+{
+    if (hpy__trace_tick(95)) {
+        return hpy__trace_slow_Str(ctx, obj);
+    }
+    HPyContext *u_ = hpy__trace_universal();
+    return u_->ctx_Str(u_, obj);
+}
+
+static HPY__TRACE_SLOW HPy hpy__trace_slow_ASCII(HPyContext *ctx, HPy obj)
+{
+    (void)ctx;
+    hpy__trace_probe p_;
+    HPyContext *u_ = hpy__trace_enter(96, &p_);
+    HPy r_ = u_->ctx_ASCII(u_, obj);
+    hpy__trace_exit(96, &p_);
+    return r_;
+}
+
+static HPy hpy__trace_ASCII(HPyContext *ctx, HPy obj)
+{
+    if (hpy__trace_tick(96)) {
+        return hpy__trace_slow_ASCII(ctx, obj);
+    }
+    HPyContext *u_ = hpy__trace_universal();
+    return u_->ctx_ASCII(u_, obj);
+}
+
+static HPY__TRACE_SLOW HPy hpy__trace_slow_Bytes(HPyContext *ctx, HPy obj)
+{
+    (void)ctx;
+    hpy__trace_probe p_;
+    HPyContext *u_ = hpy__trace_enter(97, &p_);
+    HPy r_ = u_->ctx_Bytes(u_, obj);
+    hpy__trace_exit(97, &p_);
+    return r_;
+}
+
+static HPy hpy__trace_Bytes(HPyContext *ctx, HPy obj)
+{
+    if (hpy__trace_tick(97)) {
+        return hpy__trace_slow_Bytes(ctx, obj);
+    }
+    HPyContext *u_ = hpy__trace_universal();
+    return u_->ctx_Bytes(u_, obj);
+}
+
+static HPY__TRACE_SLOW HPy hpy__trace_slow_RichCompare(HPyContext *ctx, HPy v, HPy w, int op)
+{
+    (void)ctx;
+    hpy__trace_probe p_;
+    HPyContext *u_ = hpy__trace_enter(98, &p_);
+    HPy r_ = u_->ctx_RichCompare(u_, v, w, op);
+    hpy__trace_exit(98, &p_);
+    return r_;
+}
+
+static HPy hpy__trace_RichCompare(HPyContext *ctx, HPy v, HPy w, int op)
+{
+    if (hpy__trace_tick(98)) {
+        return hpy__trace_slow_RichCompare(ctx, v, w, op);
+    }
+    HPyContext *u_ = hpy__trace_universal();
+    return u_->ctx_RichCompare(u_, v, w, op);
+}
+
+static HPY__TRACE_SLOW int hpy__trace_slow_RichCompareBool(HPyContext *ctx, HPy v, HPy w, int op)
+{
+    (void)ctx;
+    hpy__trace_probe p_;
+    HPyContext *u_ = hpy__trace_enter(99, &p_);
+    int r_ = u_->ctx_RichCompareBool(u_, v, w, op);
+    hpy__trace_exit(99, &p_);
+    return r_;
+}
+
+static int hpy__trace_RichCompareBool(HPyContext *ctx, HPy v, HPy w, int op)
+{
+    if (hpy__trace_tick(99)) {
+        return hpy__trace_slow_RichCompareBool(ctx, v, w, op);
+    }
+    HPyContext *u_ = hpy__trace_universal();
+    return u_->ctx_RichCompareBool(u_, v, w, op);
+}
+
+static HPY__TRACE_SLOW HPy_hash_t hpy__trace_slow_Hash(HPyContext *ctx, HPy obj)
+{
+    (void)ctx;
+    hpy__trace_probe p_;
+    HPyContext *u_ = hpy__trace_enter(100, &p_);
+    HPy_hash_t r_ = u_->ctx_Hash(u_, obj);
+    hpy__trace_exit(100, &p_);
+    return r_;
+}
+
+static HPy_hash_t hpy__trace_Hash(HPyContext *ctx, HPy obj)
+{
+    if (hpy__trace_tick(100)) {
+        return hpy__trace_slow_Hash(ctx, obj);
+    }
+    HPyContext *u_ = hpy__trace_universal();
+    return u_->ctx_Hash(u_, obj);
+}
+
+static HPY__TRACE_SLOW int hpy__trace_slow_Bytes_Check(HPyContext *ctx, HPy h)
+{
+    (void)ctx;
+    hpy__trace_probe p_;
+    HPyContext *u_ = hpy__trace_enter(101, &p_);
+    int r_ = u_->ctx_Bytes_Check(u_, h);
+    hpy__trace_exit(101, &p_);
+    return r_;
+}
+
+static int hpy__trace_Bytes_Check(HPyContext *ctx, HPy h)
+{
+    if (hpy__trace_tick(101)) {
+        return hpy__trace_slow_Bytes_Check(ctx, h);
+    }
+    HPyContext *u_ = hpy__trace_universal();
+    return u_->ctx_Bytes_Check(u_, h);
+}
+
+static HPY__TRACE_SLOW HPy_ssize_t hpy__trace_slow_Bytes_Size(HPyContext *ctx, HPy h)
+{
+    (void)ctx;
+    hpy__trace_probe p_;
+    HPyContext *u_ = hpy__trace_enter(102, &p_);
+    HPy_ssize_t r_ = u_->ctx_Bytes_Size(u_, h);
+    hpy__trace_exit(102, &p_);
+    return r_;
+}
+
+static HPy_ssize_t hpy__trace_Bytes_Size(HPyContext *ctx, HPy h)
+{
+    if (hpy__trace_tick(102)) {
+        return hpy__trace_slow_Bytes_Size(ctx, h);
+    }
+    HPyContext *u_ = hpy__trace_universal();
+    return u_->ctx_Bytes_Size(u_, h);
+}
+
+static HPY__TRACE_SLOW HPy_ssize_t hpy__trace_slow_Bytes_GET_SIZE(HPyContext *ctx, HPy h)
+{
+    (void)ctx;
+    hpy__trace_probe p_;
+    HPyContext *u_ = hpy__trace_enter(103, &p_);
+    HPy_ssize_t r_ = u_->ctx_Bytes_GET_SIZE(u_, h);
+    hpy__trace_exit(103, &p_);
+    return r_;
+}
+
+static HPy_ssize_t hpy__trace_Bytes_GET_SIZE(HPyContext *ctx, HPy h)
+{
+    if (hpy__trace_tick(103)) {
+        return hpy__trace_slow_Bytes_GET_SIZE(ctx, h);
+    }
+    HPyContext *u_ = hpy__trace_universal();
+    return u_->ctx_Bytes_GET_SIZE(u_, h);
+}
+
+static HPY__TRACE_SLOW const char*hpy__trace_slow_Bytes_AsString(HPyContext *ctx, HPy h)
+{
+    (void)ctx;
+    hpy__trace_probe p_;
+    HPyContext *u_ = hpy__trace_enter(104, &p_);
+    const char*r_ = u_->ctx_Bytes_AsString(u_, h);
+    hpy__trace_exit(104, &p_);
+    return r_;
+}
+
+static const char*hpy__trace_Bytes_AsString(HPyContext *ctx, HPy h)
+{
+    if (hpy__trace_tick(104)) {
+        return hpy__trace_slow_Bytes_AsString(ctx, h);
+    }
+    HPyContext *u_ = hpy__trace_universal();
+    return u_->ctx_Bytes_AsString(u_, h);
+}
+
+static HPY__TRACE_SLOW const char*hpy__trace_slow_Bytes_AS_STRING(HPyContext *ctx, HPy h)
+{
+    (void)ctx;
+    hpy__trace_probe p_;
+    HPyContext *u_ = hpy__trace_enter(105, &p_);
+    const char*r_ = u_->ctx_Bytes_AS_STRING(u_, h);
+    hpy__trace_exit(105, &p_);
+    return r_;
+}
+
+static const char*hpy__trace_Bytes_AS_STRING(HPyContext *ctx, HPy h)
+{
+    if (hpy__trace_tick(105)) {
+        return hpy__trace_slow_Bytes_AS_STRING(ctx, h);
+    }
+    HPyContext *u_ = hpy__trace_universal();
+    return u_->ctx_Bytes_AS_STRING(u_, h);
+}
+
+static HPY__TRACE_SLOW HPy hpy__trace_slow_Bytes_FromString(HPyContext *ctx, const char *bytes)
+{
+    (void)ctx;
+    hpy__trace_probe p_;
+    HPyContext *u_ = hpy__trace_enter(106, &p_);
+    HPy r_ = u_->ctx_Bytes_FromString(u_, bytes);
+    hpy__trace_exit(106, &p_);
+    return r_;
+}
+
+static HPy hpy__trace_Bytes_FromString(HPyContext *ctx, const char *bytes)
+{
+    if (hpy__trace_tick(106)) {
+        return hpy__trace_slow_Bytes_FromString(ctx, bytes);
+    }
+    HPyContext *u_ = hpy__trace_universal();
+    return u_->ctx_Bytes_FromString(u_, bytes);
+}
+
+static HPY__TRACE_SLOW HPy hpy__trace_slow_Bytes_FromStringAndSize(HPyContext *ctx, const char *bytes, HPy_ssize_t len)
+{
+    (void)ctx;
+    hpy__trace_probe p_;
+    HPyContext *u_ = hpy__trace_enter(107, &p_);
+    HPy r_ = u_->ctx_Bytes_FromStringAndSize(u_, bytes, len);
+    hpy__trace_exit(107, &p_);
+    return r_;
+}
+
+static HPy hpy__trace_Bytes_FromStringAndSize(HPyContext *ctx, const char *bytes, HPy_ssize_t len)
+{
+    if (hpy__trace_tick(107)) {
+        return hpy__trace_slow_Bytes_FromStringAndSize(ctx, bytes, len);
+    }
+    HPyContext *u_ = hpy__trace_universal();
+    return u_->ctx_Bytes_FromStringAndSize(u_, bytes, len);
+}
+
+static HPY__TRACE_SLOW HPy hpy__trace_slow_Unicode_FromString(HPyContext *ctx, const char *utf8)
+{
+    (void)ctx;
+    hpy__trace_probe p_;
+    HPyContext *u_ = hpy__trace_enter(108, &p_);
+    HPy r_ = u_->ctx_Unicode_FromString(u_, utf8);
+    hpy__trace_exit(108, &p_);
+    return r_;
+}
+
+static HPy hpy__trace_Unicode_FromString(HPyContext *ctx, const char *utf8)
+{
+    if (hpy__trace_tick(108)) {
+        return hpy__trace_slow_Unicode_FromString(ctx, utf8);
+    }
+    HPyContext *u_ = hpy__trace_universal();
+    return u_->ctx_Unicode_FromString(u_, utf8);
+}
+
+static HPY__TRACE_SLOW int hpy__trace_slow_Unicode_Check(HPyContext *ctx, HPy h)
+{
+    (void)ctx;
+    hpy__trace_probe p_;
+    HPyContext *u_ = hpy__trace_enter(109, &p_);
+    int r_ = u_->ctx_Unicode_Check(u_, h);
+    hpy__trace_exit(109, &p_);
+    return r_;
+}
+
+static int hpy__trace_Unicode_Check(HPyContext *ctx, HPy h)
+{
+    if (hpy__trace_tick(109)) {
+        return hpy__trace_slow_Unicode_Check(ctx, h);
+    }
+    HPyContext *u_ = hpy__trace_universal();
+    return u_->ctx_Unicode_Check(u_, h);
+}
+
+static HPY__TRACE_SLOW HPy hpy__trace_slow_Unicode_AsASCIIString(HPyContext *ctx, HPy h)
+{
+    (void)ctx;
+    hpy__trace_probe p_;
+    HPyContext *u_ = hpy__trace_enter(110, &p_);
+    HPy r_ = u_->ctx_Unicode_AsASCIIString(u_, h);
+    hpy__trace_exit(110, &p_);
+    return r_;
+}
+
+static HPy hpy__trace_Unicode_AsASCIIString(HPyContext *ctx, HPy h)
+{
+    if (hpy__trace_tick(110)) {
+        return hpy__trace_slow_Unicode_AsASCIIString(ctx, h);
+    }
+    HPyContext *u_ = hpy__trace_universal();
+    return u_->ctx_Unicode_AsASCIIString(u_, h);
+}
+
+static HPY__TRACE_SLOW HPy hpy__trace_slow_Unicode_AsLatin1String(HPyContext *ctx, HPy h)
+{
+    (void)ctx;
+    hpy__trace_probe p_;
+    HPyContext *u_ = hpy__trace_enter(111, &p_);
+    HPy r_ = u_->ctx_Unicode_AsLatin1String(u_, h);
+    hpy__trace_exit(111, &p_);
+    return r_;
+}
+
+static HPy hpy__trace_Unicode_AsLatin1String(HPyContext *ctx, HPy h)
+{
+    if (hpy__trace_tick(111)) {
+        return hpy__trace_slow_Unicode_AsLatin1String(ctx, h);
+    }
+    HPyContext *u_ = hpy__trace_universal();
+    return u_->ctx_Unicode_AsLatin1String(u_, h);
+}
+
+static HPY__TRACE_SLOW HPy hpy__trace_slow_Unicode_AsUTF8String(HPyContext *ctx, HPy h)
+{
+    (void)ctx;
+    hpy__trace_probe p_;
+    HPyContext *u_ = hpy__trace_enter(112, &p_);
+    HPy r_ = u_->ctx_Unicode_AsUTF8String(u_, h);
+    hpy__trace_exit(112, &p_);
+    return r_;
+}
+
+static HPy hpy__trace_Unicode_AsUTF8String(HPyContext *ctx, HPy h)
+{
+    if (hpy__trace_tick(112)) {
+        return hpy__trace_slow_Unicode_AsUTF8String(ctx, h);
+    }
+    HPyContext *u_ = hpy__trace_universal();
+    return u_->ctx_Unicode_AsUTF8String(u_, h);
+}
+
+static HPY__TRACE_SLOW const char*hpy__trace_slow_Unicode_AsUTF8AndSize(HPyContext *ctx, HPy h, HPy_ssize_t *size)
+{
+    (void)ctx;
+    hpy__trace_probe p_;
+    HPyContext *u_ = hpy__trace_enter(113, &p_);
+    const char*r_ = u_->ctx_Unicode_AsUTF8AndSize(u_, h, size);
+    hpy__trace_exit(113, &p_);
+    return r_;
+}
+
+static const char*hpy__trace_Unicode_AsUTF8AndSize(HPyContext *ctx, HPy h, HPy_ssize_t *size)
+{
+    if (hpy__trace_tick(113)) {
+        return hpy__trace_slow_Unicode_AsUTF8AndSize(ctx, h, size);
+    }
+    HPyContext *u_ = hpy__trace_universal();
+    return u_->ctx_Unicode_AsUTF8AndSize(u_, h, size);
+}
+
+static HPY__TRACE_SLOW HPy hpy__trace_slow_Unicode_FromWideChar(HPyContext *ctx, const wchar_t *w, HPy_ssize_t size)
+{
+    (void)ctx;
+    hpy__trace_probe p_;
+    HPyContext *u_ = hpy__trace_enter(114, &p_);
+    HPy r_ = u_->ctx_Unicode_FromWideChar(u_, w, size);
+    hpy__trace_exit(114, &p_);
+    return r_;
+}
+
+static HPy hpy__trace_Unicode_FromWideChar(HPyContext *ctx, const wchar_t *w, HPy_ssize_t size)
+{
+    if (hpy__trace_tick(114)) {
+        return hpy__trace_slow_Unicode_FromWideChar(ctx, w, size);
+    }
+    HPyContext *u_ = hpy__trace_universal();
+    return u_->ctx_Unicode_FromWideChar(u_, w, size);
+}
+
+static HPY__TRACE_SLOW HPy hpy__trace_slow_Unicode_DecodeFSDefault(HPyContext *ctx, const char *v)
+{
+    (void)ctx;
+    hpy__trace_probe p_;
+    HPyContext *u_ = hpy__trace_enter(115, &p_);
+    HPy r_ = u_->ctx_Unicode_DecodeFSDefault(u_, v);
+    hpy__trace_exit(115, &p_);
+    return r_;
+}
+
+static HPy hpy__trace_Unicode_DecodeFSDefault(HPyContext *ctx, const char *v)
+{
+    if (hpy__trace_tick(115)) {
+        return hpy__trace_slow_Unicode_DecodeFSDefault(ctx, v);
+    }
+    HPyContext *u_ = hpy__trace_universal();
+    return u_->ctx_Unicode_DecodeFSDefault(u_, v);
+}
+
+static HPY__TRACE_SLOW HPy hpy__trace_slow_Unicode_DecodeFSDefaultAndSize(HPyContext *ctx, const char *v, HPy_ssize_t size)
+{
+    (void)ctx;
+    hpy__trace_probe p_;
+    HPyContext *u_ = hpy__trace_enter(116, &p_);
+    HPy r_ = u_->ctx_Unicode_DecodeFSDefaultAndSize(u_, v, size);
+    hpy__trace_exit(116, &p_);
+    return r_;
+}
+
+static HPy hpy__trace_Unicode_DecodeFSDefaultAndSize(HPyContext *ctx, const char *v, HPy_ssize_t size)
+{
+    if (hpy__trace_tick(116)) {
+        return hpy__trace_slow_Unicode_DecodeFSDefaultAndSize(ctx, v, size);
+    }
+    HPyContext *u_ = hpy__trace_universal();
+    return u_->ctx_Unicode_DecodeFSDefaultAndSize(u_, v, size);
+}
+
+static HPY__TRACE_SLOW HPy hpy__trace_slow_Unicode_EncodeFSDefault(HPyContext *ctx, HPy h)
+{
+    (void)ctx;
+    hpy__trace_probe p_;
+    HPyContext *u_ = hpy__trace_enter(117, &p_);
+    HPy r_ = u_->ctx_Unicode_EncodeFSDefault(u_, h);
+    hpy__trace_exit(117, &p_);
+    return r_;
+}
+
+static HPy hpy__trace_Unicode_EncodeFSDefault(HPyContext *ctx, HPy h)
+{
+    if (hpy__trace_tick(117)) {
+        return hpy__trace_slow_Unicode_EncodeFSDefault(ctx, h);
+    }
+    HPyContext *u_ = hpy__trace_universal();
+    return u_->ctx_Unicode_EncodeFSDefault(u_, h);
+}
+
+static HPY__TRACE_SLOW HPy_UCS4 hpy__trace_slow_Unicode_ReadChar(HPyContext *ctx, HPy h, HPy_ssize_t index)
+{
+    (void)ctx;
+    hpy__trace_probe p_;
+    HPyContext *u_ = hpy__trace_enter(118, &p_);
+    HPy_UCS4 r_ = u_->ctx_Unicode_ReadChar(u_, h, index);
+    hpy__trace_exit(118, &p_);
+    return r_;
+}
+
+static HPy_UCS4 hpy__trace_Unicode_ReadChar(HPyContext *ctx, HPy h, HPy_ssize_t index)
+{
+    if (hpy__trace_tick(118)) {
+        return hpy__trace_slow_Unicode_ReadChar(ctx, h, index);
+    }
+    HPyContext *u_ = hpy__trace_universal();
+    return u_->ctx_Unicode_ReadChar(u_, h, index);
+}
+
+static HPY__TRACE_SLOW HPy hpy__trace_slow_Unicode_DecodeASCII(HPyContext *ctx, const char *ascii, HPy_ssize_t size, const char *errors)
+{
+    (void)ctx;
+    hpy__trace_probe p_;
+    HPyContext *u_ = hpy__trace_enter(119, &p_);
+    HPy r_ = u_->ctx_Unicode_DecodeASCII(u_, ascii, size, errors);
+    hpy__trace_exit(119, &p_);
+    return r_;
+}
+
+static HPy hpy__trace_Unicode_DecodeASCII(HPyContext *ctx, const char *ascii, HPy_ssize_t size, const char *errors)
+{
+    if (hpy__trace_tick(119)) {
+        return hpy__trace_slow_Unicode_DecodeASCII(ctx, ascii, size, errors);
+    }
+    HPyContext *u_ = hpy__trace_universal();
+    return u_->ctx_Unicode_DecodeASCII(u_, ascii, size, errors);
+}
+
+static HPY__TRACE_SLOW HPy hpy__trace_slow_Unicode_DecodeLatin1(HPyContext *ctx, const char *latin1, HPy_ssize_t size, const char *errors)
+{
+    (void)ctx;
+    hpy__trace_probe p_;
+    HPyContext *u_ = hpy__trace_enter(120, &p_);
+    HPy r_ = u_->ctx_Unicode_DecodeLatin1(u_, latin1, size, errors);
+    hpy__trace_exit(120, &p_);
+    return r_;
+}
+
+static HPy hpy__trace_Unicode_DecodeLatin1(HPyContext *ctx, const char *latin1, HPy_ssize_t size, const char *errors)
+{
+    if (hpy__trace_tick(120)) {
+        return hpy__trace_slow_Unicode_DecodeLatin1(ctx, latin1, size, errors);
+    }
+    HPyContext *u_ = hpy__trace_universal();
+    return u_->ctx_Unicode_DecodeLatin1(u_, latin1, size, errors);
+}
+
+static HPY__TRACE_SLOW int hpy__trace_slow_List_Check(HPyContext *ctx, HPy h)
+{
+    (void)ctx;
+    hpy__trace_probe p_;
+    HPyContext *u_ = hpy__trace_enter(121, &p_);
+    int r_ = u_->ctx_List_Check(u_, h);
+    hpy__trace_exit(121, &p_);
+    return r_;
+}
+
+static int hpy__trace_List_Check(HPyContext *ctx, HPy h)
+{
+    if (hpy__trace_tick(121)) {
+        return hpy__trace_slow_List_Check(ctx, h);
+    }
+    HPyContext *u_ = hpy__trace_universal();
+    return u_->ctx_List_Check(u_, h);
+}
+
+static HPY__TRACE_SLOW HPy hpy__trace_slow_List_New(HPyContext *ctx, HPy_ssize_t len)
+{
+    (void)ctx;
+    hpy__trace_probe p_;
+    HPyContext *u_ = hpy__trace_enter(122, &p_);
+    HPy r_ = u_->ctx_List_New(u_, len);
+    hpy__trace_exit(122, &p_);
+    return r_;
+}
+
+static HPy hpy__trace_List_New(HPyContext *ctx, HPy_ssize_t len)
+{
+    if (hpy__trace_tick(122)) {
+        return hpy__trace_slow_List_New(ctx, len);
+    }
+    HPyContext *u_ = hpy__trace_universal();
+    return u_->ctx_List_New(u_, len);
+}
+
+static HPY__TRACE_SLOW int hpy__trace_slow_List_Append(HPyContext *ctx, HPy h_list, HPy h_item)
+{
+    (void)ctx;
+    hpy__trace_probe p_;
+    HPyContext *u_ = hpy__trace_enter(123, &p_);
+    int r_ = u_->ctx_List_Append(u_, h_list, h_item);
+    hpy__trace_exit(123, &p_);
+    return r_;
+}
+
+static int hpy__trace_List_Append(HPyContext *ctx, HPy h_list, HPy h_item)
+{
+    if (hpy__trace_tick(123)) {
+        return hpy__trace_slow_List_Append(ctx, h_list, h_item);
+    }
+    HPyContext *u_ = hpy__trace_universal();
+    return u_->ctx_List_Append(u_, h_list, h_item);
+}
+
+static HPY__TRACE_SLOW int hpy__trace_slow_Dict_Check(HPyContext *ctx, HPy h)
+{
+    (void)ctx;
+    hpy__trace_probe p_;
+    HPyContext *u_ = hpy__trace_enter(124, &p_);
+    int r_ = u_->ctx_Dict_Check(u_, h);
+    hpy__trace_exit(124, &p_);
+    return r_;
+}
+
+static int hpy__trace_Dict_Check(HPyContext *ctx, HPy h)
+{
+    if (hpy__trace_tick(124)) {
+        return hpy__trace_slow_Dict_Check(ctx, h);
+    }
+    HPyContext *u_ = hpy__trace_universal();
+    return u_->ctx_Dict_Check(u_, h);
+}
+
+static HPY__TRACE_SLOW HPy hpy__trace_slow_Dict_New(HPyContext *ctx)
+{
+    (void)ctx;
+    hpy__trace_probe p_;
+    HPyContext *u_ = hpy__trace_enter(125, &p_);
+    HPy r_ = u_->ctx_Dict_New(u_);
+    hpy__trace_exit(125, &p_);
+    return r_;
+}
+
+static HPy hpy__trace_Dict_New(HPyContext *ctx)
+{
+    if (hpy__trace_tick(125)) {
+        return hpy__trace_slow_Dict_New(ctx);
+    }
+    HPyContext *u_ = hpy__trace_universal();
+    return u_->ctx_Dict_New(u_);
+}
+
+static HPY__TRACE_SLOW int hpy__trace_slow_Tuple_Check(HPyContext *ctx, HPy h)
+{
+    (void)ctx;
+    hpy__trace_probe p_;
+    HPyContext *u_ = hpy__trace_enter(126, &p_);
+    int r_ = u_->ctx_Tuple_Check(u_, h);
+    hpy__trace_exit(126, &p_);
+    return r_;
+}
+
+static int hpy__trace_Tuple_Check(HPyContext *ctx, HPy h)
+{
+    if (hpy__trace_tick(126)) {
+        return hpy__trace_slow_Tuple_Check(ctx, h);
+    }
+    HPyContext *u_ = hpy__trace_universal();
+    return u_->ctx_Tuple_Check(u_, h);
+}
+
+static HPY__TRACE_SLOW HPy hpy__trace_slow_Tuple_FromArray(HPyContext *ctx, const HPy *items, HPy_ssize_t n)
+{
+    (void)ctx;
+    hpy__trace_probe p_;
+    HPyContext *u_ = hpy__trace_enter(127, &p_);
+    HPy r_ = u_->ctx_Tuple_FromArray(u_, items, n);
+    hpy__trace_exit(127, &p_);
+    return r_;
+}
+
+static HPy hpy__trace_Tuple_FromArray(HPyContext *ctx, const HPy *items, HPy_ssize_t n)
+{
+    if (hpy__trace_tick(127)) {
+        return hpy__trace_slow_Tuple_FromArray(ctx, items, n);
+    }
+    HPyContext *u_ = hpy__trace_universal();
+    return u_->ctx_Tuple_FromArray(u_, items, n);
+}
+
+static HPY__TRACE_SLOW HPy hpy__trace_slow_Import_ImportModule(HPyContext *ctx, const char *utf8_name)
+{
+    (void)ctx;
+    hpy__trace_probe p_;
+    HPyContext *u_ = hpy__trace_enter(128, &p_);
+    HPy r_ = u_->ctx_Import_ImportModule(u_, utf8_name);
+    hpy__trace_exit(128, &p_);
+    return r_;
+}
+
+static HPy hpy__trace_Import_ImportModule(HPyContext *ctx, const char *utf8_name)
+{
+    if (hpy__trace_tick(128)) {
+        return hpy__trace_slow_Import_ImportModule(ctx, utf8_name);
+    }
+    HPyContext *u_ = hpy__trace_universal();
+    return u_->ctx_Import_ImportModule(u_, utf8_name);
+}
+
+static HPY__TRACE_SLOW HPy hpy__trace_slow_FromPyObject(HPyContext *ctx, cpy_PyObject *obj)
+{
+    (void)ctx;
+    hpy__trace_probe p_;
+    HPyContext *u_ = hpy__trace_enter(129, &p_);
+    HPy r_ = u_->ctx_FromPyObject(u_, obj);
+    hpy__trace_exit(129, &p_);
+    return r_;
+}
+
+static HPy hpy__trace_FromPyObject(HPyContext *ctx, cpy_PyObject *obj)
+{
+    if (hpy__trace_tick(129)) {
+        return hpy__trace_slow_FromPyObject(ctx, obj);
+    }
+    HPyContext *u_ = hpy__trace_universal();
+    return u_->ctx_FromPyObject(u_, obj);
+}
+
+static HPY__TRACE_SLOW cpy_PyObject*hpy__trace_slow_AsPyObject(HPyContext *ctx, HPy h)
+{
+    (void)ctx;
+    hpy__trace_probe p_;
+    HPyContext *u_ = hpy__trace_enter(130, &p_);
+    cpy_PyObject*r_ = u_->ctx_AsPyObject(u_, h);
+    hpy__trace_exit(130, &p_);
+    return r_;
+}
+
+static cpy_PyObject*hpy__trace_AsPyObject(HPyContext *ctx, HPy h)
+{
+    if (hpy__trace_tick(130)) {
+        return hpy__trace_slow_AsPyObject(ctx, h);
+    }
+    HPyContext *u_ = hpy__trace_universal();
+    return u_->ctx_AsPyObject(u_, h);
+}
+
+static HPY__TRACE_SLOW HPyListBuilder hpy__trace_slow_ListBuilder_New(HPyContext *ctx, HPy_ssize_t size)
+{
+    (void)ctx;
+    hpy__trace_probe p_;
+    HPyContext *u_ = hpy__trace_enter(132, &p_);
+    HPyListBuilder r_ = u_->ctx_ListBuilder_New(u_, size);
+    hpy__trace_exit(132, &p_);
+    return r_;
+}
+
+static HPyListBuilder hpy__trace_ListBuilder_New(HPyContext *ctx, HPy_ssize_t size)
+{
+    if (hpy__trace_tick(132)) {
+        return hpy__trace_slow_ListBuilder_New(ctx, size);
+    }
+    HPyContext *u_ = hpy__trace_universal();
+    return u_->ctx_ListBuilder_New(u_, size);
+}
+
+static HPY__TRACE_SLOW void hpy__trace_slow_ListBuilder_Set(HPyContext *ctx, HPyListBuilder builder, HPy_ssize_t index, HPy h_item)
+{
+    (void)ctx;
+    hpy__trace_probe p_;
+    HPyContext *u_ = hpy__trace_enter(133, &p_);
+    u_->ctx_ListBuilder_Set(u_, builder, index, h_item);
+    hpy__trace_exit(133, &p_);
+}
+
+static void hpy__trace_ListBuilder_Set(HPyContext *ctx, HPyListBuilder builder, HPy_ssize_t index, HPy h_item)
+{
+    if (hpy__trace_tick(133)) {
+        hpy__trace_slow_ListBuilder_Set(ctx, builder, index, h_item);
+        return;
+    }
+    HPyContext *u_ = hpy__trace_universal();
+    u_->ctx_ListBuilder_Set(u_, builder, index, h_item);
+}
+
+static HPY__TRACE_SLOW HPy hpy__trace_slow_ListBuilder_Build(HPyContext *ctx, HPyListBuilder builder)
+{
+    (void)ctx;
+    hpy__trace_probe p_;
+    HPyContext *u_ = hpy__trace_enter(134, &p_);
+    HPy r_ = u_->ctx_ListBuilder_Build(u_, builder);
+    hpy__trace_exit(134, &p_);
+    return r_;
+}
+
+static HPy hpy__trace_ListBuilder_Build(HPyContext *ctx, HPyListBuilder builder)
+{
+    if (hpy__trace_tick(134)) {
+        return hpy__trace_slow_ListBuilder_Build(ctx, builder);
+    }
+    HPyContext *u_ = hpy__trace_universal();
+    return u_->ctx_ListBuilder_Build(u_, builder);
+}
+
+static HPY__TRACE_SLOW void hpy__trace_slow_ListBuilder_Cancel(HPyContext *ctx, HPyListBuilder builder)
+{
+    (void)ctx;
+    hpy__trace_probe p_;
+    HPyContext *u_ = hpy__trace_enter(135, &p_);
+    u_->ctx_ListBuilder_Cancel(u_, builder);
+    hpy__trace_exit(135, &p_);
+}
+
+static void hpy__trace_ListBuilder_Cancel(HPyContext *ctx, HPyListBuilder builder)
+{
+    if (hpy__trace_tick(135)) {
+        hpy__trace_slow_ListBuilder_Cancel(ctx, builder);
+        return;
+    }
+    HPyContext *u_ = hpy__trace_universal();
+    u_->ctx_ListBuilder_Cancel(u_, builder);
+}
+
+static HPY__TRACE_SLOW HPyTupleBuilder hpy__trace_slow_TupleBuilder_New(HPyContext *ctx, HPy_ssize_t size)
+{
+    (void)ctx;
+    hpy__trace_probe p_;
+    HPyContext *u_ = hpy__trace_enter(136, &p_);
+    HPyTupleBuilder r_ = u_->ctx_TupleBuilder_New(u_, size);
+    hpy__trace_exit(136, &p_);
+    return r_;
+}
+
+static HPyTupleBuilder hpy__trace_TupleBuilder_New(HPyContext *ctx, HPy_ssize_t size)
+{
+    if (hpy__trace_tick(136)) {
+        return hpy__trace_slow_TupleBuilder_New(ctx, size);
+    }
+    HPyContext *u_ = hpy__trace_universal();
+    return u_->ctx_TupleBuilder_New(u_, size);
+}
+
+static HPY__TRACE_SLOW void hpy__trace_slow_TupleBuilder_Set(HPyContext *ctx, HPyTupleBuilder builder, HPy_ssize_t index, HPy h_item)
+{
+    (void)ctx;
+    hpy__trace_probe p_;
+    HPyContext *u_ = hpy__trace_enter(137, &p_);
+    u_->ctx_TupleBuilder_Set(u_, builder, index, h_item);
+    hpy__trace_exit(137, &p_);
+}
+
+static void hpy__trace_TupleBuilder_Set(HPyContext *ctx, HPyTupleBuilder builder, HPy_ssize_t index, HPy h_item)
+{
+    if (hpy__trace_tick(137)) {
+        hpy__trace_slow_TupleBuilder_Set(ctx, builder, index, h_item);
+        return;
+    }
+    HPyContext *u_ = hpy__trace_universal();
+    u_->ctx_TupleBuilder_Set(u_, builder, index, h_item);
+}
+
+static HPY__TRACE_SLOW HPy hpy__trace_slow_TupleBuilder_Build(HPyContext *ctx, HPyTupleBuilder builder)
+{
+    (void)ctx;
+    hpy__trace_probe p_;
+    HPyContext *u_ = hpy__trace_enter(138, &p_);
+    HPy r_ = u_->ctx_TupleBuilder_Build(u_, builder);
+    hpy__trace_exit(138, &p_);
+    return r_;
+}
+
+static HPy hpy__trace_TupleBuilder_Build(HPyContext *ctx, HPyTupleBuilder builder)
+{
+    if (hpy__trace_tick(138)) {
+        return hpy__trace_slow_TupleBuilder_Build(ctx, builder);
+    }
+    HPyContext *u_ = hpy__trace_universal();
+    return u_->ctx_TupleBuilder_Build(u_, builder);
+}
+
+static HPY__TRACE_SLOW void hpy__trace_slow_TupleBuilder_Cancel(HPyContext *ctx, HPyTupleBuilder builder)
+{
+    (void)ctx;
+    hpy__trace_probe p_;
+    HPyContext *u_ = hpy__trace_enter(139, &p_);
+    u_->ctx_TupleBuilder_Cancel(u_, builder);
+    hpy__trace_exit(139, &p_);
+}
+
+static void hpy__trace_TupleBuilder_Cancel(HPyContext *ctx, HPyTupleBuilder builder)
+{
+    if (hpy__trace_tick(139)) {
+        hpy__trace_slow_TupleBuilder_Cancel(ctx, builder);
+        return;
+    }
+    HPyContext *u_ = hpy__trace_universal();
+    u_->ctx_TupleBuilder_Cancel(u_, builder);
+}
+
+static HPY__TRACE_SLOW HPyTracker hpy__trace_slow_Tracker_New(HPyContext *ctx, HPy_ssize_t size)
+{
+    (void)ctx;
+    hpy__trace_probe p_;
+    HPyContext *u_ = hpy__trace_enter(140, &p_);
+    HPyTracker r_ = u_->ctx_Tracker_New(u_, size);
+    hpy__trace_exit(140, &p_);
+    return r_;
+}
+
+static HPyTracker hpy__trace_Tracker_New(HPyContext *ctx, HPy_ssize_t size)
+{
+    if (hpy__trace_tick(140)) {
+        return hpy__trace_slow_Tracker_New(ctx, size);
+    }
+    HPyContext *u_ = hpy__trace_universal();
+    return u_->ctx_Tracker_New(u_, size);
+}
+
+static HPY__TRACE_SLOW int hpy__trace_slow_Tracker_Add(HPyContext *ctx, HPyTracker ht, HPy h)
+{
+    (void)ctx;
+    hpy__trace_probe p_;
+    HPyContext *u_ = hpy__trace_enter(141, &p_);
+    int r_ = u_->ctx_Tracker_Add(u_, ht, h);
+    hpy__trace_exit(141, &p_);
+    return r_;
+}
+
+static int hpy__trace_Tracker_Add(HPyContext *ctx, HPyTracker ht, HPy h)
+{
+    if (hpy__trace_tick(141)) {
+        return hpy__trace_slow_Tracker_Add(ctx, ht, h);
+    }
+    HPyContext *u_ = hpy__trace_universal();
+    return u_->ctx_Tracker_Add(u_, ht, h);
+}
+
+static HPY__TRACE_SLOW void hpy__trace_slow_Tracker_ForgetAll(HPyContext *ctx, HPyTracker ht)
+{
+    (void)ctx;
+    hpy__trace_probe p_;
+    HPyContext *u_ = hpy__trace_enter(142, &p_);
+    u_->ctx_Tracker_ForgetAll(u_, ht);
+    hpy__trace_exit(142, &p_);
+}
+
+static void hpy__trace_Tracker_ForgetAll(HPyContext *ctx, HPyTracker ht)
+{
+    if (hpy__trace_tick(142)) {
+        hpy__trace_slow_Tracker_ForgetAll(ctx, ht);
+        return;
+    }
+    HPyContext *u_ = hpy__trace_universal();
+    u_->ctx_Tracker_ForgetAll(u_, ht);
+}
+
+static HPY__TRACE_SLOW void hpy__trace_slow_Tracker_Close(HPyContext *ctx, HPyTracker ht)
+{
+    (void)ctx;
+    hpy__trace_probe p_;
+    HPyContext *u_ = hpy__trace_enter(143, &p_);
+    u_->ctx_Tracker_Close(u_, ht);
+    hpy__trace_exit(143, &p_);
+}
+
+static void hpy__trace_Tracker_Close(HPyContext *ctx, HPyTracker ht)
+{
+    if (hpy__trace_tick(143)) {
+        hpy__trace_slow_Tracker_Close(ctx, ht);
+        return;
+    }
+    HPyContext *u_ = hpy__trace_universal();
+    u_->ctx_Tracker_Close(u_, ht);
+}
+
+static HPY__TRACE_SLOW void hpy__trace_slow_Field_Store(HPyContext *ctx, HPy target_object, HPyField *target_field, HPy h)
+{
+    (void)ctx;
+    hpy__trace_probe p_;
+    HPyContext *u_ = hpy__trace_enter(144, &p_);
+    u_->ctx_Field_Store(u_, target_object, target_field, h);
+    hpy__trace_exit(144, &p_);
+}
+
+static void hpy__trace_Field_Store(HPyContext *ctx, HPy target_object, HPyField *target_field, HPy h)
+{
+    if (hpy__trace_tick(144)) {
+        hpy__trace_slow_Field_Store(ctx, target_object, target_field, h);
+        return;
+    }
+    HPyContext *u_ = hpy__trace_universal();
+    u_->ctx_Field_Store(u_, target_object, target_field, h);
+}
+
+static HPY__TRACE_SLOW HPy hpy__trace_slow_Field_Load(HPyContext *ctx, HPy source_object, HPyField source_field)
+{
+    (void)ctx;
+    hpy__trace_probe p_;
+    HPyContext *u_ = hpy__trace_enter(145, &p_);
+    HPy r_ = u_->ctx_Field_Load(u_, source_object, source_field);
+    hpy__trace_exit(145, &p_);
+    return r_;
+}
+
+static HPy hpy__trace_Field_Load(HPyContext *ctx, HPy source_object, HPyField source_field)
+{
+    if (hpy__trace_tick(145)) {
+        return hpy__trace_slow_Field_Load(ctx, source_object, source_field);
+    }
+    HPyContext *u_ = hpy__trace_universal();
+    return u_->ctx_Field_Load(u_, source_object, source_field);
+}
+
+static HPY__TRACE_SLOW void hpy__trace_slow_ReenterPythonExecution(HPyContext *ctx, HPyThreadState state)
+{
+    (void)ctx;
+    hpy__trace_probe p_;
+    HPyContext *u_ = hpy__trace_enter(146, &p_);
+    u_->ctx_ReenterPythonExecution(u_, state);
+    hpy__trace_exit(146, &p_);
+}
+
+static void hpy__trace_ReenterPythonExecution(HPyContext *ctx, HPyThreadState state)
+{
+    if (hpy__trace_tick(146)) {
+        hpy__trace_slow_ReenterPythonExecution(ctx, state);
+        return;
+    }
+    HPyContext *u_ = hpy__trace_universal();
+    u_->ctx_ReenterPythonExecution(u_, state);
+}
+
+static HPY__TRACE_SLOW HPyThreadState hpy__trace_slow_LeavePythonExecution(HPyContext *ctx)
+{
+    (void)ctx;
+    hpy__trace_probe p_;
+    HPyContext *u_ = hpy__trace_enter(147, &p_);
+    HPyThreadState r_ = u_->ctx_LeavePythonExecution(u_);
+    hpy__trace_exit(147, &p_);
+    return r_;
+}
+
+static HPyThreadState hpy__trace_LeavePythonExecution(HPyContext *ctx)
+{
+    if (hpy__trace_tick(147)) {
+        return hpy__trace_slow_LeavePythonExecution(ctx);
+    }
+    HPyContext *u_ = hpy__trace_universal();
+    return u_->ctx_LeavePythonExecution(u_);
+}
+
+static HPY__TRACE_SLOW void hpy__trace_slow_Global_Store(HPyContext *ctx, HPyGlobal *global, HPy h)
+{
+    (void)ctx;
+    hpy__trace_probe p_;
+    HPyContext *u_ = hpy__trace_enter(148, &p_);
+    u_->ctx_Global_Store(u_, global, h);
+    hpy__trace_exit(148, &p_);
+}
+
+static void hpy__trace_Global_Store(HPyContext *ctx, HPyGlobal *global, HPy h)
+{
+    if (hpy__trace_tick(148)) {
+        hpy__trace_slow_Global_Store(ctx, global, h);
+        return;
+    }
+    HPyContext *u_ = hpy__trace_universal();
+    u_->ctx_Global_Store(u_, global, h);
+}
+
+static HPY__TRACE_SLOW HPy hpy__trace_slow_Global_Load(HPyContext *ctx, HPyGlobal global)
+{
+    (void)ctx;
+    hpy__trace_probe p_;
+    HPyContext *u_ = hpy__trace_enter(149, &p_);
+    HPy r_ = u_->ctx_Global_Load(u_, global);
+    hpy__trace_exit(149, &p_);
+    return r_;
+}
+
+static HPy hpy__trace_Global_Load(HPyContext *ctx, HPyGlobal global)
+{
+    if (hpy__trace_tick(149)) {
+        return hpy__trace_slow_Global_Load(ctx, global);
+    }
+    HPyContext *u_ = hpy__trace_universal();
+    return u_->ctx_Global_Load(u_, global);
+}
+
+static HPY__TRACE_SLOW void hpy__trace_slow_Dump(HPyContext *ctx, HPy h)
+{
+    (void)ctx;
+    hpy__trace_probe p_;
+    HPyContext *u_ = hpy__trace_enter(150, &p_);
+    u_->ctx_Dump(u_, h);
+    hpy__trace_exit(150, &p_);
+}
+
+static void hpy__trace_Dump(HPyContext *ctx, HPy h)
+{
+    if (hpy__trace_tick(150)) {
+        hpy__trace_slow_Dump(ctx, h);
+        return;
+    }
+    HPyContext *u_ = hpy__trace_universal();
+    u_->ctx_Dump(u_, h);
+}
+
+static HPY__TRACE_SLOW void*hpy__trace_slow_AsStruct_Type(HPyContext *ctx, HPy h)
+{
+    (void)ctx;
+    hpy__trace_probe p_;
+    HPyContext *u_ = hpy__trace_enter(151, &p_);
+    void*r_ = u_->ctx_AsStruct_Type(u_, h);
+    hpy__trace_exit(151, &p_);
+    return r_;
+}
+
+static void*hpy__trace_AsStruct_Type(HPyContext *ctx, HPy h)
+{
+    if (hpy__trace_tick(151)) {
+        return hpy__trace_slow_AsStruct_Type(ctx, h);
+    }
+    HPyContext *u_ = hpy__trace_universal();
+    return u_->ctx_AsStruct_Type(u_, h);
+}
+
+static HPY__TRACE_SLOW void*hpy__trace_slow_AsStruct_Long(HPyContext *ctx, HPy h)
+{
+    (void)ctx;
+    hpy__trace_probe p_;
+    HPyContext *u_ = hpy__trace_enter(152, &p_);
+    void*r_ = u_->ctx_AsStruct_Long(u_, h);
+    hpy__trace_exit(152, &p_);
+    return r_;
+}
+
+static void*hpy__trace_AsStruct_Long(HPyContext *ctx, HPy h)
+{
+    if (hpy__trace_tick(152)) {
+        return hpy__trace_slow_AsStruct_Long(ctx, h);
+    }
+    HPyContext *u_ = hpy__trace_universal();
+    return u_->ctx_AsStruct_Long(u_, h);
+}
+
+static HPY__TRACE_SLOW void*hpy__trace_slow_AsStruct_Float(HPyContext *ctx, HPy h)
+{
+    (void)ctx;
+    hpy__trace_probe p_;
+    HPyContext *u_ = hpy__trace_enter(153, &p_);
+    void*r_ = u_->ctx_AsStruct_Float(u_, h);
+    hpy__trace_exit(153, &p_);
+    return r_;
+}
+
+static void*hpy__trace_AsStruct_Float(HPyContext *ctx, HPy h)
+{
+    if (hpy__trace_tick(153)) {
+        return hpy__trace_slow_AsStruct_Float(ctx, h);
+    }
+    HPyContext *u_ = hpy__trace_universal();
+    return u_->ctx_AsStruct_Float(u_, h);
+}
+
+static HPY__TRACE_SLOW void*hpy__trace_slow_AsStruct_Unicode(HPyContext *ctx, HPy h)
+{
+    (void)ctx;
+    hpy__trace_probe p_;
+    HPyContext *u_ = hpy__trace_enter(154, &p_);
+    void*r_ = u_->ctx_AsStruct_Unicode(u_, h);
+    hpy__trace_exit(154, &p_);
+    return r_;
+}
+
+static void*hpy__trace_AsStruct_Unicode(HPyContext *ctx, HPy h)
+{
+    if (hpy__trace_tick(154)) {
+        return hpy__trace_slow_AsStruct_Unicode(ctx, h);
+    }
+    HPyContext *u_ = hpy__trace_universal();
+    return u_->ctx_AsStruct_Unicode(u_, h);
+}
+
+static HPY__TRACE_SLOW void*hpy__trace_slow_AsStruct_Tuple(HPyContext *ctx, HPy h)
+{
+    (void)ctx;
+    hpy__trace_probe p_;
+    HPyContext *u_ = hpy__trace_enter(155, &p_);
+    void*r_ = u_->ctx_AsStruct_Tuple(u_, h);
+    hpy__trace_exit(155, &p_);
+    return r_;
+}
+
+static void*hpy__trace_AsStruct_Tuple(HPyContext *ctx, HPy h)
+{
+    if (hpy__trace_tick(155)) {
+        return hpy__trace_slow_AsStruct_Tuple(ctx, h);
+    }
+    HPyContext *u_ = hpy__trace_universal();
+    return u_->ctx_AsStruct_Tuple(u_, h);
+}
+
+static HPY__TRACE_SLOW void*hpy__trace_slow_AsStruct_List(HPyContext *ctx, HPy h)
+{
+    (void)ctx;
+    hpy__trace_probe p_;
+    HPyContext *u_ = hpy__trace_enter(156, &p_);
+    void*r_ = u_->ctx_AsStruct_List(u_, h);
+    hpy__trace_exit(156, &p_);
+    return r_;
+}
+
+static void*hpy__trace_AsStruct_List(HPyContext *ctx, HPy h)
+{
+    if (hpy__trace_tick(156)) {
+        return hpy__trace_slow_AsStruct_List(ctx, h);
+    }
+    HPyContext *u_ = hpy__trace_universal();
+    return u_->ctx_AsStruct_List(u_, h);
+}
+
+static HPY__TRACE_SLOW HPyType_BuiltinShape hpy__trace_slow_Type_GetBuiltinShape(HPyContext *ctx, HPy h_type)
+{
+    (void)ctx;
+    hpy__trace_probe p_;
+    HPyContext *u_ = hpy__trace_enter(157, &p_);
+    HPyType_BuiltinShape r_ = u_->ctx_Type_GetBuiltinShape(u_, h_type);
+    hpy__trace_exit(157, &p_);
+    return r_;
+}
+
+static HPyType_BuiltinShape hpy__trace_Type_GetBuiltinShape(HPyContext *ctx, HPy h_type)
+{
+    if (hpy__trace_tick(157)) {
+        return hpy__trace_slow_Type_GetBuiltinShape(ctx, h_type);
+    }
+    HPyContext *u_ = hpy__trace_universal();
+    return u_->ctx_Type_GetBuiltinShape(u_, h_type);
+}
+
+static HPY__TRACE_SLOW int hpy__trace_slow_DelItem(HPyContext *ctx, HPy obj, HPy key)
+{
+    (void)ctx;
+    hpy__trace_probe p_;
+    HPyContext *u_ = hpy__trace_enter(158, &p_);
+    int r_ = u_->ctx_DelItem(u_, obj, key);
+    hpy__trace_exit(158, &p_);
+    return r_;
+}
+
+static int hpy__trace_DelItem(HPyContext *ctx, HPy obj, HPy key)
+{
+    if (hpy__trace_tick(158)) {
+        return hpy__trace_slow_DelItem(ctx, obj, key);
+    }
+    HPyContext *u_ = hpy__trace_universal();
+    return u_->ctx_DelItem(u_, obj, key);
+}
+
+static HPY__TRACE_SLOW int hpy__trace_slow_DelItem_i(HPyContext *ctx, HPy obj, HPy_ssize_t idx)
+{
+    (void)ctx;
+    hpy__trace_probe p_;
+    HPyContext *u_ = hpy__trace_enter(159, &p_);
+    int r_ = u_->ctx_DelItem_i(u_, obj, idx);
+    hpy__trace_exit(159, &p_);
+    return r_;
+}
+
+static int hpy__trace_DelItem_i(HPyContext *ctx, HPy obj, HPy_ssize_t idx)
+{
+    if (hpy__trace_tick(159)) {
+        return hpy__trace_slow_DelItem_i(ctx, obj, idx);
+    }
+    HPyContext *u_ = hpy__trace_universal();
+    return u_->ctx_DelItem_i(u_, obj, idx);
+}
+
+static HPY__TRACE_SLOW int hpy__trace_slow_DelItem_s(HPyContext *ctx, HPy obj, const char *utf8_key)
+{
+    (void)ctx;
+    hpy__trace_probe p_;
+    HPyContext *u_ = hpy__trace_enter(160, &p_);
+    int r_ = u_->ctx_DelItem_s(u_, obj, utf8_key);
+    hpy__trace_exit(160, &p_);
+    return r_;
+}
+
+static int hpy__trace_DelItem_s(HPyContext *ctx, HPy obj, const char *utf8_key)
+{
+    if (hpy__trace_tick(160)) {
+        return hpy__trace_slow_DelItem_s(ctx, obj, utf8_key);
+    }
+    HPyContext *u_ = hpy__trace_universal();
+    return u_->ctx_DelItem_s(u_, obj, utf8_key);
+}
+
+static HPY__TRACE_SLOW HPy hpy__trace_slow_Capsule_New(HPyContext *ctx, void *pointer, const char *utf8_name, HPyCapsule_Destructor *destructor)
+{
+    (void)ctx;
+    hpy__trace_probe p_;
+    HPyContext *u_ = hpy__trace_enter(161, &p_);
+    HPy r_ = u_->ctx_Capsule_New(u_, pointer, utf8_name, destructor);
+    hpy__trace_exit(161, &p_);
+    return r_;
+}
+
+static HPy hpy__trace_Capsule_New(HPyContext *ctx, void *pointer, const char *utf8_name, HPyCapsule_Destructor *destructor)
+{
+    if (hpy__trace_tick(161)) {
+        return hpy__trace_slow_Capsule_New(ctx, pointer, utf8_name, destructor);
+    }
+    HPyContext *u_ = hpy__trace_universal();
+    return u_->ctx_Capsule_New(u_, pointer, utf8_name, destructor);
+}
+
+static HPY__TRACE_SLOW void*hpy__trace_slow_Capsule_Get(HPyContext *ctx, HPy capsule, _HPyCapsule_key key, const char *utf8_name)
+{
+    (void)ctx;
+    hpy__trace_probe p_;
+    HPyContext *u_ = hpy__trace_enter(162, &p_);
+    void*r_ = u_->ctx_Capsule_Get(u_, capsule, key, utf8_name);
+    hpy__trace_exit(162, &p_);
+    return r_;
+}
+
+static void*hpy__trace_Capsule_Get(HPyContext *ctx, HPy capsule, _HPyCapsule_key key, const char *utf8_name)
+{
+    if (hpy__trace_tick(162)) {
+        return hpy__trace_slow_Capsule_Get(ctx, capsule, key, utf8_name);
+    }
+    HPyContext *u_ = hpy__trace_universal();
+    return u_->ctx_Capsule_Get(u_, capsule, key, utf8_name);
+}
+
+static HPY__TRACE_SLOW int hpy__trace_slow_Capsule_IsValid(HPyContext *ctx, HPy capsule, const char *utf8_name)
+{
+    (void)ctx;
+    hpy__trace_probe p_;
+    HPyContext *u_ = hpy__trace_enter(163, &p_);
+    int r_ = u_->ctx_Capsule_IsValid(u_, capsule, utf8_name);
+    hpy__trace_exit(163, &p_);
+    return r_;
+}
+
+static int hpy__trace_Capsule_IsValid(HPyContext *ctx, HPy capsule, const char *utf8_name)
+{
+    if (hpy__trace_tick(163)) {
+        return hpy__trace_slow_Capsule_IsValid(ctx, capsule, utf8_name);
+    }
+    HPyContext *u_ = hpy__trace_universal();
+    return u_->ctx_Capsule_IsValid(u_, capsule, utf8_name);
+}
+
+static HPY__TRACE_SLOW int hpy__trace_slow_Capsule_Set(HPyContext *ctx, HPy capsule, _HPyCapsule_key key, void *value)
+{
+    (void)ctx;
+    hpy__trace_probe p_;
+    HPyContext *u_ = hpy__trace_enter(164, &p_);
+    int r_ = u_->ctx_Capsule_Set(u_, capsule, key, value);
+    hpy__trace_exit(164, &p_);
+    return r_;
+}
+
+static int hpy__trace_Capsule_Set(HPyContext *ctx, HPy capsule, _HPyCapsule_key key, void *value)
+{
+    if (hpy__trace_tick(164)) {
+        return hpy__trace_slow_Capsule_Set(ctx, capsule, key, value);
+    }
+    HPyContext *u_ = hpy__trace_universal();
+    return u_->ctx_Capsule_Set(u_, capsule, key, value);
+}
+
+static HPY__TRACE_SLOW HPy hpy__trace_slow_Compile_s(HPyContext *ctx, const char *utf8_source, const char *utf8_filename, HPy_SourceKind kind)
+{
+    (void)ctx;
+    hpy__trace_probe p_;
+    HPyContext *u_ = hpy__trace_enter(165, &p_);
+    HPy r_ = u_->ctx_Compile_s(u_, utf8_source, utf8_filename, kind);
+    hpy__trace_exit(165, &p_);
+    return r_;
+}
+
+static HPy hpy__trace_Compile_s(HPyContext *ctx, const char *utf8_source, const char *utf8_filename, HPy_SourceKind kind)
+{
+    if (hpy__trace_tick(165)) {
+        return hpy__trace_slow_Compile_s(ctx, utf8_source, utf8_filename, kind);
+    }
+    HPyContext *u_ = hpy__trace_universal();
+    return u_->ctx_Compile_s(u_, utf8_source, utf8_filename, kind);
+}
+
+static HPY__TRACE_SLOW HPy hpy__trace_slow_EvalCode(HPyContext *ctx, HPy code, HPy globals, HPy locals)
+{
+    (void)ctx;
+    hpy__trace_probe p_;
+    HPyContext *u_ = hpy__trace_enter(166, &p_);
+    HPy r_ = u_->ctx_EvalCode(u_, code, globals, locals);
+    hpy__trace_exit(166, &p_);
+    return r_;
+}
+
+static HPy hpy__trace_EvalCode(HPyContext *ctx, HPy code, HPy globals, HPy locals)
+{
+    if (hpy__trace_tick(166)) {
+        return hpy__trace_slow_EvalCode(ctx, code, globals, locals);
+    }
+    HPyContext *u_ = hpy__trace_universal();
+    return u_->ctx_EvalCode(u_, code, globals, locals);
+}
+
+static HPY__TRACE_SLOW HPy hpy__trace_slow_ContextVar_New(HPyContext *ctx, const char *name, HPy default_value)
+{
+    (void)ctx;
+    hpy__trace_probe p_;
+    HPyContext *u_ = hpy__trace_enter(167, &p_);
+    HPy r_ = u_->ctx_ContextVar_New(u_, name, default_value);
+    hpy__trace_exit(167, &p_);
+    return r_;
+}
+
+static HPy hpy__trace_ContextVar_New(HPyContext *ctx, const char *name, HPy default_value)
+{
+    if (hpy__trace_tick(167)) {
+        return hpy__trace_slow_ContextVar_New(ctx, name, default_value);
+    }
+    HPyContext *u_ = hpy__trace_universal();
+    return u_->ctx_ContextVar_New(u_, name, default_value);
+}
+
+static HPY__TRACE_SLOW int32_t hpy__trace_slow_ContextVar_Get(HPyContext *ctx, HPy context_var, HPy default_value, HPy *result)
+{
+    (void)ctx;
+    hpy__trace_probe p_;
+    HPyContext *u_ = hpy__trace_enter(168, &p_);
+    int32_t r_ = u_->ctx_ContextVar_Get(u_, context_var, default_value, result);
+    hpy__trace_exit(168, &p_);
+    return r_;
+}
+
+static int32_t hpy__trace_ContextVar_Get(HPyContext *ctx, HPy context_var, HPy default_value, HPy *result)
+{
+    if (hpy__trace_tick(168)) {
+        return hpy__trace_slow_ContextVar_Get(ctx, context_var, default_value, result);
+    }
+    HPyContext *u_ = hpy__trace_universal();
+    return u_->ctx_ContextVar_Get(u_, context_var, default_value, result);
+}
+
+static HPY__TRACE_SLOW HPy hpy__trace_slow_ContextVar_Set(HPyContext *ctx, HPy context_var, HPy value)
+{
+    (void)ctx;
+    hpy__trace_probe p_;
+    HPyContext *u_ = hpy__trace_enter(169, &p_);
+    HPy r_ = u_->ctx_ContextVar_Set(u_, context_var, value);
+    hpy__trace_exit(169, &p_);
+    return r_;
+}
+
+static HPy hpy__trace_ContextVar_Set(HPyContext *ctx, HPy context_var, HPy value)
+{
+    if (hpy__trace_tick(169)) {
+        return hpy__trace_slow_ContextVar_Set(ctx, context_var, value);
+    }
+    HPyContext *u_ = hpy__trace_universal();
+    return u_->ctx_ContextVar_Set(u_, context_var, value);
+}
+
+static HPY__TRACE_SLOW const char*hpy__trace_slow_Type_GetName(HPyContext *ctx, HPy type)
+{
+    (void)ctx;
+    hpy__trace_probe p_;
+    HPyContext *u_ = hpy__trace_enter(170, &p_);
+    const char*r_ = u_->ctx_Type_GetName(u_, type);
+    hpy__trace_exit(170, &p_);
+    return r_;
+}
+
+static const char*hpy__trace_Type_GetName(HPyContext *ctx, HPy type)
+{
+    if (hpy__trace_tick(170)) {
+        return hpy__trace_slow_Type_GetName(ctx, type);
+    }
+    HPyContext *u_ = hpy__trace_universal();
+    return u_->ctx_Type_GetName(u_, type);
+}
+
+static HPY__TRACE_SLOW int hpy__trace_slow_Type_IsSubtype(HPyContext *ctx, HPy sub, HPy type)
+{
+    (void)ctx;
+    hpy__trace_probe p_;
+    HPyContext *u_ = hpy__trace_enter(171, &p_);
+    int r_ = u_->ctx_Type_IsSubtype(u_, sub, type);
+    hpy__trace_exit(171, &p_);
+    return r_;
+}
+
+static int hpy__trace_Type_IsSubtype(HPyContext *ctx, HPy sub, HPy type)
+{
+    if (hpy__trace_tick(171)) {
+        return hpy__trace_slow_Type_IsSubtype(ctx, sub, type);
+    }
+    HPyContext *u_ = hpy__trace_universal();
+    return u_->ctx_Type_IsSubtype(u_, sub, type);
+}
+
+static HPY__TRACE_SLOW HPy hpy__trace_slow_Unicode_FromEncodedObject(HPyContext *ctx, HPy obj, const char *encoding, const char *errors)
+{
+    (void)ctx;
+    hpy__trace_probe p_;
+    HPyContext *u_ = hpy__trace_enter(172, &p_);
+    HPy r_ = u_->ctx_Unicode_FromEncodedObject(u_, obj, encoding, errors);
+    hpy__trace_exit(172, &p_);
+    return r_;
+}
+
+static HPy hpy__trace_Unicode_FromEncodedObject(HPyContext *ctx, HPy obj, const char *encoding, const char *errors)
+{
+    if (hpy__trace_tick(172)) {
+        return hpy__trace_slow_Unicode_FromEncodedObject(ctx, obj, encoding, errors);
+    }
+    HPyContext *u_ = hpy__trace_universal();
+    return u_->ctx_Unicode_FromEncodedObject(u_, obj, encoding, errors);
+}
+
+static HPY__TRACE_SLOW HPy hpy__trace_slow_Unicode_Substring(HPyContext *ctx, HPy str, HPy_ssize_t start, HPy_ssize_t end)
+{
+    (void)ctx;
+    hpy__trace_probe p_;
+    HPyContext *u_ = hpy__trace_enter(173, &p_);
+    HPy r_ = u_->ctx_Unicode_Substring(u_, str, start, end);
+    hpy__trace_exit(173, &p_);
+    return r_;
+}
+
+static HPy hpy__trace_Unicode_Substring(HPyContext *ctx, HPy str, HPy_ssize_t start, HPy_ssize_t end)
+{
+    if (hpy__trace_tick(173)) {
+        return hpy__trace_slow_Unicode_Substring(ctx, str, start, end);
+    }
+    HPyContext *u_ = hpy__trace_universal();
+    return u_->ctx_Unicode_Substring(u_, str, start, end);
+}
+
+static HPY__TRACE_SLOW HPy hpy__trace_slow_Dict_Keys(HPyContext *ctx, HPy h)
+{
+    (void)ctx;
+    hpy__trace_probe p_;
+    HPyContext *u_ = hpy__trace_enter(174, &p_);
+    HPy r_ = u_->ctx_Dict_Keys(u_, h);
+    hpy__trace_exit(174, &p_);
+    return r_;
+}
+
+static HPy hpy__trace_Dict_Keys(HPyContext *ctx, HPy h)
+{
+    if (hpy__trace_tick(174)) {
+        return hpy__trace_slow_Dict_Keys(ctx, h);
+    }
+    HPyContext *u_ = hpy__trace_universal();
+    return u_->ctx_Dict_Keys(u_, h);
+}
+
+static HPY__TRACE_SLOW HPy hpy__trace_slow_Dict_Copy(HPyContext *ctx, HPy h)
+{
+    (void)ctx;
+    hpy__trace_probe p_;
+    HPyContext *u_ = hpy__trace_enter(175, &p_);
+    HPy r_ = u_->ctx_Dict_Copy(u_, h);
+    hpy__trace_exit(175, &p_);
+    return r_;
+}
+
+static HPy hpy__trace_Dict_Copy(HPyContext *ctx, HPy h)
+{
+    if (hpy__trace_tick(175)) {
+        return hpy__trace_slow_Dict_Copy(ctx, h);
+    }
+    HPyContext *u_ = hpy__trace_universal();
+    return u_->ctx_Dict_Copy(u_, h);
+}
+
+static HPY__TRACE_SLOW int hpy__trace_slow_Slice_Unpack(HPyContext *ctx, HPy slice, HPy_ssize_t *start, HPy_ssize_t *stop, HPy_ssize_t *step)
+{
+    (void)ctx;
+    hpy__trace_probe p_;
+    HPyContext *u_ = hpy__trace_enter(176, &p_);
+    int r_ = u_->ctx_Slice_Unpack(u_, slice, start, stop, step);
+    hpy__trace_exit(176, &p_);
+    return r_;
+}
+
+static int hpy__trace_Slice_Unpack(HPyContext *ctx, HPy slice, HPy_ssize_t *start, HPy_ssize_t *stop, HPy_ssize_t *step)
+{
+    if (hpy__trace_tick(176)) {
+        return hpy__trace_slow_Slice_Unpack(ctx, slice, start, stop, step);
+    }
+    HPyContext *u_ = hpy__trace_universal();
+    return u_->ctx_Slice_Unpack(u_, slice, start, stop, step);
+}
+
+static HPY__TRACE_SLOW int hpy__trace_slow_SetCallFunction(HPyContext *ctx, HPy h, HPyCallFunction *func)
+{
+    (void)ctx;
+    hpy__trace_probe p_;
+    HPyContext *u_ = hpy__trace_enter(177, &p_);
+    int r_ = u_->ctx_SetCallFunction(u_, h, func);
+    hpy__trace_exit(177, &p_);
+    return r_;
+}
+
+static int hpy__trace_SetCallFunction(HPyContext *ctx, HPy h, HPyCallFunction *func)
+{
+    if (hpy__trace_tick(177)) {
+        return hpy__trace_slow_SetCallFunction(ctx, h, func);
+    }
+    HPyContext *u_ = hpy__trace_universal();
+    return u_->ctx_SetCallFunction(u_, h, func);
+}
+
+static HPY__TRACE_SLOW HPy hpy__trace_slow_Call(HPyContext *ctx, HPy callable, const HPy *args, size_t nargs, HPy kwnames)
+{
+    (void)ctx;
+    hpy__trace_probe p_;
+    HPyContext *u_ = hpy__trace_enter(178, &p_);
+    HPy r_ = u_->ctx_Call(u_, callable, args, nargs, kwnames);
+    hpy__trace_exit(178, &p_);
+    return r_;
+}
+
+static HPy hpy__trace_Call(HPyContext *ctx, HPy callable, const HPy *args, size_t nargs, HPy kwnames)
+{
+    if (hpy__trace_tick(178)) {
+        return hpy__trace_slow_Call(ctx, callable, args, nargs, kwnames);
+    }
+    HPyContext *u_ = hpy__trace_universal();
+    return u_->ctx_Call(u_, callable, args, nargs, kwnames);
+}
+
+static HPY__TRACE_SLOW HPy hpy__trace_slow_CallMethod(HPyContext *ctx, HPy name, const HPy *args, size_t nargs, HPy kwnames)
+{
+    (void)ctx;
+    hpy__trace_probe p_;
+    HPyContext *u_ = hpy__trace_enter(179, &p_);
+    HPy r_ = u_->ctx_CallMethod(u_, name, args, nargs, kwnames);
+    hpy__trace_exit(179, &p_);
+    return r_;
+}
+
+static HPy hpy__trace_CallMethod(HPyContext *ctx, HPy name, const HPy *args, size_t nargs, HPy kwnames)
+{
+    if (hpy__trace_tick(179)) {
+        return hpy__trace_slow_CallMethod(ctx, name, args, nargs, kwnames);
+    }
+    HPyContext *u_ = hpy__trace_universal();
+    return u_->ctx_CallMethod(u_, name, args, nargs, kwnames);
+}
+
+static HPY__TRACE_SLOW void*hpy__trace_slow_AsStruct_Dict(HPyContext *ctx, HPy h)
+{
+    (void)ctx;
+    hpy__trace_probe p_;
+    HPyContext *u_ = hpy__trace_enter(180, &p_);
+    void*r_ = u_->ctx_AsStruct_Dict(u_, h);
+    hpy__trace_exit(180, &p_);
+    return r_;
+}
+
+static void*hpy__trace_AsStruct_Dict(HPyContext *ctx, HPy h)
+{
+    if (hpy__trace_tick(180)) {
+        return hpy__trace_slow_AsStruct_Dict(ctx, h);
+    }
+    HPyContext *u_ = hpy__trace_universal();
+    return u_->ctx_AsStruct_Dict(u_, h);
+}
+
+static HPY__TRACE_SLOW int hpy__trace_slow_List_Insert(HPyContext *ctx, HPy h_list, HPy_ssize_t index, HPy h_item)
+{
+    (void)ctx;
+    hpy__trace_probe p_;
+    HPyContext *u_ = hpy__trace_enter(181, &p_);
+    int r_ = u_->ctx_List_Insert(u_, h_list, index, h_item);
+    hpy__trace_exit(181, &p_);
+    return r_;
+}
+
+static int hpy__trace_List_Insert(HPyContext *ctx, HPy h_list, HPy_ssize_t index, HPy h_item)
+{
+    if (hpy__trace_tick(181)) {
+        return hpy__trace_slow_List_Insert(ctx, h_list, index, h_item);
+    }
+    HPyContext *u_ = hpy__trace_universal();
+    return u_->ctx_List_Insert(u_, h_list, index, h_item);
+}
+
+static HPY__TRACE_SLOW HPy hpy__trace_slow_GetSlice(HPyContext *ctx, HPy obj, HPy_ssize_t start, HPy_ssize_t end)
+{
+    (void)ctx;
+    hpy__trace_probe p_;
+    HPyContext *u_ = hpy__trace_enter(182, &p_);
+    HPy r_ = u_->ctx_GetSlice(u_, obj, start, end);
+    hpy__trace_exit(182, &p_);
+    return r_;
+}
+
+static HPy hpy__trace_GetSlice(HPyContext *ctx, HPy obj, HPy_ssize_t start, HPy_ssize_t end)
+{
+    if (hpy__trace_tick(182)) {
+        return hpy__trace_slow_GetSlice(ctx, obj, start, end);
+    }
+    HPyContext *u_ = hpy__trace_universal();
+    return u_->ctx_GetSlice(u_, obj, start, end);
+}
+
+static HPY__TRACE_SLOW int hpy__trace_slow_SetSlice(HPyContext *ctx, HPy obj, HPy_ssize_t start, HPy_ssize_t end, HPy value)
+{
+    (void)ctx;
+    hpy__trace_probe p_;
+    HPyContext *u_ = hpy__trace_enter(183, &p_);
+    int r_ = u_->ctx_SetSlice(u_, obj, start, end, value);
+    hpy__trace_exit(183, &p_);
+    return r_;
+}
+
+static int hpy__trace_SetSlice(HPyContext *ctx, HPy obj, HPy_ssize_t start, HPy_ssize_t end, HPy value)
+{
+    if (hpy__trace_tick(183)) {
+        return hpy__trace_slow_SetSlice(ctx, obj, start, end, value);
+    }
+    HPyContext *u_ = hpy__trace_universal();
+    return u_->ctx_SetSlice(u_, obj, start, end, value);
+}
+
+static HPY__TRACE_SLOW int hpy__trace_slow_DelSlice(HPyContext *ctx, HPy obj, HPy_ssize_t start, HPy_ssize_t end)
+{
+    (void)ctx;
+    hpy__trace_probe p_;
+    HPyContext *u_ = hpy__trace_enter(184, &p_);
+    int r_ = u_->ctx_DelSlice(u_, obj, start, end);
+    hpy__trace_exit(184, &p_);
+    return r_;
+}
+
+static int hpy__trace_DelSlice(HPyContext *ctx, HPy obj, HPy_ssize_t start, HPy_ssize_t end)
+{
+    if (hpy__trace_tick(184)) {
+        return hpy__trace_slow_DelSlice(ctx, obj, start, end);
+    }
+    HPyContext *u_ = hpy__trace_universal();
+    return u_->ctx_DelSlice(u_, obj, start, end);
+}
+
+static HPY__TRACE_SLOW HPy hpy__trace_slow_GetIter(HPyContext *ctx, HPy obj)
+{
+    (void)ctx;
+    hpy__trace_probe p_;
+    HPyContext *u_ = hpy__trace_enter(185, &p_);
+    HPy r_ = u_->ctx_GetIter(u_, obj);
+    hpy__trace_exit(185, &p_);
+    return r_;
+}
+
+static HPy hpy__trace_GetIter(HPyContext *ctx, HPy obj)
+{
+    if (hpy__trace_tick(185)) {
+        return hpy__trace_slow_GetIter(ctx, obj);
+    }
+    HPyContext *u_ = hpy__trace_universal();
+    return u_->ctx_GetIter(u_, obj);
+}
+
+static HPY__TRACE_SLOW HPy hpy__trace_slow_Iter_Next(HPyContext *ctx, HPy obj)
+{
+    (void)ctx;
+    hpy__trace_probe p_;
+    HPyContext *u_ = hpy__trace_enter(186, &p_);
+    HPy r_ = u_->ctx_Iter_Next(u_, obj);
+    hpy__trace_exit(186, &p_);
+    return r_;
+}
+
+static HPy hpy__trace_Iter_Next(HPyContext *ctx, HPy obj)
+{
+    if (hpy__trace_tick(186)) {
+        return hpy__trace_slow_Iter_Next(ctx, obj);
+    }
+    HPyContext *u_ = hpy__trace_universal();
+    return u_->ctx_Iter_Next(u_, obj);
+}
+
+static HPY__TRACE_SLOW int hpy__trace_slow_Iter_Check(HPyContext *ctx, HPy obj)
+{
+    (void)ctx;
+    hpy__trace_probe p_;
+    HPyContext *u_ = hpy__trace_enter(187, &p_);
+    int r_ = u_->ctx_Iter_Check(u_, obj);
+    hpy__trace_exit(187, &p_);
+    return r_;
+}
+
+static int hpy__trace_Iter_Check(HPyContext *ctx, HPy obj)
+{
+    if (hpy__trace_tick(187)) {
+        return hpy__trace_slow_Iter_Check(ctx, obj);
+    }
+    HPyContext *u_ = hpy__trace_universal();
+    return u_->ctx_Iter_Check(u_, obj);
+}
+
+static HPY__TRACE_SLOW HPy hpy__trace_slow_Slice_New(HPyContext *ctx, HPy start, HPy stop, HPy step)
+{
+    (void)ctx;
+    hpy__trace_probe p_;
+    HPyContext *u_ = hpy__trace_enter(188, &p_);
+    HPy r_ = u_->ctx_Slice_New(u_, start, stop, step);
+    hpy__trace_exit(188, &p_);
+    return r_;
+}
+
+static HPy hpy__trace_Slice_New(HPyContext *ctx, HPy start, HPy stop, HPy step)
+{
+    if (hpy__trace_tick(188)) {
+        return hpy__trace_slow_Slice_New(ctx, start, stop, step);
+    }
+    HPyContext *u_ = hpy__trace_universal();
+    return u_->ctx_Slice_New(u_, start, stop, step);
+}
+
+static HPY__TRACE_SLOW HPyThreadState hpy__trace_slow_AttachThread(HPyContext *ctx)
+{
+    (void)ctx;
+    hpy__trace_probe p_;
+    HPyContext *u_ = hpy__trace_enter(189, &p_);
+    HPyThreadState r_ = u_->ctx_AttachThread(u_);
+    hpy__trace_exit(189, &p_);
+    return r_;
+}
+
+static HPyThreadState hpy__trace_AttachThread(HPyContext *ctx)
+{
+    if (hpy__trace_tick(189)) {
+        return hpy__trace_slow_AttachThread(ctx);
+    }
+    HPyContext *u_ = hpy__trace_universal();
+    return u_->ctx_AttachThread(u_);
+}
+
+static HPY__TRACE_SLOW void hpy__trace_slow_DetachThread(HPyContext *ctx, HPyThreadState state)
+{
+    (void)ctx;
+    hpy__trace_probe p_;
+    HPyContext *u_ = hpy__trace_enter(190, &p_);
+    u_->ctx_DetachThread(u_, state);
+    hpy__trace_exit(190, &p_);
+}
+
+static void hpy__trace_DetachThread(HPyContext *ctx, HPyThreadState state)
+{
+    if (hpy__trace_tick(190)) {
+        hpy__trace_slow_DetachThread(ctx, state);
+        return;
+    }
+    HPyContext *u_ = hpy__trace_universal();
+    u_->ctx_DetachThread(u_, state);
+}
 
 /* Fill a trace context wrapping the universal context u. */
 static void hpy__fill_trace_ctx(HPyContext *ctx, HPyContext *u)

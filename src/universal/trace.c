@@ -1,33 +1,78 @@
-/* Trace mode: a context that counts and times every call into the universal context, and the
- * hpy.universal._trace module that reports it (python-contract.md §10). Handles are the
- * universal ones, so a module loaded in trace mode also calls its implementations directly. */
+/* Trace mode: a context that counts every call into the universal context and times a sample of
+ * them, and the hpy.universal._trace module that reports it (python-contract.md §10). Handles are
+ * the universal ones, so a module loaded in trace mode also calls its implementations directly.
+ *
+ * Counts are exact. Durations are measured on the calls picked by a pseudo-random countdown
+ * whose gaps have mean `sampling` (1: every call). Each setting of the sampling starts a period;
+ * a function's reported duration is, summed over the periods, the time of its measured calls
+ * scaled by its calls / its measured calls: an estimate of the time spent in it that costs the
+ * calls not measured nothing but a counter and a countdown (docs/runtime.md). */
 #include "internal/runtime.h"
 
 #include <time.h>
 
-typedef struct timespec hpy__trace_clock;
+/* What the slow path of one call carries from before the call to after it. */
+typedef struct {
+    int timed;
+    uint64_t period;
+    struct timespec start;
+} hpy__trace_probe;
 
-static HPyContext *hpy__trace_enter(HPyContext *ctx, int index, hpy__trace_clock *start);
-static void hpy__trace_exit(HPyContext *ctx, int index, hpy__trace_clock *start);
+static inline int hpy__trace_tick(int index);
+static inline HPyContext *hpy__trace_universal(void);
+static HPyContext *hpy__trace_enter(int index, hpy__trace_probe *probe);
+static void hpy__trace_exit(int index, hpy__trace_probe *probe);
+/* Slow-path wrappers keep the signature of their fast one, so that the fast path reaches them
+ * with a plain jump. */
+#if defined(__has_attribute) && __has_attribute(noipa)
+#  define HPY__TRACE_SLOW __attribute__((cold, noipa))
+#else
+#  define HPY__TRACE_SLOW __attribute__((cold, noinline))
+#endif
 
 #include "autogen_trace_ctx.h"
+
+/* The mean gap between timed calls when nothing else was asked: the largest cost it leaves on
+ * the calls that are not timed is a fraction of a nanosecond (docs/runtime.md). */
+#define DEFAULT_SAMPLING 128
+/* Gaps are drawn in [1, 2 * sampling - 1], which must fit the 32-bit countdowns. */
+#define MAX_SAMPLING (UINT32_C(1) << 31)
+#define HPY__TRACE_STR_(x) #x
+#define HPY__TRACE_STR(x) HPY__TRACE_STR_(x)
 
 /* ctx->_private of the trace context: the runtime's marker first (handles are object pointers),
  * then the trace state. */
 typedef struct {
     _HPyRuntimeInfo info;
     HPyContext *universal;
+    /* Calls left until the next one that takes the slow path (the fast path stops at 0). Without
+     * hooks that call is timed; with hooks every call takes the slow path (countdown stays 1) and
+     * until_timed counts the calls left until the next timed one. Neither is 0 between calls. */
+    uint32_t countdown;
+    uint32_t until_timed;
+    uint32_t sampling;          /* mean gap between timed calls, >= 1 */
+    uint64_t rng;               /* xorshift64 state, never 0 */
+    uint64_t period;            /* number of the current sampling period */
     uint64_t calls[HPY__TRACE_NFUNCS];
-    uint64_t durations_ns[HPY__TRACE_NFUNCS];
-    PyObject *on_enter;      /* callable or NULL */
+    /* Per function, for the current period: calls before it began, calls chosen for timing
+     * (counted on entry), total duration of the timed calls that ended; and the estimated
+     * duration of the earlier periods. */
+    uint64_t period_start[HPY__TRACE_NFUNCS];
+    uint64_t timed_calls[HPY__TRACE_NFUNCS];
+    uint64_t timed_ns[HPY__TRACE_NFUNCS];
+    uint64_t earlier_ns[HPY__TRACE_NFUNCS];
+    PyObject *on_enter;         /* callable or NULL */
     PyObject *on_exit;
-    PyObject *names;         /* tuple of the ctx field names, created on first use */
+    PyObject *names;            /* tuple of the ctx field names, created on first use */
 } trace_state;
 
 static struct _HPyContext_s trace_ctx;
 static trace_state state = {
-    { _HPY_RUNTIME_INFO_MAGIC, _HPY_RUNTIME_OBJECT_HANDLES },
-    NULL, {0}, {0}, NULL, NULL, NULL,
+    .info = { _HPY_RUNTIME_INFO_MAGIC, _HPY_RUNTIME_OBJECT_HANDLES },
+    .countdown = 1,
+    .until_timed = 1,
+    .sampling = DEFAULT_SAMPLING,
+    .rng = UINT64_C(0x9e3779b97f4a7c15),
 };
 
 static int ensure_names(void)
@@ -64,7 +109,40 @@ HPyAPI_IMPL HPyContext *hpy__trace_ctx(void)
     return &trace_ctx;
 }
 
-static void now(hpy__trace_clock *t, const char *where)
+/* ---- the calls ------------------------------------------------------------------------ */
+
+static inline int hpy__trace_tick(int index)
+{
+    state.calls[index]++;
+    return __builtin_expect(--state.countdown == 0, 0);
+}
+
+static inline HPyContext *hpy__trace_universal(void)
+{
+    return state.universal;
+}
+
+/* The number of calls up to and including the next timed one: uniform in [1, 2 * sampling - 1]
+ * (mean `sampling`), so that no periodic pattern of calls can line up with the timed ones. */
+static uint32_t draw_gap(void)
+{
+    if (state.sampling == 1)
+        return 1;
+    uint64_t x = state.rng;
+    x ^= x << 13;
+    x ^= x >> 7;
+    x ^= x << 17;
+    state.rng = x;
+    uint64_t span = 2 * (uint64_t)state.sampling - 1;
+    return 1 + (uint32_t)(((x >> 32) * span) >> 32);
+}
+
+static int hooks_installed(void)
+{
+    return state.on_enter != NULL || state.on_exit != NULL;
+}
+
+static void now(struct timespec *t, const char *where)
 {
     if (clock_gettime(CLOCK_MONOTONIC_RAW, t) != 0) {
         printf("Could not get monotonic clock in %s\n", where);
@@ -81,36 +159,73 @@ static void call_hook(PyObject *hook, int index, const char *error)
     Py_DECREF(res);
 }
 
-static HPyContext *hpy__trace_enter(HPyContext *ctx, int index, hpy__trace_clock *start)
+/* The slow path before a call (already counted): picks the next slow call before anything can
+ * re-enter the context, then on_enter, then the clock when the call is timed. */
+static HPyContext *hpy__trace_enter(int index, hpy__trace_probe *probe)
 {
-    (void)ctx;
-    state.calls[index]++;
+    if (hooks_installed()) {
+        state.countdown = 1;
+        probe->timed = --state.until_timed == 0;
+        if (probe->timed)
+            state.until_timed = draw_gap();
+    } else {
+        state.countdown = draw_gap();
+        probe->timed = 1;
+    }
+    if (probe->timed) {
+        state.timed_calls[index]++;
+        probe->period = state.period;
+    }
     if (state.on_enter != NULL)
         call_hook(state.on_enter, index, "error when executing on-enter trace function");
-    now(start, hpy__ctx_function_names[index]);
+    if (probe->timed)
+        now(&probe->start, hpy__ctx_function_names[index]);
     return state.universal;
 }
 
-static void hpy__trace_exit(HPyContext *ctx, int index, hpy__trace_clock *start)
+static void hpy__trace_exit(int index, hpy__trace_probe *probe)
 {
-    (void)ctx;
-    hpy__trace_clock end;
-    now(&end, hpy__ctx_function_names[index]);
-    state.durations_ns[index] += (uint64_t)(end.tv_sec - start->tv_sec) * 1000000000u +
-                                 (uint64_t)(end.tv_nsec - start->tv_nsec);
+    if (probe->timed) {
+        struct timespec end;
+        now(&end, hpy__ctx_function_names[index]);
+        uint64_t ns = (uint64_t)(end.tv_sec - probe->start.tv_sec) * 1000000000u +
+                      (uint64_t)(end.tv_nsec - probe->start.tv_nsec);
+        /* a call that began in an earlier period adds its own time, unscaled, to the past */
+        if (probe->period == state.period)
+            state.timed_ns[index] += ns;
+        else
+            state.earlier_ns[index] += ns;
+    }
     if (state.on_exit != NULL)
         call_hook(state.on_exit, index, "error when executing on-exit trace function");
 }
 
 /* ---- hpy.universal._trace ------------------------------------------------------------- */
 
-static PyObject *counters_dict(const uint64_t *values)
+/* The estimated duration of function i in the current period, in ns: exact when every call
+ * was timed, 0 while none was. */
+static uint64_t period_ns(int i)
+{
+    uint64_t timed = state.timed_calls[i], calls = state.calls[i] - state.period_start[i];
+    if (timed == 0)
+        return 0;
+    if (timed >= calls)
+        return state.timed_ns[i];
+    return (uint64_t)((double)state.timed_ns[i] * ((double)calls / (double)timed) + 0.5);
+}
+
+static uint64_t estimated_ns(int i)
+{
+    return state.earlier_ns[i] + period_ns(i);
+}
+
+static PyObject *names_dict(uint64_t (*value)(int))
 {
     if (hpy__trace_ctx() == NULL)
         return NULL;
     PyObject *d = PyDict_New();
     for (int i = 0; d != NULL && i < HPY__TRACE_NFUNCS; i++) {
-        PyObject *v = PyLong_FromUnsignedLongLong(values[i]);
+        PyObject *v = PyLong_FromUnsignedLongLong(value(i));
         if (v == NULL || PyDict_SetItem(d, PyTuple_GET_ITEM(state.names, i), v) < 0)
             Py_CLEAR(d);
         Py_XDECREF(v);
@@ -118,30 +233,29 @@ static PyObject *counters_dict(const uint64_t *values)
     return d;
 }
 
+static uint64_t call_count(int i)
+{
+    return state.calls[i];
+}
+
 static PyObject *get_call_counts(PyObject *self, PyObject *ignored)
 {
     (void)self;
     (void)ignored;
-    return counters_dict(state.calls);
+    return names_dict(call_count);
 }
 
 static PyObject *get_durations(PyObject *self, PyObject *ignored)
 {
     (void)self;
     (void)ignored;
-    return counters_dict(state.durations_ns);
+    return names_dict(estimated_ns);
 }
 
-static int set_hook(PyObject **slot, PyObject *value)
+static void set_hook(PyObject **slot, PyObject *value)
 {
-    if (value == NULL)
-        return 0;                       /* omitted: unchanged */
-    if (value != Py_None && !PyCallable_Check(value)) {
-        PyErr_SetString(PyExc_TypeError, "Expected a callable object or None");
-        return -1;
-    }
-    Py_XSETREF(*slot, value == Py_None ? NULL : Py_NewRef(value));
-    return 0;
+    if (value != NULL)                  /* omitted: unchanged */
+        Py_XSETREF(*slot, value == Py_None ? NULL : Py_NewRef(value));
 }
 
 static PyObject *set_trace_functions(PyObject *self, PyObject *args, PyObject *kwargs)
@@ -159,9 +273,51 @@ static PyObject *set_trace_functions(PyObject *self, PyObject *args, PyObject *k
         PyErr_SetString(PyExc_TypeError, "Expected a callable object or None");
         return NULL;
     }
-    if (set_hook(&state.on_enter, on_enter) < 0 || set_hook(&state.on_exit, on_exit) < 0)
-        return NULL;
+    int had_hooks = hooks_installed();
+    set_hook(&state.on_enter, on_enter);
+    set_hook(&state.on_exit, on_exit);
+    if (!had_hooks && hooks_installed()) {
+        state.until_timed = state.countdown;
+        state.countdown = 1;
+    }
+    else if (had_hooks && !hooks_installed()) {
+        state.countdown = state.until_timed;
+    }
     Py_RETURN_NONE;
+}
+
+static PyObject *set_duration_sampling(PyObject *self, PyObject *arg)
+{
+    (void)self;
+    Py_ssize_t n = PyNumber_AsSsize_t(arg, NULL);       /* out of range: clamped */
+    if (n == -1 && PyErr_Occurred())
+        return NULL;
+    if (n < 1 || (uint64_t)n > MAX_SAMPLING) {
+        PyErr_Format(PyExc_ValueError,
+                     "duration sampling must be from 1 (time every call) to %llu, got %R",
+                     (unsigned long long)MAX_SAMPLING, arg);
+        return NULL;
+    }
+    for (int i = 0; i < HPY__TRACE_NFUNCS; i++) {
+        state.earlier_ns[i] += period_ns(i);
+        state.period_start[i] = state.calls[i];
+        state.timed_calls[i] = 0;
+        state.timed_ns[i] = 0;
+    }
+    state.period++;
+    state.sampling = (uint32_t)n;
+    if (hooks_installed())
+        state.until_timed = draw_gap();
+    else
+        state.countdown = draw_gap();
+    Py_RETURN_NONE;
+}
+
+static PyObject *get_duration_sampling(PyObject *self, PyObject *ignored)
+{
+    (void)self;
+    (void)ignored;
+    return PyLong_FromUnsignedLong(state.sampling);
 }
 
 static PyObject *get_frequency(PyObject *self, PyObject *ignored)
@@ -180,10 +336,17 @@ static PyMethodDef trace_methods[] = {
     {"get_call_counts", get_call_counts, METH_NOARGS,
      "Number of calls of each context function in trace mode"},
     {"get_durations", get_durations, METH_NOARGS,
-     "Time spent in each context function in trace mode, in nanoseconds"},
+     "Time spent in each context function in trace mode, in nanoseconds (estimated from the "
+     "timed calls unless the duration sampling is 1)"},
     {"set_trace_functions", (PyCFunction)(void (*)(void))set_trace_functions,
      METH_VARARGS | METH_KEYWORDS,
      "Install (callable), remove (None) or keep (omitted) the on_enter and on_exit hooks"},
+    {"set_duration_sampling", set_duration_sampling, METH_O,
+     "set_duration_sampling(n): from now on, time one call in n on average, at pseudo-random "
+     "gaps, and scale the measured durations up to all calls; 1 times every call exactly"},
+    {"get_duration_sampling", get_duration_sampling, METH_NOARGS,
+     "The mean gap between timed calls (1: every call is timed; default "
+     HPY__TRACE_STR(DEFAULT_SAMPLING) ")"},
     {"get_frequency", get_frequency, METH_NOARGS, "Resolution of the trace clock, in Hz"},
     {NULL, NULL, 0, NULL},
 };
