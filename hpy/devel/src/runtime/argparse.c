@@ -19,15 +19,13 @@
 #include <stdio.h>
 #include <string.h>
 
-/* Every unit the parser understands. */
-#define KNOWN_UNITS "bBhHiIlkLKnfdOps"
 
 #define MSG_BUFSIZE 512
 
-/* Where the units of a format string stop, and how error messages must be decorated. */
+/* How error messages must be decorated (read from the format only when an error is raised), and
+ * the argument they are about. */
 typedef struct {
-    const char *func_name;   /* text after ':' or NULL */
-    const char *custom_msg;  /* text after ';' or NULL */
+    const char *fmt;
     const char *arg_keyword; /* the argument the next messages are about: its keyword, */
     HPy_ssize_t arg_index;   /* else its 0-based position; -1: no argument */
 } ErrStyle;
@@ -41,17 +39,23 @@ static void set_arg(ErrStyle *es, const char *keyword, HPy_ssize_t index)
 
 static void scan_err_style(const char *fmt, ErrStyle *es)
 {
-    const char *p;
-    es->func_name = NULL;
-    es->custom_msg = NULL;
+    es->fmt = fmt;
+    es->arg_keyword = NULL;
     es->arg_index = -1;
-    for (p = fmt; *p != '\0'; p++) {
+}
+
+/* The text after ':' (*func_name) or ';' (*custom_msg) of the format, or NULL. */
+static void decorations(const char *fmt, const char **func_name, const char **custom_msg)
+{
+    *func_name = NULL;
+    *custom_msg = NULL;
+    for (const char *p = fmt; *p != '\0'; p++) {
         if (*p == ':') {
-            es->func_name = p + 1;
+            *func_name = p + 1;
             return;
         }
         if (*p == ';') {
-            es->custom_msg = p + 1;
+            *custom_msg = p + 1;
             return;
         }
     }
@@ -59,7 +63,13 @@ static void scan_err_style(const char *fmt, ErrStyle *es)
 
 static int is_unit(char c)
 {
-    return c != '\0' && strchr(KNOWN_UNITS, c) != NULL;
+    switch (c) {
+    case 'b': case 'B': case 'h': case 'H': case 'i': case 'I': case 'l': case 'k': case 'L':
+    case 'K': case 'n': case 'f': case 'd': case 'O': case 'p': case 's':
+        return 1;
+    default:
+        return 0;
+    }
 }
 
 /* Raise `exc` with `msg` decorated according to the format: "function MSG", "NAME() MSG" or
@@ -68,16 +78,18 @@ static int is_unit(char c)
 static void set_error(HPyContext *ctx, HPy exc, const ErrStyle *es, const char *msg)
 {
     char buf[MSG_BUFSIZE], which[100] = "";
-    if (es->custom_msg != NULL) {
-        HPyErr_SetString(ctx, exc, es->custom_msg);
+    const char *func_name, *custom_msg;
+    decorations(es->fmt, &func_name, &custom_msg);
+    if (custom_msg != NULL) {
+        HPyErr_SetString(ctx, exc, custom_msg);
         return;
     }
     if (es->arg_index >= 0 && es->arg_keyword != NULL && es->arg_keyword[0] != '\0')
         snprintf(which, sizeof(which), " (argument '%.60s')", es->arg_keyword);
     else if (es->arg_index >= 0)
         snprintf(which, sizeof(which), " (argument %ld)", (long)(es->arg_index + 1));
-    if (es->func_name != NULL)
-        snprintf(buf, sizeof(buf), "%.200s() %.256s%s", es->func_name, msg, which);
+    if (func_name != NULL)
+        snprintf(buf, sizeof(buf), "%.200s() %.256s%s", func_name, msg, which);
     else
         snprintf(buf, sizeof(buf), "function %.256s%s", msg, which);
     HPyErr_SetString(ctx, exc, buf);

@@ -328,13 +328,29 @@ static HPyTypeRegistry *find_registry(int create)
     return r;
 }
 
+/* The last type found in the registry. A type is identified by its address and its version tag:
+ * CPython never gives a tag twice, and a type without one (0) is not cached, so the pair cannot
+ * name a type that died (whose info may be freed) and another type at its address. */
+static PyTypeObject *last_type;
+static unsigned int last_tag;
+static HPyTypeInfo *last_info;
+
 /* The info of a type created by HPyType_FromSpec, or NULL. Never raises. */
 static inline HPyTypeInfo *type_info(PyTypeObject *t)
 {
     if (!(t->tp_flags & Py_TPFLAGS_HEAPTYPE))
         return NULL;
+    unsigned int tag = t->tp_version_tag;
+    if (t == last_type && tag == last_tag && tag != 0)
+        return last_info;
     HPyTypeRegistry *r = registry != NULL ? registry : find_registry(0);
-    return r != NULL ? r->lookup(t) : NULL;
+    HPyTypeInfo *info = r != NULL ? r->lookup(t) : NULL;
+    if (info != NULL && tag != 0 && info->alive) {
+        last_type = t;
+        last_tag = tag;
+        last_info = info;
+    }
+    return info;
 }
 
 /* The info of the nearest HPy type in t's base chain (t included), or NULL. */
@@ -436,6 +452,7 @@ static int register_info(hpy_local_info *li)
         Py_CLEAR(li->weakref);
         return -1;
     }
+    HPyCompat_AssignVersionTag(li->pub.type);     /* for the lookup cache of type_info() */
     return 0;
 }
 
@@ -1573,6 +1590,8 @@ HPyAPI_IMPL HPy ctx_New(HPyContext *ctx, HPy h_type, void **data)
     HPyTypeInfo *info = nearest_info(tp);
     PyTypeObject *builtin = info != NULL ? shape_builtin(info->shape) : NULL;
     PyObject *obj;
+    /* PyType_GenericAlloc hands out zeroed memory and tracks GC objects itself */
+    int generic = 0;
     if (builtin != NULL && builtin != &PyBaseObject_Type && builtin != &PyType_Type) {
         /* a valid empty int, float, str, tuple, list or dict (zeroed memory is not one) */
         PyObject *empty = PyTuple_New(0);
@@ -1580,6 +1599,7 @@ HPyAPI_IMPL HPy ctx_New(HPyContext *ctx, HPy h_type, void **data)
         Py_XDECREF(empty);
     }
     else {
+        generic = tp->tp_alloc == PyType_GenericAlloc;
         obj = tp->tp_alloc(tp, 0);
     }
     if (obj == NULL) {
@@ -1589,11 +1609,11 @@ HPyAPI_IMPL HPy ctx_New(HPyContext *ctx, HPy h_type, void **data)
     Py_ssize_t offset = info != NULL ? info->struct_offset : 0;
     /* the module's struct (for legacy types: everything after the object header) is zeroed */
     Py_ssize_t start = offset > 0 ? offset : (Py_ssize_t)sizeof(PyObject);
-    if (tp->tp_basicsize > start)
+    if (!generic && tp->tp_basicsize > start)
         memset((char *)obj + start, 0, (size_t)(tp->tp_basicsize - start));
     if (info != NULL && info->call_offset > 0 && info->default_call != NULL)
         *(vectorcallfunc *)((char *)obj + info->call_offset) = info->default_call;
-    if (PyType_IS_GC(tp) && !PyObject_GC_IsTracked(obj))
+    if (!generic && PyType_IS_GC(tp) && !PyObject_GC_IsTracked(obj))
         PyObject_GC_Track(obj);
     *data = (char *)obj + offset;
     return _py2h(obj);

@@ -181,4 +181,21 @@ static inline PyObject *HPyCompat_Type_FromMetaclass(PyTypeObject *metaclass, Py
 }
 #endif
 
+/* Give a type a version tag now (lookups cache per-type data under it), if it can have one. */
+static inline void HPyCompat_AssignVersionTag(PyTypeObject *type)
+{
+#if PY_VERSION_HEX >= 0x030C0000
+    (void)PyUnstable_Type_AssignVersionTag(type);
+#else
+    /* a lookup through the type's method cache assigns the tag */
+    static PyObject *name;
+    if (name == NULL)
+        name = PyUnicode_InternFromString("__init__");
+    if (name != NULL)
+        (void)_PyType_Lookup(type, name);
+    else
+        PyErr_Clear();
+#endif
+}
+
 #endif /* HPY_RUNTIME_CPY_COMPAT_H */
