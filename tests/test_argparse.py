@@ -268,6 +268,12 @@ def test_kw_keyword_only(compile_module):
     ('"", "b", ""', 'OO', (), {}, SystemError, 'function empty keyword parameter name'),
     ('"a", "b"', 'OZ', (1, 2), {}, SystemError, 'function unknown arg format code'),
     ('"a", "b"', 'OO;custom', (1,), {}, TypeError, 'custom'),
+    ('"a", "b"', 'O|O:add_two', (1,), {'c': 3}, TypeError,
+     "add_two() got an unexpected keyword argument 'c'"),
+    ('"a", "b"', 'O|O:add_two', (), {'a': 1, 'b': 2, 'zz': 3}, TypeError,
+     "add_two() got an unexpected keyword argument 'zz'"),
+    ('"", "b"', 'O|O', (1,), {'a': 2}, TypeError, "function got an unexpected keyword argument 'a'"),
+    ('"a", "b"', 'O|O;custom', (1,), {'c': 3}, TypeError, 'custom'),
 ])
 def test_kw_errors(compile_module, kwlist, fmt, args, kw, exc, msg):
     mod = kwmod(compile_module, kwlist, fmt)

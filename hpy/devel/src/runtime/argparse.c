@@ -452,6 +452,77 @@ static HPy lookup_keyword(HPyContext *ctx, const KwSource *src, const char *name
     return result;
 }
 
+/* Whether `name` (a str handle) is one of the names of keywords[npos_only..nkw). */
+static int is_keyword_name(HPyContext *ctx, HPy name, const char *keywords[], HPy_ssize_t npos_only,
+                           HPy_ssize_t nkw)
+{
+    HPy_ssize_t size;
+    const char *s = HPyUnicode_Check(ctx, name) ? HPyUnicode_AsUTF8AndSize(ctx, name, &size) : NULL;
+    if (s == NULL) {
+        HPyErr_Clear(ctx);
+        return 0;
+    }
+    for (HPy_ssize_t k = npos_only; k < nkw; k++) {
+        if (strlen(keywords[k]) == (size_t)size && memcmp(keywords[k], s, (size_t)size) == 0)
+            return 1;
+    }
+    return 0;
+}
+
+/* Every keyword argument given names a parameter that accepts one; otherwise TypeError naming the
+ * first that does not. `matched`: how many given keywords were used. Returns 0 after raising. */
+static int check_unexpected_keywords(HPyContext *ctx, const KwSource *src, const ErrStyle *es,
+                                     const char *keywords[], HPy_ssize_t npos_only, HPy_ssize_t nkw,
+                                     HPy_ssize_t matched)
+{
+    HPy names;
+    HPy_ssize_t n;
+    if (src->use_dict) {
+        if (HPy_IsNull(src->kwdict))
+            return 1;
+        n = HPy_Length(ctx, src->kwdict);
+        if (n < 0 || n <= matched) {
+            HPyErr_Clear(ctx);
+            return 1;
+        }
+        names = HPyDict_Keys(ctx, src->kwdict);
+    }
+    else {
+        n = src->nkwnames;
+        if (n <= matched)
+            return 1;
+        names = HPy_Dup(ctx, src->kwnames);
+    }
+    if (HPy_IsNull(names))
+        return 0;
+    for (HPy_ssize_t j = 0; j < n; j++) {
+        HPy name = HPy_GetItem_i(ctx, names, j);
+        if (HPy_IsNull(name)) {
+            HPy_Close(ctx, names);
+            return 0;
+        }
+        if (!is_keyword_name(ctx, name, keywords, npos_only, nkw)) {
+            HPy_ssize_t size;
+            const char *s = HPyUnicode_Check(ctx, name) ?
+                HPyUnicode_AsUTF8AndSize(ctx, name, &size) : NULL;
+            char msg[200];
+            if (s == NULL)
+                HPyErr_Clear(ctx);
+            snprintf(msg, sizeof(msg), "got an unexpected keyword argument '%.100s'",
+                     s != NULL ? s : "?");
+            ErrStyle plain = *es;
+            plain.arg_index = -1;
+            set_error(ctx, ctx->h_TypeError, &plain, msg);
+            HPy_Close(ctx, name);
+            HPy_Close(ctx, names);
+            return 0;
+        }
+        HPy_Close(ctx, name);
+    }
+    HPy_Close(ctx, names);
+    return 1;
+}
+
 /* Shared engine of both keyword variants. `keywords` is NULL-terminated; leading "" entries
  * are positional-only. The i-th unit is filled from args[i] if i < nargs, else from the
  * keyword named keywords[i]. */
@@ -459,7 +530,7 @@ static int parse_keywords(HPyContext *ctx, HPyTracker *ht, const KwSource *src, 
                           const char *keywords[], va_list *ap)
 {
     ErrStyle es;
-    HPy_ssize_t nkw = 0, npos_only = 0, i = 0;
+    HPy_ssize_t nkw = 0, npos_only = 0, i = 0, matched = 0;
     int optional = 0, keyword_only = 0;
     const char *p;
 
@@ -524,6 +595,8 @@ static int parse_keywords(HPyContext *ctx, HPyTracker *ht, const KwSource *src, 
             value = src->args[i];
         } else if (i >= npos_only) {
             value = lookup_keyword(ctx, src, keywords[i], &owned);
+            if (!HPy_IsNull(value))
+                matched++;
         }
         if (HPy_IsNull(value) && !optional) {
             set_error(ctx, ctx->h_TypeError, &es, "no value for required argument");
@@ -553,7 +626,7 @@ static int parse_keywords(HPyContext *ctx, HPyTracker *ht, const KwSource *src, 
         set_error(ctx, ctx->h_TypeError, &es, "mismatched args (too many arguments for fmt)");
         return 0;
     }
-    return 1;
+    return check_unexpected_keywords(ctx, src, &es, keywords, npos_only, nkw, matched);
 }
 
 HPyAPI_HELPER int
