@@ -35,7 +35,8 @@ INTERPRETERS = [  # (label, executable inside the chroot, extra pytest options)
     ('3.15', 'python3.15', []),
     ('3.14d', 'python3.14d', ['--refleaks']),
 ]
-ABI_COLUMNS = ['cpython', 'universal', 'hybrid', 'universal-dispatch', 'other']
+ABI_COLUMNS = ['cpython', 'universal', 'hybrid', 'universal-dispatch', 'trace', 'debug', 'hybrid-debug',
+               'other']
 
 
 def chroot_cmd():
