@@ -11,7 +11,19 @@ HPyAPI_IMPL __thread _HPyThreadCall hpy__thread_call __attribute__((tls_model("i
 /* Handles of these contexts are object pointers: modules may call implementations directly. */
 static const _HPyRuntimeInfo universal_info = {
     _HPY_RUNTIME_INFO_MAGIC,
-    _HPY_RUNTIME_OBJECT_HANDLES,
+    _HPY_RUNTIME_OBJECT_HANDLES | _HPY_RUNTIME_STRUCT_OFFSETS,
+    {   /* indexed by builtin shape + 1; the same offsets as ctx_AsStruct_<shape> */
+        0,                      /* Legacy: the object itself */
+        HPY_OFFSET_Object,
+        HPY_OFFSET_Type,
+        HPY_OFFSET_Long,
+        HPY_OFFSET_Float,
+        HPY_OFFSET_Unicode,
+        HPY_OFFSET_Tuple,
+        HPY_OFFSET_List,
+        HPY_OFFSET_Dict,
+        0,
+    },
 };
 
 /* The process's universal context, and a twin that does not advertise direct calls, so that

@@ -13,17 +13,22 @@ typedef struct {
 #if defined(HPY_EMBEDDED_MODULES)
 #  define HPY_MOD_EMBEDDABLE(modname) \
     static HPyContext *_ctx_for_trampolines; \
-    static int _hpy_direct_calls;
+    static int _hpy_direct_calls; \
+    static const int64_t *_hpy_struct_offsets;
 #  define _HPY_CTX_DEFINITIONS
 #else
 #  define HPY_MOD_EMBEDDABLE(modname)
 #  define _HPY_CTX_DEFINITIONS \
     _HPy_HIDDEN HPyContext *_ctx_for_trampolines; \
-    _HPy_HIDDEN int _hpy_direct_calls;
+    _HPy_HIDDEN int _hpy_direct_calls; \
+    _HPy_HIDDEN const int64_t *_hpy_struct_offsets;
 /* The context every trampoline of this binary passes to the runtime. */
 extern _HPy_HIDDEN HPyContext *_ctx_for_trampolines;
 /* Whether that context lets trampolines call implementations directly. */
 extern _HPy_HIDDEN int _hpy_direct_calls;
+/* Where that context says a module's struct starts in an object of each builtin shape, or NULL
+ * (_HPy_AsStruct_* then call the context). */
+extern _HPy_HIDDEN const int64_t *_hpy_struct_offsets;
 #endif
 
 /* The ABI minor version a universal binary requires is the newest minor of the context members
@@ -105,6 +110,7 @@ HPyAPI_FUNC HPyContext *HPyGetContext(void)
     { \
         _ctx_for_trampolines = ctx; \
         _hpy_direct_calls = _HPy_ContextAllowsDirectCalls(ctx); \
+        _hpy_struct_offsets = _HPy_ContextStructOffsets(ctx); \
     } \
     HPyModuleDef *HPyInit_##EXT_NAME(void) { return &(MOD_DEF); }
 

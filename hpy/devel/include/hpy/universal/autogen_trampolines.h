@@ -462,11 +462,15 @@ HPyAPI_FUNC int HPy_Is(HPyContext *ctx, HPy obj, HPy other)
 
 HPyAPI_FUNC void* _HPy_AsStruct_Object(HPyContext *ctx, HPy h)
 {
+    if (_HPy_LIKELY(_hpy_struct_offsets != NULL))
+        return (char *)h._i + _hpy_struct_offsets[HPyType_BuiltinShape_Object + 1];
     return ctx->ctx_AsStruct_Object(ctx, h);
 }
 
 HPyAPI_FUNC void* _HPy_AsStruct_Legacy(HPyContext *ctx, HPy h)
 {
+    if (_HPy_LIKELY(_hpy_struct_offsets != NULL))
+        return (char *)h._i + _hpy_struct_offsets[HPyType_BuiltinShape_Legacy + 1];
     return ctx->ctx_AsStruct_Legacy(ctx, h);
 }
 
@@ -765,31 +769,43 @@ HPyAPI_FUNC void _HPy_Dump(HPyContext *ctx, HPy h)
 
 HPyAPI_FUNC void* _HPy_AsStruct_Type(HPyContext *ctx, HPy h)
 {
+    if (_HPy_LIKELY(_hpy_struct_offsets != NULL))
+        return (char *)h._i + _hpy_struct_offsets[HPyType_BuiltinShape_Type + 1];
     return ctx->ctx_AsStruct_Type(ctx, h);
 }
 
 HPyAPI_FUNC void* _HPy_AsStruct_Long(HPyContext *ctx, HPy h)
 {
+    if (_HPy_LIKELY(_hpy_struct_offsets != NULL))
+        return (char *)h._i + _hpy_struct_offsets[HPyType_BuiltinShape_Long + 1];
     return ctx->ctx_AsStruct_Long(ctx, h);
 }
 
 HPyAPI_FUNC void* _HPy_AsStruct_Float(HPyContext *ctx, HPy h)
 {
+    if (_HPy_LIKELY(_hpy_struct_offsets != NULL))
+        return (char *)h._i + _hpy_struct_offsets[HPyType_BuiltinShape_Float + 1];
     return ctx->ctx_AsStruct_Float(ctx, h);
 }
 
 HPyAPI_FUNC void* _HPy_AsStruct_Unicode(HPyContext *ctx, HPy h)
 {
+    if (_HPy_LIKELY(_hpy_struct_offsets != NULL))
+        return (char *)h._i + _hpy_struct_offsets[HPyType_BuiltinShape_Unicode + 1];
     return ctx->ctx_AsStruct_Unicode(ctx, h);
 }
 
 HPyAPI_FUNC void* _HPy_AsStruct_Tuple(HPyContext *ctx, HPy h)
 {
+    if (_HPy_LIKELY(_hpy_struct_offsets != NULL))
+        return (char *)h._i + _hpy_struct_offsets[HPyType_BuiltinShape_Tuple + 1];
     return ctx->ctx_AsStruct_Tuple(ctx, h);
 }
 
 HPyAPI_FUNC void* _HPy_AsStruct_List(HPyContext *ctx, HPy h)
 {
+    if (_HPy_LIKELY(_hpy_struct_offsets != NULL))
+        return (char *)h._i + _hpy_struct_offsets[HPyType_BuiltinShape_List + 1];
     return ctx->ctx_AsStruct_List(ctx, h);
 }
 
@@ -910,6 +926,8 @@ HPyAPI_FUNC HPy HPy_CallMethod(HPyContext *ctx, HPy name, const HPy *args, size_
 
 HPyAPI_FUNC void* _HPy_AsStruct_Dict(HPyContext *ctx, HPy h)
 {
+    if (_HPy_LIKELY(_hpy_struct_offsets != NULL))
+        return (char *)h._i + _hpy_struct_offsets[HPyType_BuiltinShape_Dict + 1];
     return ctx->ctx_AsStruct_Dict(ctx, h);
 }
 

@@ -72,10 +72,15 @@ typedef struct {
 typedef struct {
     uint64_t magic;
     uint64_t flags;
+    /* With _HPY_RUNTIME_STRUCT_OFFSETS only: where the module's C struct starts in an object
+     * whose type has builtin shape S, at struct_offsets[S + 1] (so that _HPy_AsStruct_<S> needs
+     * no call). A context that must see those calls (debug, trace) does not set the flag. */
+    int64_t struct_offsets[10];
 } _HPyRuntimeInfo;
 
 #define _HPY_RUNTIME_INFO_MAGIC 0x48507952544e4631ULL
 #define _HPY_RUNTIME_OBJECT_HANDLES 1ULL
+#define _HPY_RUNTIME_STRUCT_OFFSETS 2ULL
 
 /* The positional count of a vectorcall nargsf (the top bit is a flag). */
 #define _HPy_VECTORCALL_NARGS(n) ((size_t)(n) & ~((size_t)1 << (8 * sizeof(size_t) - 1)))

@@ -11,6 +11,15 @@ HPyAPI_FUNC int _HPy_ContextAllowsDirectCalls(HPyContext *ctx)
            (info->flags & _HPY_RUNTIME_OBJECT_HANDLES) != 0;
 }
 
+/* The struct offsets the context advertises, or NULL. */
+HPyAPI_FUNC const int64_t *_HPy_ContextStructOffsets(HPyContext *ctx)
+{
+    const _HPyRuntimeInfo *info = (const _HPyRuntimeInfo *)ctx->_private;
+    if (!_HPy_ContextAllowsDirectCalls(ctx) || (info->flags & _HPY_RUNTIME_STRUCT_OFFSETS) == 0)
+        return NULL;
+    return info->struct_offsets;
+}
+
 HPyAPI_FUNC HPy _HPy_New(HPyContext *ctx, HPy h_type, void **data)
 {
     void *tmp = NULL;
