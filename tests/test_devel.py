@@ -117,3 +117,21 @@ def test_pip_install_pyproject(tmp_path, abi):
     out = run([sys.executable, '-c', USE], tmp_path, env=env).split()
     assert out[:2] == ['42', abi]
     assert out[2].startswith(str(target))
+
+
+@pytest.mark.parametrize('abi,static_libs', [('cpython', False), ('universal', True)])
+def test_extension_depends_on_hpy(tmp_path, abi, static_libs):
+    """HPy's headers (and the helper library, when linked) are dependencies of every HPy
+    extension: installing another version of HPy rebuilds it."""
+    from setuptools import Distribution, Extension
+    dist = Distribution({'name': 'x', 'hpy_ext_modules': [Extension('x', ['x.c'])]})
+    dist.hpy_abi = abi                       # what --hpy-abi sets
+    dist.hpy_use_static_libs = static_libs   # what --hpy-use-static-libs sets
+    dist.get_command_obj('build_ext').ensure_finalized()
+    ext = dist.hpy_ext_modules[0]
+    assert ext.hpy_abi == abi
+    include = hpy.devel.HPyDevel().include_dir
+    assert str(include / 'hpy.h') in ext.depends
+    assert str(include / 'hpy' / 'hpydef.h') in ext.depends
+    if static_libs:
+        assert hpy.devel.HPyDevel().get_static_libs(abi)[0] in ext.depends

@@ -412,6 +412,10 @@ class build_ext_hpy_mixin:
                 added_sources += hpydevel.get_ctx_sources()
         ext.sources = list(ext.sources) + added_sources
         ext._hpy_added_sources = added_sources
+        # a new version of HPy's headers or helper library rebuilds the extension
+        ext.depends = list(ext.depends or []) + list(ext.extra_objects or [])
+        for include_dir in hpydevel.get_extra_include_dirs():
+            ext.depends += sorted(str(p) for p in Path(include_dir).rglob('*.h'))
 
         abi_macro = {
             'cpython': 'HPY_ABI_CPYTHON',
