@@ -5,27 +5,16 @@ fresh interpreter: typed storage, the buffer protocol, and an object array in a 
 that the garbage collector frees (it can, because the array's tp_traverse visits every element
 field). Last, the universal binary runs the same script in debug mode under a LeakDetector."""
 import os
-import shutil
-import subprocess
 import sys
 import tempfile
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-
-
-def run(cmd, cwd, env=None):
-    res = subprocess.run(cmd, cwd=cwd, capture_output=True, text=True, env=env)
-    if res.returncode != 0:
-        sys.stdout.write(res.stdout + res.stderr)
-        raise SystemExit('demo failed: %s' % ' '.join(cmd))
-    return res.stdout
+sys.path.insert(0, os.path.dirname(HERE))
+from demo_support import build as build_example, run  # noqa: E402
 
 
 def build(abi, workdir):
-    src = os.path.join(workdir, abi)
-    shutil.copytree(HERE, src, ignore=shutil.ignore_patterns('build', '*.so', '__pycache__'))
-    run([sys.executable, 'setup.py', '-q', '--hpy-abi=' + abi, 'build_ext', '--inplace'], cwd=src)
-    return src
+    return build_example(HERE, abi, workdir)
 
 
 USE = '''
