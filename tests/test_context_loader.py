@@ -35,3 +35,17 @@ def test_binary_records_the_choice_and_keeps_its_context(compile_module, hpy_abi
     shutil.copyfile(path, copy)
     traced = hpy.universal.load(name, copy, spec, mode=hpy.universal.MODE_TRACE)
     assert traced.same_context() == 'HPy Trace Mode ABI'
+
+
+def test_many_binaries_get_their_context_from_nowhere(compile_module, tmp_path):
+    # every hybrid binary gets its context from nowhere: a process may load any number of them
+    name, path = compile_module.compile(SRC, name='fromnowhere', template=False,
+                                        extra_flags=['-pthread'])
+    spec = importlib.util.spec_from_file_location(name, path)
+    base = tempfile.mkdtemp(dir=str(tmp_path))
+    for i in range(300):
+        copy = os.path.join(base, str(i), os.path.basename(path))
+        os.makedirs(os.path.dirname(copy))
+        shutil.copyfile(path, copy)
+        mod = hpy.universal.load(name, copy, spec)
+        assert mod.same_context().startswith('HPy Universal ABI')

@@ -63,9 +63,9 @@ static uint32_t runtime_minor = HPY_ABI_VERSION_MINOR;
 
 /* Binaries that get their context from nowhere (HPyGetContext) keep the first context they were
  * given: loading one again with another context is refused. */
-#define MAX_FROM_NOWHERE 256
-static struct { void *lib; HPyContext *ctx; } from_nowhere[MAX_FROM_NOWHERE];
-static int n_from_nowhere;
+typedef struct { void *lib; HPyContext *ctx; } from_nowhere_entry;
+static from_nowhere_entry *from_nowhere;    /* grows as needed; never shrinks */
+static size_t n_from_nowhere, cap_from_nowhere;
 
 static int check_from_nowhere(void *lib, const char *shortname, const char *soname,
                               HPyContext *ctx)
@@ -80,7 +80,7 @@ static int check_from_nowhere(void *lib, const char *shortname, const char *sona
                      "which cannot be honored in a sub-interpreter", shortname, soname);
         return -1;
     }
-    for (int i = 0; i < n_from_nowhere; i++) {
+    for (size_t i = 0; i < n_from_nowhere; i++) {
         if (from_nowhere[i].lib != lib)
             continue;
         if (from_nowhere[i].ctx == ctx)
@@ -92,9 +92,16 @@ static int check_from_nowhere(void *lib, const char *shortname, const char *sona
                      ctx->name);
         return -1;
     }
-    if (n_from_nowhere == MAX_FROM_NOWHERE) {
-        PyErr_SetString(PyExc_RuntimeError, "too many HPy modules using HPyGetContext");
-        return -1;
+    if (n_from_nowhere == cap_from_nowhere) {
+        size_t cap = cap_from_nowhere ? cap_from_nowhere * 2 : 64;
+        from_nowhere_entry *grown = (from_nowhere_entry *)PyMem_RawRealloc(
+            from_nowhere, cap * sizeof(from_nowhere_entry));
+        if (grown == NULL) {
+            PyErr_NoMemory();
+            return -1;
+        }
+        from_nowhere = grown;
+        cap_from_nowhere = cap;
     }
     from_nowhere[n_from_nowhere].lib = lib;
     from_nowhere[n_from_nowhere].ctx = ctx;
