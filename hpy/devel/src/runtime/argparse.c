@@ -452,18 +452,12 @@ static HPy lookup_keyword(HPyContext *ctx, const KwSource *src, const char *name
     return result;
 }
 
-/* Whether `name` (a str handle) is one of the names of keywords[npos_only..nkw). */
-static int is_keyword_name(HPyContext *ctx, HPy name, const char *keywords[], HPy_ssize_t npos_only,
-                           HPy_ssize_t nkw)
+/* Whether name[0..size) is one of the names of keywords[npos_only..nkw). */
+static int is_keyword_name(const char *name, HPy_ssize_t size, const char *keywords[],
+                           HPy_ssize_t npos_only, HPy_ssize_t nkw)
 {
-    HPy_ssize_t size;
-    const char *s = HPyUnicode_Check(ctx, name) ? HPyUnicode_AsUTF8AndSize(ctx, name, &size) : NULL;
-    if (s == NULL) {
-        HPyErr_Clear(ctx);
-        return 0;
-    }
     for (HPy_ssize_t k = npos_only; k < nkw; k++) {
-        if (strlen(keywords[k]) == (size_t)size && memcmp(keywords[k], s, (size_t)size) == 0)
+        if (strlen(keywords[k]) == (size_t)size && memcmp(keywords[k], name, (size_t)size) == 0)
             return 1;
     }
     return 0;
@@ -495,32 +489,29 @@ static int check_unexpected_keywords(HPyContext *ctx, const KwSource *src, const
     }
     if (HPy_IsNull(names))
         return 0;
-    for (HPy_ssize_t j = 0; j < n; j++) {
+    int ok = 1;
+    for (HPy_ssize_t j = 0; ok && j < n; j++) {
         HPy name = HPy_GetItem_i(ctx, names, j);
         if (HPy_IsNull(name)) {
-            HPy_Close(ctx, names);
-            return 0;
+            ok = 0;
+            break;
         }
-        if (!is_keyword_name(ctx, name, keywords, npos_only, nkw)) {
-            HPy_ssize_t size;
-            const char *s = HPyUnicode_Check(ctx, name) ?
-                HPyUnicode_AsUTF8AndSize(ctx, name, &size) : NULL;
+        HPy_ssize_t size = 0;
+        const char *s = HPyUnicode_Check(ctx, name) ?
+            HPyUnicode_AsUTF8AndSize(ctx, name, &size) : NULL;
+        if (s == NULL)
+            HPyErr_Clear(ctx);
+        if (s == NULL || !is_keyword_name(s, size, keywords, npos_only, nkw)) {
             char msg[200];
-            if (s == NULL)
-                HPyErr_Clear(ctx);
             snprintf(msg, sizeof(msg), "got an unexpected keyword argument '%.100s'",
                      s != NULL ? s : "?");
-            ErrStyle plain = *es;
-            plain.arg_index = -1;
-            set_error(ctx, ctx->h_TypeError, &plain, msg);
-            HPy_Close(ctx, name);
-            HPy_Close(ctx, names);
-            return 0;
+            set_error(ctx, ctx->h_TypeError, es, msg);
+            ok = 0;
         }
         HPy_Close(ctx, name);
     }
     HPy_Close(ctx, names);
-    return 1;
+    return ok;
 }
 
 /* Shared engine of both keyword variants. `keywords` is NULL-terminated; leading "" entries
