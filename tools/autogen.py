@@ -589,7 +589,6 @@ def gen_trace_ctx(members):
 DEBUG_MANUAL = {
     'ctx_Dup': 'a new debug handle for the same object',
     'ctx_Close': 'closing: double close and constants are reported',
-    'ctx_CallRealFunctionFromTrampoline': 'the debug dispatcher',
     'ctx_Type_GetName': 'raw-data copy, argument check',
     'ctx_Unicode_AsUTF8AndSize': 'raw-data copy',
     'ctx_Bytes_AsString': 'raw-data copy',
@@ -611,6 +610,12 @@ DEBUG_MANUAL = {
     'ctx_Tracker_Add': 'the tracker holds debug handles',
     'ctx_Tracker_ForgetAll': 'the tracker holds debug handles',
     'ctx_Tracker_Close': 'the tracker holds debug handles',
+}
+
+# Members the debug context points straight at a runtime function (no wrapper): the trampolines'
+# entry point is the debug dispatcher itself (src/universal/debug_dispatch.c).
+DEBUG_EXTERNAL = {
+    'ctx_CallRealFunctionFromTrampoline': 'hpy__debug_dispatch',
 }
 
 # Argument checks of generated debug wrappers (python-contract.md §11.2): parameter, what it must
@@ -657,9 +662,10 @@ def gen_debug_ctx(members):
     hpy__debug_uctx(ctx, api_name) (the universal context behind ctx, after checking that ctx is
     the context of the call running on this thread), hpy__debug_uctx_any(ctx) (the same without
     that check, for DEBUG_ANY_CONTEXT), the hpy__debug_check_* functions of DEBUG_CHECKS, and the
-    wrappers of DEBUG_MANUAL."""
+    wrappers of DEBUG_MANUAL; it declares the functions of DEBUG_EXTERNAL."""
     by_field = {m.ctx_field: m for m in members}
-    for name in list(DEBUG_MANUAL) + list(DEBUG_CHECKS) + list(DEBUG_ANY_CONTEXT):
+    for name in list(DEBUG_MANUAL) + list(DEBUG_CHECKS) + list(DEBUG_ANY_CONTEXT) + \
+            list(DEBUG_EXTERNAL):
         if name not in by_field or not by_field[name].is_func:
             raise SystemExit('tools/autogen.py: debug table names %s, not a function member' % name)
     out = ['/* Hand-written in debug_ctx.c (tools/autogen.py: DEBUG_MANUAL). */']
@@ -669,7 +675,7 @@ def gen_debug_ctx(members):
                                            m.params_text()))
     out.append('')
     for m in members:
-        if not m.is_func or m.ctx_field in DEBUG_MANUAL:
+        if not m.is_func or m.ctx_field in DEBUG_MANUAL or m.ctx_field in DEBUG_EXTERNAL:
             continue
         for t in [m.ctx_ret] + [p.type for p in m.params[1:]]:
             if t in DEBUG_UNSUPPORTED:
@@ -715,7 +721,9 @@ def gen_debug_ctx(members):
     out.append('static void hpy__fill_debug_ctx(HPyContext *ctx, HPyContext *u)')
     out.append('{')
     for m in members:
-        if m.is_func:
+        if m.is_func and m.ctx_field in DEBUG_EXTERNAL:
+            out.append('    ctx->%s = %s;' % (m.ctx_field, DEBUG_EXTERNAL[m.ctx_field]))
+        elif m.is_func:
             out.append('    ctx->%s = hpy__debug_%s;' % (m.ctx_field, m.ctx_field[4:]))
         else:
             out.append('    ctx->%s = hpy__debug_constant(ctx, u->%s);' % (m.ctx_field, m.ctx_field))

@@ -15,7 +15,6 @@ static const char*hpy__debug_Bytes_AsString(HPyContext *ctx, HPy h);
 static const char*hpy__debug_Bytes_AS_STRING(HPyContext *ctx, HPy h);
 static const char*hpy__debug_Unicode_AsUTF8AndSize(HPyContext *ctx, HPy h, HPy_ssize_t *size);
 static HPy hpy__debug_Tuple_FromArray(HPyContext *ctx, const HPy *items, HPy_ssize_t n);
-static void hpy__debug_CallRealFunctionFromTrampoline(HPyContext *ctx, HPyFunc_Signature sig, HPyCFunction func, void *args);
 static HPyListBuilder hpy__debug_ListBuilder_New(HPyContext *ctx, HPy_ssize_t size);
 static void hpy__debug_ListBuilder_Set(HPyContext *ctx, HPyListBuilder builder, HPy_ssize_t index, HPy h_item);
 static HPy hpy__debug_ListBuilder_Build(HPyContext *ctx, HPyListBuilder builder);
@@ -1617,7 +1616,7 @@ static void hpy__fill_debug_ctx(HPyContext *ctx, HPyContext *u)
     ctx->ctx_Import_ImportModule = hpy__debug_Import_ImportModule;
     ctx->ctx_FromPyObject = hpy__debug_FromPyObject;
     ctx->ctx_AsPyObject = hpy__debug_AsPyObject;
-    ctx->ctx_CallRealFunctionFromTrampoline = hpy__debug_CallRealFunctionFromTrampoline;
+    ctx->ctx_CallRealFunctionFromTrampoline = hpy__debug_dispatch;
     ctx->ctx_ListBuilder_New = hpy__debug_ListBuilder_New;
     ctx->ctx_ListBuilder_Set = hpy__debug_ListBuilder_Set;
     ctx->ctx_ListBuilder_Build = hpy__debug_ListBuilder_Build;

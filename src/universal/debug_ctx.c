@@ -1,7 +1,8 @@
 /* Debug mode: the debug context. Every function member is a wrapper around the universal
  * context: generated (autogen_debug_ctx.h) for most, written here for the members listed in
  * DEBUG_MANUAL of tools/autogen.py: Dup and Close, builders, trackers, the members taking arrays
- * of handles, the raw-data copies, and the trampoline entry point. */
+ * of handles and the raw-data copies. The trampolines' entry point is the debug dispatcher
+ * itself (debug_dispatch.c). */
 #include "internal/debug.h"
 
 #include <dlfcn.h>
@@ -39,35 +40,39 @@ static const char *shape_name(HPyType_BuiltinShape shape)
     return "<unknown shape>";
 }
 
-/* The shape of the type last checked. A type is identified by its address and its version tag:
- * tags are never reused (a new type at the address of a dead one has another tag, or none yet:
- * 0, never cached), so the pair cannot name two types. */
-static PyTypeObject *shape_cache_type;
-static unsigned int shape_cache_tag;
-static HPyType_BuiltinShape shape_cache_shape;
-
 /* _HPy_AsStruct_<S> needs an object whose type has the builtin shape S. */
+/* What the checks below need to know of a type, kept for the type last seen. A type is
+ * identified by its address and its version tag: tags are never reused (a new type at the
+ * address of a dead one has another tag, or none yet: 0, never kept), so the pair cannot name
+ * two types. */
+typedef struct {
+    PyTypeObject *type;
+    unsigned int tag;
+    HPyType_BuiltinShape shape;
+    int fields_visible;             /* _HPyType_FieldsVisible() */
+} type_facts;
+
+static type_facts last_seen;
+
+static type_facts facts_of(PyTypeObject *tp)
+{
+    unsigned int tag = tp->tp_version_tag;
+    if (tp == last_seen.type && tag == last_seen.tag && tag != 0)
+        return last_seen;
+    type_facts f = { tp, tag, ctx_Type_GetBuiltinShape(hpy__debug.uctx, _py2h((PyObject *)tp)),
+                     _HPyType_FieldsVisible(tp) };
+    if (tag != 0)
+        last_seen = f;
+    return f;
+}
+
 static void hpy__debug_check_shape(HPyContext *ctx, HPy uh, HPyType_BuiltinShape expected,
                                    const char *function)
 {
     (void)ctx;
     if (uh._i == 0)
         return;
-    PyTypeObject *tp = Py_TYPE(_h2py(uh));
-    unsigned int tag = tp->tp_version_tag;
-    HPyType_BuiltinShape actual;
-    if (tp == shape_cache_type && tag == shape_cache_tag && tag != 0) {
-        actual = shape_cache_shape;
-    }
-    else {
-        HPyContext *u = hpy__debug.uctx;
-        actual = u->ctx_Type_GetBuiltinShape(u, _py2h((PyObject *)tp));
-        if (tag != 0) {
-            shape_cache_type = tp;
-            shape_cache_tag = tag;
-            shape_cache_shape = actual;
-        }
-    }
+    HPyType_BuiltinShape actual = facts_of(Py_TYPE(_h2py(uh))).shape;
     if (actual == expected)
         return;
     char message[256];
@@ -77,26 +82,15 @@ static void hpy__debug_check_shape(HPyContext *ctx, HPy uh, HPyType_BuiltinShape
 }
 
 /* The type of the object a field is stored into must let the garbage collector see its fields
- * (python-contract.md §11.2 goes no further; docs/gc-regime.md). Cached as the shape check. */
-static PyTypeObject *visible_cache_type;
-static unsigned int visible_cache_tag;
-
+ * (python-contract.md §11.2 goes no further; docs/gc-regime.md). */
 static void hpy__debug_check_holds_objects(HPyContext *ctx, HPy uh, const char *function)
 {
     (void)ctx;
     if (uh._i == 0)
         return;
     PyTypeObject *tp = Py_TYPE(_h2py(uh));
-    unsigned int tag = tp->tp_version_tag;
-    if (tp == visible_cache_type && tag == visible_cache_tag && tag != 0)
+    if (facts_of(tp).fields_visible != 0)
         return;
-    if (_HPyType_FieldsVisible(tp) != 0) {
-        if (tag != 0) {
-            visible_cache_type = tp;
-            visible_cache_tag = tag;
-        }
-        return;
-    }
     char message[512];
     snprintf(message, sizeof(message),
              "Invalid usage of %s: instances of type '%.200s' hold objects in HPyFields, but "
@@ -149,8 +143,6 @@ HPyAPI_IMPL HPyContext *hpy__debug_ctx(void)
         debug_ctx._private = &hpy__debug;
         debug_ctx.abi_version = HPY_ABI_VERSION;
         debug_ctx.name = "HPy Debug Mode ABI";
-        /* trampolines reach the dispatcher without the wrapper's extra jump */
-        debug_ctx.ctx_CallRealFunctionFromTrampoline = hpy__debug_dispatch;
         for (int i = 0; i < HPY_DEBUG_CALL_CONTEXTS; i++)
             hpy__debug_call_ctxs[i] = debug_ctx;
     }
@@ -236,13 +228,6 @@ static void hpy__debug_Close(HPyContext *ctx, HPy h)
 {
     (void)hpy__debug_uctx(ctx, "HPy_Close");
     hpy__debug_close(h);
-}
-
-static void hpy__debug_CallRealFunctionFromTrampoline(HPyContext *ctx, HPyFunc_Signature sig,
-                                                      HPyCFunction func, void *args)
-{
-    /* not checked: trampolines pass the loader's context, and a call may start anywhere */
-    hpy__debug_dispatch(ctx, sig, func, args);
 }
 
 /* ---- raw data: a private copy owned by the handle (released when it is closed) ------------- */
