@@ -4,6 +4,8 @@ import datetime
 import os
 import sys
 
+import pytest
+
 from support import ROOT
 
 
@@ -22,7 +24,7 @@ EXPECTED_TYPES = {
     'h_FloatType': float, 'h_UnicodeType': str, 'h_TupleType': tuple, 'h_ListType': list,
     'h_ComplexType': complex, 'h_BytesType': bytes, 'h_MemoryViewType': memoryview,
     'h_CapsuleType': type(datetime.datetime_CAPI), 'h_SliceType': slice, 'h_DictType': dict,
-    'h_Builtins': builtins, 'h_None': None, 'h_True': True, 'h_False': False,
+    'h_Builtins': builtins.__dict__, 'h_None': None, 'h_True': True, 'h_False': False,
     'h_NotImplemented': NotImplemented, 'h_Ellipsis': Ellipsis,
 }
 
@@ -53,6 +55,26 @@ def test_all_84_constants(compile_module):
     values = mod.constants()
     for name, value in zip(names, values):
         assert value is expected_object(name), name
+
+
+def test_builtins_is_the_builtins_dict(compile_module):
+    # Code written for upstream looks builtins up with the item protocol, not as attributes.
+    mod = compile_module('''
+        HPyDef_METH(lookup, "lookup", HPyFunc_O)
+        static HPy lookup_impl(HPyContext *ctx, HPy self, HPy name)
+        {
+            (void)self;
+            if (!HPyDict_Check(ctx, ctx->h_Builtins))
+                return HPyErr_SetString(ctx, ctx->h_AssertionError, "h_Builtins is no dict");
+            return HPy_GetItem(ctx, ctx->h_Builtins, name);
+        }
+        @EXPORT(lookup)
+        @INIT
+    ''')
+    assert mod.lookup('len') is len
+    assert mod.lookup('ValueError') is ValueError
+    with pytest.raises(KeyError):
+        mod.lookup('no_such_builtin')
 
 
 def test_dup_and_close(compile_module):

@@ -1020,7 +1020,7 @@ static void hpy__fill_universal_ctx(HPyContext *ctx)
     ctx->h_MemoryViewType = _py2h((PyObject *)(&PyMemoryView_Type));
     ctx->h_CapsuleType = _py2h((PyObject *)(&PyCapsule_Type));
     ctx->h_SliceType = _py2h((PyObject *)(&PySlice_Type));
-    ctx->h_Builtins = _py2h((PyObject *)(_HPy_BuiltinsModule()));
+    ctx->h_Builtins = _py2h((PyObject *)(_HPy_BuiltinsDict()));
     ctx->ctx_Capsule_New = ctx_Capsule_New;
     ctx->ctx_Capsule_Get = ctx_Capsule_Get;
     ctx->ctx_Capsule_IsValid = _HPy_FPTR_CAST(int (*)(HPyContext *, HPy, const char *), hpy__rt_Capsule_IsValid);

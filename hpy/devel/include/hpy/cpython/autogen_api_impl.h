@@ -1028,7 +1028,7 @@ HPyAPI_FUNC void _HPyContext_FillCPython(HPyContext *ctx)
     ctx->h_MemoryViewType = _py2h((PyObject *)(&PyMemoryView_Type));
     ctx->h_CapsuleType = _py2h((PyObject *)(&PyCapsule_Type));
     ctx->h_SliceType = _py2h((PyObject *)(&PySlice_Type));
-    ctx->h_Builtins = _py2h((PyObject *)(_HPy_BuiltinsModule()));
+    ctx->h_Builtins = _py2h((PyObject *)(_HPy_BuiltinsDict()));
     ctx->h_DictType = _py2h((PyObject *)(&PyDict_Type));
 }
 

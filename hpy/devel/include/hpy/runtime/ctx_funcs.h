@@ -18,12 +18,16 @@
 #  error "hpy/runtime/ctx_funcs.h is for the CPython ABI and the runtime only"
 #endif
 
-/* The builtins module (a borrowed reference: sys.modules keeps it alive). */
-HPyAPI_FUNC PyObject *_HPy_BuiltinsModule(void)
+/* The builtins dict, the one PyEval_GetBuiltins() gives code run without custom builtins (a
+ * borrowed reference: sys.modules keeps the module, and so its dict, alive). */
+HPyAPI_FUNC PyObject *_HPy_BuiltinsDict(void)
 {
     PyObject *m = PyImport_ImportModule("builtins");
-    Py_XDECREF(m);
-    return m;
+    if (m == NULL)
+        return NULL;
+    PyObject *d = PyModule_GetDict(m);
+    Py_DECREF(m);
+    return d;
 }
 
 HPyAPI_FUNC HPy ctx_Dup(HPyContext *ctx, HPy h)
