@@ -25,6 +25,16 @@ def git_revision():
         return '__UNKNOWN__'
 
 
+def _load_fileutil():
+    # by path: importing the hpy.devel package would need the setuptools integration set up
+    import importlib.util
+    spec = importlib.util.spec_from_file_location(
+        '_hpy_fileutil', os.path.join(ROOT, DEVEL, '_fileutil.py'))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
 def write_if_changed(path, text):
     try:
         with open(path) as f:
@@ -48,6 +58,11 @@ def write_version_files():
 
 class build_ext_hpy_runtime(build_ext):
     """Also builds hpy/devel/lib/<abi>/, the helper library precompiled for each ABI."""
+
+    def copy_file(self, infile, outfile, preserve_mode=1, preserve_times=1, link=None,
+                  level=1):
+        # hpy/universal.*.so may be loaded by a running process: never write over it in place
+        return _load_fileutil().copy_file_command(self, infile, outfile, level)
 
     def run(self):
         write_version_files()

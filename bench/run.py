@@ -12,6 +12,9 @@ that one run lasts about --target-time seconds; the variants of a row are interl
 order) so that drift of the machine affects them alike. Ratios are HPy time / C API time per call.
 """
 import argparse
+import atexit
+import contextlib
+import fcntl
 import glob
 import importlib.util
 import json
@@ -21,6 +24,7 @@ import shutil
 import subprocess
 import sys
 import sysconfig
+import tempfile
 import time
 import timeit
 
@@ -80,7 +84,7 @@ class Column:
         self.mode = mode
         self.target = target
         self.modules = {}      # suite key -> loaded module
-        self.paths = {}        # suite key -> path of the loaded binary
+        self.paths = {}        # suite key -> the built binary (a private copy is loaded)
         self.error = None
 
     @property
@@ -296,55 +300,94 @@ def build_with_gcc(binaries, force, verbose):
     return paths
 
 
+@contextlib.contextmanager
+def build_lock():
+    """Runs of this script may overlap in one checkout: one builds at a time, the others wait
+    and then find the modules up to date."""
+    os.makedirs(BUILD_DIR, exist_ok=True)
+    with open(os.path.join(BUILD_DIR, '.build.lock'), 'w') as f:
+        fcntl.flock(f, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(f, fcntl.LOCK_UN)
+
+
 def build(binaries, builder, force, verbose):
     """Returns (how, {binary: {suite key: path}})."""
-    if builder in ('auto', 'setuptools'):
-        try:
-            return 'setuptools (hpy_ext_modules)', build_with_setuptools(binaries, force,
-                                                                        verbose)
-        except Exception as e:  # any failure of the build integration: fall back to gcc
-            if builder == 'setuptools':
-                raise
-            print('note: building through hpy.devel failed, falling back to gcc:\n  %s'
-                  % str(e).strip().replace('\n', '\n  '), file=sys.stderr)
-    return 'gcc -O2 (tests/support.py flags)', build_with_gcc(binaries, force, verbose)
+    with build_lock():
+        if builder in ('auto', 'setuptools'):
+            try:
+                return 'setuptools (hpy_ext_modules)', build_with_setuptools(binaries, force,
+                                                                            verbose)
+            except Exception as e:  # any failure of the build integration: fall back to gcc
+                if builder == 'setuptools':
+                    raise
+                print('note: building through hpy.devel failed, falling back to gcc:\n  %s'
+                      % str(e).strip().replace('\n', '\n  '), file=sys.stderr)
+        return 'gcc -O2 (tests/support.py flags)', build_with_gcc(binaries, force, verbose)
 
 
 # --------------------------------------------------------------------------------------------
 # Loading (all in this process)
 # --------------------------------------------------------------------------------------------
 
-def load_column(col, name, path, loaded_paths):
+RUN_DIR_PREFIX = 'run-'
+
+
+def _pid_alive(pid):
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def make_run_dir():
+    """A folder of this run's own: every module is loaded from a copy in it, so that a build
+    by another run (or `make build`) never writes over a file this process has mapped. Folders
+    left by runs that died are removed."""
+    os.makedirs(BUILD_DIR, exist_ok=True)
+    for entry in os.listdir(BUILD_DIR):
+        if entry.startswith(RUN_DIR_PREFIX):
+            pid = entry[len(RUN_DIR_PREFIX):].split('-', 1)[0]
+            if pid.isdigit() and not _pid_alive(int(pid)):
+                shutil.rmtree(os.path.join(BUILD_DIR, entry), ignore_errors=True)
+    run_dir = tempfile.mkdtemp(prefix='%s%d-' % (RUN_DIR_PREFIX, os.getpid()), dir=BUILD_DIR)
+    # unlinking files that are still mapped is safe: the mappings keep the data
+    atexit.register(shutil.rmtree, run_dir, True)
+    return run_dir
+
+
+def load_column(col, name, path, run_dir):
+    # each column gets its own copy: a universal binary keeps the context it was initialised
+    # with in a global, and dlopen returns the same handle for the same file
+    copy_dir = os.path.join(run_dir, col.key)
+    os.makedirs(copy_dir, exist_ok=True)
+    copy = os.path.join(copy_dir, os.path.basename(path))
+    shutil.copyfile(path, copy)
+    spec = importlib.util.spec_from_file_location(name, copy)
     if col.binary in ('capi', 'cpython'):
-        spec = importlib.util.spec_from_file_location(name, path)
         mod = importlib.util.module_from_spec(spec)
         spec.loader.exec_module(mod)
-        return mod, path
+        return mod
     import hpy.universal
-    if path in loaded_paths:
-        # A universal binary keeps the context it was initialised with in a global, and dlopen
-        # returns the same handle for the same file: give each load mode its own copy.
-        copy_dir = os.path.join(BUILD_DIR, 'load-' + col.key)
-        os.makedirs(copy_dir, exist_ok=True)
-        copy = os.path.join(copy_dir, os.path.basename(path))
-        shutil.copyfile(path, copy)
-        path = copy
-    spec = importlib.util.spec_from_file_location(name, path)
-    mod = hpy.universal.load(name, path, spec, mode=col.mode)
-    return mod, path
+    return hpy.universal.load(name, copy, spec, mode=col.mode)
 
 
 def load_columns(columns, paths):
-    loaded_paths = set()
+    run_dir = make_run_dir()
     for col in columns:
         if col.error:
             continue
         try:
             for suite in SUITES:
                 path = paths[col.binary][suite.key]
-                col.modules[suite.key], col.paths[suite.key] = load_column(
-                    col, suite.name(col.binary), path, loaded_paths)
-                loaded_paths.add(path)
+                col.modules[suite.key] = load_column(col, suite.name(col.binary), path,
+                                                     run_dir)
+                col.paths[suite.key] = path
         except Exception as e:
             col.error = '%s: %s' % (type(e).__name__, e)
 

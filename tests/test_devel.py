@@ -135,3 +135,51 @@ def test_extension_depends_on_hpy(tmp_path, abi, static_libs):
     assert str(include / 'hpy' / 'hpydef.h') in ext.depends
     if static_libs:
         assert hpy.devel.HPyDevel().get_static_libs(abi)[0] in ext.depends
+
+
+HOLD = '''
+import sys
+import quickstart
+print(quickstart.add(1, 2), flush=True)
+sys.stdin.readline()                     # the rebuild happens here
+print(quickstart.add(40, 2), flush=True)
+'''
+
+
+@pytest.mark.parametrize('abi', ['cpython', 'universal'])
+def test_inplace_rebuild_leaves_a_loaded_binary_alone(tmp_path, abi):
+    """A rebuild writes a new file and renames it over the old name: a process that has the old
+    binary loaded keeps running it (writing in place would change its code under it)."""
+    src = copy_quickstart(tmp_path)
+    cmd = [sys.executable, 'setup.py', '-q', '--hpy-abi=' + abi, 'build_ext', '--inplace']
+    run(cmd, src)
+    binary = src / ('quickstart' + abitag.get_hpy_ext_suffix(abi))
+    before = os.stat(binary)
+    proc = subprocess.Popen([sys.executable, '-c', HOLD], cwd=str(src), stdin=subprocess.PIPE,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        assert proc.stdout.readline().strip() == '3'
+        run(cmd + ['--force'], src)
+        after = os.stat(binary)
+        assert after.st_ino != before.st_ino
+        out, err = proc.communicate('\n', timeout=120)
+    finally:
+        proc.kill()
+        proc.wait()
+    assert proc.returncode == 0, err
+    assert out.strip() == '42'
+    assert not [p for p in os.listdir(src) if p.startswith('.quickstart')]   # no temp file left
+
+
+def test_replace_file_keeps_the_old_inode_intact(tmp_path):
+    from hpy.devel._fileutil import replace_file
+    old, new = tmp_path / 'old.bin', tmp_path / 'new.bin'
+    old.write_bytes(b'old contents')
+    new.write_bytes(b'new contents')
+    os.chmod(new, 0o750)
+    with open(old, 'rb') as held:
+        replace_file(str(new), str(old))
+        assert held.read() == b'old contents'
+    assert old.read_bytes() == b'new contents'
+    assert os.stat(old).st_mode & 0o777 == 0o750
+    assert sorted(os.listdir(tmp_path)) == ['new.bin', 'old.bin']

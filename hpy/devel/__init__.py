@@ -43,6 +43,7 @@ except ImportError:
     _setuptools_build = None
 
 from .abitag import get_hpy_ext_suffix
+from ._fileutil import copy_file_command
 
 DEFAULT_HPY_ABI = 'cpython' if sys.implementation.name == 'cpython' else 'universal'
 
@@ -503,6 +504,11 @@ class build_ext_hpy_mixin:
         self._hpy_write_stub_file(stub_file, fullname)
 
     # ---- in-place builds --------------------------------------------------
+
+    def copy_file(self, infile, outfile, preserve_mode=1, preserve_times=1, link=None,
+                  level=1):
+        # an in-place binary may be loaded by a running process: never write over it
+        return copy_file_command(self, infile, outfile, level)
 
     def _hpy_inplace_equivalent(self, build_py, ext):
         fullname = self.get_ext_fullname(ext.name)
