@@ -587,48 +587,60 @@ def test_bool(nmod):
 # --- leaving and re-entering Python ----------------------------------------------------------
 
 GIL_C = r'''
-static double now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
+/* 0: nobody waits; 1: wait() is waiting for a signal; 2: signal() answered it. */
+static int phase;
 
-static void sleep_ms(long ms)
+static void sleep_1ms(void)
 {
-    struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+    struct timespec ts = { 0, 1000000L };
     while (nanosleep(&ts, &ts) != 0)
         ;
 }
 
-/* (ms, mode): sleep in C; mode 0 with HPy_BEGIN/END_LEAVE_PYTHON, 1 with the two functions,
-   2 keeping the interpreter. Returns the (start, end) of the sleep on CLOCK_MONOTONIC. */
-VA(sleep)
+static int wait_for_signal(long max_ms)
 {
-    long ms = (long)I(ctx, args[0]);
+    for (long i = 0; i < max_ms; i++) {
+        if (__atomic_load_n(&phase, __ATOMIC_SEQ_CST) == 2)
+            return 1;
+        sleep_1ms();
+    }
+    return __atomic_load_n(&phase, __ATOMIC_SEQ_CST) == 2;
+}
+
+/* (max_ms, mode): wait in C until another thread calls signal(), at most max_ms; mode 0 waits
+   inside HPy_BEGIN/END_LEAVE_PYTHON, 1 between the two functions, 2 keeps the interpreter (so
+   no other thread can run Python code, and so signal(), until it returns). True if signalled. */
+VA(wait)
+{
+    long max_ms = (long)I(ctx, args[0]);
     int mode = (int)I(ctx, args[1]);
-    double t0 = 0, t1 = 0;
+    int signalled;
+    __atomic_store_n(&phase, 1, __ATOMIC_SEQ_CST);
     if (mode == 0) {
         HPy_BEGIN_LEAVE_PYTHON(ctx)
-        t0 = now();
-        sleep_ms(ms);
-        t1 = now();
+        signalled = wait_for_signal(max_ms);
         HPy_END_LEAVE_PYTHON(ctx)
     }
     else if (mode == 1) {
         HPyThreadState state = HPy_LeavePythonExecution(ctx);
-        t0 = now();
-        sleep_ms(ms);
-        t1 = now();
+        signalled = wait_for_signal(max_ms);
         HPy_ReenterPythonExecution(ctx, state);
     }
     else {
-        t0 = now();
-        sleep_ms(ms);
-        t1 = now();
+        signalled = wait_for_signal(max_ms);
     }
-    HPy items[2] = { HPyFloat_FromDouble(ctx, t0), HPyFloat_FromDouble(ctx, t1) };
-    return tuple_steal(ctx, items, 2);
+    __atomic_store_n(&phase, 0, __ATOMIC_SEQ_CST);
+    return HPyBool_FromLong(ctx, signalled);
+}
+
+/* Python code running while wait() waits: answers it (True), else False. */
+VA(signal)
+{
+    (void)args;
+    int expected = 1;
+    int answered = __atomic_compare_exchange_n(&phase, &expected, 2, 0, __ATOMIC_SEQ_CST,
+                                               __ATOMIC_SEQ_CST);
+    return HPyBool_FromLong(ctx, answered);
 }
 
 /* a UTF-8 buffer obtained before leaving stays valid while outside */
@@ -652,33 +664,33 @@ def gmod(compile_module):
     return build(compile_module, GIL_C, extra_flags=['-D_POSIX_C_SOURCE=200809L'])
 
 
-def stamps_during(fn):
-    """Run fn while another thread records time.monotonic() every 2 ms; return how many
-    stamps fall inside the (start, end) interval that fn reports."""
-    stamps = []
+def wait_while_a_thread_signals(gmod, mode, max_ms):
+    """gmod.wait(max_ms, mode) while another thread keeps calling gmod.signal() (Python code);
+    returns (what wait returned, whether a signal() call answered it)."""
+    answered = []
     stop = threading.Event()
-    started = threading.Event()
 
     def worker():
-        started.set()
         while not stop.is_set():
-            stamps.append(time.monotonic())
-            time.sleep(0.002)
+            if gmod.signal():
+                answered.append(True)
+                return
+            time.sleep(0.001)
     t = threading.Thread(target=worker)
     t.start()
-    started.wait()
     try:
-        start, end = fn()
+        result = gmod.wait(max_ms, mode)
     finally:
         stop.set()
         t.join()
-    assert end - start >= 0.2
-    return sum(1 for s in stamps if start < s < end)
+    return result, bool(answered)
 
 
 def test_leave_python_lets_other_threads_run(gmod):
-    assert stamps_during(lambda: gmod.sleep(250, 0)) >= 10
-    assert stamps_during(lambda: gmod.sleep(250, 1)) >= 10
-    # control: without leaving, the other thread cannot run Python code meanwhile
-    assert stamps_during(lambda: gmod.sleep(200, 2)) == 0
+    # the waits end as soon as the other thread runs: the limit only bounds a broken runtime
+    assert wait_while_a_thread_signals(gmod, 0, 60000) == (True, True)
+    assert wait_while_a_thread_signals(gmod, 1, 60000) == (True, True)
+    # control: without leaving, no other thread can run Python code until wait() returns, so
+    # signal() never finds it waiting, however long it waits
+    assert wait_while_a_thread_signals(gmod, 2, 200) == (False, False)
     assert gmod.copy_outside('héllo wörld') == 'héllo wörld'
