@@ -54,6 +54,17 @@ static int p_y_set(HPyContext *ctx, HPy self, HPy v, void *c) { (void)ctx; (void
 HPyDef_GET(p_z, "z")
 static HPy p_z_get(HPyContext *ctx, HPy self, void *c) { (void)c; return HPy_Dup(ctx, self); }
 
+/* the *_IMPL forms before their implementations, an implementation shared, and an API function */
+HPyDef_SLOT_IMPL(p_generic_new, HPyType_GenericNew, HPy_tp_new)
+HPyDef_METH_IMPL(m_after, "m_after", after_impl, HPyFunc_O)
+HPyDef_SLOT_IMPL(p_sub, after_impl, HPy_nb_subtract)
+static HPy after_impl(HPyContext *ctx, HPy a, HPy b) { (void)a; return HPy_Dup(ctx, b); }
+HPyDef_GETSET_IMPL(p_w, "w", w_get, w_set, .doc = "w")
+HPyDef_GET_IMPL(p_w2, "w2", w_get)
+HPyDef_SET_IMPL(p_w3, "w3", w_set, .closure = (void *)3)
+static HPy w_get(HPyContext *ctx, HPy self, void *c) { (void)c; return HPy_Dup(ctx, self); }
+static int w_set(HPyContext *ctx, HPy self, HPy v, void *c) { (void)ctx; (void)self; (void)v; (void)c; return 0; }
+
 HPyDef_CALL_FUNCTION(p_call)
 static HPy p_call_impl(HPyContext *ctx, HPy callable, const HPy *args, size_t nargs, HPy kwnames)
 { (void)callable; (void)args; (void)kwnames; return HPyLong_FromSize_t(ctx, nargs); }
@@ -73,7 +84,7 @@ static int m_exec_impl(HPyContext *ctx, HPy mod)
 }
 
 static HPyDef *point_defines[] = { &p_add, &p_cmp, &p_traverse, &p_destroy, &p_new, &p_getbuf,
-                                   &p_x, &p_y, &p_z, NULL };
+                                   &p_x, &p_y, &p_z, &p_sub, &p_w, &p_w2, &p_w3, NULL };
 static HPyType_Spec point_spec = {
     .name = "mod.Point",
     .basicsize = sizeof(PointObject),
@@ -87,7 +98,7 @@ static HPyType_Spec point_spec = {
 
 static HPyGlobal g_obj;
 static HPyGlobal *module_globals[] = { &g_obj, NULL };
-static HPyDef *module_defines[] = { &m_noargs, &m_o, &m_varargs, &m_kw, &m_exec, NULL };
+static HPyDef *module_defines[] = { &m_noargs, &m_o, &m_varargs, &m_kw, &m_exec, &m_after, NULL };
 static HPyModuleDef moduledef = { .doc = "doc", .size = 0, .legacy_methods = NULL,
                                   .defines = module_defines, .globals = module_globals };
 HPy_MODINIT(mod, moduledef)

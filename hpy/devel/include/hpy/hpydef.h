@@ -98,9 +98,21 @@ typedef struct {
 /* The HPyDef variables are plain, writable globals, visible in the whole binary but not exported
  * from it (hidden), so that no other library's symbol of the same name can take their place. */
 
+/* The HPyDef_*_IMPL macros declare the implementation they name as a static function with the
+ * prototype of the signature, so it may be defined before or after the macro. The declaration only
+ * redeclares: one implementation may serve several definitions, and a function declared already
+ * with that prototype may be named (the user's own, or one of hpy.h: HPyType_GenericNew is static
+ * inline in every ABI). An implementation of another prototype, or with external linkage, does
+ * not build. The names the macros add derive from SYM only; the enum comes first so that an
+ * unknown signature is the first error reported. */
+#define _HPyDef_IMPL_TRAMPOLINE(TRAMPOLINE, IMPL, SIG) \
+    enum { TRAMPOLINE##_sig = SIG }; \
+    _HPyFunc_DECLARE_EXPAND(IMPL, SIG); \
+    _HPyFunc_TRAMPOLINE_EXPAND(TRAMPOLINE, IMPL, SIG)
+
 #define HPyDef_SLOT_IMPL(SYM, IMPL, SLOT) \
     enum { SYM##_slot = SLOT }; \
-    HPyFunc_TRAMPOLINE(SYM##_trampoline, IMPL, HPySlot_SIG(SLOT)) \
+    _HPyDef_IMPL_TRAMPOLINE(SYM##_trampoline, IMPL, HPySlot_SIG(SLOT)) \
     _HPy_OPTIONAL_FIELDS_BEGIN \
     _HPy_HIDDEN HPyDef SYM = { \
         .kind = HPyDef_Kind_Slot, \
@@ -115,7 +127,7 @@ typedef struct {
     HPyDef_SLOT_IMPL(SYM, SYM##_impl, SLOT)
 
 #define HPyDef_METH_IMPL(SYM, NAME, IMPL, SIG, ...) \
-    HPyFunc_TRAMPOLINE(SYM##_trampoline, IMPL, SIG) \
+    _HPyDef_IMPL_TRAMPOLINE(SYM##_trampoline, IMPL, SIG) \
     _HPy_OPTIONAL_FIELDS_BEGIN \
     _HPy_HIDDEN HPyDef SYM = { \
         .kind = HPyDef_Kind_Meth, \
@@ -140,7 +152,7 @@ typedef struct {
     _HPy_OPTIONAL_FIELDS_END
 
 #define HPyDef_GET_IMPL(SYM, NAME, GETIMPL, ...) \
-    HPyFunc_TRAMPOLINE(SYM##_get_trampoline, GETIMPL, HPyFunc_GETTER) \
+    _HPyDef_IMPL_TRAMPOLINE(SYM##_get_trampoline, GETIMPL, HPyFunc_GETTER) \
     _HPy_OPTIONAL_FIELDS_BEGIN \
     _HPy_HIDDEN HPyDef SYM = { \
         .kind = HPyDef_Kind_GetSet, \
@@ -156,7 +168,7 @@ typedef struct {
     HPyDef_GET_IMPL(SYM, NAME, SYM##_get, __VA_ARGS__)
 
 #define HPyDef_SET_IMPL(SYM, NAME, SETIMPL, ...) \
-    HPyFunc_TRAMPOLINE(SYM##_set_trampoline, SETIMPL, HPyFunc_SETTER) \
+    _HPyDef_IMPL_TRAMPOLINE(SYM##_set_trampoline, SETIMPL, HPyFunc_SETTER) \
     _HPy_OPTIONAL_FIELDS_BEGIN \
     _HPy_HIDDEN HPyDef SYM = { \
         .kind = HPyDef_Kind_GetSet, \
@@ -172,8 +184,8 @@ typedef struct {
     HPyDef_SET_IMPL(SYM, NAME, SYM##_set, __VA_ARGS__)
 
 #define HPyDef_GETSET_IMPL(SYM, NAME, GETIMPL, SETIMPL, ...) \
-    HPyFunc_TRAMPOLINE(SYM##_get_trampoline, GETIMPL, HPyFunc_GETTER) \
-    HPyFunc_TRAMPOLINE(SYM##_set_trampoline, SETIMPL, HPyFunc_SETTER) \
+    _HPyDef_IMPL_TRAMPOLINE(SYM##_get_trampoline, GETIMPL, HPyFunc_GETTER) \
+    _HPyDef_IMPL_TRAMPOLINE(SYM##_set_trampoline, SETIMPL, HPyFunc_SETTER) \
     _HPy_OPTIONAL_FIELDS_BEGIN \
     _HPy_HIDDEN HPyDef SYM = { \
         .kind = HPyDef_Kind_GetSet, \
