@@ -52,3 +52,41 @@ def test_cpp_module(compile_module):
     assert mod.join.__doc__ == "join str arguments with '-'"
     assert mod.kw(1, 2, x=3) == 201
     assert mod.eleven == 11
+
+
+def test_definitions_leave_the_users_diagnostic_state_alone(compile_module):
+    # the definitions' own diagnostic push/pop must balance: a user's push (here: unused
+    # variables allowed) still holds after every kind of definition, up to the user's pop
+    mod = compile_module('''
+        #pragma GCC diagnostic push
+        #pragma GCC diagnostic ignored "-Wunused-variable"
+
+        HPyDef_CALL_FUNCTION(call)
+        static HPy call_impl(HPyContext *ctx, HPy callable, const HPy *args, size_t nargs,
+                             HPy kwnames)
+        {
+            (void)callable; (void)args; (void)kwnames;
+            return HPyLong_FromSize_t(ctx, nargs);
+        }
+
+        HPyCapsule_DESTRUCTOR(destroy)
+        static void destroy_impl(const char *name, void *pointer, void *context)
+        {
+            (void)name; (void)pointer; (void)context;
+        }
+
+        HPyDef_METH(f, "f", HPyFunc_NOARGS, .doc = "f")
+        static HPy f_impl(HPyContext *ctx, HPy self)
+        {
+            (void)self;
+            int unused_here = 0;
+            (void)&call; (void)&destroy;
+            return HPyLong_FromLong(ctx, 7);
+        }
+
+        #pragma GCC diagnostic pop
+
+        @EXPORT(f)
+        @INIT
+    ''', cplusplus=True)
+    assert mod.f() == 7

@@ -209,8 +209,7 @@ typedef struct {
     static HPyCallFunction SYM = { \
         .cpy_trampoline = _HPy_FPTR_CAST(cpy_vectorcallfunc, SYM##_trampoline), \
         .impl = SYM##_impl \
-    }; \
-    _HPy_OPTIONAL_FIELDS_END
+    };
 
 #define HPyCapsule_DESTRUCTOR(SYM) \
     static void SYM##_impl(const char *name, void *pointer, void *context); \
@@ -218,8 +217,7 @@ typedef struct {
     static HPyCapsule_Destructor SYM = { \
         .cpy_trampoline = _HPy_FPTR_CAST(cpy_PyCapsule_Destructor, SYM##_trampoline), \
         .impl = SYM##_impl \
-    }; \
-    _HPy_OPTIONAL_FIELDS_END
+    };
 
 /* Inside a traverse implementation whose parameters are named visit and arg. */
 #define HPy_VISIT(hpyfield) \
