@@ -11,7 +11,11 @@
  *  - `|` starts the optional units, `$` (keyword variants only) the keyword-only ones, `:NAME`
  *    or `;TEXT` ends the units (the first of the two wins) and customises the messages;
  *  - the format string is never read past its terminator and no variadic argument is fetched
- *    for a unit that is not understood.
+ *    for a unit that is not understood;
+ *  - error messages are upstream's texts, decorated by set_error() and nothing else;
+ *  - beyond upstream, the keyword variants also reject (TypeError, same decoration) a keyword
+ *    no parameter accepts, an argument given both by position and by keyword, and more
+ *    positional arguments than units.
  */
 #include "hpy.h"
 
@@ -21,28 +25,6 @@
 
 
 #define MSG_BUFSIZE 512
-
-/* How error messages must be decorated (read from the format only when an error is raised), and
- * the argument they are about. */
-typedef struct {
-    const char *fmt;
-    const char *arg_keyword; /* the argument the next messages are about: its keyword, */
-    HPy_ssize_t arg_index;   /* else its 0-based position; -1: no argument */
-} ErrStyle;
-
-/* Name the argument that the next messages are about (formatted only if one is raised). */
-static void set_arg(ErrStyle *es, const char *keyword, HPy_ssize_t index)
-{
-    es->arg_keyword = keyword;
-    es->arg_index = index;
-}
-
-static void scan_err_style(const char *fmt, ErrStyle *es)
-{
-    es->fmt = fmt;
-    es->arg_keyword = NULL;
-    es->arg_index = -1;
-}
 
 /* The text after ':' (*func_name) or ';' (*custom_msg) of the format, or NULL. */
 static void decorations(const char *fmt, const char **func_name, const char **custom_msg)
@@ -72,26 +54,22 @@ static int is_unit(char c)
     }
 }
 
-/* Raise `exc` with `msg` decorated according to the format: "function MSG", "NAME() MSG" or
- * the text after ';' instead of everything; a message about one argument ends with
- * " (argument 'name')" or " (argument N)". */
-static void set_error(HPyContext *ctx, HPy exc, const ErrStyle *es, const char *msg)
+/* Raise `exc` with `msg` decorated according to the format, exactly as upstream HPy words it
+ * (extension test suites compare the texts): "function MSG" without decoration, "NAME() MSG"
+ * after ':', the text after ';' instead of everything. Nothing else is added. */
+static void set_error(HPyContext *ctx, HPy exc, const char *fmt, const char *msg)
 {
-    char buf[MSG_BUFSIZE], which[100] = "";
+    char buf[MSG_BUFSIZE];
     const char *func_name, *custom_msg;
-    decorations(es->fmt, &func_name, &custom_msg);
+    decorations(fmt, &func_name, &custom_msg);
     if (custom_msg != NULL) {
         HPyErr_SetString(ctx, exc, custom_msg);
         return;
     }
-    if (es->arg_index >= 0 && es->arg_keyword != NULL && es->arg_keyword[0] != '\0')
-        snprintf(which, sizeof(which), " (argument '%.60s')", es->arg_keyword);
-    else if (es->arg_index >= 0)
-        snprintf(which, sizeof(which), " (argument %ld)", (long)(es->arg_index + 1));
     if (func_name != NULL)
-        snprintf(buf, sizeof(buf), "%.200s() %.256s%s", func_name, msg, which);
+        snprintf(buf, sizeof(buf), "%.200s() %.256s", func_name, msg);
     else
-        snprintf(buf, sizeof(buf), "function %.256s%s", msg, which);
+        snprintf(buf, sizeof(buf), "function %.256s", msg);
     HPyErr_SetString(ctx, exc, buf);
 }
 
@@ -100,7 +78,7 @@ static void set_error(HPyContext *ctx, HPy exc, const ErrStyle *es, const char *
  * `dup_objects`: keyword variants store a new handle for 'O' and add it to `*ht`.
  * Precondition: is_unit(c). */
 static int convert_unit(HPyContext *ctx, HPyTracker *ht, int dup_objects, char c, HPy arg,
-                        va_list *ap, const ErrStyle *es)
+                        va_list *ap, const char *fmt)
 {
     int absent = HPy_IsNull(arg);
     switch (c) {
@@ -113,11 +91,11 @@ static int convert_unit(HPyContext *ctx, HPyTracker *ht, int dup_objects, char c
         if (v == -1 && HPyErr_Occurred(ctx))
             return 0;
         if (v < 0) {
-            set_error(ctx, ctx->h_OverflowError, es, "unsigned byte integer is less than minimum");
+            set_error(ctx, ctx->h_OverflowError, fmt, "unsigned byte integer is less than minimum");
             return 0;
         }
         if (v > UCHAR_MAX) {
-            set_error(ctx, ctx->h_OverflowError, es, "unsigned byte integer is greater than maximum");
+            set_error(ctx, ctx->h_OverflowError, fmt, "unsigned byte integer is greater than maximum");
             return 0;
         }
         *out = (char)(unsigned char)v;
@@ -143,11 +121,11 @@ static int convert_unit(HPyContext *ctx, HPyTracker *ht, int dup_objects, char c
         if (v == -1 && HPyErr_Occurred(ctx))
             return 0;
         if (v < SHRT_MIN) {
-            set_error(ctx, ctx->h_OverflowError, es, "signed short integer is less than minimum");
+            set_error(ctx, ctx->h_OverflowError, fmt, "signed short integer is less than minimum");
             return 0;
         }
         if (v > SHRT_MAX) {
-            set_error(ctx, ctx->h_OverflowError, es, "signed short integer is greater than maximum");
+            set_error(ctx, ctx->h_OverflowError, fmt, "signed short integer is greater than maximum");
             return 0;
         }
         *out = (short)v;
@@ -173,11 +151,11 @@ static int convert_unit(HPyContext *ctx, HPyTracker *ht, int dup_objects, char c
         if (v == -1 && HPyErr_Occurred(ctx))
             return 0;
         if (v > INT_MAX) {
-            set_error(ctx, ctx->h_OverflowError, es, "signed integer is greater than maximum");
+            set_error(ctx, ctx->h_OverflowError, fmt, "signed integer is greater than maximum");
             return 0;
         }
         if (v < INT_MIN) {
-            set_error(ctx, ctx->h_OverflowError, es, "signed integer is less than minimum");
+            set_error(ctx, ctx->h_OverflowError, fmt, "signed integer is less than minimum");
             return 0;
         }
         *out = (int)v;
@@ -306,20 +284,20 @@ static int convert_unit(HPyContext *ctx, HPyTracker *ht, int dup_objects, char c
         if (absent)
             return 1;
         if (!HPyUnicode_Check(ctx, arg)) {
-            set_error(ctx, ctx->h_TypeError, es, "a str is required");
+            set_error(ctx, ctx->h_TypeError, fmt, "a str is required");
             return 0;
         }
         data = HPyUnicode_AsUTF8AndSize(ctx, arg, &size);
         if (data == NULL) {
-            set_error(ctx, ctx->h_SystemError, es, "unicode conversion error");
+            set_error(ctx, ctx->h_SystemError, fmt, "unicode conversion error");
             return 0;
         }
         if (memchr(data, '\0', (size_t)size) != NULL) {
-            set_error(ctx, ctx->h_ValueError, es, "embedded null character");
+            set_error(ctx, ctx->h_ValueError, fmt, "embedded null character");
             return 0;
         }
         if (data[size] != '\0') {
-            set_error(ctx, ctx->h_SystemError, es, "missing terminating null character");
+            set_error(ctx, ctx->h_SystemError, fmt, "missing terminating null character");
             return 0;
         }
         *out = data;
@@ -327,7 +305,7 @@ static int convert_unit(HPyContext *ctx, HPyTracker *ht, int dup_objects, char c
     }
     default:
         /* unreachable: callers only pass units accepted by is_unit() */
-        set_error(ctx, ctx->h_SystemError, es, "unknown arg format code");
+        set_error(ctx, ctx->h_SystemError, fmt, "unknown arg format code");
         return 0;
     }
 }
@@ -353,7 +331,6 @@ static int parse_failed(HPyContext *ctx, HPyTracker *ht)
 HPyAPI_HELPER int
 HPyArg_Parse(HPyContext *ctx, HPyTracker *ht, const HPy *args, size_t nargs, const char *fmt, ...)
 {
-    ErrStyle es;
     va_list ap;
     const char *p;
     size_t i = 0;
@@ -361,7 +338,6 @@ HPyArg_Parse(HPyContext *ctx, HPyTracker *ht, const HPy *args, size_t nargs, con
 
     if (!create_tracker(ctx, ht))
         return 0;
-    scan_err_style(fmt, &es);
     va_start(ap, fmt);
     for (p = fmt; *p != '\0' && *p != ':' && *p != ';'; p++) {
         if (*p == '|') {
@@ -369,21 +345,19 @@ HPyArg_Parse(HPyContext *ctx, HPyTracker *ht, const HPy *args, size_t nargs, con
             continue;
         }
         if (!is_unit(*p)) {             /* includes '$', which only keyword variants know */
-            set_error(ctx, ctx->h_SystemError, &es, "unknown arg format code");
+            set_error(ctx, ctx->h_SystemError, fmt, "unknown arg format code");
             goto fail;
         }
-        set_arg(&es, NULL, (HPy_ssize_t)i);
         if (i >= nargs && !optional) {
-            set_error(ctx, ctx->h_TypeError, &es, "required positional argument missing");
+            set_error(ctx, ctx->h_TypeError, fmt, "required positional argument missing");
             goto fail;
         }
-        if (!convert_unit(ctx, ht, 0, *p, i < nargs ? args[i] : HPy_NULL, &ap, &es))
+        if (!convert_unit(ctx, ht, 0, *p, i < nargs ? args[i] : HPy_NULL, &ap, fmt))
             goto fail;
-        es.arg_index = -1;
         i++;
     }
     if (i < nargs) {
-        set_error(ctx, ctx->h_TypeError, &es, "mismatched args (too many arguments for fmt)");
+        set_error(ctx, ctx->h_TypeError, fmt, "mismatched args (too many arguments for fmt)");
         goto fail;
     }
     va_end(ap);
@@ -463,9 +437,39 @@ static int is_keyword_name(const char *name, HPy_ssize_t size, const char *keywo
     return 0;
 }
 
+/* TypeError "got an unexpected keyword argument 'NAME'", decorated like every other message.
+ * A name that cannot be shown as UTF-8 text (not encodable, or holding a NUL) is shown by its
+ * repr instead. */
+static void unexpected_keyword(HPyContext *ctx, const char *fmt, HPy name)
+{
+    char msg[200];
+    HPy_ssize_t size = 0;
+    const char *s = HPyUnicode_AsUTF8AndSize(ctx, name, &size);
+    if (s != NULL && memchr(s, '\0', (size_t)size) == NULL) {
+        snprintf(msg, sizeof(msg), "got an unexpected keyword argument '%.100s'", s);
+    }
+    else {
+        HPy r;
+        const char *rs = NULL;
+        if (s == NULL)
+            HPyErr_Clear(ctx);
+        r = HPy_Repr(ctx, name);
+        if (!HPy_IsNull(r))
+            rs = HPyUnicode_AsUTF8AndSize(ctx, r, &size);
+        if (rs == NULL)
+            HPyErr_Clear(ctx);
+        snprintf(msg, sizeof(msg), "got an unexpected keyword argument %.102s",
+                 rs != NULL ? rs : "'?'");
+        if (!HPy_IsNull(r))
+            HPy_Close(ctx, r);
+    }
+    set_error(ctx, ctx->h_TypeError, fmt, msg);
+}
+
 /* Every keyword argument given names a parameter that accepts one; otherwise TypeError naming the
- * first that does not. `matched`: how many given keywords were used. Returns 0 after raising. */
-static int check_unexpected_keywords(HPyContext *ctx, const KwSource *src, const ErrStyle *es,
+ * first that does not ("keywords must be strings" for a name that is not a str). `matched`: how
+ * many given keywords were used. Returns 0 after raising. */
+static int check_unexpected_keywords(HPyContext *ctx, const KwSource *src, const char *fmt,
                                      const char *keywords[], HPy_ssize_t npos_only, HPy_ssize_t nkw,
                                      HPy_ssize_t matched)
 {
@@ -496,17 +500,19 @@ static int check_unexpected_keywords(HPyContext *ctx, const KwSource *src, const
             ok = 0;
             break;
         }
-        HPy_ssize_t size = 0;
-        const char *s = HPyUnicode_Check(ctx, name) ?
-            HPyUnicode_AsUTF8AndSize(ctx, name, &size) : NULL;
-        if (s == NULL)
-            HPyErr_Clear(ctx);
-        if (s == NULL || !is_keyword_name(s, size, keywords, npos_only, nkw)) {
-            char msg[200];
-            snprintf(msg, sizeof(msg), "got an unexpected keyword argument '%.100s'",
-                     s != NULL ? s : "?");
-            set_error(ctx, ctx->h_TypeError, es, msg);
+        if (!HPyUnicode_Check(ctx, name)) {
+            set_error(ctx, ctx->h_TypeError, fmt, "keywords must be strings");
             ok = 0;
+        }
+        else {
+            HPy_ssize_t size = 0;
+            const char *s = HPyUnicode_AsUTF8AndSize(ctx, name, &size);
+            if (s == NULL)
+                HPyErr_Clear(ctx);
+            if (s == NULL || !is_keyword_name(s, size, keywords, npos_only, nkw)) {
+                unexpected_keyword(ctx, fmt, name);
+                ok = 0;
+            }
         }
         HPy_Close(ctx, name);
     }
@@ -520,17 +526,15 @@ static int check_unexpected_keywords(HPyContext *ctx, const KwSource *src, const
 static int parse_keywords(HPyContext *ctx, HPyTracker *ht, const KwSource *src, const char *fmt,
                           const char *keywords[], va_list *ap)
 {
-    ErrStyle es;
     HPy_ssize_t nkw = 0, npos_only = 0, i = 0, matched = 0;
     int optional = 0, keyword_only = 0;
     const char *p;
 
-    scan_err_style(fmt, &es);
     if (keywords != NULL) {
         for (; keywords[nkw] != NULL; nkw++) {
             if (keywords[nkw][0] == '\0') {
                 if (npos_only != nkw) {
-                    set_error(ctx, ctx->h_SystemError, &es, "empty keyword parameter name");
+                    set_error(ctx, ctx->h_SystemError, fmt, "empty keyword parameter name");
                     return 0;
                 }
                 npos_only++;
@@ -551,23 +555,22 @@ static int parse_keywords(HPyContext *ctx, HPyTracker *ht, const KwSource *src, 
             continue;
         }
         if (!is_unit(*p)) {
-            set_error(ctx, ctx->h_SystemError, &es, "unknown arg format code");
+            set_error(ctx, ctx->h_SystemError, fmt, "unknown arg format code");
             return 0;
         }
         if (i >= nkw) {
-            set_error(ctx, ctx->h_TypeError, &es, "mismatched args (too few keywords for fmt)");
+            set_error(ctx, ctx->h_TypeError, fmt, "mismatched args (too few keywords for fmt)");
             return 0;
         }
         if (*p == 'O' && ht == NULL) {
-            set_error(ctx, ctx->h_SystemError, &es,
+            set_error(ctx, ctx->h_SystemError, fmt,
                       "HPyArg_ParseKeywords cannot use the format character 'O' unless an "
                       "HPyTracker is provided. Please supply an HPyTracker.");
             return 0;
         }
-        set_arg(&es, keywords[i], i);
         if (i < src->nargs) {
             if (keyword_only) {
-                set_error(ctx, ctx->h_TypeError, &es,
+                set_error(ctx, ctx->h_TypeError, fmt,
                           "keyword only argument passed as positional argument");
                 return 0;
             }
@@ -575,10 +578,12 @@ static int parse_keywords(HPyContext *ctx, HPyTracker *ht, const KwSource *src, 
                 /* the same argument again by keyword */
                 HPy again = lookup_keyword(ctx, src, keywords[i], &owned);
                 if (!HPy_IsNull(again)) {
+                    char msg[200];
                     if (owned)
                         HPy_Close(ctx, again);
-                    set_error(ctx, ctx->h_TypeError, &es,
-                              "argument given by position and by keyword");
+                    snprintf(msg, sizeof(msg), "got multiple values for argument '%.100s'",
+                             keywords[i]);
+                    set_error(ctx, ctx->h_TypeError, fmt, msg);
                     return 0;
                 }
                 owned = 0;
@@ -590,10 +595,10 @@ static int parse_keywords(HPyContext *ctx, HPyTracker *ht, const KwSource *src, 
                 matched++;
         }
         if (HPy_IsNull(value) && !optional) {
-            set_error(ctx, ctx->h_TypeError, &es, "no value for required argument");
+            set_error(ctx, ctx->h_TypeError, fmt, "no value for required argument");
             return 0;
         }
-        ok = convert_unit(ctx, ht, 1, *p, value, ap, &es);
+        ok = convert_unit(ctx, ht, 1, *p, value, ap, fmt);
         if (owned) {
             /* Keep a looked-up value alive as long as the parsed results when possible ('s'
              * points into it); without a tracker the container still holds it. */
@@ -606,18 +611,17 @@ static int parse_keywords(HPyContext *ctx, HPyTracker *ht, const KwSource *src, 
         }
         if (!ok)
             return 0;
-        es.arg_index = -1;
         i++;
     }
     if (i < nkw) {
-        set_error(ctx, ctx->h_TypeError, &es, "mismatched args (too many keywords for fmt)");
+        set_error(ctx, ctx->h_TypeError, fmt, "mismatched args (too many keywords for fmt)");
         return 0;
     }
     if (i < src->nargs) {
-        set_error(ctx, ctx->h_TypeError, &es, "mismatched args (too many arguments for fmt)");
+        set_error(ctx, ctx->h_TypeError, fmt, "mismatched args (too many arguments for fmt)");
         return 0;
     }
-    return check_unexpected_keywords(ctx, src, &es, keywords, npos_only, nkw, matched);
+    return check_unexpected_keywords(ctx, src, fmt, keywords, npos_only, nkw, matched);
 }
 
 HPyAPI_HELPER int
@@ -639,9 +643,7 @@ HPyArg_ParseKeywords(HPyContext *ctx, HPyTracker *ht, const HPy *args, size_t na
     if (!HPy_IsNull(kwnames)) {
         src.nkwnames = HPy_Length(ctx, kwnames);
         if (src.nkwnames < 0) {
-            ErrStyle es;
-            scan_err_style(fmt, &es);
-            set_error(ctx, ctx->h_SystemError, &es,
+                            set_error(ctx, ctx->h_SystemError, fmt,
                       "could not retrieve length of keyword names tuple");
             return parse_failed(ctx, ht);
         }
