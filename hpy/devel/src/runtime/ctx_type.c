@@ -1422,8 +1422,8 @@ HPyAPI_IMPL HPy ctx_Type_FromSpec(HPyContext *ctx, HPyType_Spec *spec, HPyType_S
             members[im].name = m->name;
             members[im].type = (int)m->type;
             members[im].offset = header + m->offset;    /* computed per type: the def is left alone */
-            members[im].flags = (m->readonly || m->type == HPyMember_NONE) ?
-                                HPyCompat_MEMBER_READONLY : 0;
+            /* a write to a writable NONE member fails as CPython's own T_NONE members do */
+            members[im].flags = m->readonly ? HPyCompat_MEMBER_READONLY : 0;
             members[im].doc = m->doc;
             if (strcmp(m->name, "__vectorcalloffset__") == 0)
                 vcoff_member_offset = members[im].offset;
