@@ -340,12 +340,26 @@ static HPyType_Spec LegacyNoSize = {
     .defines = call_defs,
 };
 static HPyType_Spec Both = { .name = "mytest.Both", .basicsize = sizeof(S), .defines = both_defs };
-HPyDef_METH(make, "make", HPyFunc_O)
-static HPy make_impl(HPyContext *ctx, HPy self, HPy arg)
+/* the default shape: its own items, or those of its base */
+static HPyType_Spec VarObjectCall = {
+    .name = "mytest.VarObjectCall", .basicsize = sizeof(S), .itemsize = 8, .defines = call_defs,
+};
+static HPyType_Spec VarBase = {
+    .name = "mytest.VarBase", .basicsize = sizeof(S), .itemsize = 8,
+    .flags = HPy_TPFLAGS_DEFAULT | HPy_TPFLAGS_BASETYPE,
+};
+static HPyType_Spec OnVarBase = {
+    .name = "mytest.OnVarBase", .basicsize = sizeof(S), .defines = call_defs,
+};
+HPyDef_METH(make, "make", HPyFunc_VARARGS)
+static HPy make_impl(HPyContext *ctx, HPy self, const HPy *args, size_t nargs)
 {
-    static HPyType_Spec *specs[] = { &VarCall, &LegacyNoSize, &Both };
+    static HPyType_Spec *specs[] = { &VarCall, &LegacyNoSize, &Both, &VarObjectCall, &VarBase,
+                                     &OnVarBase };
+    HPyType_SpecParam params[] = { { HPyType_SpecParam_Base, nargs > 1 ? args[1] : HPy_NULL },
+                                   { 0, { 0 } } };
     (void)self;
-    return HPyType_FromSpec(ctx, specs[HPyLong_AsLong(ctx, arg)], NULL);
+    return HPyType_FromSpec(ctx, specs[HPyLong_AsLong(ctx, args[0])], nargs > 1 ? params : NULL);
 }
 @EXPORT(make)
 @INIT
@@ -354,8 +368,12 @@ static HPy make_impl(HPyContext *ctx, HPy self, HPy arg)
 
 def test_call_protocol_errors(compile_module):
     mod = compile_module(CALL_ERRORS)
+    for spec in (0, 3):             # Legacy and Object shape
+        with raises_exactly(TypeError, 'Cannot use HPy call protocol with var objects'):
+            mod.make(spec)
+    # items inherited
     with raises_exactly(TypeError, 'Cannot use HPy call protocol with var objects'):
-        mod.make(0)
+        mod.make(5, mod.make(4))
     with raises_exactly(TypeError, "Cannot use HPy call protocol with legacy types that inherit "
                                    "the struct. Either set the basicsize to anon-zero value or use "
                                    "legacy slot 'Py_tp_call'."):

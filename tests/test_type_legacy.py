@@ -373,3 +373,85 @@ static HPyType_Spec LegacyCall_spec = {
 def test_legacy_call_slot(compile_module):
     mod = compile_module(with_types(LEGACY_CALL, ('LegacyCall', 'LegacyCall_spec')))
     assert mod.LegacyCall()(1, 2)[1] == (1, 2)
+
+
+PURE_VAR = '''
+/* A pure type whose instances vary in size, made with n items by its HPy_tp_new through the
+ * type's tp_alloc (HPy itself only makes instances without items). */
+typedef struct {
+    HPy_ssize_t n;
+} VecObject;
+HPyType_HELPERS(VecObject)
+
+static double *vec_items(VecObject *v)
+{
+    return (double *)(v + 1);
+}
+
+HPyDef_SLOT(Vec_new, HPy_tp_new)
+static HPy Vec_new_impl(HPyContext *ctx, HPy cls, const HPy *args, HPy_ssize_t nargs, HPy kw)
+{
+    HPy_ssize_t n;
+    (void)kw;
+    if (!HPyArg_Parse(ctx, NULL, args, nargs, "n", &n))
+        return HPy_NULL;
+    if (n < 0)
+        return HPyErr_SetString(ctx, ctx->h_ValueError, "negative size");
+    PyTypeObject *type = (PyTypeObject *)HPy_AsPyObject(ctx, cls);
+    PyObject *obj = type->tp_alloc(type, n);
+    Py_DECREF(type);
+    if (obj == NULL)
+        return HPy_NULL;
+    HPy h = HPy_FromPyObject(ctx, obj);
+    Py_DECREF(obj);
+    VecObject *v = VecObject_AsStruct(ctx, h);
+    v->n = n;
+    for (HPy_ssize_t i = 0; i < n; i++)
+        vec_items(v)[i] = 0.5 * (double)i;
+    return h;
+}
+
+HPyDef_SLOT(Vec_len, HPy_sq_length)
+static HPy_ssize_t Vec_len_impl(HPyContext *ctx, HPy self)
+{
+    return VecObject_AsStruct(ctx, self)->n;
+}
+
+HPyDef_METH(Vec_total, "total", HPyFunc_NOARGS)
+static HPy Vec_total_impl(HPyContext *ctx, HPy self)
+{
+    VecObject *v = VecObject_AsStruct(ctx, self);
+    double total = 0.0;
+    for (HPy_ssize_t i = 0; i < v->n; i++)
+        total += vec_items(v)[i];
+    return HPyFloat_FromDouble(ctx, total);
+}
+
+/* Py_SIZE as CPython sees it */
+HPyDef_METH(Vec_ob_size, "ob_size", HPyFunc_NOARGS)
+static HPy Vec_ob_size_impl(HPyContext *ctx, HPy self)
+{
+    PyObject *obj = HPy_AsPyObject(ctx, self);
+    HPy_ssize_t size = Py_SIZE(obj);
+    Py_DECREF(obj);
+    return HPyLong_FromSsize_t(ctx, size);
+}
+
+static HPyDef *Vec_defines[] = { &Vec_new, &Vec_len, &Vec_total, &Vec_ob_size, NULL };
+static HPyType_Spec Vec_spec = {
+    .name = "mytest.Vec", .basicsize = sizeof(VecObject), .itemsize = sizeof(double),
+    .flags = HPy_TPFLAGS_DEFAULT, .defines = Vec_defines,
+};
+@INIT
+'''
+
+
+@pytest.mark.parametrize('n', [0, 1, 10, 1000])
+def test_pure_type_with_items_from_tp_alloc(compile_module, n):
+    mod = compile_module(with_types(PURE_VAR, ('Vec', 'Vec_spec')))
+    v = mod.Vec(n)
+    assert len(v) == v.ob_size() == n
+    assert v.total() == 0.5 * sum(range(n))
+    assert v.__sizeof__() == mod.Vec.__basicsize__ + 8 * n
+    with raises_exactly(ValueError, 'negative size'):
+        mod.Vec(-1)

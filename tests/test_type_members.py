@@ -65,6 +65,7 @@ HPyDef_MEMBER(m_obj, "obj", HPyMember_OBJECT, offsetof(MembersObject, obj), .doc
 HPyDef_MEMBER(m_objex, "objex", HPyMember_OBJECT_EX, offsetof(MembersObject, objex))
 HPyDef_MEMBER(m_obj_ro, "obj_ro", HPyMember_OBJECT, offsetof(MembersObject, obj_ro), .readonly = 1)
 HPyDef_MEMBER(m_none, "none", HPyMember_NONE, 0)
+HPyDef_MEMBER(m_none_ro, "none_ro", HPyMember_NONE, 0, .readonly = 1)
 HPyDef_MEMBER(m_ro, "ro", HPyMember_LONG, offsetof(MembersObject, ro), .readonly = 1)
 
 HPyDef_SLOT(Members_traverse, HPy_tp_traverse)
@@ -110,7 +111,7 @@ static HPy Members_load_impl(HPyContext *ctx, HPy self)
 
 static HPyDef *Members_defines[] = {
     &m_s, &m_i, &m_l, &m_f, &m_d, &m_str, &m_c, &m_b, &m_ub, &m_us, &m_ui, &m_ul, &m_inplace,
-    &m_bo, &m_ll, &m_ull, &m_sz, &m_obj, &m_objex, &m_obj_ro, &m_none, &m_ro,
+    &m_bo, &m_ll, &m_ull, &m_sz, &m_obj, &m_objex, &m_obj_ro, &m_none, &m_none_ro, &m_ro,
     &Members_traverse, &Members_dump, &Members_fill, &Members_load, NULL
 };
 static HPyType_Spec Members_spec = {
@@ -168,9 +169,23 @@ def check_members(T):
     m.fill('readonly object')
     assert (m.str, m.inplace, m.ro, m.obj_ro) == ('a C string', 'inplace', 99,
                                                   'readonly object')
-    for name in ('str', 'inplace', 'none', 'ro', 'obj_ro'):
+    for name in ('str', 'inplace', 'ro', 'obj_ro'):
         with pytest.raises((AttributeError, TypeError)):
             setattr(m, name, 1)
+    # NONE: reads give None; writes fail as CPython's own T_NONE members do
+    assert m.none is None and m.none_ro is None
+    with raises_exactly(SystemError, 'bad memberdescr type for none'):
+        m.none = 1
+    with raises_exactly(SystemError, 'bad memberdescr type for none'):
+        m.none = None
+    with raises_exactly(TypeError, "can't delete numeric/char attribute"):
+        del m.none
+    for value in (1, None):
+        with raises_exactly(AttributeError, 'readonly attribute'):
+            m.none_ro = value
+    with raises_exactly(AttributeError, 'readonly attribute'):
+        del m.none_ro
+    assert m.none is None and m.none_ro is None
     return m
 
 

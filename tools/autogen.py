@@ -386,9 +386,13 @@ def gen_universal_trampolines(members):
         if m.ctx_field.startswith('ctx_AsStruct_'):
             # with a context that advertises the offsets, no call (hpy/universal/hpyfunc_trampolines.h)
             shape = 'HPyType_BuiltinShape_' + m.ctx_field[len('ctx_AsStruct_'):]
+            if shape == 'HPyType_BuiltinShape_Object':
+                # the offset depends on the object's type
+                fast = '_HPy_ObjectStruct(%s._i, _hpy_struct_offsets)' % m.params[1].name
+            else:
+                fast = '(char *)%s._i + _hpy_struct_offsets[%s + 1]' % (m.params[1].name, shape)
             body = ('    if (_HPy_LIKELY(_hpy_struct_offsets != NULL))\n'
-                    '        return (char *)%s._i + _hpy_struct_offsets[%s + 1];\n%s'
-                    % (m.params[1].name, shape, body))
+                    '        return %s;\n%s' % (fast, body))
         if m.minor > 0:
             # a module that calls it needs a runtime of this minor version (hpy/hpymodule.h)
             body = '    _HPY_USES_MINOR(%d);\n%s' % (m.minor, body)

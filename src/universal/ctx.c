@@ -12,7 +12,8 @@ HPyAPI_IMPL __thread _HPyThreadCall hpy__thread_call __attribute__((tls_model("i
 static const _HPyRuntimeInfo universal_info = {
     _HPY_RUNTIME_INFO_MAGIC,
     _HPY_RUNTIME_OBJECT_HANDLES | _HPY_RUNTIME_STRUCT_OFFSETS,
-    {   /* indexed by builtin shape + 1; the same offsets as ctx_AsStruct_<shape> */
+    {   /* indexed by builtin shape + 1, then the _HPY_OFFSETS_* past them; the same offsets as
+         * ctx_AsStruct_<shape> */
         0,                      /* Legacy: the object itself */
         HPY_OFFSET_Object,
         HPY_OFFSET_Type,
@@ -22,7 +23,9 @@ static const _HPyRuntimeInfo universal_info = {
         HPY_OFFSET_Tuple,
         HPY_OFFSET_List,
         HPY_OFFSET_Dict,
-        0,
+        HPY_OFFSET_VarObject,
+        offsetof(PyObject, ob_type),
+        offsetof(PyTypeObject, tp_itemsize),
     },
 };
 

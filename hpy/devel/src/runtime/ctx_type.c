@@ -929,6 +929,38 @@ static int check_shape_against_base(const char *name, HPyType_BuiltinShape shape
     return 0;
 }
 
+/* The items of an Object-shape type against one base (see the error messages): the item count
+ * goes right after the object header and the items right after the struct, so neither may fall
+ * on data a base has there. */
+static int check_items_against_base(const char *name, HPyType_Spec *spec, PyTypeObject *b)
+{
+    if (b->tp_itemsize == 0) {
+        if (spec->itemsize != 0 && b->tp_basicsize > PyBaseObject_Type.tp_basicsize) {
+            PyErr_Format(PyExc_TypeError,
+                         "type '%s' has .itemsize %d, but its base '%s' has instances of a fixed "
+                         "size with data after the object header, where the item count of a "
+                         "variable-size object goes",
+                         name, spec->itemsize, b->tp_name);
+            return -1;
+        }
+        return 0;
+    }
+    if (spec->itemsize != 0 && spec->itemsize != b->tp_itemsize) {
+        PyErr_Format(PyExc_TypeError,
+                     "type '%s' has .itemsize %d, but the items of its base '%s' have %zd bytes",
+                     name, spec->itemsize, b->tp_name, b->tp_itemsize);
+        return -1;
+    }
+    if (spec->basicsize > 0 && HPY_OFFSET_VarObject + spec->basicsize > b->tp_basicsize) {
+        PyErr_Format(PyExc_TypeError,
+                     "type '%s' cannot extend the struct of its base '%s', whose instances vary "
+                     "in size: their items follow the base's struct",
+                     name, b->tp_name);
+        return -1;
+    }
+    return 0;
+}
+
 HPyAPI_IMPL PyObject *get_metatype(HPyType_SpecParam *params)
 {
     PyObject *res = NULL;
@@ -1136,10 +1168,13 @@ HPyAPI_IMPL HPy ctx_Type_FromSpec(HPyContext *ctx, HPyType_Spec *spec, HPyType_S
                      spec->basicsize < 0 ? spec->basicsize : spec->itemsize);
         return HPy_NULL;
     }
-    if (spec->itemsize != 0 && shape != HPyType_BuiltinShape_Legacy) {
+    /* the items of another builtin shape would overlap the builtin object's own data */
+    if (spec->itemsize != 0 && shape != HPyType_BuiltinShape_Legacy &&
+        shape != HPyType_BuiltinShape_Object) {
         PyErr_Format(PyExc_TypeError,
                      "type '%s' has .itemsize %d, but only types of builtin shape "
-                     "HPyType_BuiltinShape_Legacy can vary in size, not %s",
+                     "HPyType_BuiltinShape_Object or HPyType_BuiltinShape_Legacy can vary in "
+                     "size, not %s",
                      name, spec->itemsize, shape_name(shape));
         return HPy_NULL;
     }
@@ -1237,12 +1272,14 @@ HPyAPI_IMPL HPy ctx_Type_FromSpec(HPyContext *ctx, HPyType_Spec *spec, HPyType_S
     Py_ssize_t base_size = PyBaseObject_Type.tp_basicsize;     /* the largest of the bases */
     Py_ssize_t base_struct_end = base_size;     /* the same without a hidden call field */
     HPyTypeInfo *inherited = NULL;      /* of the nearest HPy type among the bases' chains */
-    int base_gc = 0;
+    int base_gc = 0, var_base = 0;
     for (Py_ssize_t i = 0; i < n_bases; i++) {
         PyObject *b = PyTuple_GET_ITEM(bases, i);
         if (check_type_arg(b, "the bases", name) < 0)
             goto fail;
         PyTypeObject *bt = (PyTypeObject *)b;
+        if (bt->tp_itemsize != 0)
+            var_base = 1;
         if (bt->tp_basicsize > base_size)
             base_size = bt->tp_basicsize;
         Py_ssize_t end = bt->tp_basicsize;
@@ -1257,12 +1294,23 @@ HPyAPI_IMPL HPy ctx_Type_FromSpec(HPyContext *ctx, HPyType_Spec *spec, HPyType_S
         if (shape != HPyType_BuiltinShape_Legacy &&
             check_shape_against_base(name, shape, spec->basicsize > 0, bt) < 0)
             goto fail;
+        if (shape == HPyType_BuiltinShape_Object && check_items_against_base(name, spec, bt) < 0)
+            goto fail;
         if (inherited == NULL)
             inherited = nearest_info(bt);
     }
     if (n_bases == 0 && shape != HPyType_BuiltinShape_Legacy && shape != HPyType_BuiltinShape_Object &&
         check_shape_against_base(name, shape, spec->basicsize > 0, &PyBaseObject_Type) < 0)
         goto fail;
+    /* Instances of an Object-shape type with items (its own or inherited) have a PyVarObject
+     * header: the struct starts after it, the items after the struct (docs/runtime.md). */
+    int has_items = spec->itemsize != 0 || var_base;
+    if (shape == HPyType_BuiltinShape_Object && has_items)
+        header = HPY_OFFSET_VarObject;
+    if (call_def != NULL && has_items) {
+        PyErr_SetString(PyExc_TypeError, "Cannot use HPy call protocol with var objects");
+        goto fail;
+    }
 
     /* 5. the instance size */
     Py_ssize_t basicsize = 0;
@@ -1374,8 +1422,8 @@ HPyAPI_IMPL HPy ctx_Type_FromSpec(HPyContext *ctx, HPyType_Spec *spec, HPyType_S
             members[im].name = m->name;
             members[im].type = (int)m->type;
             members[im].offset = header + m->offset;    /* computed per type: the def is left alone */
-            members[im].flags = (m->readonly || m->type == HPyMember_NONE) ?
-                                HPyCompat_MEMBER_READONLY : 0;
+            /* a write to a writable NONE member fails as CPython's own T_NONE members do */
+            members[im].flags = m->readonly ? HPyCompat_MEMBER_READONLY : 0;
             members[im].doc = m->doc;
             if (strcmp(m->name, "__vectorcalloffset__") == 0)
                 vcoff_member_offset = members[im].offset;

@@ -107,8 +107,11 @@ typedef struct {
 #define HPY_MAX_ALIGN ((Py_ssize_t)offsetof(hpy_max_align_probe, u))
 #define HPY_ALIGN_UP(n) ((((Py_ssize_t)(n)) + HPY_MAX_ALIGN - 1) / HPY_MAX_ALIGN * HPY_MAX_ALIGN)
 
-/* Where the module's struct starts in an object of each builtin shape. */
+/* Where the module's struct starts in an object of each builtin shape. For the Object shape
+ * it depends on the type: instances of a type whose items follow the struct (tp_itemsize != 0)
+ * have a PyVarObject header, whose item count the struct must not overlap. */
 #define HPY_OFFSET_Object HPY_ALIGN_UP(sizeof(PyObject))
+#define HPY_OFFSET_VarObject HPY_ALIGN_UP(sizeof(PyVarObject))
 #define HPY_OFFSET_Type HPY_ALIGN_UP(sizeof(PyHeapTypeObject))
 #define HPY_OFFSET_Long HPY_ALIGN_UP(sizeof(PyLongObject))
 #define HPY_OFFSET_Float HPY_ALIGN_UP(sizeof(PyFloatObject))
@@ -124,7 +127,14 @@ typedef struct {
         return (char *)_h2py(h) + HPY_OFFSET_##SHAPE; \
     }
 
-_HPY_AS_STRUCT(Object)
+HPyAPI_FUNC void *ctx_AsStruct_Object(HPyContext *ctx, HPy h)
+{
+    (void)ctx;
+    PyObject *obj = _h2py(h);
+    Py_ssize_t offset = Py_TYPE(obj)->tp_itemsize != 0 ? HPY_OFFSET_VarObject : HPY_OFFSET_Object;
+    return (char *)obj + offset;
+}
+
 _HPY_AS_STRUCT(Type)
 _HPY_AS_STRUCT(Long)
 _HPY_AS_STRUCT(Float)

@@ -463,7 +463,7 @@ HPyAPI_FUNC int HPy_Is(HPyContext *ctx, HPy obj, HPy other)
 HPyAPI_FUNC void* _HPy_AsStruct_Object(HPyContext *ctx, HPy h)
 {
     if (_HPy_LIKELY(_hpy_struct_offsets != NULL))
-        return (char *)h._i + _hpy_struct_offsets[HPyType_BuiltinShape_Object + 1];
+        return _HPy_ObjectStruct(h._i, _hpy_struct_offsets);
     return ctx->ctx_AsStruct_Object(ctx, h);
 }
 

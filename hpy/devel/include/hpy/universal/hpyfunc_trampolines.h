@@ -74,13 +74,33 @@ typedef struct {
     uint64_t flags;
     /* With _HPY_RUNTIME_STRUCT_OFFSETS only: where the module's C struct starts in an object
      * whose type has builtin shape S, at struct_offsets[S + 1] (so that _HPy_AsStruct_<S> needs
-     * no call). A context that must see those calls (debug, trace) does not set the flag. */
-    int64_t struct_offsets[10];
+     * no call), and at the _HPY_OFFSETS_* indexes what the Object shape needs besides (see
+     * _HPy_ObjectStruct). A context that must see those calls (debug, trace) does not set the
+     * flag. */
+    int64_t struct_offsets[12];
 } _HPyRuntimeInfo;
 
 #define _HPY_RUNTIME_INFO_MAGIC 0x48507952544e4631ULL
 #define _HPY_RUNTIME_OBJECT_HANDLES 1ULL
-#define _HPY_RUNTIME_STRUCT_OFFSETS 2ULL
+/* Bit 2 is retired: the headers that tested it took the Object shape's struct to start at one
+ * offset in every object, which is not true of types whose instances vary in size. */
+#define _HPY_RUNTIME_STRUCT_OFFSETS 4ULL
+
+/* struct_offsets indexes */
+#define _HPY_OFFSETS_OBJECT 1          /* HPyType_BuiltinShape_Object + 1 */
+#define _HPY_OFFSETS_VAR_OBJECT 9      /* the struct, Object shape, type with a nonzero item size */
+#define _HPY_OFFSETS_OB_TYPE 10        /* the type pointer in an object */
+#define _HPY_OFFSETS_TP_ITEMSIZE 11    /* the item size (an HPy_ssize_t) in a type */
+
+/* The struct of an Object-shape object from the advertised offsets: its place depends on whether
+ * the object's type has items. */
+HPyAPI_FUNC void *_HPy_ObjectStruct(intptr_t obj, const int64_t *offsets)
+{
+    char *o = (char *)obj;
+    const char *type = *(const char *const *)(o + offsets[_HPY_OFFSETS_OB_TYPE]);
+    HPy_ssize_t itemsize = *(const HPy_ssize_t *)(type + offsets[_HPY_OFFSETS_TP_ITEMSIZE]);
+    return o + offsets[itemsize != 0 ? _HPY_OFFSETS_VAR_OBJECT : _HPY_OFFSETS_OBJECT];
+}
 
 /* The positional count of a vectorcall nargsf (the top bit is a flag). */
 #define _HPy_VECTORCALL_NARGS(n) ((size_t)(n) & ~((size_t)1 << (8 * sizeof(size_t) - 1)))
