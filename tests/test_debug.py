@@ -14,9 +14,9 @@ import hpy.universal
 from hpy.debug import HPyDebugError, HPyLeakError, LeakDetector
 from hpy.debug.pytest import hpy_debug  # noqa: F401  (the fixture)
 from hpy.universal import _debug
-from support import run_python
+from support import DEBUG_ABIS, run_python
 
-TEST_ABIS = ['debug']
+TEST_ABIS = list(DEBUG_ABIS)
 
 # The misuse tests count reports and check reference counts themselves; under --refleaks they
 # run once.
@@ -303,6 +303,44 @@ MISUSES = '''
         return HPyUnicode_FromString(ctx, ctx->name);
     }
 
+    /* Handles kept open across calls (not arguments: a legitimate use), to make the closed queue
+       grow and shrink by known amounts. open_kept(n) opens n handles, for the ints 0..n-1, after
+       its self and argument handles and before its result; close_kept() closes them all, in the
+       order they were opened, after its self handle and before its result. */
+    #define MAX_KEPT 100000
+    static HPy kept[MAX_KEPT];
+    static long n_kept;
+
+    HPyDef_METH(open_kept, "open_kept", HPyFunc_O)
+    static HPy open_kept_impl(HPyContext *ctx, HPy self, HPy arg)
+    {
+        (void)self;
+        long n = HPyLong_AsLong(ctx, arg);
+        if (n == -1 && HPyErr_Occurred(ctx))
+            return HPy_NULL;
+        if (n < 0 || n > MAX_KEPT - n_kept) {
+            HPyErr_SetString(ctx, ctx->h_ValueError, "open_kept: bad count");
+            return HPy_NULL;
+        }
+        for (long i = 0; i < n; i++) {
+            HPy h = HPyLong_FromLong(ctx, i);
+            if (HPy_IsNull(h))
+                return HPy_NULL;
+            kept[n_kept++] = h;
+        }
+        return none(ctx);
+    }
+
+    HPyDef_METH(close_kept, "close_kept", HPyFunc_NOARGS)
+    static HPy close_kept_impl(HPyContext *ctx, HPy self)
+    {
+        (void)self;
+        for (long i = 0; i < n_kept; i++)
+            HPy_Close(ctx, kept[i]);
+        n_kept = 0;
+        return none(ctx);
+    }
+
     @EXPORT(use_closed)
     @EXPORT(double_close)
     @EXPORT(close_arg)
@@ -332,6 +370,8 @@ MISUSES = '''
     @EXPORT(as_struct_long)
     @EXPORT(sum_args)
     @EXPORT(context_name)
+    @EXPORT(open_kept)
+    @EXPORT(close_kept)
     @INIT
 '''
 
@@ -727,17 +767,94 @@ def test_closed_handles(mod):
         _debug.get_closed_handles(1, 2)
 
 
-def test_closed_handles_queue_max_size(mod):
+@pytest.fixture
+def closed_queue_max_size():
+    """The test may change the maximum size of the closed-handles queue: restored afterwards."""
     assert _debug.get_closed_handles_queue_max_size() == 1024
-    _debug.set_closed_handles_queue_max_size(3)
     try:
-        assert _debug.get_closed_handles_queue_max_size() == 3
-        assert len(_debug.get_closed_handles()) <= 3
-        for i in range(10):
-            mod.store_arg(i)
-        assert len(_debug.get_closed_handles()) == 3
+        yield
     finally:
         _debug.set_closed_handles_queue_max_size(1024)
+
+
+def settle_closed_queue(mod):
+    """Make the closed-handles queue hold exactly its maximum size (none if it is 0): opening
+    as many handles as it holds takes them all back but two, then the closes fill it again."""
+    mod.open_kept(len(_debug.get_closed_handles()))
+    mod.close_kept()
+
+
+def test_closed_handles_queue_max_size(mod, closed_queue_max_size):
+    _debug.set_closed_handles_queue_max_size(10**6)        # nothing leaves the queue
+    assert _debug.get_closed_handles_queue_max_size() == 10**6
+    mod.open_kept(200)
+    mod.close_kept()
+    closed = _debug.get_closed_handles()
+    n = len(closed)
+    assert n >= 200 + 2 and all(h.is_closed for h in closed)
+    # the kept handles in the order they were closed, then close_kept's self and result
+    assert [h.obj for h in closed[-202:-2]] == list(range(200))
+    assert [h.obj for h in closed[-2:]] == [mod, None]
+    ids = [h.id for h in closed]
+    assert len(set(ids)) == n
+
+    # a smaller maximum trims nothing at once
+    _debug.set_closed_handles_queue_max_size(3)
+    assert _debug.get_closed_handles_queue_max_size() == 3
+    assert _debug.get_closed_handles() == closed
+    assert [h.id for h in _debug.get_closed_handles()] == ids
+
+    # open_kept(1) opens 4 handles (self, the argument, the kept int, the result), each reusing
+    # the oldest closed handle, then closes 3, each evicting the oldest one: the queue shrinks by
+    # one per handle opened
+    gen = _debug.new_generation()
+    mod.open_kept(1)
+    after = _debug.get_closed_handles()
+    assert len(after) == n - 4
+    assert after[:n - 7] == closed[7:]
+    assert after[n - 7:] == [closed[0], closed[1], closed[3]]      # the reused self, arg, result
+    assert [h.obj for h in after[n - 7:]] == [mod, 1, None]
+    [kept] = _debug.get_open_handles(gen)
+    assert kept == closed[2] and kept.obj == 0 and not kept.is_closed
+    assert all(h.is_closed for h in after)
+
+    # opening more handles than the queue holds takes them back while it holds 3 or more (self
+    # and the argument take the 2 oldest); the result comes from elsewhere, while the last 2 are
+    # still queued, and the closes of the call push those 2 out
+    count = len(after)
+    mod.open_kept(count)
+    small = _debug.get_closed_handles()
+    assert [h.obj for h in small] == [mod, count, None]
+    assert small[:2] == after[:2]
+    assert small[2] not in after
+
+    # below the maximum, opening takes no closed handle: raising it to 5 keeps the 3, and the 3
+    # handles of the next call come from elsewhere; its closes fill the queue to 5, then evict
+    _debug.set_closed_handles_queue_max_size(5)
+    mod.open_kept(0)
+    five = _debug.get_closed_handles()
+    assert len(five) == 5
+    assert five[:2] == small[1:]
+    assert [h.obj for h in five[2:]] == [mod, 0, None]
+    assert not set(h.id for h in five[2:]) & set(h.id for h in small)
+
+    # with a maximum of 0, the queue empties as handles are opened and then stays empty
+    _debug.set_closed_handles_queue_max_size(0)
+    assert _debug.get_closed_handles() == five
+    # 3 opens take the 3 oldest, then each of the 3 closes evicts the oldest: the argument and
+    # the result of the call are left, in the structs of five[1] and five[2]
+    mod.open_kept(0)
+    two = _debug.get_closed_handles()
+    assert two == five[1:3]
+    assert [h.obj for h in two] == [0, None]
+    # 2 opens take them back, the third comes from elsewhere; the closes go straight to the pool
+    mod.open_kept(0)
+    assert _debug.get_closed_handles() == []
+    mod.close_kept()
+    assert _debug.get_closed_handles() == []
+    _debug.set_closed_handles_queue_max_size(1024)
+    mod.open_kept(0)
+    assert [h.obj for h in _debug.get_closed_handles()] == [mod, 0, None]
 
 
 def test_many_argument_handles(mod):
@@ -747,21 +864,25 @@ def test_many_argument_handles(mod):
         assert mod.sum_args(*range(n)) == sum(range(n))
 
 
-def test_small_queues_with_extras(mod, portable_raw_data):
+def test_small_queues_with_extras(mod, portable_raw_data, closed_queue_max_size):
     """Handles with a stack trace and a raw-data copy leave small closed queues (and a queue of
     size 0) without trouble; what is still queued is reported as usual."""
     hpy.debug.set_handle_stack_trace_limit(4)
     try:
         for size in (0, 1, 3):
             _debug.set_closed_handles_queue_max_size(size)
+            settle_closed_queue(mod)
+            assert len(_debug.get_closed_handles()) == size
             for i in range(20):
                 if size > 0:    # with no queue the copy is freed at once: not readable
                     assert mod.utf8_after_close('x' * i) == pattern(i + 1)
                 assert mod.keep_raw('y' * i) == b'y' * i
-            assert len(_debug.get_closed_handles()) == size
+            # every handle these calls opened was closed by them: the queue stays full
+            queued = _debug.get_closed_handles()
+            assert len(queued) == size
+            assert all(h.is_closed and 'Allocation stacktrace:' in repr(h) for h in queued)
     finally:
         hpy.debug.disable_handle_stack_traces()
-        _debug.set_closed_handles_queue_max_size(1024)
 
 
 def test_protected_raw_data_max_size():
@@ -825,6 +946,9 @@ def test_load_selects_debug(compile_module):
     spec = importlib.util.spec_from_file_location(name, path)
     m1 = hpy.universal.load(name, path, spec, debug=True)
     assert m1.context_name() == 'HPy Debug Mode ABI'
+    # a hybrid binary has one context per copy of its file: the other mode loads another copy
+    name, path = compile_module.compile(MISUSES)
+    spec = importlib.util.spec_from_file_location(name, path)
     m2 = hpy.universal.load(name, path, spec, debug=True, mode=2)
     assert m2.context_name() == 'HPy Trace Mode ABI'
 

@@ -1,7 +1,12 @@
 """Trace mode: hpy.trace, call counts, durations and hooks (python-contract.md §10), and the
-sampling of durations (docs/runtime.md, Trace mode)."""
-import json
+sampling of durations (docs/runtime.md, Trace mode).
+
+Durations are checked with a fake clock (hpy.universal._trace._set_clock) that advances by a
+known amount at each reading, so that every expected value is exact; the only test on the real
+clock asserts a lower bound that a loaded machine cannot break (a sleep never returns early)."""
 import os
+import sys
+import time
 
 import pytest
 
@@ -46,13 +51,50 @@ SRC = '''
         }
         return HPy_Dup(ctx, ctx->h_None);
     }
+    /* call(f, args): f(*args) through HPy_CallTupleDict, the only context call */
+    HPyDef_METH(call, "call", HPyFunc_VARARGS)
+    static HPy call_impl(HPyContext *ctx, HPy self, const HPy *args, size_t nargs)
+    {
+        (void)self; (void)nargs;
+        return HPy_CallTupleDict(ctx, args[0], args[1], HPy_NULL);
+    }
+    /* length(obj): HPy_Length(obj), failing like it */
+    HPyDef_METH(length, "length", HPyFunc_O)
+    static HPy length_impl(HPyContext *ctx, HPy self, HPy arg)
+    {
+        (void)self;
+        HPy_ssize_t n = HPy_Length(ctx, arg);
+        if (n < 0)
+            return HPy_NULL;
+        return HPyLong_FromSsize_t(ctx, n);
+    }
     @EXPORT(add)
     @EXPORT(name)
     @EXPORT(pattern)
+    @EXPORT(call)
+    @EXPORT(length)
     @INIT
 '''
 
-DEFAULT_SAMPLING = 128
+DEFAULT_SAMPLING = 1
+
+
+class FakeClock:
+    """A trace clock that advances by `step` ns at each reading; `jump(ns)` advances it without a
+    reading. A timed call reads it twice, so with no reading in between it lasts `step`."""
+
+    def __init__(self, step):
+        self.now = 0
+        self.step = step
+        self.reads = 0
+
+    def __call__(self):
+        self.now += self.step
+        self.reads += 1
+        return self.now
+
+    def jump(self, ns):
+        self.now += ns
 
 
 @pytest.fixture(autouse=True)
@@ -61,12 +103,36 @@ def restore_trace_settings():
     yield
     hpy.trace.set_duration_sampling(saved)
     hpy.trace.set_trace_functions(on_enter=None, on_exit=None)
+    hpy.universal._trace._set_clock(None)
+
+
+@pytest.fixture
+def clock():
+    c = FakeClock(1000)
+    hpy.universal._trace._set_clock(c)
+    return c
 
 
 def function_fields():
     with open(os.path.join(ROOT, 'api', 'ctx.tsv')) as f:
         rows = [l.rstrip('\n').split('\t') for l in f if not l.startswith('#')][1:]
     return [r[3] for r in rows if r[1] == 'function']
+
+
+def deltas(before, after):
+    return {k: after[k] - before[k] for k in after if after[k] != before[k]}
+
+
+class Window:
+    """Counts and durations of what runs inside a `with` block."""
+
+    def __enter__(self):
+        self.counts0, self.durations0 = hpy.trace.get_call_counts(), hpy.trace.get_durations()
+        return self
+
+    def __exit__(self, *exc):
+        self.calls = deltas(self.counts0, hpy.trace.get_call_counts())
+        self.durations = deltas(self.durations0, hpy.trace.get_durations())
 
 
 def test_module_api():
@@ -81,23 +147,24 @@ def test_module_api():
     assert hpy.trace.get_frequency() > 0
     with pytest.raises(TypeError, match='Expected a callable object or None'):
         hpy.trace.set_trace_functions(on_enter=42)
+    with pytest.raises(TypeError, match='Expected a callable object or None'):
+        hpy.universal._trace._set_clock(42)
 
 
-def test_counts_durations_and_hooks(compile_module):
+def test_counts_durations_and_hooks(compile_module, clock):
     mod = compile_module(SRC)
     assert mod.name() == 'HPy Trace Mode ABI'
-    hpy.trace.set_duration_sampling(1)
-    before = hpy.trace.get_call_counts()
-    durations_before = hpy.trace.get_durations()
-    for i in range(10):
-        assert mod.add(i, 1) == i + 1
+    reads = clock.reads
+    with Window() as w:
+        for i in range(10):
+            assert mod.add(i, 1) == i + 1
+    assert w.calls == {'ctx_Add': 10, 'ctx_Dup': 10, 'ctx_Close': 10}
+    # exact by default: every call timed, each lasting one step of the clock
+    assert w.durations == {'ctx_Add': 10 * 1000, 'ctx_Dup': 10 * 1000, 'ctx_Close': 10 * 1000}
+    assert clock.reads - reads == 2 * 30
     after = hpy.trace.get_call_counts()
-    assert after['ctx_Add'] - before['ctx_Add'] == 10
-    assert after['ctx_Dup'] - before['ctx_Dup'] == 10
-    assert after['ctx_Close'] - before['ctx_Close'] == 10
     assert after['ctx_FatalError'] == 0
     assert after['ctx_CallRealFunctionFromTrampoline'] == 0
-    assert hpy.trace.get_durations()['ctx_Add'] > durations_before['ctx_Add']
     events = []
     hpy.trace.set_trace_functions(on_enter=lambda n: events.append(('enter', n)),
                                   on_exit=lambda n: events.append(('exit', n)))
@@ -112,6 +179,36 @@ def test_counts_durations_and_hooks(compile_module):
     assert events[6:] == [('enter', 'ctx_Add'), ('enter', 'ctx_Dup'), ('enter', 'ctx_Close')]
     mod.add(1, 2)
     assert len(events) == 9
+
+
+def test_hooks_around_a_failing_call(compile_module):
+    # a failing call returns with its exception set: the hooks after it run (they would fail,
+    # fatally, with an exception pending) and the exception still reaches the caller
+    mod = compile_module(SRC)
+    seen = []
+    hpy.trace.set_trace_functions(on_enter=lambda n: seen.append(('enter', n)),
+                                  on_exit=lambda n: seen.append(('exit', n)))
+    with pytest.raises(TypeError, match="object of type 'int' has no len"):
+        mod.length(5)
+    assert mod.length([1, 2]) == 2
+    hpy.trace.set_trace_functions(on_enter=None, on_exit=None)
+    assert seen == [('enter', 'ctx_Length'), ('exit', 'ctx_Length'),
+                    ('enter', 'ctx_Length'), ('exit', 'ctx_Length'),
+                    ('enter', 'ctx_Long_FromSsize_t'), ('exit', 'ctx_Long_FromSsize_t')]
+
+
+def test_hook_uninstalling_itself(compile_module):
+    mod = compile_module(SRC)
+    seen = []
+
+    class Once:
+        def __call__(self, name):
+            seen.append(name)
+            hpy.trace.set_trace_functions(on_enter=None)
+
+    hpy.trace.set_trace_functions(on_enter=Once())      # held by the trace state only
+    assert mod.add(1, 2) == 3
+    assert seen == ['ctx_Add']
 
 
 def test_failing_hook_is_fatal(compile_module, tmp_path):
@@ -144,6 +241,20 @@ def test_hpy_env_selects_trace(compile_module):
                                        % name, 'HPy Trace Mode ABI'], res.stderr
 
 
+# ---- the real clock ------------------------------------------------------------------------
+
+def test_long_call_is_timed_in_default_mode(compile_module):
+    # with the real clock and the default setting, one call that lasts 0.3 s adds at least that
+    # much to its function (a lower bound only: a loaded machine makes calls longer, never
+    # shorter)
+    mod = compile_module(SRC)
+    assert hpy.trace.get_duration_sampling() == DEFAULT_SAMPLING
+    with Window() as w:
+        assert mod.call(time.sleep, (0.3,)) is None
+    assert w.calls == {'ctx_CallTupleDict': 1}
+    assert w.durations['ctx_CallTupleDict'] >= 250 * 10**6
+
+
 # ---- sampling of durations ----------------------------------------------------------------
 
 def test_duration_sampling_setting():
@@ -168,146 +279,150 @@ def test_default_sampling_reported_and_documented():
     with open(os.path.join(ROOT, 'docs', 'runtime.md')) as f:
         text = f.read()
     section = text[text.index('## Trace mode'):]
-    assert 'set_duration_sampling(1)' in section
-    assert 'one call in %d' % DEFAULT_SAMPLING in section
+    assert 'exact by default' in section
+    assert '`get_duration_sampling()` is 1' in section
+    assert 'hpy.trace.set_duration_sampling(n)' in section
 
 
-# Durations are estimated from the calls timed so far over the whole process, so the tests that
-# judge how calls are picked measure in a fresh process, where the functions have no history.
-CHILD = """
-import json, sys
-sys.path.insert(0, %(tests)r)
-from support import load_module
-import hpy.trace
-mod = load_module(%(name)r, %(path)r, 'trace')
-
-def run_pattern(n, period, sampling=None):
-    if sampling is not None:
-        hpy.trace.set_duration_sampling(sampling)
-    counts0, durations0 = hpy.trace.get_call_counts(), hpy.trace.get_durations()
-    mod.pattern([1, 2, 3], n, period)
-    counts1, durations1 = hpy.trace.get_call_counts(), hpy.trace.get_durations()
+def run_pattern(mod, n, period):
+    """mod.pattern([1, 2, 3], n, period) -> its Window; checks its counts."""
+    with Window() as w:
+        mod.pattern([1, 2, 3], n, period)
     n_length = n // period
-    per_call = {}
-    for name, calls in (('ctx_Length', n_length), ('ctx_IsTrue', n - n_length)):
-        assert counts1[name] - counts0[name] == calls, (name, counts0[name], counts1[name])
-        if calls:
-            per_call[name] = (durations1[name] - durations0[name]) / calls
-    return per_call
-
-results = []
-%(body)s
-print(json.dumps(results))
-"""
+    assert w.calls.get('ctx_Length', 0) == n_length
+    assert w.calls.get('ctx_IsTrue', 0) == n - n_length
+    return w
 
 
-def in_fresh_process(compile_module, body):
-    """Run `body` (Python statements that append to `results`, with run_pattern(n, period,
-    sampling=unchanged) -> {function: estimated ns per call}) in a new interpreter; returns
-    results."""
-    name, path = compile_module.compile(SRC)
-    code = CHILD % {'tests': os.path.join(ROOT, 'tests'), 'name': name, 'path': path,
-                    'body': body}
-    res = run_python(code)
-    assert res.returncode == 0, res.stderr
-    return json.loads(res.stdout.splitlines()[-1])
-
-
-def assert_close_to_exact(compile_module, body, sampling, factor=2.0, attempts=5):
-    """The last durations per call that `body` reports with SAMPLING = `sampling` agree with
-    those it reports with SAMPLING = 1 (exact timing) within `factor`. A timed call that the OS
-    interrupts weighs `sampling` times more in the estimate than in exact timing, so one attempt
-    of several must agree."""
-    for _ in range(attempts):
-        exact = in_fresh_process(compile_module, body.replace('SAMPLING', '1'))[-1]
-        sampled = in_fresh_process(compile_module, body.replace('SAMPLING', str(sampling)))[-1]
-        assert set(exact) == set(sampled) and all(v > 0 for v in exact.values()), exact
-        if all(exact[k] / factor < sampled[k] < exact[k] * factor for k in exact):
-            return
-    pytest.fail('durations per call with sampling %d: %r, exact: %r' % (sampling, sampled, exact))
-
-
-def pattern_body(n, period):
-    return 'results.append(run_pattern(%d, %d, SAMPLING))' % (n, period)
-
-
-def test_exact_mode_times_every_call(compile_module):
+def test_exact_mode_times_every_call(compile_module, clock):
     mod = compile_module(SRC)
-    hpy.trace.set_duration_sampling(1)
-    previous = hpy.trace.get_durations()['ctx_Length']
-    for _ in range(20):
-        mod.pattern([1], 1, 1)
-        d = hpy.trace.get_durations()['ctx_Length']
-        assert d > previous
-        previous = d
+    for step in (1000, 1, 12345):
+        clock.step = step
+        for _ in range(5):
+            reads = clock.reads
+            w = run_pattern(mod, 1, 1)
+            # pattern makes 4 calls (2 Long_AsInt64_t, Length, Dup), each timed
+            assert sum(w.calls.values()) == 4
+            assert clock.reads - reads == 2 * 4
+            assert w.durations == {k: c * step for k, c in w.calls.items()}
 
 
-def test_sampled_durations_are_scaled_to_all_calls(compile_module):
-    assert_close_to_exact(compile_module, pattern_body(100000, 1), DEFAULT_SAMPLING)
-    assert_close_to_exact(compile_module, pattern_body(100000, 1), 1000)
+@pytest.mark.parametrize('sampling', [2, 7, 128, 1000])
+def test_sampled_durations_are_scaled_to_all_calls(compile_module, clock, sampling):
+    # every call lasts one step: whichever calls the sample picks, time of the timed calls *
+    # calls / timed calls is exactly calls * step (scaling by `sampling` instead would not be)
+    mod = compile_module(SRC)
+    hpy.trace.set_duration_sampling(sampling)
+    reads = clock.reads
+    w = run_pattern(mod, 50000, 1)
+    assert w.durations['ctx_Length'] == 50000 * 1000
+    total = sum(w.calls.values())
+    timed = (clock.reads - reads) // 2
+    assert (clock.reads - reads) % 2 == 0
+    # gaps between timed calls are 1 to 2 * sampling - 1 calls
+    assert total // (2 * sampling - 1) <= timed < total
 
 
-def test_sampling_does_not_alias_with_periodic_calls(compile_module):
+def test_sampling_does_not_alias_with_periodic_calls(compile_module, clock):
     # A fixed gap equal to the period (or a multiple of it) would time only one of the two
     # functions of the pattern, and report 0 for the other.
-    assert_close_to_exact(compile_module, pattern_body(64 * 4000, 64), 64)
-    assert_close_to_exact(compile_module, pattern_body(200000, 2), 2)
+    mod = compile_module(SRC)
+    for n, period, sampling in ((64 * 4000, 64, 64), (200000, 2, 2), (128 * 1000, 128, 128)):
+        hpy.trace.set_duration_sampling(sampling)
+        w = run_pattern(mod, n, period)
+        assert w.durations['ctx_Length'] == (n // period) * 1000
+        assert w.durations['ctx_IsTrue'] == (n - n // period) * 1000
 
 
-def test_hooks_with_sampling(compile_module):
+def test_hooks_time_is_not_counted(compile_module, clock):
+    # the hooks move the clock by a lot; the calls still last one step each, sampled or not
     mod = compile_module(SRC)
     seen = []
-    hpy.trace.set_trace_functions(
-        on_enter=lambda n: seen.append(n) if n == 'ctx_Length' else None,
-        on_exit=lambda n: seen.append(n) if n == 'ctx_IsTrue' else None)
-    counts0 = hpy.trace.get_call_counts()
-    mod.pattern([1, 2], 3000, 3)
-    counts1 = hpy.trace.get_call_counts()
-    assert counts1['ctx_Length'] - counts0['ctx_Length'] == 1000
-    assert counts1['ctx_IsTrue'] - counts0['ctx_IsTrue'] == 2000
-    assert seen.count('ctx_Length') == 1000
-    assert seen.count('ctx_IsTrue') == 2000
-    # hooks installed and sampling 1: every call is timed
-    hpy.trace.set_duration_sampling(1)
-    previous = hpy.trace.get_durations()['ctx_Length']
-    for _ in range(5):
-        mod.pattern([1], 1, 1)
-        d = hpy.trace.get_durations()['ctx_Length']
-        assert d > previous
-        previous = d
-    hpy.trace.set_trace_functions(on_enter=None, on_exit=None)
-    mod.pattern([1], 1000, 1)
-    assert len(seen) == 3005
+
+    def on_enter(name):
+        seen.append(name)
+        clock.jump(10**9)
+
+    hpy.trace.set_trace_functions(on_enter=on_enter, on_exit=lambda name: clock.jump(10**9))
+    for sampling in (1, 64):
+        hpy.trace.set_duration_sampling(sampling)
+        del seen[:]
+        w = run_pattern(mod, 3000, 3)
+        assert seen.count('ctx_Length') == 1000 and seen.count('ctx_IsTrue') == 2000
+        assert w.durations['ctx_Length'] == 1000 * 1000
+        assert w.durations['ctx_IsTrue'] == 2000 * 1000
 
 
-def test_sampling_with_hooks_installed_and_removed(compile_module):
-    # With hooks, ctx_Length calls are timed on the sample (the hooks' time left out); once the
-    # hooks are removed, ctx_IsTrue (not called before) is timed on the sample of the fast path.
-    body = '\n'.join([
-        'hpy.trace.set_duration_sampling(SAMPLING)',
-        'hpy.trace.set_trace_functions(on_enter=lambda name: None, on_exit=lambda name: None)',
-        'with_hooks = run_pattern(100000, 1)',
-        'hpy.trace.set_trace_functions(on_enter=None, on_exit=None)',
-        'without = run_pattern(100000, 200000)',
-        'results.append(dict(ctx_Length=with_hooks["ctx_Length"], '
-        'ctx_IsTrue=without["ctx_IsTrue"]))',
-    ])
-    assert_close_to_exact(compile_module, body, DEFAULT_SAMPLING)
-
-
-def test_sampling_periods(compile_module):
-    # Each set_duration_sampling starts a period: durations of the earlier periods stay as they
-    # were estimated, and the calls of an exact period add their measured time exactly.
+def test_sampling_with_hooks_installed_and_removed(compile_module, clock):
+    # installing and removing hooks while sampling keeps one sample going: with hooks, every
+    # call takes the slow path but only the sample is timed; without, the fast path takes over
     mod = compile_module(SRC)
-    hpy.trace.set_duration_sampling(DEFAULT_SAMPLING)
-    mod.pattern([1], 10000, 1)
+    hpy.trace.set_duration_sampling(128)
+    hpy.trace.set_trace_functions(on_enter=lambda name: None, on_exit=lambda name: None)
+    reads = clock.reads
+    w = run_pattern(mod, 100000, 1)
+    assert w.durations['ctx_Length'] == 100000 * 1000
+    assert (clock.reads - reads) // 2 < sum(w.calls.values()) // 2
+    hpy.trace.set_trace_functions(on_enter=None, on_exit=None)
+    w = run_pattern(mod, 100000, 200000)
+    assert w.durations['ctx_IsTrue'] == 100000 * 1000
+
+
+def test_sampling_periods(compile_module, clock):
+    # Each set_duration_sampling starts a period: what was reported stays as it was, and the
+    # calls from then on are estimated by themselves (mixing them with the earlier ones would
+    # not give these exact sums when the calls last differently in each period).
+    mod = compile_module(SRC)
+    hpy.trace.set_duration_sampling(128)
+    start = hpy.trace.get_durations()['ctx_Length']
+    run_pattern(mod, 10000, 1)
+    d1 = hpy.trace.get_durations()['ctx_Length']
+    assert d1 - start == 10000 * 1000
     hpy.trace.set_duration_sampling(1)
-    previous = hpy.trace.get_durations()['ctx_Length']
-    assert previous > 0
-    for _ in range(20):
-        mod.pattern([1], 1, 1)
-        d = hpy.trace.get_durations()['ctx_Length']
-        assert d > previous
-        previous = d
-    hpy.trace.set_duration_sampling(DEFAULT_SAMPLING)
-    assert hpy.trace.get_durations()['ctx_Length'] == previous
+    assert hpy.trace.get_durations()['ctx_Length'] == d1
+    clock.step = 3000
+    run_pattern(mod, 50, 1)
+    d2 = hpy.trace.get_durations()['ctx_Length']
+    assert d2 - d1 == 50 * 3000
+    hpy.trace.set_duration_sampling(5)
+    assert hpy.trace.get_durations()['ctx_Length'] == d2
+    clock.step = 7
+    run_pattern(mod, 1000, 1)
+    d3 = hpy.trace.get_durations()['ctx_Length']
+    assert d3 - d2 == 1000 * 7
+    hpy.trace.set_duration_sampling(128)
+    assert hpy.trace.get_durations()['ctx_Length'] == d3
+
+
+def test_call_spanning_two_periods(compile_module, clock):
+    # a call timed in one period and ending in the next adds its own time, unscaled, to the
+    # earlier periods; the new period has no call of that function yet
+    mod = compile_module(SRC)
+    hpy.trace.set_duration_sampling(1)
+    with Window() as w:
+        mod.call(hpy.trace.set_duration_sampling, (1000,))
+    assert hpy.trace.get_duration_sampling() == 1000
+    assert w.calls == {'ctx_CallTupleDict': 1}
+    assert w.durations == {'ctx_CallTupleDict': 1000}
+
+
+def test_failing_clock_is_reported(compile_module, clock):
+    mod = compile_module(SRC)
+    reported = []
+    old_hook = sys.unraisablehook
+    sys.unraisablehook = lambda u: reported.append((u.exc_type, u.object))
+    try:
+        def bad_clock():
+            raise KeyError('no time')
+        bad_clocks = [bad_clock, lambda: -1, lambda: 'x']
+        for bad in bad_clocks:
+            hpy.universal._trace._set_clock(bad)
+            with Window() as w:
+                assert mod.length([1, 2]) == 2
+            # Length and the conversion of its result, each reading the clock twice
+            assert w.calls['ctx_Length'] == 1 and sum(w.calls.values()) == 2
+            assert w.durations == {}
+    finally:
+        sys.unraisablehook = old_hook
+    assert [t for t, _ in reported] == [KeyError] * 4 + [OverflowError] * 4 + [TypeError] * 4
+    assert [o for _, o in reported] == [c for c in bad_clocks for _ in range(4)]

@@ -1,9 +1,10 @@
 """Trace mode: call counts and durations of every context function, and enter/exit hooks.
 
 A universal module loaded in trace mode (`HPY=trace`, or `hpy.universal.load(..., mode=2)`) gets
-a context that counts each call into the API. Durations are measured on a pseudo-random sample
-of the calls (one in `get_duration_sampling()` on average) and scaled up to all calls;
-`set_duration_sampling(1)` times every call exactly (see docs/runtime.md).
+a context that counts and times each call into the API. Durations are exact by default (every
+call is timed); `set_duration_sampling(n)` with n > 1 opts into timing a pseudo-random sample of
+one call in n on average, scaled up to all calls, which makes tracing cheaper (see
+docs/runtime.md).
 """
 from hpy.universal import _trace
 

@@ -70,16 +70,48 @@ typedef struct {
 #define ARGS(a) ((const HPy *)(a)->items + 1)
 #define LAST(a) ((a)->items[(a)->count - 1])
 
-/* arg_handle() on a non-NULL object, with the pool length and the creation counter in locals
- * (written back to hpy__debug around a refill). */
-HPY_DEBUG_INLINE HPy open_arg_local(PyObject *obj, size_t *pool_len, uint64_t seq)
+/* Where the handles of a call come from and go to, kept in locals (registers) while they are
+ * opened or closed together, then written back to hpy__debug. */
+typedef struct {
+    HPy_ssize_t count;              /* hpy__debug.closed_count */
+    HPy_ssize_t head;               /* hpy__debug.closed_head */
+    size_t pool_len;                /* hpy__debug.pool_len */
+} fifo_view;
+
+HPY_DEBUG_INLINE void view_load(fifo_view *v)
 {
-    if (HPY_DEBUG_UNLIKELY(*pool_len == 0)) {
-        hpy__debug.pool_len = 0;
-        hpy__debug_refill();
-        *pool_len = hpy__debug.pool_len;
+    v->count = hpy__debug.closed_count;
+    v->head = hpy__debug.closed_head;
+    v->pool_len = hpy__debug.pool_len;
+}
+
+HPY_DEBUG_INLINE void view_store(const fifo_view *v)
+{
+    hpy__debug.closed_count = v->count;
+    hpy__debug.closed_head = v->head;
+    hpy__debug.pool_len = v->pool_len;
+}
+
+/* arg_handle() on a non-NULL object, through the view: the oldest closed handle while the FIFO
+ * is full, else one from the pool (a refill goes through hpy__debug, which the view is written
+ * back to around it). */
+HPY_DEBUG_INLINE HPy open_arg_local(PyObject *obj, fifo_view *v, uint64_t seq)
+{
+    DebugHandle *d;
+    if (v->count >= hpy__debug.full_at) {
+        uintptr_t oldest = hpy__debug.closed_ring[v->head];
+        v->head = (v->head + 1) & (hpy__debug.ring_cap - 1);
+        v->count--;
+        d = hpy__debug_entry_handle(oldest);
     }
-    DebugHandle *d = hpy__debug.pool[--*pool_len];
+    else {
+        if (HPY_DEBUG_UNLIKELY(v->pool_len == 0)) {
+            view_store(v);
+            hpy__debug_refill();
+            view_load(v);
+        }
+        d = hpy__debug.pool[--v->pool_len];
+    }
     d->uh = _py2h(obj);
     d->seq = seq;
     d->state = HPY_DH_ARG;
@@ -87,7 +119,7 @@ HPY_DEBUG_INLINE HPy open_arg_local(PyObject *obj, size_t *pool_len, uint64_t se
 }
 
 /* Open the handles of self, objs[0..n) (none NULL) and last (may be NULL). The same work as
- * arg_handle() on each, with the pool length kept in a register; the handles of one call share
+ * arg_handle() on each, through a view of the FIFO and the pool; the handles of one call share
  * a creation number. */
 HPY_DEBUG_INLINE void open_args(arg_array *a, PyObject *self, PyObject *const *objs, HPy_ssize_t n,
                       PyObject *last)
@@ -107,13 +139,14 @@ HPY_DEBUG_INLINE void open_args(arg_array *a, PyObject *self, PyObject *const *o
         items[n + 1] = arg_handle(last);
         return;
     }
-    size_t pool_len = hpy__debug.pool_len;
+    fifo_view v;
+    view_load(&v);
     uint64_t seq = hpy__debug.seq++;       /* one creation number for the call's handles */
-    items[0] = open_arg_local(self, &pool_len, seq);
+    items[0] = open_arg_local(self, &v, seq);
     for (HPy_ssize_t i = 0; i < n; i++)
-        items[i + 1] = open_arg_local(objs[i], &pool_len, seq);
-    items[n + 1] = last != NULL ? open_arg_local(last, &pool_len, seq) : HPy_NULL;
-    hpy__debug.pool_len = pool_len;
+        items[i + 1] = open_arg_local(objs[i], &v, seq);
+    items[n + 1] = last != NULL ? open_arg_local(last, &v, seq) : HPy_NULL;
+    view_store(&v);
 }
 
 static void open_tuple_args(arg_array *a, PyObject *self, PyObject *tuple, PyObject *last)
@@ -121,36 +154,40 @@ static void open_tuple_args(arg_array *a, PyObject *self, PyObject *tuple, PyObj
     open_args(a, self, ((PyTupleObject *)tuple)->ob_item, PyTuple_GET_SIZE(tuple), last);
 }
 
-/* close_arg() on each handle. While the closed FIFO is full (the steady state) and the handles
- * are plain, each takes the place of the oldest closed handle with the ring, the head and the
- * pool length kept in registers; anything else goes through close_arg(). */
+/* close_arg() on each handle. Plain handles are appended through a view of the FIFO and the
+ * pool (evicting the oldest closed handle while the FIFO is full); the first that needs more (a
+ * misuse, extras, a ring to grow, a maximum of 0) and the ones after it go through close_arg(). */
 HPY_DEBUG_INLINE void close_args(arg_array *a)
 {
     HPy_ssize_t i = 0, n = a->count;
-    if (hpy__debug.ring_full) {
-        uintptr_t *ring = hpy__debug.closed_ring;
-        DebugHandle **pool = hpy__debug.pool;
-        size_t pool_len = hpy__debug.pool_len;
-        HPy_ssize_t head = hpy__debug.closed_head, cap = hpy__debug.ring_cap;
-        for (; i < n; i++) {
-            DebugHandle *d = hpy__debug_handle(a->items[i]);
-            if (d == NULL)
-                continue;
-            if (HPY_DEBUG_UNLIKELY(d->state != HPY_DH_ARG || d->extras != NULL))
-                break;
-            d->state = HPY_DH_CLOSED;
-            uintptr_t oldest = ring[head];
-            ring[head] = (uintptr_t)d;
-            head = head + 1 == cap ? 0 : head + 1;
-            if (HPY_DEBUG_UNLIKELY(oldest & 1)) {
-                oldest &= ~(uintptr_t)1;
-                hpy__debug_forget_extras((DebugHandle *)oldest);
-            }
-            pool[pool_len++] = (DebugHandle *)oldest;
+    uintptr_t *ring = hpy__debug.closed_ring;
+    DebugHandle **pool = hpy__debug.pool;
+    HPy_ssize_t cap = hpy__debug.ring_cap, mask = cap - 1, full_at = hpy__debug.full_at;
+    int no_fifo = hpy__debug.closed_max == 0;
+    fifo_view v;
+    view_load(&v);
+    for (; i < n; i++) {
+        DebugHandle *d = hpy__debug_handle(a->items[i]);
+        if (d == NULL)
+            continue;
+        if (HPY_DEBUG_UNLIKELY(d->state != HPY_DH_ARG || d->extras != NULL))
+            break;
+        if (v.count >= full_at) {
+            uintptr_t oldest = ring[v.head];
+            v.head = (v.head + 1) & mask;
+            ring[(v.head + v.count - 1) & mask] = (uintptr_t)d;
+            pool[v.pool_len++] = hpy__debug_entry_handle(oldest);
         }
-        hpy__debug.closed_head = head;
-        hpy__debug.pool_len = pool_len;
+        else if (HPY_DEBUG_UNLIKELY(v.count == cap || no_fifo)) {
+            break;
+        }
+        else {
+            ring[(v.head + v.count) & mask] = (uintptr_t)d;
+            v.count++;
+        }
+        d->state = HPY_DH_CLOSED;
     }
+    view_store(&v);
     for (; i < n; i++)
         close_arg(a->items[i]);
     if (a->items != a->small)

@@ -6,17 +6,18 @@
 
 #define DEFAULT_CLOSED_MAX 1024
 #define DEFAULT_PROTECTED_RAW_MAX (10 * 1024 * 1024)
-#define MIN_RING 64
+#define MIN_RING 64                     /* the ring's first capacity: a power of two */
 
 /* Defaults; the rest starts empty. */
 hpy_debug_state hpy__debug = {
     .magic = HPY_DEBUG_STATE_MAGIC,
     .closed_max = DEFAULT_CLOSED_MAX,
+    .full_at = DEFAULT_CLOSED_MAX,
     .protected_raw_max = DEFAULT_PROTECTED_RAW_MAX,
 };
 
 /* The pool is empty: carve a new chunk (remembered for the scans of get_open_handles), making
- * room in the pool for every handle there is. */
+ * room in the pool for every handle there is (the FIFO may send them all back). */
 HPyAPI_IMPL void hpy__debug_refill(void)
 {
     size_t total = (hpy__debug.nchunks + 1) * HPY_DEBUG_HANDLES_PER_CHUNK;
@@ -37,30 +38,7 @@ HPyAPI_IMPL void hpy__debug_refill(void)
     }
 }
 
-/* Copy the newest `keep` closed entries into a ring of capacity cap (freeing the others). */
-static void relayout_ring(HPy_ssize_t cap, HPy_ssize_t keep)
-{
-    while (hpy__debug.closed_count > keep) {
-        uintptr_t oldest = hpy__debug.closed_ring[hpy__debug.closed_head];
-        hpy__debug.closed_head = (hpy__debug.closed_head + 1) % hpy__debug.ring_cap;
-        hpy__debug.closed_count--;
-        hpy__debug_free_entry(oldest);
-    }
-    uintptr_t *ring = NULL;
-    if (cap > 0) {
-        ring = (uintptr_t *)malloc(sizeof(uintptr_t) * (size_t)cap);
-        if (ring == NULL)
-            Py_FatalError("HPy debug mode: no memory left for the closed handles");
-    }
-    for (HPy_ssize_t i = 0; i < hpy__debug.closed_count; i++)
-        ring[i] = hpy__debug.closed_ring[(hpy__debug.closed_head + i) % hpy__debug.ring_cap];
-    free(hpy__debug.closed_ring);
-    hpy__debug.closed_ring = ring;
-    hpy__debug.ring_cap = cap;
-    hpy__debug.closed_head = 0;
-}
-
-/* The FIFO is not full (or has size 0): append, growing the ring when needed. */
+/* The FIFO is not full but its ring is (or the maximum is 0: the handle goes to the pool). */
 HPyAPI_IMPL void hpy__debug_push_closed(uintptr_t entry)
 {
     if (hpy__debug.closed_max == 0) {
@@ -69,13 +47,20 @@ HPyAPI_IMPL void hpy__debug_push_closed(uintptr_t entry)
     }
     if (hpy__debug.closed_count == hpy__debug.ring_cap) {
         HPy_ssize_t cap = hpy__debug.ring_cap < MIN_RING ? MIN_RING : hpy__debug.ring_cap * 2;
-        relayout_ring(cap < hpy__debug.closed_max ? cap : hpy__debug.closed_max,
-                      hpy__debug.closed_count);
+        uintptr_t *ring = (uintptr_t *)malloc(sizeof(uintptr_t) * (size_t)cap);
+        if (ring == NULL)
+            Py_FatalError("HPy debug mode: no memory left for the closed handles");
+        for (HPy_ssize_t i = 0; i < hpy__debug.closed_count; i++)
+            ring[i] = hpy__debug.closed_ring[(hpy__debug.closed_head + i) &
+                                             (hpy__debug.ring_cap - 1)];
+        free(hpy__debug.closed_ring);
+        hpy__debug.closed_ring = ring;
+        hpy__debug.ring_cap = cap;
+        hpy__debug.closed_head = 0;
     }
-    hpy__debug.closed_ring[(hpy__debug.closed_head + hpy__debug.closed_count) %
-                           hpy__debug.ring_cap] = entry;
+    hpy__debug.closed_ring[(hpy__debug.closed_head + hpy__debug.closed_count) &
+                           (hpy__debug.ring_cap - 1)] = entry;
     hpy__debug.closed_count++;
-    hpy__debug.ring_full = hpy__debug.closed_count == hpy__debug.closed_max;
 }
 
 /* Closing a handle that is not OPEN. */
@@ -87,17 +72,18 @@ HPyAPI_IMPL void hpy__debug_close_other(DebugHandle *d)
         hpy__debug_invalid_handle();
 }
 
+/* Nothing leaves the FIFO now: a FIFO beyond the new maximum gives one handle back per handle
+ * opened (python-contract.md §8). */
 HPyAPI_IMPL void hpy__debug_set_closed_max(HPy_ssize_t max)
 {
     hpy__debug.closed_max = max;
-    if (hpy__debug.ring_cap > max)
-        relayout_ring(max, hpy__debug.closed_count < max ? hpy__debug.closed_count : max);
-    hpy__debug.ring_full = max != 0 && hpy__debug.closed_count == max;
+    hpy__debug.full_at = max > 0 ? max : 1;
 }
 
 HPyAPI_IMPL DebugHandle *hpy__debug_closed_at(HPy_ssize_t i)
 {
-    uintptr_t entry = hpy__debug.closed_ring[(hpy__debug.closed_head + i) % hpy__debug.ring_cap];
+    uintptr_t entry = hpy__debug.closed_ring[(hpy__debug.closed_head + i) &
+                                             (hpy__debug.ring_cap - 1)];
     return (DebugHandle *)(entry & ~(uintptr_t)1);
 }
 

@@ -1,12 +1,13 @@
-/* Trace mode: a context that counts every call into the universal context and times a sample of
- * them, and the hpy.universal._trace module that reports it (python-contract.md §10). Handles are
- * the universal ones, so a module loaded in trace mode also calls its implementations directly.
+/* Trace mode: a context that counts and times every call into the universal context, and the
+ * hpy.universal._trace module that reports it (python-contract.md §10). Handles are the
+ * universal ones, so a module loaded in trace mode also calls its implementations directly.
  *
- * Counts are exact. Durations are measured on the calls picked by a pseudo-random countdown
- * whose gaps have mean `sampling` (1: every call). Each setting of the sampling starts a period;
- * a function's reported duration is, summed over the periods, the time of its measured calls
- * scaled by its calls / its measured calls: an estimate of the time spent in it that costs the
- * calls not measured nothing but a counter and a countdown (docs/runtime.md). */
+ * Counts are exact. Durations are exact by default: every call is timed. A user may opt into
+ * sampling (set_duration_sampling(n), n > 1): the calls picked by a pseudo-random countdown
+ * whose gaps have mean n are timed, and the others cost nothing but a counter and a countdown.
+ * Each setting of the sampling starts a period; a function's reported duration is, summed over
+ * the periods, the time of its timed calls scaled by its calls / its timed calls (exact when
+ * every call was timed; docs/runtime.md). */
 #include "internal/runtime.h"
 
 #include <time.h>
@@ -15,7 +16,7 @@
 typedef struct {
     int timed;
     uint64_t period;
-    struct timespec start;
+    uint64_t start;             /* clock reading, ns */
 } hpy__trace_probe;
 
 static inline int hpy__trace_tick(int index);
@@ -32,9 +33,9 @@ static void hpy__trace_exit(int index, hpy__trace_probe *probe);
 
 #include "autogen_trace_ctx.h"
 
-/* The mean gap between timed calls when nothing else was asked: the largest cost it leaves on
- * the calls that are not timed is a fraction of a nanosecond (docs/runtime.md). */
-#define DEFAULT_SAMPLING 128
+/* The mean gap between timed calls when nothing else was asked: every call is timed, so that
+ * durations are exact unless the user trades exactness for speed (docs/runtime.md). */
+#define DEFAULT_SAMPLING 1
 /* Gaps are drawn in [1, 2 * sampling - 1], which must fit the 32-bit countdowns. */
 #define MAX_SAMPLING (UINT32_C(1) << 31)
 #define HPY__TRACE_STR_(x) #x
@@ -63,6 +64,7 @@ typedef struct {
     uint64_t earlier_ns[HPY__TRACE_NFUNCS];
     PyObject *on_enter;         /* callable or NULL */
     PyObject *on_exit;
+    PyObject *clock;            /* callable replacing the monotonic clock (tests), or NULL */
     PyObject *names;            /* tuple of the ctx field names, created on first use */
 } trace_state;
 
@@ -142,21 +144,51 @@ static int hooks_installed(void)
     return state.on_enter != NULL || state.on_exit != NULL;
 }
 
-static void now(struct timespec *t, const char *where)
+/* The clock installed by _set_clock: its reading in ns. A failure (an exception, a result that
+ * is not an int from 0 to 2**64 - 1) is reported as unraisable and reads 0. The exception of the
+ * traced call, if any, survives it. */
+static uint64_t injected_clock(void)
 {
-    if (clock_gettime(CLOCK_MONOTONIC_RAW, t) != 0) {
+    PyObject *exc = HPyCompat_GetRaisedException();
+    PyObject *clock = Py_NewRef(state.clock);       /* it may replace itself */
+    PyObject *res = PyObject_CallNoArgs(clock);
+    uint64_t ns = res != NULL ? PyLong_AsUnsignedLongLong(res) : 0;
+    if (PyErr_Occurred()) {
+        PyErr_WriteUnraisable(clock);
+        ns = 0;
+    }
+    Py_XDECREF(res);
+    Py_DECREF(clock);
+    HPyCompat_SetRaisedException(exc);
+    return ns;
+}
+
+/* The clock's reading in ns. */
+static uint64_t now(const char *where)
+{
+    if (state.clock != NULL)
+        return injected_clock();
+    struct timespec t;
+    if (clock_gettime(CLOCK_MONOTONIC_RAW, &t) != 0) {
         printf("Could not get monotonic clock in %s\n", where);
         fflush(stdout);
         Py_FatalError("could not get monotonic clock123");
     }
+    return (uint64_t)t.tv_sec * 1000000000u + (uint64_t)t.tv_nsec;
 }
 
+/* A hook failing is fatal (python-contract.md §10). It runs with no exception set; the exception
+ * of the traced call, if any, is set again afterwards. */
 static void call_hook(PyObject *hook, int index, const char *error)
 {
+    PyObject *exc = HPyCompat_GetRaisedException();
+    Py_INCREF(hook);                /* it may uninstall itself */
     PyObject *res = PyObject_CallOneArg(hook, PyTuple_GET_ITEM(state.names, index));
+    Py_DECREF(hook);
     if (res == NULL)
         Py_FatalError(error);
     Py_DECREF(res);
+    HPyCompat_SetRaisedException(exc);
 }
 
 /* The slow path before a call (already counted): picks the next slow call before anything can
@@ -179,17 +211,15 @@ static HPyContext *hpy__trace_enter(int index, hpy__trace_probe *probe)
     if (state.on_enter != NULL)
         call_hook(state.on_enter, index, "error when executing on-enter trace function");
     if (probe->timed)
-        now(&probe->start, hpy__ctx_function_names[index]);
+        probe->start = now(hpy__ctx_function_names[index]);
     return state.universal;
 }
 
 static void hpy__trace_exit(int index, hpy__trace_probe *probe)
 {
     if (probe->timed) {
-        struct timespec end;
-        now(&end, hpy__ctx_function_names[index]);
-        uint64_t ns = (uint64_t)(end.tv_sec - probe->start.tv_sec) * 1000000000u +
-                      (uint64_t)(end.tv_nsec - probe->start.tv_nsec);
+        uint64_t end = now(hpy__ctx_function_names[index]);
+        uint64_t ns = end >= probe->start ? end - probe->start : 0;
         /* a call that began in an earlier period adds its own time, unscaled, to the past */
         if (probe->period == state.period)
             state.timed_ns[index] += ns;
@@ -320,6 +350,19 @@ static PyObject *get_duration_sampling(PyObject *self, PyObject *ignored)
     return PyLong_FromUnsignedLong(state.sampling);
 }
 
+/* Tests only: None restores the monotonic clock; a callable returning nanoseconds replaces it,
+ * so that durations can be checked exactly. */
+static PyObject *set_clock(PyObject *self, PyObject *clock)
+{
+    (void)self;
+    if (clock != Py_None && !PyCallable_Check(clock)) {
+        PyErr_SetString(PyExc_TypeError, "Expected a callable object or None");
+        return NULL;
+    }
+    Py_XSETREF(state.clock, clock == Py_None ? NULL : Py_NewRef(clock));
+    Py_RETURN_NONE;
+}
+
 static PyObject *get_frequency(PyObject *self, PyObject *ignored)
 {
     (void)self;
@@ -336,8 +379,8 @@ static PyMethodDef trace_methods[] = {
     {"get_call_counts", get_call_counts, METH_NOARGS,
      "Number of calls of each context function in trace mode"},
     {"get_durations", get_durations, METH_NOARGS,
-     "Time spent in each context function in trace mode, in nanoseconds (estimated from the "
-     "timed calls unless the duration sampling is 1)"},
+     "Time spent in each context function in trace mode, in nanoseconds (exact while the "
+     "duration sampling is 1, the default; estimated from the timed calls otherwise)"},
     {"set_trace_functions", (PyCFunction)(void (*)(void))set_trace_functions,
      METH_VARARGS | METH_KEYWORDS,
      "Install (callable), remove (None) or keep (omitted) the on_enter and on_exit hooks"},
@@ -348,6 +391,9 @@ static PyMethodDef trace_methods[] = {
      "The mean gap between timed calls (1: every call is timed; default "
      HPY__TRACE_STR(DEFAULT_SAMPLING) ")"},
     {"get_frequency", get_frequency, METH_NOARGS, "Resolution of the trace clock, in Hz"},
+    {"_set_clock", set_clock, METH_O,
+     "_set_clock(clock): for tests, time calls with clock() (an int in ns) instead of the "
+     "monotonic clock; None restores it"},
     {NULL, NULL, 0, NULL},
 };
 

@@ -4,20 +4,25 @@
  * to the object). DebugHandles are carved from chunks that are never freed (a DebugHandle
  * Python object may point to any of them) and cycle through these states:
  *
- *     FREE --open--> OPEN or ARG --close--> CLOSED (in the closed FIFO) --evicted--> FREE
+ *     FREE (in the pool) --open--> OPEN or ARG --close--> CLOSED (in the closed FIFO)
+ *     CLOSED --reused by an open--> OPEN or ARG          CLOSED --evicted by a close--> FREE
  *
  * An ARG handle is an argument handle of a running call: it borrows the caller's reference
  * (closing it releases nothing). Every other handle owns one reference.
  *
- * Opening takes the most recently freed struct from the pool (a stack of pointers); closing
- * appends to the FIFO of closed handles (a ring of pointers) and, when it holds
- * get_closed_handles_queue_max_size() of them already, moves the oldest to the pool, whose misuse
- * can no longer be detected once it is reused. Neither step reads the memory of the handle that
- * leaves the FIFO (it was last touched a thousand handles ago and is out of the cache): it keeps
- * its CLOSED state until it is reused, and a ring entry has its low bit set when its handle owns
- * extras to release. There is no list of open handles and no generation per handle: the rare
- * queries scan the chunks, order what they find by creation number, and know the first creation
- * number of every generation. The context constants are IMMORTAL handles outside the chunks. */
+ * The closed FIFO remembers the most recently closed handles, so that their misuse is caught.
+ * It is bounded by get_closed_handles_queue_max_size() (closed_max) as upstream HPy bounds it:
+ * while it holds closed_max handles or more (and at least one), opening a handle reuses its
+ * oldest one, and closing a handle appends it and sends the oldest to the pool; otherwise
+ * opening takes the most recently freed struct of the pool and closing only appends (with a
+ * maximum of 0, closing into an empty FIFO sends the handle straight to the pool). Lowering the
+ * maximum therefore trims nothing at once: the FIFO shrinks by one handle per handle opened
+ * until it is back within the maximum. The struct that leaves the FIFO keeps its CLOSED state
+ * until it is reused, and a ring entry has its low bit set when its handle owns extras to
+ * release. There is no list of open handles and no generation per handle: the rare queries scan
+ * the chunks, order what they find by creation number, and know the first creation number of
+ * every generation.
+ * The context constants are IMMORTAL handles outside the chunks. */
 #ifndef HPY_UNIVERSAL_INTERNAL_DEBUG_H
 #define HPY_UNIVERSAL_INTERNAL_DEBUG_H
 
@@ -53,9 +58,9 @@ typedef struct DebugHandle {
     HPy uh;                         /* the universal handle (a PyObject*) this handle owns */
     uint64_t seq;                   /* creation number */
     uint64_t state;                 /* HPY_DH_* */
-    DebugHandleExtras *extras;      /* NULL, or owned while the handle is not in the pool;
-                                     * created only while it is open, released when it goes
-                                     * back to the pool: a handle in the pool has none */
+    DebugHandleExtras *extras;      /* NULL, or owned while the handle is not FREE; created
+                                     * only while it is open, released when the handle leaves
+                                     * the closed FIFO (reused or sent to the pool) */
 } DebugHandle;
 
 /* The first field of ctx->_private: deliberately not _HPY_RUNTIME_INFO_MAGIC, so that modules
@@ -69,14 +74,16 @@ typedef struct {
     DebugHandle **pool;             /* the free handles: pool[0..pool_len) */
     size_t pool_len;                /* (pool has room for every handle ever carved) */
     /* The closed FIFO: closed_count entries from closed_ring[closed_head], wrapping around at
-     * ring_cap; ring_cap <= closed_max, so a FIFO holding closed_max handles fills its ring.
-     * An entry is a DebugHandle* with bit 0 set when the handle owns extras. */
+     * ring_cap (0 or a power of two, grown when an append finds the ring full; it never
+     * shrinks). An entry is a DebugHandle* with bit 0 set when the handle owns extras. */
     uintptr_t *closed_ring;
     HPy_ssize_t ring_cap;
     HPy_ssize_t closed_head;
     HPy_ssize_t closed_count;
     HPy_ssize_t closed_max;
-    int ring_full;                  /* closed_count == closed_max != 0: the steady state */
+    /* max(closed_max, 1): the FIFO is full (opening reuses its oldest handle, closing evicts
+     * it) while closed_count >= full_at. */
+    HPy_ssize_t full_at;
     int stack_limit;                /* frames to capture at handle creation, 0 = none */
     HPy_ssize_t protected_raw_total;  /* bytes kept (poisoned) by closed handles */
     HPy_ssize_t protected_raw_max;
@@ -163,6 +170,7 @@ _HPy_HIDDEN int hpy__debug_raw_data_mmap(void);
 
 /* The extras of a handle that is not FREE (created on demand; NULL when out of memory). */
 _HPy_HIDDEN DebugHandleExtras *hpy__debug_extras(DebugHandle *d);
+/* Append to a FIFO that is not full but whose ring is (or whose maximum is 0). */
 _HPy_HIDDEN void hpy__debug_push_closed(uintptr_t entry);
 _HPy_HIDDEN void hpy__debug_close_other(DebugHandle *d);
 
@@ -181,15 +189,39 @@ HPY_DEBUG_INLINE DebugHandle *hpy__debug_handle(HPy h)
     return (DebugHandle *)h._i;
 }
 
+/* The handle behind a FIFO entry, its extras (if any) released. */
+HPY_DEBUG_INLINE DebugHandle *hpy__debug_entry_handle(uintptr_t entry)
+{
+    DebugHandle *d = (DebugHandle *)(entry & ~(uintptr_t)1);
+    if (HPY_DEBUG_UNLIKELY(entry & 1))
+        hpy__debug_forget_extras(d);
+    return d;
+}
+
+/* The struct for a new handle: the oldest closed one while the FIFO is full (the steady state),
+ * else the most recently freed one of the pool. */
+HPY_DEBUG_INLINE DebugHandle *hpy__debug_take(void)
+{
+    HPy_ssize_t count = hpy__debug.closed_count;
+    if (count >= hpy__debug.full_at) {
+        HPy_ssize_t head = hpy__debug.closed_head;
+        uintptr_t oldest = hpy__debug.closed_ring[head];
+        hpy__debug.closed_head = (head + 1) & (hpy__debug.ring_cap - 1);
+        hpy__debug.closed_count = count - 1;
+        return hpy__debug_entry_handle(oldest);
+    }
+    if (HPY_DEBUG_UNLIKELY(hpy__debug.pool_len == 0))
+        hpy__debug_refill();
+    return hpy__debug.pool[--hpy__debug.pool_len];
+}
+
 /* A new debug handle (state OPEN: owning uh, or ARG: borrowing it); uh must not be null. */
 HPY_DEBUG_INLINE HPy hpy__debug_open_as(HPy uh, uint64_t state)
 {
-    if (HPY_DEBUG_UNLIKELY(hpy__debug.pool_len == 0))
-        hpy__debug_refill();
-    DebugHandle *d = hpy__debug.pool[--hpy__debug.pool_len];
+    DebugHandle *d = hpy__debug_take();
     d->uh = uh;
     d->seq = hpy__debug.seq++;
-    d->state = state;               /* (a handle in the pool has no extras) */
+    d->state = state;               /* (a struct that left the FIFO has no extras) */
     if (HPY_DEBUG_UNLIKELY(hpy__debug.stack_limit > 0))
         hpy__debug_capture_stack(d);
     return _hconv((intptr_t)d);
@@ -204,10 +236,7 @@ HPY_DEBUG_INLINE HPy hpy__debug_open(HPy uh)
 /* A FIFO entry leaves: its handle goes to the pool (releasing its extras, if any). */
 HPY_DEBUG_INLINE void hpy__debug_free_entry(uintptr_t entry)
 {
-    DebugHandle *d = (DebugHandle *)(entry & ~(uintptr_t)1);
-    if (HPY_DEBUG_UNLIKELY(entry & 1))
-        hpy__debug_forget_extras(d);
-    hpy__debug.pool[hpy__debug.pool_len++] = d;
+    hpy__debug.pool[hpy__debug.pool_len++] = hpy__debug_entry_handle(entry);
 }
 
 /* The universal handle a result of the universal context became: null stays null. */
@@ -232,8 +261,8 @@ HPY_DEBUG_INLINE HPy hpy__debug_unwrap(HPyContext *ctx, HPy h)
     return d->uh;
 }
 
-/* Put an OPEN or ARG handle in the closed FIFO (without releasing its object). In the steady
- * state the FIFO is full: the handle takes the place of the oldest, which goes to the pool. */
+/* Put an OPEN or ARG handle in the closed FIFO (without releasing its object). While the FIFO
+ * is full (the steady state) its oldest handle goes to the pool to make room. */
 HPY_DEBUG_INLINE void hpy__debug_mark_closed(DebugHandle *d)
 {
     d->state = HPY_DH_CLOSED;
@@ -242,15 +271,22 @@ HPY_DEBUG_INLINE void hpy__debug_mark_closed(DebugHandle *d)
         hpy__debug_release_raw_data(d);
         entry |= 1;
     }
-    if (HPY_DEBUG_UNLIKELY(!hpy__debug.ring_full)) {
+    HPy_ssize_t count = hpy__debug.closed_count, mask = hpy__debug.ring_cap - 1;
+    HPy_ssize_t head = hpy__debug.closed_head;
+    if (count >= hpy__debug.full_at) {
+        uintptr_t oldest = hpy__debug.closed_ring[head];
+        head = (head + 1) & mask;
+        hpy__debug.closed_ring[(head + count - 1) & mask] = entry;
+        hpy__debug.closed_head = head;
+        hpy__debug_free_entry(oldest);
+        return;
+    }
+    if (HPY_DEBUG_UNLIKELY(count == hpy__debug.ring_cap || hpy__debug.closed_max == 0)) {
         hpy__debug_push_closed(entry);
         return;
     }
-    HPy_ssize_t head = hpy__debug.closed_head;
-    uintptr_t oldest = hpy__debug.closed_ring[head];
-    hpy__debug.closed_ring[head] = entry;
-    hpy__debug.closed_head = head + 1 == hpy__debug.ring_cap ? 0 : head + 1;
-    hpy__debug_free_entry(oldest);
+    hpy__debug.closed_ring[(head + count) & mask] = entry;
+    hpy__debug.closed_count = count + 1;
 }
 
 /* HPy_Close: closing a closed handle or a constant is reported; closing an argument handle
