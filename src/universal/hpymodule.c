@@ -109,6 +109,63 @@ static int check_from_nowhere(void *lib, const char *shortname, const char *sona
     return 0;
 }
 
+/* Each load makes its own module definition and frees it when its last owner is done with it:
+ * the loader, while it makes the module, and the module made from it, which must never see its
+ * definition go first. A module is done with its definition in its m_free, the last use CPython
+ * makes of it. The module object always comes from the definition's Py_mod_create, so that the
+ * loader knows whether one was made even when CPython drops it again on an error (possibly
+ * later, by the garbage collector). With the binary's own HPy_mod_create no module object is made
+ * (HPy refuses one) and the loader is the only owner. */
+typedef struct {
+    PyModuleDef def;        /* first: a module's definition is its loader_def */
+    int owners;
+} loader_def;
+
+static void release_def(loader_def *ld)
+{
+    if (--ld->owners == 0) {
+        _HPyModuleDef_ClearPyModuleDef(&ld->def);
+        PyMem_Free(ld);
+    }
+}
+
+static void module_gone(void *module)
+{
+    release_def((loader_def *)PyModule_GetDef((PyObject *)module));
+}
+
+/* Py_mod_create when the binary has no HPy_mod_create: the module CPython would make itself. */
+static PyObject *create_module(PyObject *spec, PyModuleDef *def)
+{
+    PyObject *name = PyObject_GetAttrString(spec, "name");
+    if (name == NULL)
+        return NULL;
+    PyObject *module = PyModule_NewObject(name);
+    Py_DECREF(name);
+    if (module != NULL)
+        ((loader_def *)def)->owners++;
+    return module;
+}
+
+/* The module (or, with HPy_mod_create, the object) made from `hpydef` for `spec`, not executed
+ * yet; if it is a module, it owns its definition. NULL with an exception on error. */
+static PyObject *module_from_hpydef(HPyModuleDef *hpydef, PyObject *spec)
+{
+    loader_def *ld = (loader_def *)PyMem_Calloc(1, sizeof(loader_def));
+    if (ld == NULL)
+        return PyErr_NoMemory();
+    if (_HPyModuleDef_InitPyModuleDef(&ld->def, hpydef, create_module) < 0) {
+        PyMem_Free(ld);
+        return NULL;
+    }
+    ld->owners = 1;
+    if (ld->def.m_slots[0].value == (void *)create_module)
+        ld->def.m_free = module_gone;
+    PyObject *result = PyModule_FromDefAndSpec(&ld->def, spec);
+    release_def(ld);
+    return result;
+}
+
 static PyObject *do_load(PyObject *name, PyObject *path, PyObject *spec, int mode)
 {
     PyObject *short_bytes = NULL, *path_bytes = NULL, *result = NULL;
@@ -193,13 +250,9 @@ static PyObject *do_load(PyObject *name, PyObject *path, PyObject *spec, int mod
         goto done;
     }
 
-    PyModuleDef *def = _HPyModuleDef_CreatePyModuleDef(hpydef);
-    if (def == NULL)
-        goto done;
-    result = PyModule_FromDefAndSpec(def, spec);
-    if (result == NULL)
-        goto done;
-    if (PyModule_Check(result) && PyModule_ExecDef(result, def) != 0)
+    result = module_from_hpydef(hpydef, spec);
+    if (result != NULL && PyModule_Check(result) &&
+        PyModule_ExecDef(result, PyModule_GetDef(result)) != 0)
         Py_CLEAR(result);
 done:
     Py_XDECREF(short_bytes);
