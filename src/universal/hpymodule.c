@@ -109,6 +109,63 @@ static int check_from_nowhere(void *lib, const char *shortname, const char *sona
     return 0;
 }
 
+/* Each load makes its own module definition and frees it when its last owner is done with it:
+ * the loader, while it makes the module, and the module made from it, which must never see its
+ * definition go first. A module is done with its definition in its m_free, the last use CPython
+ * makes of it. The module object always comes from the definition's Py_mod_create, so that the
+ * loader knows whether one was made even when CPython drops it again on an error (possibly
+ * later, by the garbage collector). With the binary's own HPy_mod_create no module object is made
+ * (HPy refuses one) and the loader is the only owner. */
+typedef struct {
+    PyModuleDef def;        /* first: a module's definition is its loader_def */
+    int owners;
+} loader_def;
+
+static void release_def(loader_def *ld)
+{
+    if (--ld->owners == 0) {
+        _HPyModuleDef_ClearPyModuleDef(&ld->def);
+        PyMem_Free(ld);
+    }
+}
+
+static void module_gone(void *module)
+{
+    release_def((loader_def *)PyModule_GetDef((PyObject *)module));
+}
+
+/* Py_mod_create when the binary has no HPy_mod_create: the module CPython would make itself. */
+static PyObject *create_module(PyObject *spec, PyModuleDef *def)
+{
+    PyObject *name = PyObject_GetAttrString(spec, "name");
+    if (name == NULL)
+        return NULL;
+    PyObject *module = PyModule_NewObject(name);
+    Py_DECREF(name);
+    if (module != NULL)
+        ((loader_def *)def)->owners++;
+    return module;
+}
+
+/* The module (or, with HPy_mod_create, the object) made from `hpydef` for `spec`, not executed
+ * yet; if it is a module, it owns its definition. NULL with an exception on error. */
+static PyObject *module_from_hpydef(HPyModuleDef *hpydef, PyObject *spec)
+{
+    loader_def *ld = (loader_def *)PyMem_Calloc(1, sizeof(loader_def));
+    if (ld == NULL)
+        return PyErr_NoMemory();
+    if (_HPyModuleDef_InitPyModuleDef(&ld->def, hpydef, create_module) < 0) {
+        PyMem_Free(ld);
+        return NULL;
+    }
+    ld->owners = 1;
+    if (ld->def.m_slots[0].value == (void *)create_module)
+        ld->def.m_free = module_gone;
+    PyObject *result = PyModule_FromDefAndSpec(&ld->def, spec);
+    release_def(ld);
+    return result;
+}
+
 static PyObject *do_load(PyObject *name, PyObject *path, PyObject *spec, int mode)
 {
     PyObject *short_bytes = NULL, *path_bytes = NULL, *result = NULL;
@@ -193,13 +250,9 @@ static PyObject *do_load(PyObject *name, PyObject *path, PyObject *spec, int mod
         goto done;
     }
 
-    PyModuleDef *def = _HPyModuleDef_CreatePyModuleDef(hpydef);
-    if (def == NULL)
-        goto done;
-    result = PyModule_FromDefAndSpec(def, spec);
-    if (result == NULL)
-        goto done;
-    if (PyModule_Check(result) && PyModule_ExecDef(result, def) != 0)
+    result = module_from_hpydef(hpydef, spec);
+    if (result != NULL && PyModule_Check(result) &&
+        PyModule_ExecDef(result, PyModule_GetDef(result)) != 0)
         Py_CLEAR(result);
 done:
     Py_XDECREF(short_bytes);
@@ -222,66 +275,168 @@ static PyObject *load(PyObject *self, PyObject *args, PyObject *kwargs)
     return do_load(name, path, spec, selected);
 }
 
-/* A mode word selects the first of debug, trace, universal it is a case-insensitive prefix of. */
-static int parse_mode_word(const char *s, size_t len)
+#define HPY_FORMS "expected universal, debug or trace, or per module: name:mode[,name:mode...], " \
+                  "plus at most one bare mode for the modules not named"
+
+/* The mode a word of HPY names: universal, debug or trace spelled out in full, in any ASCII case.
+ * -1 if it names none, -2 with an exception on error. */
+static int parse_mode(PyObject *word)
 {
     static const struct { const char *name; int mode; } modes[] = {
-        {"debug", HPY_MODE_DEBUG}, {"trace", HPY_MODE_TRACE}, {"universal", HPY_MODE_UNIVERSAL},
+        {"universal", HPY_MODE_UNIVERSAL}, {"debug", HPY_MODE_DEBUG}, {"trace", HPY_MODE_TRACE},
     };
+    if (!PyUnicode_IS_ASCII(word))
+        return -1;
+    Py_ssize_t len;
+    const char *s = PyUnicode_AsUTF8AndSize(word, &len);
+    if (s == NULL)
+        return -2;
     for (size_t i = 0; i < sizeof(modes) / sizeof(modes[0]); i++) {
-        if (len <= strlen(modes[i].name) && PyOS_strnicmp(s, modes[i].name, len) == 0)
+        if ((size_t)len == strlen(modes[i].name) && PyOS_strnicmp(s, modes[i].name, len) == 0)
             return modes[i].mode;
     }
     return -1;
 }
 
-/* The mode the HPY variable selects for module `name` (python-contract.md §6). */
-static int mode_from_env(PyObject *env, const char *name)
+/* A module name in HPY: identifiers joined by dots. 1 if it is one, 0 if not, -1 on error. */
+static int is_dotted_name(PyObject *name, PyObject *dot)
 {
-    PyObject *value;
+    PyObject *parts = PyUnicode_Split(name, dot, -1);
+    if (parts == NULL)
+        return -1;
+    int ok = 1;
+    for (Py_ssize_t i = 0; ok && i < PyList_GET_SIZE(parts); i++)
+        ok = PyUnicode_IsIdentifier(PyList_GET_ITEM(parts, i)) == 1;
+    Py_DECREF(parts);
+    return ok;
+}
+
+/* Whether two str objects are equal (ext_name may be any object: it then equals nothing). */
+static int same_str(PyObject *a, PyObject *b)
+{
+    return PyUnicode_Check(a) && PyUnicode_Check(b) && PyUnicode_Compare(a, b) == 0;
+}
+
+/* What HPY says, as far as one module is concerned. */
+typedef struct {
+    int bare;           /* the mode given alone, for the modules no entry names; -1: none */
+    int short_mode;     /* the mode of the entry naming the module's short name; -1: none */
+    int full_mode;      /* the mode of the entry naming its full dotted name; -1: none */
+    PyObject *seen;     /* the names of the entries so far (a set) */
+    PyObject *colon, *dot;
+} hpy_env_reading;
+
+/* s.strip(): whitespace around items, names and modes does not count. */
+static PyObject *stripped(PyObject *s)
+{
+    return PyObject_CallMethod(s, "strip", NULL);
+}
+
+/* Read one comma-separated item of HPY into `r`: 1 if it is valid, 0 if not, -1 on error. */
+static int read_item(PyObject *item, PyObject *name, PyObject *ext_name, hpy_env_reading *r)
+{
+    PyObject *parts = PyUnicode_Split(item, r->colon, 1);
+    if (parts == NULL)
+        return -1;
+    int res = -1, mode;
+    PyObject *entry_name = NULL;
+    PyObject *entry_mode = stripped(PyList_GET_ITEM(parts, PyList_GET_SIZE(parts) - 1));
+    if (entry_mode == NULL)
+        goto done;
+    mode = parse_mode(entry_mode);
+    if (mode < 0) {
+        res = mode == -1 ? 0 : -1;
+        goto done;
+    }
+    if (PyList_GET_SIZE(parts) == 1) {
+        res = r->bare < 0;              /* two defaults would be ambiguous */
+        r->bare = mode;
+        goto done;
+    }
+    entry_name = stripped(PyList_GET_ITEM(parts, 0));
+    if (entry_name == NULL)
+        goto done;
+    res = is_dotted_name(entry_name, r->dot);
+    if (res > 0) {
+        res = PySet_Contains(r->seen, entry_name);      /* a name given twice is ambiguous */
+        res = res < 0 ? -1 : !res;
+    }
+    if (res > 0 && PySet_Add(r->seen, entry_name) < 0)
+        res = -1;
+    if (res > 0) {
+        if (same_str(entry_name, ext_name))
+            r->full_mode = mode;
+        else if (same_str(entry_name, name))
+            r->short_mode = mode;
+    }
+done:
+    Py_DECREF(parts);
+    Py_XDECREF(entry_name);
+    Py_XDECREF(entry_mode);
+    return res;
+}
+
+/* The mode the HPY variable of `env` selects for the module whose short name is `name` and full
+ * dotted name `ext_name` (docs/runtime.md, "Loading"). The whole value is checked whatever
+ * module is loaded, so a mistake fails every import alike. -1 with an exception on error. */
+static int mode_from_env(PyObject *env, PyObject *name, PyObject *ext_name)
+{
     PyObject *key = PyUnicode_FromString("HPY");
     if (key == NULL)
-        return -2;
-    value = PyObject_GetItem(env, key);
+        return -1;
+    PyObject *value = PyObject_GetItem(env, key);
     Py_DECREF(key);
     if (value == NULL) {
         if (!PyErr_ExceptionMatches(PyExc_KeyError))
-            return -2;
+            return -1;
         PyErr_Clear();
         return HPY_MODE_UNIVERSAL;
     }
-    const char *s = PyUnicode_Check(value) ? PyUnicode_AsUTF8(value) : NULL;
-    if (s == NULL) {
-        if (!PyErr_Occurred())
-            PyErr_SetString(PyExc_TypeError, "HPY must be a str");
+    if (!PyUnicode_Check(value)) {
+        PyErr_Format(PyExc_TypeError, "the value of HPY must be a str, not %.100s",
+                     Py_TYPE(value)->tp_name);
         Py_DECREF(value);
-        return -2;
+        return -1;
     }
-    int mode = -1;
-    if (strchr(s, ':') == NULL) {
-        mode = parse_mode_word(s, strlen(s));
+    int result = -1, valid = 1;
+    hpy_env_reading r = {-1, -1, -1, NULL, NULL, NULL};
+    PyObject *items = NULL, *comma = NULL, *whole = stripped(value);
+    if (whole == NULL)
+        goto done;
+    if (PyUnicode_GET_LENGTH(whole) == 0) {
+        result = HPY_MODE_UNIVERSAL;
+        goto done;
     }
-    else {
-        const char *entry = s;
-        while (*entry) {
-            const char *colon = strchr(entry, ':');
-            const char *end = strchr(entry, ',');
-            if (end == NULL)
-                end = entry + strlen(entry);
-            if (colon != NULL && colon < end) {
-                size_t nlen = (size_t)(colon - entry);
-                if (strncmp(entry, name, nlen) == 0) {
-                    mode = parse_mode_word(colon + 1, (size_t)(end - colon - 1));
-                    break;
-                }
-            }
-            entry = *end ? end + 1 : end;
-        }
-    }
-    if (mode < 0)
-        PyErr_Format(PyExc_ValueError, "invalid HPy mode: %.50s", s);
+    comma = PyUnicode_FromString(",");
+    r.colon = PyUnicode_FromString(":");
+    r.dot = PyUnicode_FromString(".");
+    r.seen = PySet_New(NULL);
+    if (comma == NULL || r.colon == NULL || r.dot == NULL || r.seen == NULL)
+        goto done;
+    items = PyUnicode_Split(whole, comma, -1);
+    if (items == NULL)
+        goto done;
+    for (Py_ssize_t i = 0; valid > 0 && i < PyList_GET_SIZE(items); i++)
+        valid = read_item(PyList_GET_ITEM(items, i), name, ext_name, &r);
+    if (valid < 0)
+        goto done;
+    if (!valid)
+        PyErr_Format(PyExc_ValueError, "invalid value of HPY: %R (" HPY_FORMS ")", value);
+    else if (r.full_mode >= 0)
+        result = r.full_mode;
+    else if (r.short_mode >= 0)
+        result = r.short_mode;
+    else
+        result = r.bare >= 0 ? r.bare : HPY_MODE_UNIVERSAL;
+done:
+    Py_XDECREF(whole);
+    Py_XDECREF(items);
+    Py_XDECREF(comma);
+    Py_XDECREF(r.colon);
+    Py_XDECREF(r.dot);
+    Py_XDECREF(r.seen);
     Py_DECREF(value);
-    return mode < 0 ? -2 : mode;
+    return result;
 }
 
 static int env_has(PyObject *env, const char *var)
@@ -312,7 +467,7 @@ static PyObject *load_bootstrap(PyObject *self, PyObject *args, PyObject *kwargs
     const char *cname = PyUnicode_AsUTF8(name);
     if (cname == NULL)
         return NULL;
-    int mode = mode_from_env(env, cname);
+    int mode = mode_from_env(env, name, ext_name);
     if (mode < 0)
         return NULL;
     int log = env_has(env, "HPY_LOG");

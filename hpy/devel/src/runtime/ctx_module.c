@@ -65,18 +65,19 @@ HPyAPI_IMPL PyMethodDef *create_method_defs(HPyDef *hpydefs[], PyMethodDef *lega
     return result;
 }
 
-HPyAPI_IMPL PyModuleDef *_HPyModuleDef_CreatePyModuleDef(HPyModuleDef *hpydef)
+HPyAPI_IMPL int _HPyModuleDef_InitPyModuleDef(PyModuleDef *def, HPyModuleDef *hpydef,
+                                             _HPyModuleCreate default_create)
 {
     int n_create = 0, n_exec = 0, n_other = 0;
     if (hpydef->size < 0) {
         PyErr_SetString(PyExc_SystemError, "HPy does not permit HPyModuleDef.size < 0");
-        return NULL;
+        return -1;
     }
     if (hpydef->size > 0) {
         PyErr_SetString(PyExc_SystemError,
                         "Module state is not supported yet in HPy, set HPyModuleDef.size = 0 "
                         "if module state is not needed");
-        return NULL;
+        return -1;
     }
     if (hpydef->defines != NULL) {
         for (HPyDef **d = hpydef->defines; *d != NULL; d++) {
@@ -87,7 +88,7 @@ HPyAPI_IMPL PyModuleDef *_HPyModuleDef_CreatePyModuleDef(HPyModuleDef *hpydef)
                         PyErr_SetString(PyExc_SystemError,
                                         "Multiple definitions of the HPy_mod_create slot in "
                                         "HPyModuleDef.defines.");
-                        return NULL;
+                        return -1;
                     }
                 }
                 else if ((*d)->slot.slot == HPy_mod_exec) {
@@ -97,7 +98,7 @@ HPyAPI_IMPL PyModuleDef *_HPyModuleDef_CreatePyModuleDef(HPyModuleDef *hpydef)
                     PyErr_Format(PyExc_SystemError,
                                  "Unsupported slot in HPyModuleDef.defines (value: %d).",
                                  (int)(*d)->slot.slot);
-                    return NULL;
+                    return -1;
                 }
                 break;
             case HPyDef_Kind_Meth:
@@ -108,7 +109,7 @@ HPyAPI_IMPL PyModuleDef *_HPyModuleDef_CreatePyModuleDef(HPyModuleDef *hpydef)
             default:
                 PyErr_Format(PyExc_SystemError, "HPyDef has an unknown kind (value: %d).",
                              (int)(*d)->kind);
-                return NULL;
+                return -1;
             }
         }
     }
@@ -117,33 +118,35 @@ HPyAPI_IMPL PyModuleDef *_HPyModuleDef_CreatePyModuleDef(HPyModuleDef *hpydef)
             PyErr_SetString(PyExc_SystemError,
                             "HPyModuleDef defines a HPy_mod_create slot and some other slots or "
                             "methods. " CREATE_TAIL);
-            return NULL;
+            return -1;
         }
         if (hpydef->legacy_methods != NULL || hpydef->doc != NULL || hpydef->globals != NULL) {
             PyErr_SetString(PyExc_SystemError,
                             "HPyModuleDef defines a HPy_mod_create slot and some of the other "
                             "fields are not set to their default value. " CREATE_TAIL);
-            return NULL;
+            return -1;
         }
     }
 
-    PyModuleDef *def = (PyModuleDef *)PyMem_Calloc(1, sizeof(PyModuleDef));
-    PyModuleDef_Slot *slots = (PyModuleDef_Slot *)PyMem_Calloc((size_t)(n_create + n_exec + 1),
-                                                               sizeof(PyModuleDef_Slot));
-    if (def == NULL || slots == NULL) {
-        PyMem_Free(def);
-        PyMem_Free(slots);
+    int use_default = default_create != NULL && n_create == 0;
+    PyModuleDef_Slot *slots = (PyModuleDef_Slot *)PyMem_Calloc(
+        (size_t)(use_default + n_create + n_exec + 1), sizeof(PyModuleDef_Slot));
+    if (slots == NULL) {
         PyErr_NoMemory();
-        return NULL;
+        return -1;
     }
     PyMethodDef *methods = create_method_defs(hpydef->defines,
                                               (PyMethodDef *)hpydef->legacy_methods);
     if (methods == NULL) {
-        PyMem_Free(def);
         PyMem_Free(slots);
-        return NULL;
+        return -1;
     }
     int i = 0;
+    if (use_default) {
+        slots[i].slot = Py_mod_create;
+        slots[i].value = (void *)default_create;
+        i++;
+    }
     if (hpydef->defines != NULL) {
         for (HPyDef **d = hpydef->defines; *d != NULL; d++) {
             if ((*d)->kind != HPyDef_Kind_Slot)
@@ -160,6 +163,28 @@ HPyAPI_IMPL PyModuleDef *_HPyModuleDef_CreatePyModuleDef(HPyModuleDef *hpydef)
     def->m_size = 0;
     def->m_methods = methods;
     def->m_slots = slots;
+    return 0;
+}
+
+HPyAPI_IMPL void _HPyModuleDef_ClearPyModuleDef(PyModuleDef *def)
+{
+    PyMem_Free(def->m_methods);
+    PyMem_Free(def->m_slots);
+    def->m_methods = NULL;
+    def->m_slots = NULL;
+}
+
+HPyAPI_IMPL PyModuleDef *_HPyModuleDef_CreatePyModuleDef(HPyModuleDef *hpydef)
+{
+    PyModuleDef *def = (PyModuleDef *)PyMem_Calloc(1, sizeof(PyModuleDef));
+    if (def == NULL) {
+        PyErr_NoMemory();
+        return NULL;
+    }
+    if (_HPyModuleDef_InitPyModuleDef(def, hpydef, NULL) < 0) {
+        PyMem_Free(def);
+        return NULL;
+    }
     return def;
 }
 

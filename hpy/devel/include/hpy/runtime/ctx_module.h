@@ -2,8 +2,22 @@
 #ifndef HPY_RUNTIME_CTX_MODULE_H
 #define HPY_RUNTIME_CTX_MODULE_H
 
-/* Build the PyModuleDef for an HPyModuleDef, after validating it (abi.md §9.6). The result is
- * allocated once and lives for the rest of the process. NULL with an exception on error. */
+/* A Py_mod_create function. */
+typedef PyObject *(*_HPyModuleCreate)(PyObject *spec, PyModuleDef *def);
+
+/* Fill the zeroed *def from an HPyModuleDef, after validating it (abi.md §9.6); its method table
+ * and slots are allocated (_HPyModuleDef_ClearPyModuleDef frees them). `default_create` (or
+ * NULL) becomes the Py_mod_create slot when the HPyModuleDef has no HPy_mod_create. 0, or -1
+ * with an exception. *def must outlive every module object made from it. */
+_HPy_HIDDEN int _HPyModuleDef_InitPyModuleDef(PyModuleDef *def, HPyModuleDef *hpydef,
+                                              _HPyModuleCreate default_create);
+
+/* Free what _HPyModuleDef_InitPyModuleDef allocated for *def. */
+_HPy_HIDDEN void _HPyModuleDef_ClearPyModuleDef(PyModuleDef *def);
+
+/* A new PyModuleDef filled by _HPyModuleDef_InitPyModuleDef without a default create, or NULL
+ * with an exception. The CPython ABI makes one per PyInit call and keeps it for the rest of the
+ * process. */
 _HPy_HIDDEN PyModuleDef *_HPyModuleDef_CreatePyModuleDef(HPyModuleDef *hpydef);
 
 /* The body of PyInit_<name> in the CPython ABI (multi-phase initialisation). */
