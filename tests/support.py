@@ -115,13 +115,15 @@ def _fresh_path(directory, filename):
 
 
 def compile_module(source, tmpdir, abi, name=None, cplusplus=False, extra_flags=(),
-                   template=True):
-    """Build `source` for `abi` in tmpdir; returns (module name, path of the binary)."""
+                   template=True, cache=True):
+    """Build `source` for `abi` in tmpdir; returns (module name, path of the binary).
+    cache=False always compiles (for sources that must fail to build: no binary is ever
+    cached for them, on any interpreter)."""
     name = name or module_name_for(source, abi, cplusplus, extra_flags)
     binary_abi = BINARY_ABI[abi]
     text = expand_template(source, name) if template else source
     out = _fresh_path(str(tmpdir), name + ext_suffix(binary_abi))
-    cached = _cache_path(text, binary_abi, cplusplus, extra_flags)
+    cached = _cache_path(text, binary_abi, cplusplus, extra_flags) if cache else None
     if cached and os.path.exists(cached):
         shutil.copyfile(cached, out)
         return name, out

@@ -651,7 +651,7 @@ static HPy wrong_proto(HPyContext *ctx, HPy self, HPy extra)
 def test_wrong_prototype_is_a_compile_error(tmp_path, abi, cplusplus):
     with pytest.raises(CompilationError) as exc:
         build_binary(WRONG_PROTOTYPE, tmp_path, abi, name='wrong_proto_mod', template=False,
-                     cplusplus=cplusplus)
+                     cplusplus=cplusplus, cache=False)
     errors = [l for l in str(exc.value).splitlines() if ': error: ' in l]
     assert errors and 'wrong_proto' in errors[0], str(exc.value)
     assert ('never defined' if cplusplus else 'conflicting types') in errors[0], errors[0]
