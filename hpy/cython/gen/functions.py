@@ -201,7 +201,7 @@ def _finish(fn, node, header_lines, proto, return_line, error_code, unused=()):
         w.line(h)
     w.open(proto)
     w.extend(fn.declarations())
-    for name in unused:
+    for name in ['ctx'] + [u for u in unused if u != 'ctx']:
         w.line('(void)%s;' % name)
     w.extend(fn.body)
     if fn.uses_error:
