@@ -103,6 +103,23 @@ def message_for(node, what=None):
     return '%s (%s) is not supported yet' % (what or readable(name), name)
 
 
+def first_inside(node, class_names):
+    """The first node of one of `class_names` in the subtree of `node`, or None."""
+    for attr in getattr(node, 'child_attrs', ()):
+        child = getattr(node, attr, None)
+        for c in (child if isinstance(child, list) else [child]):
+            if c is None or not hasattr(c, 'child_attrs'):
+                continue
+            if type(c).__name__ in class_names:
+                return c
+            found = first_inside(c, class_names)
+            if found is not None:
+                return found
+    return None
+
+
 def unsupported(node, message=None):
-    """The error to raise for `node`."""
+    """The error to raise for `node` (for a generator function: at its first yield)."""
+    if type(node).__name__ == 'GeneratorDefNode':
+        node = first_inside(node, ('YieldExprNode', 'YieldFromExprNode')) or node
     return UnsupportedConstruct(getattr(node, 'pos', None), message or message_for(node))

@@ -230,6 +230,11 @@ def attribute_node(fn, node):
 
 # -- bookkeeping nodes Cython inserts ----------------------------------------------------
 
+@expression('DefaultLiteralArgNode')
+def default_literal(fn, node):
+    return gen(fn, node.arg)
+
+
 @expression('ProxyNode')
 def proxy_node(fn, node):
     return gen(fn, node.arg)
@@ -559,27 +564,49 @@ def compare(fn, node, op, left, right, want_object):
     return _c_temp(fn, _bint(), '(%s %s %s)' % (left.code, op, right.code), node)
 
 
+def _compare_value(fn, node, op, left, right, want_object):
+    result = compare(fn, node, op, left, right, want_object)
+    if want_object and not ctypes.is_object(result.type):
+        converted = coerce.to_object(fn, result, node)
+        fn.release(result)
+        return converted
+    return result
+
+
 @expression('PrimaryCmpNode')
 def primary_cmp(fn, node):
     want_object = ctypes.is_object(node.type)
     left = gen(fn, node.operand1)
     right = gen(fn, node.operand2)
-    result = compare(fn, node, node.operator, left, right, want_object)
+    result = _compare_value(fn, node, node.operator, left, right, want_object)
+    fn.release(left)
     cascade = getattr(node, 'cascade', None)
     if cascade is None:
-        fn.release(left)
         fn.release(right)
         return result
-    if want_object:
-        raise unsupported(node, 'chained comparisons used as objects are not supported yet')
-    fn.release(left)
+    # a < b < c: each further comparison only when the previous one is true; the value is
+    # the last comparison made
     end = fn.new_label('cmp_end')
     while cascade is not None:
-        fn.line('if (!%s) %s' % (result.code, fn.goto(end)))
+        # leaving early, the pending operand is closed on that path too
+        leave = fn.goto(end)
+        if right.owned and ctypes.is_object(right.type):
+            leave = 'HPy_Close(ctx, %s); %s = HPy_NULL; %s' % (right.code, right.code, leave)
+        if want_object:
+            probe = coerce.truth(fn, result)
+            fn.line('if (!%s) { %s }' % (probe.code, leave))
+            fn.release(probe)
+        else:
+            fn.line('if (!%s) { %s }' % (result.code, leave))
         nxt = gen(fn, cascade.operand2)
-        step = compare(fn, cascade, cascade.operator, right, nxt, False)
-        fn.line('%s = %s;' % (result.code, step.code))
-        fn.release(step)
+        step = _compare_value(fn, cascade, cascade.operator, right, nxt, want_object)
+        if want_object:
+            fn.line('HPy_Close(ctx, %s);' % result.code)
+            fn.line('%s = %s;' % (result.code, step.code))
+            fn.consumed(step)
+        else:
+            fn.line('%s = %s;' % (result.code, step.code))
+            fn.release(step)
         fn.release(right)
         right = nxt
         cascade = cascade.cascade
@@ -639,10 +666,12 @@ def cond_expr(fn, node):
     t = node.type
     test = gen(fn, node.test)
     truth = coerce.truth(fn, test)
-    target = fn.temp(t, node)
-    fn.body.open('if (%s)' % truth.code)
+    keep = _c_temp(fn, _bint(), truth.code, node)
     fn.release(truth)
     fn.release(test)
+    target = fn.temp(t, node)
+    fn.release(keep)      # read by the `if` below before anything can reuse it
+    fn.body.open('if (%s)' % keep.code)
     assign_into(fn, target, t, gen(fn, node.true_val))
     fn.body.close('} else {')
     fn.body.level += 1

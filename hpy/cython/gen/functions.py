@@ -2,7 +2,7 @@
 exit that closes every handle, and calls of cdef functions."""
 from . import coerce, ctypes
 from .cwriter import CWriter, c_string, c_comment
-from .dispatch import unsupported
+from .dispatch import first_inside, unsupported
 from .state import FunctionState, Value
 
 
@@ -14,7 +14,7 @@ def _py():
 def _is_literal_default(node):
     return bool(getattr(node, 'is_literal', False)) or type(node).__name__ in (
         'NoneNode', 'BoolNode', 'IntNode', 'FloatNode', 'UnicodeNode', 'StringNode',
-        'BytesNode')
+        'BytesNode', 'DefaultLiteralArgNode')
 
 
 def _check_def_supported(node):
@@ -22,11 +22,14 @@ def _check_def_supported(node):
             getattr(node, 'starstar_arg', None) is not None:
         raise unsupported(node, 'functions with *args or **kwargs are not supported yet')
     if getattr(node, 'is_generator', False) or getattr(node, 'is_generator_body', False):
-        raise unsupported(node, 'generators are not supported yet')
+        where = first_inside(node, ('YieldExprNode', 'YieldFromExprNode')) or node
+        raise unsupported(where, 'generators are not supported yet')
     if getattr(node, 'is_async_def', False) or getattr(node, 'is_coroutine', False):
         raise unsupported(node, 'async functions are not supported yet')
     if getattr(node, 'needs_closure', False) or getattr(node, 'needs_outer_scope', False):
-        raise unsupported(node, 'closures and lambdas are not supported yet')
+        where = first_inside(node, ('DefNode', 'LambdaNode', 'GeneratorExpressionNode',
+                                    'PyCFunctionNode')) or node
+        raise unsupported(where, 'closures and lambdas are not supported yet')
     if getattr(node, 'decorators', None):
         raise unsupported(node, 'decorators are not supported yet')
     if getattr(node, 'fused_py_func', None) or \
