@@ -97,6 +97,9 @@ ERROR_CALLS = [
     ('assert_positive', (-1,), {}),
     ('unbound', (1,), {}),
     ('unbound', (0,), {}),
+    ('index', ([1, 2, 3], 1), {}),
+    ('index', ([1, 2, 3], 5), {}),
+    ('index', ({'a': 1}, 'b'), {}),
 ]
 
 

@@ -51,7 +51,7 @@ def analyse(pyx_path, module_name=None, directives=None, language_level=None, st
     if not replaced:
         raise CythonHPyError('the installed Cython has no generate_pyx_code_stage in its '
                              'pipeline: hpy.cython cannot work with it')
-    # keep what Cython's tests check for C output alone (tree assertions keep working)
+    # Cython's messages (errors and warnings) are collected, then reported by us
     messages = io.StringIO()
     ours = None
     with contextlib.redirect_stderr(messages):

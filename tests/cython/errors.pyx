@@ -76,3 +76,6 @@ def unbound(flag):
     if flag:
         y = object()
     return y
+
+def index(seq, i):
+    return seq[i]

@@ -88,7 +88,6 @@ def from_object(fn, value, target_type, node=None):
 
 
 def _int64():
-    from Cython.Compiler import PyrexTypes
     return _Int64Type()
 
 

@@ -228,6 +228,18 @@ def attribute_node(fn, node):
                       % (node.attribute, node.obj.type))
 
 
+@expression('IndexNode')
+def index_node(fn, node):
+    if not (ctypes.is_object(node.base.type) and ctypes.is_object(node.index.type)):
+        raise unsupported(node, 'indexing C values is not supported yet')
+    base = gen_object(fn, node.base)
+    index = gen_object(fn, node.index)
+    result = _new_object(fn, 'HPy_GetItem(ctx, %s, %s)' % (base.code, index.code), node)
+    fn.release(index)
+    fn.release(base)
+    return result
+
+
 # -- bookkeeping nodes Cython inserts ----------------------------------------------------
 
 @expression('DefaultLiteralArgNode')

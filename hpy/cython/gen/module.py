@@ -84,7 +84,8 @@ def generate_module(module_node, full_module_name, options):
     exec_fn.declare('int', 'r_value', '-1')
     gen_stat(exec_fn, body)
     exec_fn.line('r_value = 0;')
-    exec_body = functions._finish(exec_fn, module_node, [],
+    exec_body = functions._finish(exec_fn, None,
+                                  ['/* the module-level code of %s */' % c_comment(pyx_name)],
                                   'static int hpyx_module_code(HPyContext *ctx, HPy module)',
                                   'return r_value;', [], unused=['module'])
     return _assemble(module, module_node, exec_body, options)
