@@ -8,6 +8,8 @@ PIP := $(VENV)/bin/pip
 DEPS_STAMP := $(VENV)/.deps-installed
 INSTALL_STAMP := $(VENV)/.hpy-installed
 PYTEST_WORKERS ?= 2
+# the Cython release the tests use (hpy.cython accepts a range, see hpy/cython/version.py)
+CYTHON_VERSION := $(shell sed -n "s/^TESTED_CYTHON = '\(.*\)'/\1/p" hpy/cython/version.py)
 
 .PHONY: all build demo test test-matrix api-coverage autogen autogen-check bench clean system-deps
 
@@ -25,9 +27,9 @@ system-deps:
 		apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q $$missing; \
 	fi
 
-$(DEPS_STAMP): | system-deps
+$(DEPS_STAMP): hpy/cython/version.py | system-deps
 	$(PYTHON) -m venv $(VENV)
-	$(PIP) install -q -U pip setuptools wheel pytest pytest-xdist
+	$(PIP) install -q -U pip setuptools wheel pytest pytest-xdist "cython==$(CYTHON_VERSION)"
 	touch $@
 
 $(INSTALL_STAMP): $(DEPS_STAMP) setup.py pyproject.toml

@@ -441,6 +441,22 @@ class build_ext_hpy_mixin:
         for ext in self._hpy_extensions():
             ext._needs_stub = ext._hpy_needs_stub
 
+    # ---- Cython sources -------------------------------------------------
+
+    def build_extension(self, ext):
+        # a .pyx among the sources of an HPy extension is compiled by hpy.cython into the
+        # build temp dir (pure HPy C, so it builds in the selected ABI)
+        from ..cython.build import pyx_source
+        if getattr(ext, 'hpy_abi', None) is not None and any(
+                pyx_source(s) for s in ext.sources):
+            from ..cython.build import cythonize_extension
+            from ..cython.errors import CythonHPyError
+            try:
+                cythonize_extension(ext, self.build_temp, log=log.info)
+            except CythonHPyError as e:
+                raise DistutilsError(str(e)) from None
+        return super().build_extension(ext)
+
     # ---- names ----------------------------------------------------------
 
     @remember_hpy_extension
