@@ -16,6 +16,7 @@ _OBJECT_FUNCS = {
     'PyObject_Repr': ('HPy_Repr', 1),
     'PyObject_Str': ('HPy_Str', 1),
     '__Pyx_PyObject_Str': ('HPy_Str', 1),
+    '__Pyx_PyObject_Unicode': ('HPy_Str', 1),
     'PyObject_ASCII': ('HPy_ASCII', 1),
     'PyObject_Type': ('HPy_Type', 1),
     '__Pyx_Type': ('HPy_Type', 1),
