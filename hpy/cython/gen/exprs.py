@@ -719,7 +719,7 @@ def bool_binop(fn, node):
 @expression('CondExprNode')
 def cond_expr(fn, node):
     t = node.type
-    test = gen(fn, node.test)
+    test = gen(fn, node.condition if hasattr(node, 'condition') else node.test)
     truth = coerce.truth(fn, test)
     keep = _c_temp(fn, _bint(), truth.code, node)
     fn.release(truth)
