@@ -264,7 +264,6 @@ def type_test(fn, node):
     value = gen_object(fn, node.arg)
     fn.module.use('TypeTest')
     if getattr(node, 'notnone', False):
-        fn.module.use('NoneAttribute')
         raise unsupported(node, "'not None' type tests are not supported yet")
     fn.line('if (__hpyx_TypeTest(ctx, %s, %s, hpyx_class_types, hpyx_class_names) < 0) %s'
             % (value.code, info.type_global, fn.error_goto()))
