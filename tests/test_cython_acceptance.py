@@ -6,7 +6,8 @@ import pytest
 
 import cython_support as cs
 
-ACCEPTANCE = ['pass', 'return', 'if', 'and', 'bint', 'addloop', 'simpcall', 'builtin_abs']
+ACCEPTANCE = ['pass', 'return', 'if', 'and', 'bint', 'addloop', 'simpcall', 'builtin_abs',
+              'extclasspass', 'extinstantiate', 'cdef_class_field', 'exarkun']
 TEST_ABIS = ['cpython', 'universal', 'hybrid', 'debug']
 
 _reference = {}

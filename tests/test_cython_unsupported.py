@@ -24,7 +24,29 @@ CASES = [
      "'with' statements are not supported yet"),
     ('class', 'x = 1\nclass A:\n    pass\n', 2, 0,
      'Python classes (class statements) are not supported yet'),
-    ('cdef class', 'cdef class A:\n    pass\n', 1, 0, 'cdef classes are not supported yet'),
+    ('property', 'cdef class A:\n    property x:\n        def __get__(self):\n'
+     '            return 1\n', 2, 4, 'properties of cdef classes are not supported yet'),
+    ('decorated property', 'cdef class A:\n    @property\n    def x(self):\n'
+     '        return 1\n', 2, 4, 'properties of cdef classes are not supported yet'),
+    ('__dealloc__ with objects', 'cdef class A:\n    cdef object o\n'
+     '    def __dealloc__(self):\n        print(self.o)\n', 3, 4,
+     '__dealloc__ that uses Python objects is not supported yet (tp_destroy runs without a '
+     'context: only C fields and C variables)'),
+    ('buffer special method', 'cdef class A:\n    def __getbuffer__(self, Py_buffer *b, '
+     'int flags):\n        pass\n', 2, 4,
+     "the special method '__getbuffer__' of cdef classes is not supported yet"),
+    ('unsupported special method', 'cdef class A:\n    def __getitem__(self, i):\n'
+     '        return i\n', 2, 4,
+     "the special method '__getitem__' of cdef classes is not supported yet"),
+    ('pickling', '# cython: auto_pickle=True\ncdef class A:\n    cdef int x\n', 2, 0,
+     'pickling of cdef classes is not supported yet'),
+    ('class attribute', 'cdef class A:\n    x = 1\n', 2, 4,
+     'class attributes of cdef classes are not supported yet'),
+    ('__cinit__ with arguments', 'cdef class A:\n    def __cinit__(self, x):\n'
+     '        pass\n', 2, 4, '__cinit__ with arguments is not supported yet'),
+    ('cdef method override', 'cdef class A:\n    cdef int f(self):\n        return 1\n'
+     'cdef class B(A):\n    cdef int f(self):\n        return 2\n', 5, 4,
+     "cdef methods overriding a base class's cdef method are not supported yet"),
     ('from import', 'from os import path\n', 1, 0, "'from ... import' is not supported yet"),
     ('dotted import', 'import os.path\n', 1, 7,
      "this form of import is not supported yet (only 'import name')"),

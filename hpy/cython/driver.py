@@ -18,6 +18,8 @@ def _default_options(directives, language_level):
     options.use_listing_file = False
     if language_level is not None:
         options.language_level = language_level
+    # cdef classes are not picklable yet: no __reduce_cython__ / __setstate_cython__
+    options.compiler_directives = dict(options.compiler_directives, auto_pickle=False)
     if directives:
         options.compiler_directives = dict(options.compiler_directives, **directives)
     return options

@@ -16,6 +16,7 @@ _OBJECT_FUNCS = {
     'PyObject_Repr': ('HPy_Repr', 1),
     'PyObject_Str': ('HPy_Str', 1),
     '__Pyx_PyObject_Str': ('HPy_Str', 1),
+    '__Pyx_PyObject_Unicode': ('HPy_Str', 1),
     'PyObject_ASCII': ('HPy_ASCII', 1),
     'PyObject_Type': ('HPy_Type', 1),
     '__Pyx_Type': ('HPy_Type', 1),
@@ -92,6 +93,14 @@ def _call_by_name(fn, node, cname, args):
         result = _c_temp(fn, t, '%s(ctx, %s)' % (_SSIZE_FUNCS[cname], args[0].code), node)
         fn.line('if (%s == -1 && HPyErr_Occurred(ctx)) %s' % (result.code, fn.error_goto()))
         fn.release(args[0])
+        return result
+    if cname in ('__Pyx_TypeCheck', '__Pyx_IsSubtype') and len(args) == 2 and \
+            all(ctypes.is_object(a.type) for a in args):
+        # isinstance() of a cdef class; the type is an object the call does not consume
+        func = 'HPy_TypeCheck' if cname == '__Pyx_TypeCheck' else 'HPyType_IsSubtype'
+        result = _c_temp(fn, t, '%s(ctx, %s, %s)' % (func, args[0].code, args[1].code), node)
+        for a in reversed(args):
+            fn.release(a)
         return result
     name = _python_name(node)
     if name is None:

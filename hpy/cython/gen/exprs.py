@@ -179,6 +179,10 @@ def name_node(fn, node):
     entry = node.entry
     if entry is None:
         raise unsupported(node, "the name '%s' could not be resolved" % node.name)
+    if id(entry) in fn.module.type_vars:
+        # the name of a cdef class used as a value: its type object
+        info = fn.module.type_vars[id(entry)]
+        return _new_object(fn, 'HPyGlobal_Load(ctx, %s)' % info.type_global, node)
     if getattr(entry, 'is_builtin', False) or (
             getattr(entry.scope, 'is_builtin_scope', False) and ctypes.is_object(entry.type)):
         return load_constant(fn, fn.module.builtin(entry.name))
@@ -212,6 +216,10 @@ def name_node(fn, node):
 
 @expression('AttributeNode')
 def attribute_node(fn, node):
+    from . import classes
+    info, path = classes.field_for(fn.module, node)
+    if info is not None and not getattr(node, 'is_py_attr', False):
+        return _field_value(fn, node, info, path)
     if getattr(node, 'is_py_attr', False) or (ctypes.is_object(node.obj.type)
                                               and ctypes.is_object(node.type)):
         obj = gen_object(fn, node.obj)
@@ -226,6 +234,40 @@ def attribute_node(fn, node):
         return Value(node.entry.cname, node.type)
     raise unsupported(node, "attribute access '.%s' on %s is not supported yet"
                       % (node.attribute, node.obj.type))
+
+
+def _field_value(fn, node, info, path):
+    """A C or object attribute of a cdef class read through its struct."""
+    from . import classes
+    obj = gen_object(fn, node.obj)
+    classes.none_check(fn, obj, str(node.attribute), node.obj)
+    ref = classes.struct_ref(fn, info, path, obj.code)
+    if ctypes.is_object(node.entry.type):
+        result = _new_object(fn, 'HPyField_Load(ctx, %s, %s)' % (obj.code, ref), node)
+        result.type = node.type
+        fn.release(obj)
+        return result
+    if not obj.owned:
+        return Value(ref, node.type)
+    result = _c_temp(fn, node.type, ref, node)
+    fn.release(obj)
+    return result
+
+
+@expression('PyTypeTestNode')
+def type_test(fn, node):
+    """An object assigned to a variable of a cdef class type: checked (None passes)."""
+    from .classes import class_of_type
+    info = class_of_type(fn.module, node.type)
+    if info is None:
+        raise unsupported(node, "a type test for '%s' is not supported yet" % node.type)
+    value = gen_object(fn, node.arg)
+    fn.module.use('TypeTest')
+    if getattr(node, 'notnone', False):
+        raise unsupported(node, "'not None' type tests are not supported yet")
+    fn.line('if (__hpyx_TypeTest(ctx, %s, %s, hpyx_class_types, hpyx_class_names) < 0) %s'
+            % (value.code, info.type_global, fn.error_goto()))
+    return Value(value.code, node.type, value.owned)
 
 
 @expression('IndexNode')
@@ -676,7 +718,7 @@ def bool_binop(fn, node):
 @expression('CondExprNode')
 def cond_expr(fn, node):
     t = node.type
-    test = gen(fn, node.test)
+    test = gen(fn, node.condition if hasattr(node, 'condition') else node.test)
     truth = coerce.truth(fn, test)
     keep = _c_temp(fn, _bint(), truth.code, node)
     fn.release(truth)

@@ -72,16 +72,26 @@ def _arg_entry(node, arg):
     return entry
 
 
-def generate_def(module, node):
-    """A def function: an HPyDef_METH of signature HPyFunc_KEYWORDS."""
+def generate_def(module, node, method_of=None, special=False):
+    """A def function: an HPyDef_METH of signature HPyFunc_KEYWORDS (of the module, or of the
+    cdef class `method_of`, whose instance is the `self` parameter). A `special` method gets
+    no HPyDef: its slot calls the C function, whose name is returned."""
     from .stmts import gen_stat
     _check_def_supported(node)
     name = str(node.name)
-    impl = module.unique('pyf_' + name)
-    sym = module.unique('def_' + name)
+    prefix = 'pyf_' if method_of is None else 'pym_%s_' % method_of.name
+    impl = module.unique(prefix + name)
+    sym = module.unique(('def_' if method_of is None else 'meth_%s_' % method_of.name) + name)
     fn = FunctionState(module, 'def', name, _py(), module_handle='self')
     fn.declare('HPy', 'r_value', 'HPy_NULL')
     args = node.args
+    if method_of is not None:
+        if not args:
+            raise unsupported(node, 'methods without a self parameter are not supported yet')
+        self_entry = _arg_entry(node, args[0])
+        fn.self_entry = id(self_entry)
+        fn.line('%s = HPy_Dup(ctx, self);' % fn.local(self_entry))
+        args = args[1:]
     n = len(args)
     nkwonly = getattr(node, 'num_kwonly_args', 0)
     npos = n - nkwonly
@@ -115,17 +125,25 @@ def generate_def(module, node):
     fn.line('r_value = HPy_Dup(ctx, ctx->h_None);')
     fn.line(fn.goto('L_return'))
     doc = node.doc
-    header = 'HPyDef_METH_IMPL(%s, %s, %s, HPyFunc_KEYWORDS%s)' % (
-        sym, c_string(name), impl,
-        ', .doc = %s' % c_string(str(doc)) if doc is not None else '')
+    header = []
+    if not special:
+        header = ['HPyDef_METH_IMPL(%s, %s, %s, HPyFunc_KEYWORDS%s)' % (
+            sym, c_string(name), impl,
+            ', .doc = %s' % c_string(str(doc)) if doc is not None else '')]
     proto = 'static HPy %s(HPyContext *ctx, HPy self, const HPy *args, size_t nargs, ' \
             'HPy kwnames)' % impl
-    w = _finish(fn, node, [header], proto, 'return r_value;',
+    w = _finish(fn, node, header, proto, 'return r_value;',
                 error_code=['HPy_Close(ctx, r_value);', 'r_value = HPy_NULL;'],
                 unused=['self'] + ([] if n else ['args']))
     module.functions.append(w)
-    module.defines.append(sym)
-    module.def_functions[name] = sym
+    if special:
+        return impl
+    if method_of is not None:
+        method_of.defines.append(sym)
+    else:
+        module.defines.append(sym)
+        module.def_functions[name] = sym
+    return impl
 
 
 def _convert_arg(fn, node, arg, slot):
@@ -170,15 +188,25 @@ def _convert_arg(fn, node, arg, slot):
 
 
 def _type_check_arg(fn, arg, t, slot):
-    """A typed object argument (`list x`): Cython's TypeError for another type."""
+    """A typed object argument (`list x`, `MyClass x`): Cython's TypeError for another type."""
     from Cython.Compiler import PyrexTypes
+    allow_none = not getattr(arg, 'not_none', False)
+    if getattr(t, 'is_extension_type', False):
+        from .classes import class_of_type
+        info = class_of_type(fn.module, t)
+        if info is None:
+            raise unsupported(arg, "arguments of extension type '%s' are not supported yet" % t)
+        fn.module.use('ArgTypeTest')
+        fn.line('if (__hpyx_ArgTypeTest(ctx, %s, %s, %d, %s, hpyx_class_types, '
+                'hpyx_class_names) < 0) %s' % (slot, info.type_global, int(allow_none),
+                                               c_string(str(arg.name)), fn.error_goto()))
+        return
     if t is PyrexTypes.py_object_type or not getattr(t, 'is_builtin_type', False):
         if t is not PyrexTypes.py_object_type:
             raise unsupported(arg, "arguments of extension type '%s' are not supported yet" % t)
         return
     from .exprs import load_constant
     typ = load_constant(fn, fn.module.builtin(t.name))
-    allow_none = not getattr(arg, 'not_none', False)
     cond = '!HPy_TypeCheck(ctx, %s, %s)' % (slot, typ.code)
     if allow_none:
         cond = '!HPy_Is(ctx, %s, ctx->h_None) && %s' % (slot, cond)
@@ -305,6 +333,20 @@ def generate_cdef(module, node):
     module.functions.append(w)
 
 
+def _call_cmethod(fn, node, ftype, entry):
+    """obj.method(...) of a cdef method: a direct call of its C function (no subclass in the
+    module overrides it), after a None check of obj."""
+    from .exprs import gen
+    from . import classes
+    obj_node = getattr(node, 'self', None)
+    if obj_node is None:
+        raise unsupported(node, 'calls of this kind of cdef method are not supported yet')
+    obj = gen(fn, obj_node)
+    fn.bindings[id(obj_node)] = obj
+    classes.none_check(fn, obj, str(entry.name), obj_node)
+    return _call_c(fn, node, ftype, entry, fn.module.cfunc_names[id(entry)], obj)
+
+
 def _exc_value_code(ev, t):
     text = str(ev)
     try:
@@ -319,6 +361,10 @@ def call_cfunction(fn, node, ftype):
     from .exprs import gen, _c_temp
     function = node.function
     entry = getattr(function, 'entry', None)
+    if type(function).__name__ == 'AttributeNode' and entry is not None and \
+            getattr(entry.scope, 'is_c_class_scope', False) and \
+            id(entry) in fn.module.cfunc_names:
+        return _call_cmethod(fn, node, ftype, entry)
     if entry is None or type(function).__name__ != 'NameNode':
         raise unsupported(node, 'calls of this kind of C function are not supported yet')
     if getattr(entry, 'is_builtin', False) or getattr(entry.scope, 'is_builtin_scope', False):
@@ -326,16 +372,22 @@ def call_cfunction(fn, node, ftype):
         return builtins.call_c_builtin(fn, node, ftype)
     if ftype.exception_check == '+':
         raise unsupported(node, "C++ functions are not supported")
-    args = [gen(fn, a) for a in node.args]
     external = entry.visibility == 'extern'
+    if not external and id(entry) not in fn.module.cfunc_names:
+        raise unsupported(node, "the C function '%s' is not defined in this module"
+                          % entry.name)
+    return _call_c(fn, node, ftype, entry, None if external else
+                   fn.module.cfunc_names[id(entry)], None)
+
+
+def _call_c(fn, node, ftype, entry, cname, receiver):
+    from .exprs import gen, _c_temp
+    args = [gen(fn, a) for a in node.args]
+    external = cname is None
     if external:
         call = '%s(%s)' % (entry.cname, ', '.join(a.code for a in args))
     else:
-        if id(entry) not in fn.module.cfunc_names:
-            raise unsupported(node, "the C function '%s' is not defined in this module"
-                              % entry.name)
-        call = '%s(%s)' % (fn.module.cfunc_names[id(entry)],
-                           ', '.join(['ctx'] + [a.code for a in args]))
+        call = '%s(%s)' % (cname, ', '.join(['ctx'] + [a.code for a in args]))
     ret = ftype.return_type
     if ctypes.is_void(ret):
         fn.line('%s;' % call)
@@ -360,4 +412,6 @@ def call_cfunction(fn, node, ftype):
         fn.line('if (HPyErr_Occurred(ctx)) %s' % fn.error_goto())
     for a in reversed(args):
         fn.release(a)
+    if receiver is not None:
+        fn.release(receiver)
     return result

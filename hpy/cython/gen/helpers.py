@@ -432,6 +432,176 @@ static void __hpyx_ZeroDivision(HPyContext *ctx, const char *what)
 ''')
 
 
+helper('FullTypeName', r"""
+/* The name Cython's messages give a type (CPython's tp_name): "module.Name" for a cdef class
+   of this module (`own` and `own_names`: their HPyGlobals and names) and for static types
+   outside builtins, __name__ for other heap types (classes of Python code). A new str. */
+static HPy __hpyx_FullTypeName(HPyContext *ctx, HPy type, HPyGlobal *const *own,
+                               const char *const *own_names)
+{
+    HPy flags, module, qualname, result;
+    long bits;
+    int i;
+    for (i = 0; own != NULL && own[i] != NULL; i++) {
+        HPy t = HPyGlobal_Load(ctx, *own[i]);
+        int same = HPy_Is(ctx, t, type);
+        HPy_Close(ctx, t);
+        if (same)
+            return HPyUnicode_FromString(ctx, own_names[i]);
+    }
+    flags = HPy_GetAttr_s(ctx, type, "__flags__");
+    if (HPy_IsNull(flags))
+        return HPy_NULL;
+    bits = HPyLong_AsLong(ctx, flags);
+    HPy_Close(ctx, flags);
+    if (bits == -1 && HPyErr_Occurred(ctx))
+        return HPy_NULL;
+    if (bits & (1L << 9))
+        return HPy_GetAttr_s(ctx, type, "__name__");
+    module = HPy_GetAttr_s(ctx, type, "__module__");
+    if (HPy_IsNull(module))
+        return HPy_NULL;
+    qualname = HPy_GetAttr_s(ctx, type, "__qualname__");
+    if (HPy_IsNull(qualname)) {
+        HPy_Close(ctx, module);
+        return HPy_NULL;
+    }
+    if (HPyUnicode_Check(ctx, module) &&
+            strcmp(HPyUnicode_AsUTF8AndSize(ctx, module, NULL), "builtins") != 0)
+        result = HPyUnicode_FromFormat(ctx, "%U.%U", module, qualname);
+    else
+        result = HPy_Dup(ctx, qualname);
+    HPy_Close(ctx, module);
+    HPy_Close(ctx, qualname);
+    return result;
+}
+""")
+
+helper('TypeTest', r"""
+/* Assigning `obj` to a variable of cdef class `type` (None is allowed): Cython's TypeError
+   "Cannot convert X to Y" otherwise. Returns 0, or -1 with the error set. */
+static int __hpyx_TypeTest(HPyContext *ctx, HPy obj, HPyGlobal type_global,
+                           HPyGlobal *const *own, const char *const *own_names)
+{
+    HPy type, obj_type, name, expected;
+    int ok;
+    if (HPy_Is(ctx, obj, ctx->h_None))
+        return 0;
+    type = HPyGlobal_Load(ctx, type_global);
+    ok = HPy_TypeCheck(ctx, obj, type);
+    if (ok) {
+        HPy_Close(ctx, type);
+        return 0;
+    }
+    obj_type = HPy_Type(ctx, obj);
+    name = __hpyx_FullTypeName(ctx, obj_type, own, own_names);
+    expected = HPy_IsNull(name) ? HPy_NULL : __hpyx_FullTypeName(ctx, type, own, own_names);
+    if (!HPy_IsNull(expected))
+        HPyErr_Format(ctx, ctx->h_TypeError, "Cannot convert %U to %U", name, expected);
+    HPy_Close(ctx, expected);
+    HPy_Close(ctx, name);
+    HPy_Close(ctx, obj_type);
+    HPy_Close(ctx, type);
+    return -1;
+}
+""", deps=['FullTypeName'])
+
+helper('ArgTypeTest', r"""
+/* An argument declared with a cdef class type (`allow_none` unless `not None`): Cython's
+   TypeError "Argument 'x' has incorrect type (expected Y, got Z)" otherwise. */
+static int __hpyx_ArgTypeTest(HPyContext *ctx, HPy obj, HPyGlobal type_global, int allow_none,
+                              const char *arg, HPyGlobal *const *own,
+                              const char *const *own_names)
+{
+    HPy type, obj_type, name, expected;
+    if (allow_none && HPy_Is(ctx, obj, ctx->h_None))
+        return 0;
+    type = HPyGlobal_Load(ctx, type_global);
+    if (HPy_TypeCheck(ctx, obj, type)) {
+        HPy_Close(ctx, type);
+        return 0;
+    }
+    obj_type = HPy_Type(ctx, obj);
+    name = __hpyx_FullTypeName(ctx, obj_type, own, own_names);
+    expected = HPy_IsNull(name) ? HPy_NULL : __hpyx_FullTypeName(ctx, type, own, own_names);
+    if (!HPy_IsNull(expected))
+        HPyErr_Format(ctx, ctx->h_TypeError,
+                      "Argument '%s' has incorrect type (expected %U, got %U)", arg, expected,
+                      name);
+    HPy_Close(ctx, expected);
+    HPy_Close(ctx, name);
+    HPy_Close(ctx, obj_type);
+    HPy_Close(ctx, type);
+    return -1;
+}
+""", deps=['FullTypeName'])
+
+helper('NoneAttribute', r"""
+/* An attribute of a cdef class reached through a variable holding None. */
+static void __hpyx_NoneAttribute(HPyContext *ctx, const char *name)
+{
+    HPyErr_Format(ctx, ctx->h_AttributeError, "'NoneType' object has no attribute '%s'", name);
+}
+""")
+
+helper('CallInit', r"""
+/* tp_init: calls the def function `impl` of __init__ with the arguments of the constructor
+   (a dict of keywords becomes the keyword-name tuple of a vectorcall). 0, or -1 on error. */
+typedef HPy (*__hpyx_method)(HPyContext *, HPy, const HPy *, size_t, HPy);
+static int __hpyx_CallInit(HPyContext *ctx, __hpyx_method impl, HPy self, const HPy *args,
+                           HPy_ssize_t nargs, HPy kw)
+{
+    HPy result, keys = HPy_NULL, kwnames = HPy_NULL;
+    HPy *all = NULL;
+    HPy_ssize_t nkw = 0, i;
+    if (!HPy_IsNull(kw)) {
+        nkw = HPy_Length(ctx, kw);
+        if (nkw < 0)
+            return -1;
+    }
+    if (nkw == 0) {
+        result = impl(ctx, self, args, (size_t)nargs, HPy_NULL);
+    } else {
+        all = (HPy *)calloc((size_t)(nargs + 2 * nkw), sizeof(HPy));
+        if (all == NULL) {
+            HPyErr_NoMemory(ctx);
+            return -1;
+        }
+        keys = HPyDict_Keys(ctx, kw);
+        if (HPy_IsNull(keys))
+            goto error;
+        for (i = 0; i < nargs; i++)
+            all[i] = args[i];
+        for (i = 0; i < nkw; i++) {
+            all[nargs + nkw + i] = HPy_GetItem_i(ctx, keys, i);
+            if (HPy_IsNull(all[nargs + nkw + i]))
+                goto error;
+            all[nargs + i] = HPy_GetItem(ctx, kw, all[nargs + nkw + i]);
+            if (HPy_IsNull(all[nargs + i]))
+                goto error;
+        }
+        kwnames = HPyTuple_FromArray(ctx, all + nargs + nkw, nkw);
+        if (HPy_IsNull(kwnames))
+            goto error;
+        result = impl(ctx, self, all, (size_t)nargs, kwnames);
+        goto done;
+      error:
+        result = HPy_NULL;
+      done:
+        for (i = 0; i < 2 * nkw; i++)
+            HPy_Close(ctx, all[nargs + i]);
+        HPy_Close(ctx, kwnames);
+        HPy_Close(ctx, keys);
+        free(all);
+    }
+    if (HPy_IsNull(result))
+        return -1;
+    HPy_Close(ctx, result);
+    return 0;
+}
+""")
+
+
 def emit(names):
     """C text of the helpers `names` and of those they need, each once, dependencies first."""
     done = []

@@ -17,9 +17,9 @@ def _collect(stats, out):
             _collect(node.stats, out)
         elif kind == 'CompilerDirectivesNode':
             _collect([node.body], out)
-        elif kind in ('DefNode', 'CFuncDefNode'):
+        elif kind in ('DefNode', 'CFuncDefNode', 'CClassDefNode'):
             out.append(node)
-        elif kind in ('CClassDefNode', 'PyClassDefNode', 'ClassDefNode'):
+        elif kind in ('PyClassDefNode', 'ClassDefNode'):
             raise unsupported(node)
     return out
 
@@ -62,22 +62,29 @@ class _Module(ModuleState):
 
 def generate_module(module_node, full_module_name, options):
     """The C text of the analysed module (the last stage of our Cython pipeline)."""
-    from . import functions
+    from . import classes, functions
     from .stmts import gen_stat
     from .. import __name__ as _pkg
     name = str(full_module_name).split('.')[-1]
     pyx_name = os.path.basename(module_node.pos[0].get_filenametable_entry()) \
         if hasattr(module_node.pos[0], 'get_filenametable_entry') else name + '.pyx'
     module = _Module(name, _source_lines(module_node), pyx_name)
+    module.full_name = str(full_module_name)
     module.used_names.update(['ctx', 'self', 'module', 'args', 'nargs', 'kwnames', 'h'])
     body = module_node.body
     funcs = _collect([body], [])
     for node in funcs:
+        if type(node).__name__ == 'CClassDefNode':
+            classes.declare(module, node)
+    for node in funcs:
         if type(node).__name__ == 'CFuncDefNode':
             functions.declare_cdef(module, node)
     for node in funcs:
-        if type(node).__name__ == 'DefNode':
+        kind = type(node).__name__
+        if kind == 'DefNode':
             functions.generate_def(module, node)
+        elif kind == 'CClassDefNode':
+            classes.generate(module, module.classes[id(node.entry.type)])
         else:
             functions.generate_cdef(module, node)
     exec_fn = FunctionState(module, 'exec', '<module>', None, module_handle='module')
@@ -100,6 +107,8 @@ def _assemble(module, module_node, exec_body, options):
     out.line('#include "hpy.h"')
     out.line('#include <limits.h>')
     out.line('#include <math.h>')
+    out.line('#include <stddef.h>')
+    out.line('#include <stdlib.h>')
     out.line('#include <string.h>')
     out.line('#if defined(__GNUC__)')
     out.line('#  define HPYX_UNUSED __attribute__((unused))   /* C locals Cython code may not read */')
@@ -120,12 +129,21 @@ def _assemble(module, module_node, exec_body, options):
         out.lines.extend(module.global_decls)
         out.lines.extend(decls)
         out.line('')
+    from . import classes
+    if module.class_list:
+        out.extend(classes.struct_decls(module))
     if module.prototypes:
         out.line('/* cdef functions */')
         out.lines.extend(module.prototypes)
         out.line('')
+    if module.class_list:
+        out.extend(classes.type_tables(module))
+        out.line('')
     for w in module.functions:
         out.extend(w)
+        out.line('')
+    if module.class_list:
+        out.extend(classes.spec_decls(module))
         out.line('')
     out.extend(exec_body)
     out.line('')
@@ -137,6 +155,7 @@ def _assemble(module, module_node, exec_body, options):
     out.line('HPyGlobal_Store(ctx, &__hpyx_module_dict, h);')
     out.line('HPy_Close(ctx, h);')
     out.lines.extend(module.const_inits.lines)
+    out.lines.extend(classes.creation(module).lines)
     for bname, cname in module.builtins.items():
         out.line('if (__hpyx_GetBuiltin(ctx, &%s, %s) < 0) return -1;' % (cname,
                                                                           c_string(bname)))

@@ -45,6 +45,10 @@ class ModuleState:
         self.cfunc_names = {}        # id(entry) -> C name of a cdef function
         self.used_names = set()
         self.def_functions = {}      # Python name -> HPyDef symbol
+        self.full_name = name        # the module's dotted name
+        self.classes = {}            # id(extension type) -> classes.ClassInfo
+        self.class_list = []         # the module's cdef classes, bases first
+        self.type_vars = {}          # id(entry of a cdef class's name as a value) -> ClassInfo
 
     def use(self, helper):
         if helper not in self.helpers:

@@ -31,6 +31,13 @@ def no_code(fn, node):
     """Declarations: Cython has already used them, nothing runs."""
 
 
+@statement('CriticalSectionStatNode')
+def critical_section(fn, node):
+    """Cython's lock for free-threaded builds around attribute access: the body alone (HPy
+    objects are reached through the API, which does its own locking)."""
+    gen_stat(fn, node.body)
+
+
 @statement('ExprStatNode')
 def expr_stat(fn, node):
     fn.mark(node)
@@ -75,6 +82,20 @@ def assign(fn, target, value, node):
             fn.line('%s = %s;' % (var, value.code))
             fn.release(value)
         return
+    if kind == 'AttributeNode':
+        from . import classes
+        info, path = classes.field_for(fn.module, target)
+        if info is not None and not getattr(target, 'is_py_attr', False):
+            obj = gen_object(fn, target.obj)
+            classes.none_check(fn, obj, str(target.attribute), target.obj)
+            ref = classes.struct_ref(fn, info, path, obj.code)
+            if ctypes.is_object(target.entry.type):
+                fn.line('HPyField_Store(ctx, %s, &%s, %s);' % (obj.code, ref, value.code))
+            else:
+                fn.line('%s = %s;' % (ref, value.code))
+            fn.release(value)
+            fn.release(obj)
+            return
     if kind == 'AttributeNode' and ctypes.is_object(target.obj.type):
         obj = gen_object(fn, target.obj)
         name = load_constant(fn, fn.module.str_constant(str(target.attribute)))
@@ -417,6 +438,13 @@ def try_except(fn, node):
 def _bint():
     from Cython.Compiler import PyrexTypes
     return PyrexTypes.c_bint_type
+
+
+@statement('CClassDefNode')
+def cclass_stat(fn, node):
+    """A cdef class: its type is created by HPy_mod_exec before the module's code runs."""
+    if fn.kind != 'exec':
+        raise unsupported(node, 'cdef classes inside functions are not supported')
 
 
 @statement('DefNode', 'CFuncDefNode')
