@@ -798,6 +798,7 @@ def test_kw_no_tracker(compile_module):
         assert raises_exactly(TypeError, fn, b=3) == 'function no value for required argument'
 
 
+@pytest.mark.no_refleak_check   # checks its own reference counts
 def test_no_refleaks(pm, compile_module):
     fmod = compile_module('''
         HPyDef_METH(f, "f", HPyFunc_O)

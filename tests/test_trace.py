@@ -211,6 +211,7 @@ def test_hook_uninstalling_itself(compile_module):
     assert seen == ['ctx_Add']
 
 
+@pytest.mark.no_refleak_check   # the work happens in a subprocess
 def test_failing_hook_is_fatal(compile_module, tmp_path):
     name, path = compile_module.compile(SRC)
     code = '\n'.join([
@@ -227,6 +228,7 @@ def test_failing_hook_is_fatal(compile_module, tmp_path):
     assert 'error when executing on-enter trace function' in res.stderr
 
 
+@pytest.mark.no_refleak_check   # the work happens in a subprocess
 def test_hpy_env_selects_trace(compile_module):
     name, path = compile_module.compile(SRC)
     code = '\n'.join([
@@ -373,6 +375,7 @@ def test_sampling_periods(compile_module, clock):
     # calls from then on are estimated by themselves (mixing them with the earlier ones would
     # not give these exact sums when the calls last differently in each period).
     mod = compile_module(SRC)
+    clock.step = 1000      # --refleaks runs the body again with the same clock
     hpy.trace.set_duration_sampling(128)
     start = hpy.trace.get_durations()['ctx_Length']
     run_pattern(mod, 10000, 1)
