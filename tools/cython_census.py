@@ -27,6 +27,7 @@ hang only marks that file. Outcomes:
     .venv/bin/python tools/cython_census.py --filter addloop,pass -v
 """
 import argparse
+import atexit
 import collections
 import concurrent.futures
 import json
@@ -157,21 +158,52 @@ def reason_group(detail):
 
 
 def _run_tests(module, name):
-    """{test id: 'ok' or the failure's last line}, as Cython's runtests runs the module: the
-    unittest cases of a `test_*` module, else its doctests."""
-    cs = _support()
-    if not name.startswith('test_'):
-        return cs.doctest_results(module)
+    """{test id: 'ok' or a short account of the failure}, as Cython's runtests runs the
+    module: the unittest cases of a `test_*` module, else its doctests (one test per
+    docstring). The module is sys.modules[its name] meanwhile, as after an import."""
+    import doctest
     import unittest
-    suite = unittest.defaultTestLoader.loadTestsFromModule(module)
-    outcomes = {}
-    for test in cs._flatten(suite):
-        result = unittest.TestResult()
-        test.run(result)
-        problems = result.failures + result.errors
-        outcomes[test.id()] = 'ok' if not problems and not result.unexpectedSuccesses else \
-            (cs._normalise(problems[0][1]) if problems else 'unexpected success')
-    return outcomes
+    cs = _support()
+    saved = sys.modules.get(module.__name__)
+    sys.modules[module.__name__] = module
+    try:
+        if name.startswith('test_'):
+            suite = unittest.defaultTestLoader.loadTestsFromModule(module)
+        else:
+            suite = doctest.DocTestSuite(module)
+        outcomes = {}
+        for test in cs._flatten(suite):
+            result = unittest.TestResult()
+            test.run(result)
+            problems = result.failures + result.errors
+            if problems:
+                outcomes[test.id().split('.', 1)[-1]] = _short_failure(problems[0][1])
+            elif result.unexpectedSuccesses:
+                outcomes[test.id().split('.', 1)[-1]] = 'unexpected success'
+            else:
+                outcomes[test.id().split('.', 1)[-1]] = 'ok'
+        return outcomes
+    except ValueError as e:
+        # DocTestSuite raises ValueError for a module without docstrings in old Pythons
+        if 'has no docstrings' in str(e):
+            return {}
+        raise
+    finally:
+        if saved is None:
+            sys.modules.pop(module.__name__, None)
+        else:
+            sys.modules[module.__name__] = saved
+
+
+def _short_failure(text):
+    """The example and what differed, from a doctest or unittest failure report."""
+    lines = [l.strip() for l in text.splitlines() if l.strip()]
+    for marker in ('Failed example:', 'Exception raised:'):
+        if marker in lines:
+            lines = lines[lines.index(marker) + 1:]
+            break
+    lines = [l for l in lines if not l.startswith(('Traceback', 'File "'))]
+    return ' | '.join(lines[:6])[:300]
 
 
 def census_one(path, workdir):
@@ -227,13 +259,14 @@ def census_one(path, workdir):
 
 
 def _c_errors(text):
-    """The compiler's error lines (the first few), without the command line."""
-    lines = [l for l in text.splitlines() if ': error:' in l or ': fatal error:' in l]
+    """The compiler's error lines (the first few), without the command line or folders."""
+    lines = [os.path.basename(l.split(':', 1)[0]) + ':' + l.split(':', 1)[1]
+             for l in text.splitlines() if ': error:' in l or ': fatal error:' in l]
     return '\n'.join(lines[:5]) or text[-1500:]
 
 
 def child_main(path, result_file):
-    workdir = tempfile.mkdtemp(prefix='w-', dir=WORK_DIR)
+    workdir = tempfile.mkdtemp(prefix='w-', dir=os.path.dirname(result_file))
     try:
         os.chdir(workdir)
         record = census_one(path, workdir)
@@ -260,15 +293,13 @@ def _limit_child():
         pass
 
 
-def run_child(path, timeout):
+def run_child(path, timeout, results_dir):
     name = os.path.splitext(os.path.basename(path))[0]
-    result_file = os.path.join(WORK_DIR, 'results', name + '.json')
-    if os.path.exists(result_file):
-        os.unlink(result_file)
+    result_file = os.path.join(results_dir, name + '.json')
     cmd = [sys.executable, os.path.abspath(__file__), '--child', path, result_file]
     t0 = time.monotonic()
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                            stdin=subprocess.DEVNULL, preexec_fn=_limit_child, cwd=WORK_DIR)
+                            stdin=subprocess.DEVNULL, preexec_fn=_limit_child, cwd=results_dir)
     try:
         out, _ = proc.communicate(timeout=timeout)
     except subprocess.TimeoutExpired:
@@ -312,11 +343,11 @@ def summarize(records, not_app, top):
     }
 
 
-def print_summary(summary, records, total, elapsed):
+def print_summary(summary, records, total, elapsed, source):
     applicable = sum(summary['counts'].values())
     print()
-    print('Cython %s tests/run/*.pyx through hpy.cython, universal ABI: %d files'
-          % (_support().TESTED_CYTHON, total))
+    print('%s through hpy.cython (Cython %s), universal ABI: %d files'
+          % (source, _support().TESTED_CYTHON, total))
     print('  not applicable: %d' % summary['not_applicable'])
     for reason, n in summary['not_applicable_reasons'].items():
         print('      %4d  %s' % (n, reason))
@@ -363,6 +394,8 @@ def main(argv=None):
     p.add_argument('--filter', default=None,
                    help='comma-separated names (or substrings) of the files to take')
     p.add_argument('--json', default=DEFAULT_JSON, help='where to write the records')
+    p.add_argument('--dir', default=None, help="the .pyx files of this folder instead of "
+                   "Cython's tests/run (bugs.txt does not apply)")
     p.add_argument('--top', type=int, default=15, help='refusal reasons to print')
     p.add_argument('-v', '--verbose', action='store_true', help='print each file as it ends')
     p.add_argument('--child', nargs=2, metavar=('PYX', 'RESULT'), help=argparse.SUPPRESS)
@@ -373,8 +406,7 @@ def main(argv=None):
         p.error('--jobs and --timeout must be positive')
 
     t0 = time.monotonic()
-    os.makedirs(os.path.join(WORK_DIR, 'results'), exist_ok=True)
-    directory = run_dir()
+    directory = os.path.abspath(args.dir) if args.dir else run_dir()
     paths = sorted(os.path.join(directory, f) for f in os.listdir(directory)
                    if f.endswith('.pyx'))
     if args.filter:
@@ -382,7 +414,7 @@ def main(argv=None):
         paths = [q for q in paths if any(w in os.path.basename(q)[:-4] for w in wanted)]
         if not paths:
             p.error('no file matches --filter %r' % args.filter)
-    bugs = known_bugs()
+    bugs = set() if args.dir else known_bugs()
     not_app, todo = {}, []
     for path in paths:
         why = not_applicable(path, bugs)
@@ -393,9 +425,14 @@ def main(argv=None):
     print('%d files: %d not applicable, %d to run (%d at a time, %g s timeout each)'
           % (len(paths), len(not_app), len(todo), args.jobs, args.timeout), flush=True)
 
+    # results and the children's work folders: this run's own (runs may overlap)
+    os.makedirs(WORK_DIR, exist_ok=True)
+    results_dir = tempfile.mkdtemp(prefix='run-%d-' % os.getpid(), dir=WORK_DIR)
+    atexit.register(shutil.rmtree, results_dir, True)
     records = []
     with concurrent.futures.ThreadPoolExecutor(max_workers=args.jobs) as pool:
-        futures = {pool.submit(run_child, path, args.timeout): path for path in todo}
+        futures = {pool.submit(run_child, path, args.timeout, results_dir): path
+                   for path in todo}
         for i, fut in enumerate(concurrent.futures.as_completed(futures), 1):
             r = fut.result()
             records.append(r)
@@ -408,9 +445,11 @@ def main(argv=None):
                 print('  %d/%d done' % (i, len(todo)), flush=True)
     elapsed = time.monotonic() - t0
     summary = summarize(records, not_app, args.top)
-    print_summary(summary, records, len(paths), elapsed)
+    print_summary(summary, records, len(paths), elapsed,
+                  directory if args.dir else 'tests/run/*.pyx')
     data = {
         'cython': _support().TESTED_CYTHON,
+        'files': directory if args.dir else 'tests/run of the sdist',
         'python': sys.version,
         'abi': 'universal',
         'timeout_s': args.timeout,
@@ -423,8 +462,7 @@ def main(argv=None):
     with open(args.json, 'w') as f:
         json.dump(data, f, indent=1)
         f.write('\n')
-    print('records written to %s' % os.path.relpath(args.json, os.getcwd())
-          if args.json.startswith(os.getcwd()) else args.json)
+    print('records written to %s' % args.json)
     return 0
 
 
