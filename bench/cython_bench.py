@@ -222,7 +222,7 @@ def print_table(columns, rows):
     sub = '%-*s%*s' % (w_row, '', w_base, 'time')
     for c in others:
         header += '%*s' % (cell_w, c.title)
-        sub += '%*s' % (cell_w, 'n/a' if c.error else 'time  ratio (IQR)     ')
+        sub += '%*s' % (cell_w, 'n/a' if c.error else '%9s  %-18s' % ('time', 'ratio (IQR)'))
     print(header)
     print(sub)
     print('-' * len(header))
@@ -238,7 +238,7 @@ def print_table(columns, rows):
             mark = ' '
             if c.target is not None and res['ratio'] > c.target:
                 mark, flagged = '*', True
-            line += '%*s' % (cell_w, '%s  %.3f%s (%.2f..%.2f)' % (
+            line += '%*s' % (cell_w, '%9s  %.3f%s (%.2f..%.2f)' % (
                 runner.fmt_ns(res['min']), res['ratio'], mark, res['iqr'][0], res['iqr'][1]))
         print(line)
     print('-' * len(header))
@@ -248,7 +248,7 @@ def print_table(columns, rows):
         cell = 'n/a'
         if ratios:
             cell = '%.3f / %.3f' % (statistics.geometric_mean(ratios), max(ratios))
-        line += '%*s' % (cell_w, cell + '      ')
+        line += '%*s' % (cell_w, '%-18s' % cell)
     print(line)
     print()
     print('time: CPU time per call, minimum over the repeats; ratio: that minimum / stock '
