@@ -123,8 +123,10 @@ def not_applicable(path, bugs):
     cs = _support()
     name = os.path.splitext(os.path.basename(path))[0]
     info = cs.header(path)
-    if info['mode'] != 'run':
-        return "mode '%s' (not a run test)" % info['mode']
+    # like the tags, the mode is a comma-separated list; its first entry counts
+    mode = info['mode'].split(',')[0].strip()
+    if mode != 'run':
+        return "mode '%s' (not a run test)" % mode
     tags = info['tags']
     if 'cpp' in tags:
         return 'needs C++ (tag cpp)'
@@ -151,10 +153,29 @@ _TRAILING_TYPE = re.compile(r"\((?![A-Z]\w*Node\)$)(?!only )[^()]*\)$")
 def reason_group(detail):
     """The group of an unsupported-construct message: the specifics (quoted names, a C type in
     parentheses) become X ("the C type 'int *' is not supported yet" -> "the C type 'X' is not
-    supported yet")."""
-    if '(only ' in detail:
+    supported yet"). A message that starts with a quoted keyword names its category
+    ("'print' statements are not supported yet") and is its own group."""
+    if '(only ' in detail or detail.startswith("'"):
         return detail
     return _TRAILING_TYPE.sub('(X)', _QUOTED.sub("'X'", detail))
+
+
+def reason_specifics(detail):
+    """What reason_group replaced by X (the C type, the function, ...), as one string."""
+    if '(only ' in detail or detail.startswith("'"):
+        return ''
+    found = [q.strip("'") for q in _QUOTED.findall(detail)]
+    m = _TRAILING_TYPE.search(_QUOTED.sub("'X'", detail))
+    if m:
+        found.append(m.group(0)[1:-1])
+    return ', '.join(found)
+
+
+def _message(record):
+    """The refusal message of a record, without the file:line:col prefix."""
+    detail = record.get('detail', '')
+    m = re.match(r'[^:]*:\d+:\d+: (.*)$', detail, re.S)
+    return m.group(1) if m else record.get('reason', detail)
 
 
 def _run_tests(module, name):
@@ -213,6 +234,10 @@ def census_one(path, workdir):
     from hpy.cython.errors import CythonHPyError, UnsupportedConstruct
     name = os.path.splitext(os.path.basename(path))[0]
     record = {'name': name}
+    if 'allow_unknown_names' in cs.header(path)['tags']:
+        # the tag lets names unknown at compile time through to run time, as runtests.py does
+        from Cython.Compiler import Options
+        Options.error_on_unknown_names = False
     t0 = time.process_time()
     try:
         text = cs.hpy_c_text(path, name, cs.TEST_DIRECTIVES, cs.TEST_LANGUAGE_LEVEL)
@@ -228,8 +253,11 @@ def census_one(path, workdir):
         return record
     record['compile_cpu_s'] = round(time.process_time() - t0, 3)
     record['c_lines'] = text.count('\n')
-    extra = cs.header(path)['distutils'].get('extra_compile_args', [])
-    extra = list(extra) + ['-I' + os.path.dirname(path)]
+    # the file's `# distutils:` settings, and its folder for the headers it includes
+    settings = cs.header(path)['distutils']
+    extra = settings.get('extra_compile_args', []) + \
+        ['-D' + m for m in settings.get('define_macros', [])] + \
+        settings.get('extra_link_args', []) + ['-I' + os.path.dirname(path)]
     try:
         mod_name, binary = support.compile_module(text, workdir, 'universal', name=name,
                                                   template=False, extra_flags=extra)
@@ -328,16 +356,21 @@ def run_child(path, timeout, results_dir):
 def summarize(records, not_app, top):
     counts = collections.Counter(r['outcome'] for r in records)
     reasons = collections.defaultdict(list)
+    specifics = collections.defaultdict(collections.Counter)
     for r in records:
         if r['outcome'] == 'refused':
-            reasons[r['reason']].append(r['name'])
+            message = _message(r)
+            reasons[reason_group(message)].append(r['name'])
+            if reason_specifics(message):
+                specifics[reason_group(message)][reason_specifics(message)] += 1
     na_reasons = collections.Counter(not_app.values())
     ranked = sorted(reasons.items(), key=lambda kv: (-len(kv[1]), kv[0]))
     return {
         'counts': {k: counts.get(k, 0) for k in OUTCOMES},
         'not_applicable': len(not_app),
         'not_applicable_reasons': dict(na_reasons.most_common()),
-        'refusal_reasons': [{'reason': k, 'files': len(v), 'examples': sorted(v)[:8]}
+        'refusal_reasons': [{'reason': k, 'files': len(v), 'examples': sorted(v)[:8],
+                             'specifics': dict(specifics[k].most_common())}
                             for k, v in ranked],
         'top': top,
     }
@@ -361,6 +394,10 @@ def print_summary(summary, records, total, elapsed, source):
           % summary['top'])
     for entry in summary['refusal_reasons'][:summary['top']]:
         print('  %4d  %s' % (entry['files'], entry['reason']))
+        if entry.get('specifics'):
+            common = list(entry['specifics'].items())
+            shown = ', '.join('%s %d' % kv for kv in common[:4])
+            print('        X: %s%s' % (shown, ', ...' if len(common) > 4 else ''))
     groups = len(summary['refusal_reasons'])
     if groups > summary['top']:
         rest = sum(e['files'] for e in summary['refusal_reasons'][summary['top']:])
@@ -398,10 +435,19 @@ def main(argv=None):
                    "Cython's tests/run (bugs.txt does not apply)")
     p.add_argument('--top', type=int, default=15, help='refusal reasons to print')
     p.add_argument('-v', '--verbose', action='store_true', help='print each file as it ends')
+    p.add_argument('--summary', metavar='JSON', help='print the summary of the records an '
+                   'earlier run wrote, without running anything')
     p.add_argument('--child', nargs=2, metavar=('PYX', 'RESULT'), help=argparse.SUPPRESS)
     args = p.parse_args(argv)
     if args.child:
         return child_main(*args.child)
+    if args.summary:
+        with open(args.summary) as f:
+            data = json.load(f)
+        summary = summarize(data['records'], data['not_applicable'], args.top)
+        print_summary(summary, data['records'], len(data['records']) + len(
+            data['not_applicable']), data['elapsed_s'], data.get('files', 'tests/run/*.pyx'))
+        return 0
     if args.jobs < 1 or args.timeout <= 0:
         p.error('--jobs and --timeout must be positive')
 
