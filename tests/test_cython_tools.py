@@ -71,6 +71,19 @@ FILES = {
         def f(:
             pass
         ''',
+    'macro': '''
+        # distutils: define_macros=CENSUS_VALUE=3
+
+        cdef extern from *:
+            int CENSUS_VALUE
+
+        def f():
+            """
+            >>> f()
+            3
+            """
+            return CENSUS_VALUE
+        ''',
     'notests': '''
         def f():
             return 1
@@ -96,7 +109,7 @@ def test_census_outcomes(tmp_path):
     outcomes = {r['name']: r['outcome'] for r in data['records']}
     assert outcomes == {'ok': 'pass', 'wrong': 'fail', 'gen': 'refused', 'crash': 'crash',
                         'cerr': 'c-error', 'imperr': 'import-error', 'syntax': 'cython-error',
-                        'notests': 'no-tests'}
+                        'notests': 'no-tests', 'macro': 'pass'}
     assert data['not_applicable'] == {'cpp': 'needs C++ (tag cpp)',
                                       'err': "mode 'error' (not a run test)"}
     records = {r['name']: r for r in data['records']}
@@ -110,11 +123,25 @@ def test_census_outcomes(tmp_path):
     assert 'no_such_header_of_hpy_tests.h' in records['cerr']['detail']
     assert records['imperr']['detail'] == 'ValueError: at import'
     summary = data['summary']
-    assert summary['counts']['pass'] == 1 and summary['counts']['refused'] == 1
+    assert summary['counts']['pass'] == 2 and summary['counts']['refused'] == 1
     assert summary['not_applicable'] == 2
     assert summary['refusal_reasons'] == [{'reason': 'generators are not supported yet',
-                                           'files': 1, 'examples': ['gen']}]
+                                           'files': 1, 'examples': ['gen'],
+                                           'specifics': {}}]
     assert '1  generators are not supported yet' in stdout
+    # the summary of the records, printed again without running anything
+    res = subprocess.run([sys.executable, CENSUS, '--summary', str(tmp_path / 'census.json')],
+                         capture_output=True, text=True, timeout=600)
+    assert res.returncode == 0, res.stderr
+    assert summary_block(res.stdout) == summary_block(stdout)
+    assert len(summary_block(stdout)) > 10
+
+
+def summary_block(text):
+    lines = text.splitlines()
+    start = next(i for i, line in enumerate(lines) if 'not applicable: ' in line)
+    end = next(i for i, line in enumerate(lines) if line.startswith('elapsed:'))
+    return lines[start:end]
 
 
 def test_census_timeout(tmp_path):
@@ -141,6 +168,12 @@ def test_census_reason_groups():
         'a C value where an object is needed (X)'
     assert census.reason_group('let expression (LetNode) is not supported yet') == \
         'let expression (LetNode) is not supported yet'
+    assert census.reason_group("'print' statements are not supported yet") == \
+        "'print' statements are not supported yet"
+    assert census.reason_specifics("the C function 'PyUnicode_Check' Cython uses here has no "
+                                   "HPy equivalent yet") == 'PyUnicode_Check'
+    assert census.reason_specifics('a C value where an object is needed (double)') == 'double'
+    assert census.reason_specifics("'with' statements are not supported yet") == ''
     assert census.reason_group("this form of import is not supported yet (only 'import "
                                "name')") == \
         "this form of import is not supported yet (only 'import name')"
