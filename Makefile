@@ -1,6 +1,8 @@
 # Everything a fresh machine needs goes through these targets.
 #   make demo   build examples/quickstart and examples/array in every ABI and run them
 #   make test   the whole test suite
+#   make cython-census   Cython's tests/run/*.pyx through hpy.cython (a figure, not a gate)
+#   make bench-cython    the same .pyx by stock Cython and by hpy.cython, timed side by side
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
@@ -11,7 +13,8 @@ PYTEST_WORKERS ?= 2
 # the Cython release the tests use (hpy.cython accepts a range, see hpy/cython/version.py)
 CYTHON_VERSION := $(shell sed -n "s/^TESTED_CYTHON = '\(.*\)'/\1/p" hpy/cython/version.py)
 
-.PHONY: all build demo test test-matrix api-coverage autogen autogen-check bench clean system-deps
+.PHONY: all build demo test test-matrix api-coverage autogen autogen-check bench bench-cython \
+	cython-census clean system-deps
 
 all: build
 
@@ -64,6 +67,15 @@ api-coverage: build
 
 bench: build
 	$(PY) bench/run.py
+
+# Every tests/run/*.pyx of the pinned Cython's sdist compiled by hpy.cython, built in the
+# universal ABI, its doctests run: counts per outcome, the top refusal reasons, the files that
+# hit a bug; records in build/cython-census.json. Not part of `make test` (~15-30 min).
+cython-census: build
+	$(PY) tools/cython_census.py
+
+bench-cython: build
+	$(PY) bench/cython_bench.py
 
 clean:
 	rm -rf build $(VENV) hpy/*.so hpy/devel/lib hpy/devel/version.py hpy/devel/include/hpy/version.h
