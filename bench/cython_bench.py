@@ -58,6 +58,8 @@ ROWS = [
     ('def function calls by name, 10^3', 'call_def', 'f(1000)'),
     ('def call from Python (2 C ints)', 'add_ints', 'f(1, 2)'),
     ('object arithmetic loop, 10^3', 'object_loop', 'f(1000)'),
+    ('cdef class: new objects by __add__, 10^3', 'point_sum', 'f(1000)'),
+    ('cdef class: C field reads, 10^4', 'point_fields', 'f(10000)'),
 ]
 
 

@@ -53,3 +53,37 @@ def object_loop(n):
     for i in range(n):
         total = total + i * 2
     return total
+
+
+cdef class Point:
+    """A small object with C fields, as real code keeps them."""
+    cdef public double x, y
+
+    def __init__(self, double x, double y):
+        self.x = x
+        self.y = y
+
+    def __add__(self, other):
+        if isinstance(other, Point):
+            return Point(self.x + (<Point>other).x, self.y + (<Point>other).y)
+        return NotImplemented
+
+
+def point_sum(int n):
+    """n additions of cdef class instances: a new object each time, through the number slot."""
+    cdef int i
+    cdef Point p = Point(0.0, 0.0)
+    cdef Point step = Point(1.0, 0.5)
+    for i from 0 <= i < n:
+        p = p + step
+    return p.x + p.y
+
+
+def point_fields(int n):
+    """n reads of C fields through a typed variable."""
+    cdef int i
+    cdef Point p = Point(1.5, 2.0)
+    cdef double acc = 0.0
+    for i from 0 <= i < n:
+        acc += p.x * p.y + i
+    return acc
