@@ -17,6 +17,7 @@ import os
 import re
 import subprocess
 import sys
+import xml.etree.ElementTree as ET
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 VENVS = os.path.join(ROOT, 'build', 'cython-venvs')
@@ -62,11 +63,28 @@ def ensure_venv(version, python):
     return py
 
 
-def summary_counts(output):
-    """{outcome: count} from pytest's final line ('3 failed, 250 passed, 1 skipped in ...')."""
-    lines = [line for line in output.splitlines() if line.strip()]
-    last = lines[-1] if lines else ''
-    return {word: int(n) for n, word in re.findall(r'(\d+) (\w+)', last)}
+def summary_counts(junit_xml):
+    """({outcome: count}, {ABI: passed count}) from pytest's JUnit XML report (tests/conftest.py
+    records each test's ABI as a property); ({}, {}) if there is no report."""
+    try:
+        root = ET.parse(junit_xml).getroot()
+    except (OSError, ET.ParseError):
+        return {}, {}
+    counts = {'passed': 0, 'failed': 0, 'error': 0, 'skipped': 0}
+    per_abi = {}
+    for case in root.iter('testcase'):
+        outcome = 'passed'
+        for child in case:
+            if child.tag in ('failure', 'error', 'skipped'):
+                outcome = {'failure': 'failed'}.get(child.tag, child.tag)
+        counts[outcome] += 1
+        if outcome == 'passed':
+            abi = 'no ABI'
+            for prop in case.iter('property'):
+                if prop.get('name') == 'hpy_abi' and prop.get('value') != 'None':
+                    abi = prop.get('value')
+            per_abi[abi] = per_abi.get(abi, 0) + 1
+    return counts, per_abi
 
 
 def main():
@@ -91,15 +109,17 @@ def main():
             results.append((version, 'could not install Cython %s' % version, False))
             continue
         env = dict(os.environ, **{ENV_VAR: version})
-        cmd = [py, '-m', 'pytest', '-q', '-p', 'no:cacheprovider', '-n', str(args.workers)] \
-            + tests + args.pytest_args
-        print('+ ' + ' '.join(cmd), flush=True)
-        proc = subprocess.run(cmd, cwd=ROOT, env=env, stdout=subprocess.PIPE,
-                              stderr=subprocess.STDOUT, text=True)
-        sys.stdout.write(proc.stdout)
-        counts = summary_counts(proc.stdout)
-        text = ', '.join('%d %s' % (n, w) for w, n in counts.items()) or 'no pytest summary'
-        ok = proc.returncode == 0 and counts.get('passed', 0) > 0
+        report = os.path.join(VENVS, version, 'report.xml')
+        if os.path.exists(report):
+            os.remove(report)
+        cmd = [py, '-m', 'pytest', '-q', '-p', 'no:cacheprovider', '-n', str(args.workers),
+               '--junitxml', report] + tests + args.pytest_args
+        rc = run(cmd, cwd=ROOT, env=env)
+        counts, per_abi = summary_counts(report)
+        text = ', '.join('%d %s' % (n, w) for w, n in counts.items() if n) or 'no test report'
+        if per_abi:
+            text += ' (passed: %s)' % ', '.join('%s %d' % item for item in sorted(per_abi.items()))
+        ok = rc == 0 and counts.get('passed', 0) > 0
         results.append((version, text, ok))
     print()
     print('Cython tests per release (%s):' % ', '.join(tests))
