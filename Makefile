@@ -1,6 +1,7 @@
 # Everything a fresh machine needs goes through these targets.
 #   make demo   build examples/quickstart and examples/array in every ABI and run them
 #   make test   the whole test suite
+#   make test-cython-versions   the Cython tests with the newest release of each supported minor
 #   make cython-census   Cython's tests/run/*.pyx through hpy.cython (a figure, not a gate)
 #   make bench-cython    the same .pyx by stock Cython and by hpy.cython, timed side by side
 PYTHON ?= python3
@@ -13,8 +14,8 @@ PYTEST_WORKERS ?= 2
 # the Cython release the tests use (hpy.cython accepts a range, see hpy/cython/version.py)
 CYTHON_VERSION := $(shell sed -n "s/^TESTED_CYTHON = '\(.*\)'/\1/p" hpy/cython/version.py)
 
-.PHONY: all build demo test test-matrix api-coverage autogen autogen-check bench bench-cython \
-	cython-census clean system-deps
+.PHONY: all build demo test test-cython-versions test-matrix api-coverage autogen autogen-check \
+	bench bench-cython cython-census clean system-deps
 
 all: build
 
@@ -55,6 +56,11 @@ demo: build
 
 test: build autogen-check
 	$(PY) -m pytest -n $(PYTEST_WORKERS) -q tests
+
+# tests/test_cython_*.py once per release in MINOR_RELEASES (hpy/cython/version.py), each in a
+# venv of its own under build/cython-venvs/ (kept); a summary line per release.
+test-cython-versions: build
+	$(PY) tools/cython_versions.py -n $(PYTEST_WORKERS)
 
 # The suite on CPython 3.13, 3.14, 3.15 and 3.14d (in a cached Debian sid chroot) against the
 # universal binaries built once on the host. Needs root.

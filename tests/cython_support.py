@@ -1,6 +1,9 @@
 """Building .pyx files for the tests: with hpy.cython (in any test ABI, through support.py) and
 with stock Cython (the C-API reference), and Cython's own test files, taken from the sdist of
-the pinned Cython release (downloaded once into build/cython-sdist/, never committed)."""
+the Cython release under test (downloaded once into build/cython-sdist/, never committed).
+
+The release under test is the installed one: TESTED_CYTHON in the project's .venv, each of
+MINOR_RELEASES under `make test-cython-versions` (tools/cython_versions.py)."""
 import doctest
 import fcntl
 import hashlib
@@ -16,7 +19,13 @@ import unittest
 import support
 from hpy.cython import compile_pyx
 from hpy.cython.build import distutils_settings
+import Cython
 from hpy.cython.version import TESTED_CYTHON
+
+# the sdist's test files and the stock reference build come from the installed release
+CYTHON_VERSION = Cython.__version__
+# the release the run is meant to use: tools/cython_versions.py names it, otherwise the pinned one
+EXPECTED_CYTHON = os.environ.get('HPY_CYTHON_UNDER_TEST', TESTED_CYTHON)
 
 SDIST_DIR = os.path.join(support.ROOT, 'build', 'cython-sdist')
 REFERENCE_DIR = os.path.join(support.ROOT, 'build', 'cython-reference')
@@ -42,32 +51,32 @@ class _Lock:
 
 
 def cython_test_file(name):
-    """The path of tests/run/<name>.pyx from the pinned Cython's sdist (downloaded from PyPI
+    """The path of tests/run/<name>.pyx from the installed Cython's sdist (downloaded from PyPI
     with pip the first time, then kept under build/cython-sdist/)."""
-    root = os.path.join(SDIST_DIR, 'cython-%s' % TESTED_CYTHON)
+    root = os.path.join(SDIST_DIR, 'cython-%s' % CYTHON_VERSION)
     path = os.path.join(root, 'tests', 'run', name + '.pyx')
     if os.path.exists(path):
         return path
     with _Lock(os.path.join(SDIST_DIR, '.lock')):
         if os.path.exists(path):
             return path
-        archive = os.path.join(SDIST_DIR, 'cython-%s.tar.gz' % TESTED_CYTHON)
+        archive = os.path.join(SDIST_DIR, 'cython-%s.tar.gz' % CYTHON_VERSION)
         if not os.path.exists(archive):
             cmd = [sys.executable, '-m', 'pip', 'download', '-q', '--no-deps', '--no-binary',
-                   ':all:', 'cython==%s' % TESTED_CYTHON, '-d', SDIST_DIR]
+                   ':all:', 'cython==%s' % CYTHON_VERSION, '-d', SDIST_DIR]
             res = subprocess.run(cmd, capture_output=True, text=True)
             if res.returncode != 0 or not os.path.exists(archive):
                 raise RuntimeError('could not download the Cython %s sdist: %s\n%s%s' % (
-                    TESTED_CYTHON, ' '.join(cmd), res.stdout, res.stderr))
+                    CYTHON_VERSION, ' '.join(cmd), res.stdout, res.stderr))
         with tarfile.open(archive) as tar:
-            prefix = 'cython-%s/tests/run/' % TESTED_CYTHON
+            prefix = 'cython-%s/tests/run/' % CYTHON_VERSION
             members = [m for m in tar.getmembers()
                        if m.name.startswith(prefix) and m.isfile()]
             for m in members:
-                m.name = m.name[len('cython-%s/' % TESTED_CYTHON):]
+                m.name = m.name[len('cython-%s/' % CYTHON_VERSION):]
                 tar.extract(m, root)
     if not os.path.exists(path):
-        raise RuntimeError('Cython %s has no tests/run/%s.pyx' % (TESTED_CYTHON, name))
+        raise RuntimeError('Cython %s has no tests/run/%s.pyx' % (CYTHON_VERSION, name))
     return path
 
 
@@ -112,7 +121,7 @@ def build_reference(path, name, directives=None, language_level=None):
     with open(path, 'rb') as f:
         data = f.read()
     key = repr((data, name, sorted((directives or {}).items()), language_level,
-                TESTED_CYTHON, support.EXT_SUFFIX)).encode()
+                CYTHON_VERSION, support.EXT_SUFFIX)).encode()
     digest = hashlib.sha256(key).hexdigest()[:16]
     outdir = os.path.join(REFERENCE_DIR, digest)
     binary = os.path.join(outdir, name + support.EXT_SUFFIX)

@@ -139,7 +139,24 @@ def test_missing_cython_is_refused(tmp_path):
 def test_tested_version_is_in_the_range():
     assert version.check_version(version.TESTED_CYTHON) is None
     import Cython
-    assert Cython.__version__ == version.TESTED_CYTHON
+    import cython_support
+    # the normal run uses the pinned release; tools/cython_versions.py names the one it installed
+    assert Cython.__version__ == cython_support.EXPECTED_CYTHON
+    assert cython_support.EXPECTED_CYTHON in version.MINOR_RELEASES
+
+
+def test_minor_releases_cover_the_range():
+    # one release per minor version, each in the range, the range's lowest minor first and its
+    # highest last, the pinned release among them (the range claims only what is tested)
+    minors = [tuple(int(p) for p in v.split('.')[:2]) for v in version.MINOR_RELEASES]
+    assert all(version.check_version(v) is None for v in version.MINOR_RELEASES)
+    assert minors[0] == version._LOWEST
+    assert minors == [(3, m) for m in range(minors[0][1], minors[0][1] + len(minors))]
+    assert (minors[-1][0], minors[-1][1] + 1) == version._BEYOND
+    assert version.TESTED_CYTHON == version.MINOR_RELEASES[-1]
+    assert version.SUPPORTED_CYTHON == '>=%d.%d,<%d.%d' % (version._LOWEST + version._BEYOND)
+    with open(os.path.join(support.ROOT, 'setup.py')) as f:
+        assert "'cython%s'" % version.SUPPORTED_CYTHON in f.read()
 
 
 def test_build_helpers(tmp_path):

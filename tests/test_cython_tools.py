@@ -1,6 +1,8 @@
 """The figures of hpy.cython: tools/cython_census.py classifies each file by what happened to it
 (on files of ours, so that the outcomes are known), and bench/cython_bench.py builds its module
-with stock Cython and with hpy.cython and checks that every variant computes the same."""
+with stock Cython and with hpy.cython and checks that every variant computes the same;
+tools/cython_versions.py reads its releases from hpy/cython/version.py and counts outcomes per
+ABI (its installs and runs are `make test-cython-versions` itself)."""
 import json
 import os
 import subprocess
@@ -11,6 +13,7 @@ from support import ROOT
 
 CENSUS = os.path.join(ROOT, 'tools', 'cython_census.py')
 BENCH = os.path.join(ROOT, 'bench', 'cython_bench.py')
+VERSIONS = os.path.join(ROOT, 'tools', 'cython_versions.py')
 
 FILES = {
     'ok': '''
@@ -177,6 +180,52 @@ def test_census_reason_groups():
     assert census.reason_group("this form of import is not supported yet (only 'import "
                                "name')") == \
         "this form of import is not supported yet (only 'import name')"
+
+
+def _versions_tool():
+    sys.path.insert(0, os.path.join(ROOT, 'tools'))
+    try:
+        import cython_versions
+    finally:
+        sys.path.pop(0)
+    return cython_versions
+
+
+def test_versions_tool_reads_the_releases():
+    from hpy.cython import version
+    assert tuple(_versions_tool().minor_releases()) == version.MINOR_RELEASES
+
+
+def test_versions_tool_refuses_unknown_releases(tmp_path):
+    res = subprocess.run([sys.executable, VERSIONS, '--only', '3.0.12,3.3.1'], cwd=str(tmp_path),
+                         capture_output=True, text=True)
+    assert res.returncode != 0
+    assert res.stderr.strip().endswith(': 3.0.12')
+    assert 'not in MINOR_RELEASES' in res.stderr
+    assert not os.path.exists(os.path.join(ROOT, 'build', 'cython-venvs', '3.0.12'))
+
+
+def test_versions_tool_counts_outcomes_per_abi(tmp_path):
+    report = tmp_path / 'report.xml'
+    report.write_text(textwrap.dedent('''\
+        <?xml version="1.0" encoding="utf-8"?>
+        <testsuites><testsuite name="pytest" tests="5" failures="1" errors="0" skipped="1">
+        <testcase name="test_a[cpython]"><properties>
+          <property name="hpy_abi" value="cpython"/></properties></testcase>
+        <testcase name="test_a[debug]"><properties>
+          <property name="hpy_abi" value="debug"/></properties></testcase>
+        <testcase name="test_a[universal]"><properties>
+          <property name="hpy_abi" value="universal"/></properties>
+          <failure message="boom">boom</failure></testcase>
+        <testcase name="test_b"><properties>
+          <property name="hpy_abi" value="None"/></properties></testcase>
+        <testcase name="test_c"><skipped message="no"/></testcase>
+        </testsuite></testsuites>
+        '''))
+    counts, per_abi = _versions_tool().summary_counts(str(report))
+    assert counts == {'passed': 3, 'failed': 1, 'error': 0, 'skipped': 1}
+    assert per_abi == {'cpython': 1, 'debug': 1, 'no ABI': 1}
+    assert _versions_tool().summary_counts(str(tmp_path / 'missing.xml')) == ({}, {})
 
 
 def test_bench_runs_and_variants_agree():

@@ -79,8 +79,8 @@ def run_dir():
     root = os.path.dirname(os.path.dirname(directory))
     support_dir = os.path.join(root, 'tests', 'testsupport')
     if not os.path.isdir(support_dir):
-        archive = os.path.join(cs.SDIST_DIR, 'cython-%s.tar.gz' % cs.TESTED_CYTHON)
-        prefix = 'cython-%s/' % cs.TESTED_CYTHON
+        archive = os.path.join(cs.SDIST_DIR, 'cython-%s.tar.gz' % cs.CYTHON_VERSION)
+        prefix = 'cython-%s/' % cs.CYTHON_VERSION
         with cs._Lock(os.path.join(cs.SDIST_DIR, '.lock')), tarfile.open(archive) as tar:
             members = [m for m in tar.getmembers() if m.isfile() and
                        m.name.startswith(prefix + 'tests/testsupport/')]
@@ -94,11 +94,11 @@ def known_bugs():
     """Names of tests/run files listed in the sdist's tests/bugs.txt (Cython's runtests skips
     them by default). Read from the archive, never copied into the repository."""
     cs = _support()
-    archive = os.path.join(cs.SDIST_DIR, 'cython-%s.tar.gz' % cs.TESTED_CYTHON)
+    archive = os.path.join(cs.SDIST_DIR, 'cython-%s.tar.gz' % cs.CYTHON_VERSION)
     names = set()
     with tarfile.open(archive) as tar:
         try:
-            f = tar.extractfile('cython-%s/tests/bugs.txt' % cs.TESTED_CYTHON)
+            f = tar.extractfile('cython-%s/tests/bugs.txt' % cs.CYTHON_VERSION)
         except KeyError:
             return names
         for line in f.read().decode('utf-8', 'replace').splitlines():
@@ -380,7 +380,7 @@ def print_summary(summary, records, total, elapsed, source):
     applicable = sum(summary['counts'].values())
     print()
     print('%s through hpy.cython (Cython %s), universal ABI: %d files'
-          % (source, _support().TESTED_CYTHON, total))
+          % (source, _support().CYTHON_VERSION, total))
     print('  not applicable: %d' % summary['not_applicable'])
     for reason, n in summary['not_applicable_reasons'].items():
         print('      %4d  %s' % (n, reason))
@@ -494,7 +494,7 @@ def main(argv=None):
     print_summary(summary, records, len(paths), elapsed,
                   directory if args.dir else 'tests/run/*.pyx')
     data = {
-        'cython': _support().TESTED_CYTHON,
+        'cython': _support().CYTHON_VERSION,
         'files': directory if args.dir else 'tests/run of the sdist',
         'python': sys.version,
         'abi': 'universal',

@@ -2,13 +2,16 @@
 
 The range is the set of Cython releases whose syntax tree the generator understands;
 TESTED_CYTHON is the release the project's tests install (the Makefile and the test harness read
-it from here)."""
+it from here). MINOR_RELEASES names the newest release of every minor version in the range:
+`make test-cython-versions` runs the Cython tests with each of them, so the range claims only
+what is tested."""
 import re
 
 SUPPORTED_CYTHON = '>=3.1,<3.4'
 _LOWEST = (3, 1)
 _BEYOND = (3, 4)
 TESTED_CYTHON = '3.3.1'
+MINOR_RELEASES = ('3.1.8', '3.2.9', '3.3.1')
 
 
 def _parse(version):
