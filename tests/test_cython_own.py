@@ -2,6 +2,7 @@
 messages are compared with the same file built by stock Cython; in the debug ABIs every test
 runs under a LeakDetector (conftest.py), so error paths that forget a handle fail."""
 import os
+import sys
 
 import pytest
 
@@ -131,3 +132,21 @@ ARG_CALLS = [
 
 def test_argument_errors(tmp_path, hpy_abi):
     compare('convert', tmp_path, hpy_abi, ARG_CALLS)
+
+
+CFUNC_CALLS = [
+    ('sum_below', (10,), {}), ('sum_below', (0,), {}), ('sum_below', (-3,), {}),
+    ('sum_below', (2**40,), {}), ('sum_below', ('x',), {}),
+    ('sum_range', (1, 20, 3), {}), ('sum_range', (20, 1, -4), {}), ('sum_range', (1, 5, 0), {}),
+    ('sum_object_bound', (100,), {}), ('sum_object_bound', (None,), {}),
+    ('call_defaults', (5,), {}), ('call_object_defaults', ('x',), {}),
+    ('odd_strings', (), {}), ('ssize_limits', (), {}),
+]
+
+
+def test_c_level_constructs(tmp_path, hpy_abi):
+    compare('cfuncs', tmp_path, hpy_abi, CFUNC_CALLS)
+    mod = ours('cfuncs', tmp_path, hpy_abi)
+    assert mod.odd_strings()[:2] == ('nul\0inside', 'lone \ud800 surrogate')
+    assert mod.ssize_limits() == (sys.maxsize, -sys.maxsize - 1)
+    assert mod.call_object_defaults(0) == ((0, None, 'z'), (0, 1, 'z'), (0, 1, 2))

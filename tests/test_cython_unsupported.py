@@ -56,6 +56,11 @@ CASES = [
      'functions with *args or **kwargs are not supported yet'),
     ('f-string', "def f(x):\n    return f'{x}'\n", 2, 13, 'f-strings are not supported yet'),
     ('del', 'def f(x):\n    del x\n', 2, 4, "'del' statements are not supported yet"),
+    ('C API name', 'cdef extern from "Python.h":\n    int Py_IsInitialized()\n'
+     'def f():\n    return Py_IsInitialized()\n', 4, 27,
+     "'Py_IsInitialized' belongs to the C API (Python.h), which HPy code cannot use"),
+    ('non-literal cdef default', 'K = 3\ncdef int g(int a, int b=K * 2):\n    return a + b\n',
+     2, 26, 'default values of cdef function arguments must be literals for now'),
     ('any other node', 'def f(x):\n    return x[1:2]\n', 2, 12,
      'slice index expression (SliceIndexNode) is not supported yet'),
 ]

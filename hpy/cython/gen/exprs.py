@@ -1,4 +1,5 @@
 """Expressions: each handler writes the C computing a node and returns its Value."""
+import re
 from . import coerce, ctypes
 from .cwriter import c_string
 from .dispatch import EXPRESSIONS, expression, unsupported
@@ -191,7 +192,7 @@ def name_node(fn, node):
         name = fn.module.str_constant(entry.name)
         return _new_object(fn, '__hpyx_GetGlobal(ctx, %s)' % name, node)
     if getattr(entry, 'is_cglobal', False) and entry.visibility == 'extern':
-        return Value(entry.cname, entry.type)
+        return Value(extern_name(entry, node), entry.type)
     if getattr(entry, 'is_cglobal', False):
         if ctypes.is_object(entry.type):
             cname = fn.module.object_cglobal(entry)
@@ -214,6 +215,22 @@ def name_node(fn, node):
         entry.name, 'C constant' if entry.is_const else 'declaration'))
 
 
+# C-API constants an HPy module may use: their HPy spelling
+CAPI_CONSTANTS = {'PY_SSIZE_T_MAX': 'HPY_SSIZE_T_MAX', 'PY_SSIZE_T_MIN': 'HPY_SSIZE_T_MIN'}
+
+
+def extern_name(entry, node):
+    """The C name of an external variable or constant; the C API's own are refused (their
+    header, Python.h, is never included), except those HPy has under another name."""
+    cname = str(entry.cname)
+    if cname in CAPI_CONSTANTS:
+        return CAPI_CONSTANTS[cname]
+    if re.match(r'_?(Py|PY)[A-Z_]', cname):
+        raise unsupported(node, "'%s' belongs to the C API (Python.h), which HPy code cannot "
+                                "use" % cname)
+    return cname
+
+
 @expression('AttributeNode')
 def attribute_node(fn, node):
     from . import classes
@@ -231,7 +248,7 @@ def attribute_node(fn, node):
         return result
     if getattr(node, 'entry', None) is not None and getattr(node.entry, 'is_cglobal', False) \
             and node.entry.visibility == 'extern':
-        return Value(node.entry.cname, node.type)
+        return Value(extern_name(node.entry, node), node.type)
     raise unsupported(node, "attribute access '.%s' on %s is not supported yet"
                       % (node.attribute, node.obj.type))
 
@@ -325,14 +342,20 @@ def temp_node(fn, node):
     return Value(bound.code, node.type)
 
 
-@expression('EvalWithTempExprNode')
-def eval_with_temp(fn, node):
-    temp = gen(fn, node.temp_expression)
+def bind_temp(fn, ref, expression, node):
+    """Evaluates `expression` into a temporary that `ref` (a ResultRefNode) stands for."""
+    temp = gen(fn, expression)
     if not temp.owned and ctypes.is_object(temp.type):
         temp = fn.owned_object(temp)
     elif not temp.owned:
         temp = _c_temp(fn, temp.type, temp.code, node)
-    fn.bindings[id(node.lazy_temp)] = temp
+    fn.bindings[id(ref)] = temp
+    return temp
+
+
+@expression('EvalWithTempExprNode')
+def eval_with_temp(fn, node):
+    temp = bind_temp(fn, node.lazy_temp, node.temp_expression, node)
     result = gen(fn, node.subexpression)
     if not result.owned:
         if ctypes.is_object(result.type):
@@ -860,7 +883,6 @@ _OBJC_OPS = {'Add': '+', 'Subtract': '-', 'Multiply': '*', 'TrueDivide': '/',
 
 @expression('PythonCapiCallNode')
 def capi_call(fn, node):
-    import re
     cname = node.function.name if hasattr(node.function, 'name') else ''
     cname = getattr(node.function, 'cname', None) or cname
     m = re.match(r'__Pyx_Py(?:Long|Float|Int)_(Bool)?(\w+?)(ObjC|CObj)$', cname or '')

@@ -290,6 +290,12 @@ def declare_cdef(module, node):
     if node.type.exception_check == '+':
         raise unsupported(node, "C++ exception declarations ('except +') are not supported")
     name = cfunc_name(module, node.entry)
+    defaults = [arg.default for arg in node.args if arg.default is not None]
+    for default in defaults:
+        if not _is_literal_default(default):
+            raise unsupported(default, 'default values of cdef function arguments must be '
+                                       'literals for now')
+    module.cfunc_defaults[id(node.entry)] = defaults
     module.prototypes.append(_cfunc_signature(module, node, name) + ';')
 
 
@@ -383,9 +389,23 @@ def call_cfunction(fn, node, ftype):
 def _call_c(fn, node, ftype, entry, cname, receiver):
     from .exprs import gen, _c_temp
     args = [gen(fn, a) for a in node.args]
+    missing = len(ftype.args) - len(args)
+    if missing > 0 and cname is not None:
+        # omitted optional arguments: their (literal) defaults, in the caller
+        defaults = fn.module.cfunc_defaults.get(id(entry), [])
+        if missing > len(defaults):
+            raise unsupported(node, 'this call of a cdef function with optional arguments is '
+                                    'not supported yet')
+        for default, formal in zip(defaults[len(defaults) - missing:], ftype.args[len(args):]):
+            value = gen(fn, default)
+            if not ctypes.is_object(formal.type) and ctypes.is_object(value.type):
+                raise unsupported(default, 'this default value of a cdef function argument is '
+                                           'not supported yet')
+            args.append(value)
     external = cname is None
     if external:
-        call = '%s(%s)' % (entry.cname, ', '.join(a.code for a in args))
+        from .exprs import extern_name
+        call = '%s(%s)' % (extern_name(entry, node), ', '.join(a.code for a in args))
     else:
         call = '%s(%s)' % (cname, ', '.join(['ctx'] + [a.code for a in args]))
     ret = ftype.return_type

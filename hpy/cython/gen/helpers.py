@@ -349,6 +349,20 @@ static HPy __hpyx_IntFromString(HPyContext *ctx, const char *digits)
 }
 ''')
 
+helper('UnicodeFromUTF8', r'''
+/* A str constant holding NUL characters or lone surrogates, from its UTF-8 bytes (surrogates
+   encoded as if they were characters). */
+static HPy __hpyx_UnicodeFromUTF8(HPyContext *ctx, const char *data, HPy_ssize_t size)
+{
+    HPy bytes = HPyBytes_FromStringAndSize(ctx, data, size), result;
+    if (HPy_IsNull(bytes))
+        return HPy_NULL;
+    result = HPyUnicode_FromEncodedObject(ctx, bytes, "utf-8", "surrogatepass");
+    HPy_Close(ctx, bytes);
+    return result;
+}
+''')
+
 helper('Raise', r'''
 /* The raise statement: `exc` is an exception class or instance, `value` an optional argument
    (a tuple is unpacked into the arguments of the class). Always returns -1. */

@@ -184,15 +184,20 @@ def _assemble(module, module_node, exec_body, options):
     return out.text()
 
 
+# headers of the C API: never included (a use of what they declare is refused, see
+# exprs.extern_name)
+CAPI_HEADERS = ('Python.h', 'structmember.h', 'pythread.h', 'frameobject.h')
+
+
 def _extern_includes(module_node):
-    """`cdef extern from "x.h"` blocks include their header."""
+    """`cdef extern from "x.h"` blocks include their header, except the C API's."""
     found = []
 
     def walk(node):
         kind = type(node).__name__
         if kind == 'CDefExternNode':
             include = getattr(node, 'include_file', None)
-            if include and include != '*':
+            if include and include != '*' and include.strip('<>"') not in CAPI_HEADERS:
                 text = include if include.startswith('<') else '"%s"' % include
                 if text not in found:
                     found.append(text)

@@ -43,6 +43,7 @@ class ModuleState:
         self.prototypes = []         # cdef function prototypes
         self.functions = []          # CWriter per function
         self.cfunc_names = {}        # id(entry) -> C name of a cdef function
+        self.cfunc_defaults = {}     # id(entry) -> default nodes of its optional arguments
         self.used_names = set()
         self.def_functions = {}      # Python name -> HPyDef symbol
         self.full_name = name        # the module's dotted name
@@ -93,8 +94,13 @@ class ModuleState:
     def str_constant(self, text):
         from .cwriter import c_string
         short = text if len(text) <= 40 else text[:37] + '...'
-        return self.constant(('str', text), 's_' + _slug(text), repr(short),
-                             'HPyUnicode_FromString(ctx, %s)' % c_string(text))
+        data = text.encode('utf-8', 'surrogatepass')
+        if b'\0' in data or any(0xD800 <= ord(c) <= 0xDFFF for c in text):
+            self.use('UnicodeFromUTF8')
+            make = '__hpyx_UnicodeFromUTF8(ctx, %s, %d)' % (c_string(data), len(data))
+        else:
+            make = 'HPyUnicode_FromString(ctx, %s)' % c_string(data)
+        return self.constant(('str', text), 's_' + _slug(text), repr(short), make)
 
     def builtin(self, name):
         if name not in self.builtins:

@@ -45,6 +45,16 @@ def expr_stat(fn, node):
     fn.release(value)
 
 
+@statement('LetNode')
+def let_stat(fn, node):
+    """A value Cython evaluates once and refers to in the body (e.g. the bound of a C-typed
+    `for ... in range(n)` loop)."""
+    from .exprs import bind_temp
+    temp = bind_temp(fn, node.lazy_temp, node.temp_expression, node)
+    gen_stat(fn, node.body)
+    fn.release(temp)
+
+
 # -- assignment --------------------------------------------------------------------------
 
 def assign(fn, target, value, node):
