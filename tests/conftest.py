@@ -16,6 +16,9 @@ def pytest_addoption(parser):
     parser.addoption('--refleaks', action='store_true',
                      help='run every C-level test several times and fail it if the total '
                           'reference count grows (needs a debug build of CPython)')
+    parser.addoption('--refleaks-abis', default=None, metavar='ABI,ABI',
+                     help='with --refleaks: repeat only the tests of these ABIs (the others '
+                          'run once); default: every ABI')
 
 
 def pytest_configure(config):
@@ -107,6 +110,11 @@ def pytest_pyfunc_call(pyfuncitem):
     if 'compile_module' not in pyfuncitem.fixturenames:
         return None
     if pyfuncitem.get_closest_marker('no_refleak_check'):
+        return None
+    only = pyfuncitem.config.getoption('--refleaks-abis')
+    callspec = getattr(pyfuncitem, 'callspec', None)
+    abi = callspec.params.get('hpy_abi') if callspec else None
+    if only and abi is not None and abi not in only.split(','):
         return None
     func = pyfuncitem.obj
     args = {name: pyfuncitem.funcargs[name] for name in pyfuncitem._fixtureinfo.argnames}
