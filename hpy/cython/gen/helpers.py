@@ -18,23 +18,22 @@ static HPyGlobal __hpyx_module_dict;
 
 helper('GetGlobal', r'''
 /* The value of a module-level name: the module's dict first, then builtins (NameError when
-   neither has it). */
+   neither has it). One lookup when the module has the name, the usual case. */
 static HPy __hpyx_GetGlobal(HPyContext *ctx, HPyGlobal name_global)
 {
     HPy name = HPyGlobal_Load(ctx, name_global);
     HPy dict = HPyGlobal_Load(ctx, __hpyx_module_dict);
-    HPy result = HPy_NULL;
-    int found = HPy_Contains(ctx, dict, name);
-    if (found > 0) {
-        result = HPy_GetItem(ctx, dict, name);
-    } else if (found == 0) {
+    HPy result = HPy_GetItem(ctx, dict, name);
+    HPy_Close(ctx, dict);
+    if (HPy_IsNull(result) && HPyErr_ExceptionMatches(ctx, ctx->h_KeyError)) {
+        int found;
+        HPyErr_Clear(ctx);
         found = HPy_Contains(ctx, ctx->h_Builtins, name);
         if (found > 0)
             result = HPy_GetItem(ctx, ctx->h_Builtins, name);
         else if (found == 0)
             HPyErr_Format(ctx, ctx->h_NameError, "name '%U' is not defined", name);
     }
-    HPy_Close(ctx, dict);
     HPy_Close(ctx, name);
     return result;
 }
