@@ -140,7 +140,7 @@ CFUNC_CALLS = [
     ('sum_range', (1, 20, 3), {}), ('sum_range', (20, 1, -4), {}), ('sum_range', (1, 5, 0), {}),
     ('sum_object_bound', (100,), {}), ('sum_object_bound', (None,), {}),
     ('call_defaults', (5,), {}), ('call_object_defaults', ('x',), {}),
-    ('odd_strings', (), {}), ('ssize_limits', (), {}),
+    ('odd_strings', (), {}), ('ssize_limits', (), {}), ('square', (-9,), {}),
 ]
 
 
@@ -150,3 +150,12 @@ def test_c_level_constructs(tmp_path, hpy_abi):
     assert mod.odd_strings()[:2] == ('nul\0inside', 'lone \ud800 surrogate')
     assert mod.ssize_limits() == (sys.maxsize, -sys.maxsize - 1)
     assert mod.call_object_defaults(0) == ((0, None, 'z'), (0, 1, 'z'), (0, 1, 2))
+    r = mod.Reserved()
+    assert (r.default, r.register) == (7, 'r')
+    r.register = 5
+    assert r.register == 5
+
+
+@pytest.mark.parametrize('func', ['f_int8', 'f_uint8', 'f_int64', 'f_uint32', 'f_cbool'])
+def test_typedef_arguments(tmp_path, hpy_abi, func):
+    compare('cfuncs', tmp_path, hpy_abi, [(func, (v,), {}) for v in _VALUES + [127, 128, -129]])

@@ -59,6 +59,13 @@ CASES = [
     ('C API name', 'cdef extern from "Python.h":\n    int Py_IsInitialized()\n'
      'def f():\n    return Py_IsInitialized()\n', 4, 27,
      "'Py_IsInitialized' belongs to the C API (Python.h), which HPy code cannot use"),
+    ('C API verbatim block', 'cdef extern from "Python.h":\n    """\n'
+     '    #define my_size(o) Py_SIZE(o)\n    """\n    Py_ssize_t my_size(object)\n'
+     'def f(x):\n    return my_size(x)\n', 7, 18,
+     "'my_size' belongs to the C API (Python.h), which HPy code cannot use"),
+    ('complex C function', 'cdef extern from "<complex.h>":\n    double creal(double complex)\n'
+     'def f(double complex z):\n    return creal(z)\n', 4, 16,
+     "C functions taking or returning complex numbers ('creal') are not supported yet"),
     ('non-literal cdef default', 'K = 3\ncdef int g(int a, int b=K * 2):\n    return a + b\n',
      2, 26, 'default values of cdef function arguments must be literals for now'),
     ('any other node', 'def f(x):\n    return x[1:2]\n', 2, 12,

@@ -1,6 +1,9 @@
 # C-level constructs: C-typed loop bounds, optional arguments of cdef functions, string
 # constants that UTF-8 C strings cannot hold, and the C API's size constants.
 
+from libc.stdint cimport int8_t, uint8_t, int64_t, uint32_t
+from libc.stdbool cimport bool as cbool
+
 cdef extern from *:
     Py_ssize_t PY_SSIZE_T_MAX
     Py_ssize_t PY_SSIZE_T_MIN
@@ -49,3 +52,31 @@ def odd_strings():
 
 def ssize_limits():
     return PY_SSIZE_T_MAX, PY_SSIZE_T_MIN
+
+
+def f_int8(int8_t a): return a
+def f_uint8(uint8_t a): return a
+def f_int64(int64_t a): return a
+def f_uint32(uint32_t a): return a
+def f_cbool(cbool a): return a
+
+
+cdef extern from *:
+    """
+    static long cfuncs_square(long x) { return x * x; }
+    """
+    long cfuncs_square(long)
+
+
+def square(long x):
+    return cfuncs_square(x)
+
+
+cdef class Reserved:
+    """Fields spelled like C keywords."""
+    cdef readonly int default
+    cdef public object register
+
+    def __init__(self):
+        self.default = 7
+        self.register = 'r'

@@ -41,9 +41,16 @@ def from_object(fn, value, target_type, node=None):
     t = ctypes.strip_const(target_type)
     obj = value.code
     if ctypes.is_bint(t):
+        base = ctypes.typedef_base(t)
+        truth = fn.temp(base)
+        fn.line('%s = HPy_IsTrue(ctx, %s);' % (truth, obj))
+        fn.check_neg(truth)
+        if base is t:
+            return Value(truth, target_type, owned=True)
+        # a typedef of bint (C99 bool): the int result, checked, then converted
         result = fn.temp(t)
-        fn.line('%s = HPy_IsTrue(ctx, %s);' % (result, obj))
-        fn.check_neg(result)
+        fn.line('%s = (%s)%s;' % (result, ctypes.spell(t), truth))
+        fn.free_temp(truth)
         return Value(result, target_type, owned=True)
     if ctypes.is_int(t):
         name = ctypes.spell(t)

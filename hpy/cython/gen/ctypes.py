@@ -26,8 +26,15 @@ def is_object(t):
     return bool(getattr(t, 'is_pyobject', False))
 
 
+def typedef_base(t):
+    """The type an (external too) typedef names, through every level of typedef."""
+    while getattr(t, 'is_typedef', False):
+        t = t.typedef_base_type
+    return t
+
+
 def is_bint(t):
-    return type(t).__name__ == 'CBIntType'
+    return type(typedef_base(t)).__name__ == 'CBIntType'
 
 
 def is_int(t):
@@ -127,7 +134,13 @@ def int_bounds(t):
         'HPy_ssize_t': ('HPY_SSIZE_T_MIN', 'HPY_SSIZE_T_MAX'),
         'HPy_hash_t': ('HPY_SSIZE_T_MIN', 'HPY_SSIZE_T_MAX'),
     }
-    return limits.get(name)
+    if name in limits:
+        return limits[name]
+    # any other integer type (int64_t, time_t, ...): its bounds computed by the C compiler
+    if not is_signed(t):
+        return ('0', '((%s)-1)' % name)
+    hi = '((%s)((((%s)1 << (sizeof(%s) * CHAR_BIT - 2)) - 1) * 2 + 1))' % (name, name, name)
+    return ('(-%s - 1)' % hi, hi)
 
 
 def is_signed(t):

@@ -76,6 +76,14 @@ def load_constant(fn, cname):
 
 @expression('IntNode')
 def int_node(fn, node):
+    name = str(node.value)
+    if re.match(r'[A-Za-z_]\w*$', name):
+        # a C constant Cython put in an integer literal (PY_SSIZE_T_MAX for an open slice)
+        if name not in CAPI_CONSTANTS:
+            raise unsupported(node, "the C constant '%s' is not supported yet" % name)
+        if ctypes.is_object(node.type):
+            return _new_object(fn, 'HPyLong_FromSsize_t(ctx, %s)' % CAPI_CONSTANTS[name], node)
+        return Value(CAPI_CONSTANTS[name], node.type)
     value = _int_value(node)
     if ctypes.is_object(node.type):
         if -2**63 <= value < 2**63:
@@ -192,7 +200,7 @@ def name_node(fn, node):
         name = fn.module.str_constant(entry.name)
         return _new_object(fn, '__hpyx_GetGlobal(ctx, %s)' % name, node)
     if getattr(entry, 'is_cglobal', False) and entry.visibility == 'extern':
-        return Value(extern_name(entry, node), entry.type)
+        return Value(extern_name(fn, entry, node), entry.type)
     if getattr(entry, 'is_cglobal', False):
         if ctypes.is_object(entry.type):
             cname = fn.module.object_cglobal(entry)
@@ -219,15 +227,21 @@ def name_node(fn, node):
 CAPI_CONSTANTS = {'PY_SSIZE_T_MAX': 'HPY_SSIZE_T_MAX', 'PY_SSIZE_T_MIN': 'HPY_SSIZE_T_MIN'}
 
 
-def extern_name(entry, node):
+def _in_capi_block(fn, entry):
+    pos = getattr(entry, 'pos', None)
+    return bool(pos) and any(pos[0] == f and first <= pos[1] <= last
+                             for f, first, last in fn.module.capi_blocks)
+
+
+def extern_name(fn, entry, node):
     """The C name of an external variable or constant; the C API's own are refused (their
     header, Python.h, is never included), except those HPy has under another name."""
     cname = str(entry.cname)
     if cname in CAPI_CONSTANTS:
         return CAPI_CONSTANTS[cname]
-    if re.match(r'_?(Py|PY)[A-Z_]', cname):
+    if re.match(r'_?(Py|PY)[A-Z_]|__Pyx', cname) or _in_capi_block(fn, entry):
         raise unsupported(node, "'%s' belongs to the C API (Python.h), which HPy code cannot "
-                                "use" % cname)
+                                "use" % entry.name)
     return cname
 
 
@@ -248,7 +262,7 @@ def attribute_node(fn, node):
         return result
     if getattr(node, 'entry', None) is not None and getattr(node.entry, 'is_cglobal', False) \
             and node.entry.visibility == 'extern':
-        return Value(extern_name(node.entry, node), node.type)
+        return Value(extern_name(fn, node.entry, node), node.type)
     raise unsupported(node, "attribute access '.%s' on %s is not supported yet"
                       % (node.attribute, node.obj.type))
 

@@ -388,6 +388,11 @@ def call_cfunction(fn, node, ftype):
 
 def _call_c(fn, node, ftype, entry, cname, receiver):
     from .exprs import gen, _c_temp
+    if cname is None and any(ctypes.is_complex(t) for t in
+                             [ftype.return_type] + [a.type for a in ftype.args]):
+        # our complex values are a struct of two doubles, not C99's `double complex`
+        raise unsupported(node, "C functions taking or returning complex numbers ('%s') are "
+                                "not supported yet" % entry.name)
     args = [gen(fn, a) for a in node.args]
     missing = len(ftype.args) - len(args)
     if missing > 0 and cname is not None:
@@ -405,7 +410,7 @@ def _call_c(fn, node, ftype, entry, cname, receiver):
     external = cname is None
     if external:
         from .exprs import extern_name
-        call = '%s(%s)' % (extern_name(entry, node), ', '.join(a.code for a in args))
+        call = '%s(%s)' % (extern_name(fn, entry, node), ', '.join(a.code for a in args))
     else:
         call = '%s(%s)' % (cname, ', '.join(['ctx'] + [a.code for a in args]))
     ret = ftype.return_type

@@ -1,6 +1,7 @@
 """The module: its HPyModuleDef, HPy_MODINIT, HPy_mod_exec (which creates the constants and
 runs the module-level code), and the HPyGlobals holding module-level values."""
 import os
+import re
 
 from . import ctypes, helpers
 from .cwriter import CWriter, c_string, c_comment
@@ -70,6 +71,7 @@ def generate_module(module_node, full_module_name, options):
         if hasattr(module_node.pos[0], 'get_filenametable_entry') else name + '.pyx'
     module = _Module(name, _source_lines(module_node), pyx_name)
     module.full_name = str(full_module_name)
+    module.capi_blocks = _capi_blocks(module_node)
     module.used_names.update(['ctx', 'self', 'module', 'args', 'nargs', 'kwnames', 'h'])
     body = module_node.body
     funcs = _collect([body], [])
@@ -115,8 +117,8 @@ def _assemble(module, module_node, exec_body, options):
     out.line('#else')
     out.line('#  define HPYX_UNUSED')
     out.line('#endif')
-    for include in _extern_includes(module_node):
-        out.line('#include %s' % include)
+    for text in _extern_includes(module_node):
+        out.lines.extend(text.strip('\n').split('\n'))
     out.line('')
     # the module dict is always needed: module-level code binds names in it
     module.use('module_dict')
@@ -184,29 +186,53 @@ def _assemble(module, module_node, exec_body, options):
     return out.text()
 
 
-# headers of the C API: never included (a use of what they declare is refused, see
-# exprs.extern_name)
+# headers of the C API: never included, nor the verbatim C of their `cdef extern` blocks; a use
+# of what they declare is refused (exprs.extern_name)
 CAPI_HEADERS = ('Python.h', 'structmember.h', 'pythread.h', 'frameobject.h')
 
 
-def _extern_includes(module_node):
-    """`cdef extern from "x.h"` blocks include their header, except the C API's."""
-    found = []
+def _is_capi(include_line):
+    m = re.match(r'#include\s*[<"](.*)[>"]', include_line or '')
+    return bool(m) and m.group(1) in CAPI_HEADERS
 
-    def walk(node):
-        kind = type(node).__name__
-        if kind == 'CDefExternNode':
-            include = getattr(node, 'include_file', None)
-            if include and include != '*' and include.strip('<>"') not in CAPI_HEADERS:
-                text = include if include.startswith('<') else '"%s"' % include
-                if text not in found:
-                    found.append(text)
-        for attr in ('stats', 'body'):
-            child = getattr(node, attr, None)
-            if isinstance(child, list):
-                for c in child:
-                    walk(c)
-            elif child is not None and hasattr(child, 'pos'):
-                walk(child)
-    walk(module_node.body)
+
+def _extern_includes(module_node):
+    """The headers and verbatim C of `cdef extern` blocks, the module's and those of the .pxd
+    files it cimports, in Cython's order; the C API's are left out."""
+    lines = []
+    includes = sorted(module_node.scope.c_includes.values(), key=lambda inc: inc.sortkey())
+    for inc in includes:
+        main = inc.mainpiece()
+        if _is_capi(main):
+            continue
+        for order in sorted(inc.pieces):
+            text = inc.pieces[order]
+            if text not in lines:
+                lines.append(text)
+    return lines
+
+
+def _capi_blocks(module_node):
+    """Where the module's `cdef extern from "Python.h"` (and the like) blocks are: (file, first
+    line, last line) triples (Cython drops the declarations from the tree, their entries keep
+    their positions)."""
+    found = []
+    stats = _flat_stats(module_node.body)
+    for i, node in enumerate(stats):
+        if type(node).__name__ != 'CDefExternNode':
+            continue
+        include = getattr(node, 'include_file', None) or ''
+        if include.strip('<>"') not in CAPI_HEADERS:
+            continue
+        end = stats[i + 1].pos[1] - 1 if i + 1 < len(stats) else float('inf')
+        found.append((node.pos[0], node.pos[1], end))
     return found
+
+
+def _flat_stats(node):
+    kind = type(node).__name__
+    if kind == 'StatListNode':
+        return [s for stat in node.stats for s in _flat_stats(stat)]
+    if kind == 'CompilerDirectivesNode':
+        return _flat_stats(node.body)
+    return [node]

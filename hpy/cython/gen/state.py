@@ -8,10 +8,22 @@ from ..errors import UnsupportedConstruct
 _IDENT = re.compile(r'^[A-Za-z_][A-Za-z0-9_]*$')
 
 
+# C and C++ keywords: a .pyx name spelled like one gets a prefix where it is used as is
+C_KEYWORDS = frozenset("""
+    auto break case char const continue default do double else enum extern float for goto if
+    inline int long register restrict return short signed sizeof static struct switch typedef
+    union unsigned void volatile while _Bool _Complex _Imaginary bool true false alignas alignof
+    and and_eq asm bitand bitor catch class compl constexpr const_cast decltype delete
+    dynamic_cast explicit export friend mutable namespace new noexcept not not_eq nullptr
+    operator or or_eq private protected public reinterpret_cast static_assert static_cast
+    template this thread_local throw try typeid typename using virtual wchar_t xor xor_eq
+""".split())
+
+
 def c_ident(name):
-    """`name` when it is a plain C identifier, else a spelling that is one."""
+    """`name` when it is a plain C identifier (not a keyword), else a spelling that is one."""
     if _IDENT.match(name):
-        return name
+        return 'kw_' + name if name in C_KEYWORDS else name
     return 'u_' + ''.join(c if c.isalnum() and ord(c) < 128 else '_%x' % ord(c) for c in name)
 
 
@@ -44,6 +56,7 @@ class ModuleState:
         self.functions = []          # CWriter per function
         self.cfunc_names = {}        # id(entry) -> C name of a cdef function
         self.cfunc_defaults = {}     # id(entry) -> default nodes of its optional arguments
+        self.capi_blocks = []        # (file, first, last line) of C-API header extern blocks
         self.used_names = set()
         self.def_functions = {}      # Python name -> HPyDef symbol
         self.full_name = name        # the module's dotted name
