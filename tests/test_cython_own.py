@@ -141,6 +141,7 @@ CFUNC_CALLS = [
     ('sum_object_bound', (100,), {}), ('sum_object_bound', (None,), {}),
     ('call_defaults', (5,), {}), ('call_object_defaults', ('x',), {}),
     ('odd_strings', (), {}), ('ssize_limits', (), {}), ('square', (-9,), {}),
+    ('make_hidden', (), {}),
 ]
 
 
@@ -154,8 +155,30 @@ def test_c_level_constructs(tmp_path, hpy_abi):
     assert (r.default, r.register) == (7, 'r')
     r.register = 5
     assert r.register == 5
+    assert r.flag is True and r.switch is False
+    assert not hasattr(mod, 'Hidden') and mod.make_hidden() == (True, 3)
+    r.switch = []
+    assert r.switch is False
+    r.switch = 'x'
+    assert r.switch is True
 
 
 @pytest.mark.parametrize('func', ['f_int8', 'f_uint8', 'f_int64', 'f_uint32', 'f_cbool'])
 def test_typedef_arguments(tmp_path, hpy_abi, func):
     compare('cfuncs', tmp_path, hpy_abi, [(func, (v,), {}) for v in _VALUES + [127, 128, -129]])
+
+
+def test_weak_references(tmp_path, hpy_abi):
+    import gc
+    import weakref
+    mod = ours('cfuncs', tmp_path, hpy_abi)
+    for cls in (mod.Weak, mod.WeakChild):
+        obj = cls()
+        obj.payload = [1, 2]
+        ref = weakref.ref(obj)
+        assert ref() is obj and ref().payload == [1, 2]
+        del obj
+        gc.collect()
+        assert ref() is None
+    with pytest.raises(TypeError, match='cannot create weak reference'):
+        weakref.ref(mod.Reserved())

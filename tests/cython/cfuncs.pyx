@@ -76,7 +76,33 @@ cdef class Reserved:
     """Fields spelled like C keywords."""
     cdef readonly int default
     cdef public object register
+    cdef readonly bint flag
+    cdef public bint switch
 
     def __init__(self):
         self.default = 7
         self.register = 'r'
+        self.flag = 5
+
+
+cimport cython
+
+@cython.internal
+cdef class Hidden:
+    cdef int n
+
+
+def make_hidden():
+    h = Hidden()
+    h.n = 3
+    return isinstance(h, Hidden), h.n
+
+
+cdef class Weak:
+    """Instances accept weak references."""
+    cdef object __weakref__
+    cdef public object payload
+
+
+cdef class WeakChild(Weak):
+    cdef public int extra

@@ -61,7 +61,11 @@ class ClassInfo:
         if self.base is not None:
             self.fields = [(e, 'base.' + p, o) for e, p, o in self.base.fields]
         self.own_fields = []
+        self.weakref_list = False  # `cdef object __weakref__`: instances accept weak references
         for entry in self.scope.var_entries:
+            if str(entry.name) == '__weakref__':
+                self.weakref_list = True
+                continue
             if getattr(entry, 'is_variable', False):
                 path = c_ident(entry.name)
                 is_obj = ctypes.is_object(entry.type)
@@ -76,6 +80,13 @@ class ClassInfo:
         self.cinit = None
         self.dealloc = None        # C name of the destroy function of this class's __dealloc__
         self.slots_code = []
+        if self.weakref_list:
+            sym = module.unique('mem_%s_weaklistoffset' % self.name)
+            w = CWriter()
+            w.line('HPyDef_MEMBER(%s, "__weaklistoffset__", HPyMember_HPYSSIZET, '
+                   'offsetof(%s, hpyx_weakreflist), .readonly = 1)' % (sym, self.struct))
+            module.functions.append(w)
+            self.defines.append(sym)
 
     @property
     def has_gc(self):
@@ -297,7 +308,8 @@ def _property(module, info, node):
         entry.visibility in ('public', 'readonly') and node.pos == entry.pos
     if not synthesised:
         raise unsupported(node, 'properties of cdef classes are not supported yet')
-    if entry.visibility == 'readonly' and not ctypes.is_object(entry.type):
+    if entry.visibility == 'readonly' and not ctypes.is_object(entry.type) and \
+            not ctypes.is_bint(entry.type):   # a bint reads as bool: Cython's getter
         spelled = ctypes.spell(ctypes.strip_const(entry.type))
         member = _MEMBER_TYPES.get(spelled)
         if member is not None:
@@ -493,7 +505,9 @@ def struct_decls(module):
                 w.line('HPyField %s;' % path)
             else:
                 w.line(ctypes.spell(ctypes.strip_const(entry.type), path) + ';')
-        if info.base is None and not info.own_fields:
+        if info.weakref_list:
+            w.line('void *hpyx_weakreflist;   /* the runtime\'s list of weak references */')
+        if info.base is None and not info.own_fields and not info.weakref_list:
             w.line('char unused;   /* C has no empty structs */')
         w.close('} %s;' % info.struct)
         w.line('HPyType_HELPERS(%s)' % info.struct)
@@ -557,8 +571,10 @@ def creation(module):
             w.line('h = HPyType_FromSpec(ctx, &%s_spec, NULL);' % info.struct)
         w.line('if (HPy_IsNull(h)) return -1;')
         w.line('HPyGlobal_Store(ctx, &%s, h);' % info.type_global)
-        w.line('if (HPy_SetAttr_s(ctx, module, %s, h) < 0) { HPy_Close(ctx, h); return -1; }'
-               % c_string(info.name))
+        if not (getattr(info.scope, 'is_internal', False) or
+                info.scope.directives.get('internal')):   # @cython.internal: not bound
+            w.line('if (HPy_SetAttr_s(ctx, module, %s, h) < 0) { HPy_Close(ctx, h); return -1; }'
+                   % c_string(info.name))
         w.line('HPy_Close(ctx, h);')
         w.close()
     return w
