@@ -232,6 +232,7 @@ def raiser():
 
 
 RAISE_LINE = raiser.__code__.co_firstlineno + 1
+RAISER = (__file__, RAISE_LINE, 'raiser')
 
 
 def entries(exc):
@@ -239,17 +240,23 @@ def entries(exc):
     return [(f.filename, f.lineno, f.name) for f in traceback.extract_tb(exc.__traceback__)]
 
 
-def raiser_entry():
-    return (__file__, RAISE_LINE, 'raiser')
+def printed(exc):
+    return ''.join(traceback.format_exception(type(exc), exc, exc.__traceback__))
 
 
-def this_entry(func):
-    """The entry of the test function `func` (the line does not matter here)."""
-    return (__file__, func.__name__)
+def catch(expected, func, *args):
+    """The exception func(*args) raises, which must be an `expected`. (Not pytest.raises: under
+    --refleaks it drops the traceback.) Its traceback starts with the entry of this function."""
+    try:
+        func(*args)
+    except expected as e:
+        assert entries(e)[0][::2] == (__file__, 'catch')
+        return e
+    raise AssertionError('%r did not raise' % (func,))
 
 
-def without_lines(items):
-    return [(file, name) for file, _, name in items]
+CATCH_LINE = catch.__code__.co_firstlineno + 4
+CATCH = (__file__, CATCH_LINE, 'catch')
 
 
 # ---- HPyErr_GetRaisedException ------------------------------------------------------------------
@@ -257,7 +264,7 @@ def without_lines(items):
 def test_take_gives_the_exception_with_its_traceback(mod):
     e = mod.take(raiser)
     assert type(e) is ValueError and e.args == ('boom',)
-    assert entries(e) == [raiser_entry()]
+    assert entries(e) == [RAISER]
 
 
 def test_take_normalizes_an_exception_raised_by_class(mod):
@@ -278,22 +285,17 @@ def test_take_with_nothing_raised(mod):
 
 def test_put_raises_the_instance(mod):
     err = ValueError('mine')
-    with pytest.raises(ValueError) as info:
-        mod.put(err)
-    assert info.value is err
+    e = catch(ValueError, mod.put, err)
+    assert e is err
     assert err.__context__ is None          # it replaced the KeyError: no chaining
-    assert err.__traceback__ is not None
+    assert entries(e) == [CATCH]
 
 
 def test_put_keeps_the_traceback_of_the_instance(mod):
     e = mod.take(raiser)
-    with pytest.raises(ValueError) as info:
-        mod.put(e)
-    assert info.value is e
-    # the entry of this frame on top of the traceback the exception had
-    assert entries(e)[-1] == raiser_entry()
-    assert without_lines(entries(e)) == [
-        this_entry(test_put_keeps_the_traceback_of_the_instance), raiser_entry()[::2]]
+    assert catch(ValueError, mod.put, e) is e
+    # the caller's entry on top of the traceback the exception had
+    assert entries(e) == [CATCH, RAISER]
 
 
 def test_put_null_clears(mod):
@@ -358,24 +360,18 @@ def test_try_finally_propagates_with_the_traceback(mod):
     def cleanup():
         log.append(sys.exc_info()[0])
         disturb()
-    with pytest.raises(ValueError) as info:
-        mod.try_finally(raiser, cleanup)
-    e = info.value
+    e = catch(ValueError, mod.try_finally, raiser, cleanup)
     assert log == [None]                   # the cleanup ran with no exception set
     assert e.args == ('boom',) and e.__context__ is None
-    assert without_lines(entries(e)) == [
-        this_entry(test_try_finally_propagates_with_the_traceback), raiser_entry()[::2]]
-    assert entries(e)[-1] == raiser_entry()
+    assert entries(e) == [CATCH, RAISER]
 
 
 def test_try_finally_cleanup_raising(mod):
     def cleanup():
         raise KeyError('cleanup')
-    with pytest.raises(KeyError) as info:
-        mod.try_finally(raiser, cleanup)
-    e = info.value
+    e = catch(KeyError, mod.try_finally, raiser, cleanup)
     assert type(e.__context__) is ValueError
-    assert entries(e.__context__) == [raiser_entry()]
+    assert entries(e.__context__) == [RAISER]
 
 
 def test_except_as_handles(mod):
@@ -387,15 +383,14 @@ def test_except_as_handles(mod):
     assert mod.except_as(raiser, ValueError, handler) == 'handled'
     e, = seen
     assert type(e) is ValueError and e.args == ('boom',)
-    assert entries(e) == [raiser_entry()]
+    assert entries(e) == [RAISER]
     assert mod.except_as(lambda: 'fine', ValueError, handler) == 'fine'
     assert len(seen) == 1
 
 
 def test_except_as_lets_other_exceptions_through(mod):
-    with pytest.raises(ValueError) as info:
-        mod.except_as(raiser, KeyError, lambda e: 'never')
-    assert entries(info.value)[-1] == raiser_entry()
+    e = catch(ValueError, mod.except_as, raiser, KeyError, lambda e: 'never')
+    assert entries(e) == [CATCH, RAISER]
 
 
 def test_reraise(mod):
@@ -404,13 +399,11 @@ def test_reraise(mod):
     def observe(e):
         seen.append((e, entries(e)))
         disturb()
-    with pytest.raises(ValueError) as info:
-        mod.reraise(raiser, observe)
-    (e, inside), = seen
-    assert info.value is e
-    assert inside == [raiser_entry()]      # __traceback__ is set while the exception is out
-    assert without_lines(entries(e)) == [this_entry(test_reraise), raiser_entry()[::2]]
-    assert entries(e)[-1] == raiser_entry()
+    e = catch(ValueError, mod.reraise, raiser, observe)
+    (observed, inside), = seen
+    assert observed is e
+    assert inside == [RAISER]              # __traceback__ is set while the exception is out
+    assert entries(e) == [CATCH, RAISER]
 
 
 def test_reraise_observer_raising(mod):
@@ -423,43 +416,33 @@ def test_reraise_observer_raising(mod):
 # ---- HPyTraceback_Add ---------------------------------------------------------------------------
 
 def test_entry_is_added_to_the_traceback(mod):
-    with pytest.raises(ValueError) as info:
-        mod.call_with_entry(raiser, 'compiled_function', 'source.pyx', 1234)
-    assert entries(info.value)[1:] == [('source.pyx', 1234, 'compiled_function'),
-                                       raiser_entry()]
+    e = catch(ValueError, mod.call_with_entry, raiser, 'compiled_function', 'source.pyx', 1234)
+    assert entries(e) == [CATCH, ('source.pyx', 1234, 'compiled_function'), RAISER]
 
 
 def test_entries_of_nested_calls(mod):
-    with pytest.raises(ValueError) as info:
-        mod.outer()
-    e = info.value
+    e = catch(ValueError, mod.outer)
     assert e.args == ('raised in inner',)
-    assert entries(e)[1:] == [('demo.pyx', 3, 'outer'), ('demo.pyx', 7, 'inner')]
-    text = ''.join(traceback.format_exception(type(e), e, e.__traceback__))
-    assert '  File "demo.pyx", line 3, in outer\n  File "demo.pyx", line 7, in inner\n' in text
+    assert entries(e) == [CATCH, ('demo.pyx', 3, 'outer'), ('demo.pyx', 7, 'inner')]
+    assert '  File "demo.pyx", line 3, in outer\n  File "demo.pyx", line 7, in inner\n' in printed(e)
 
 
 def test_entries_survive_the_round_trip(mod):
-    with pytest.raises(ValueError) as info:
-        mod.reraise(mod.outer, lambda e: disturb())
-    assert entries(info.value)[1:] == [('demo.pyx', 3, 'outer'), ('demo.pyx', 7, 'inner')]
+    e = catch(ValueError, mod.reraise, mod.outer, lambda e: disturb())
+    assert entries(e) == [CATCH, ('demo.pyx', 3, 'outer'), ('demo.pyx', 7, 'inner')]
 
 
 def test_printed_traceback_shows_the_source_line(mod, tmp_path):
     source = tmp_path / 'module.pyx'
     source.write_text('def f():\n    raise ValueError("from the pyx line")\n')
-    with pytest.raises(ValueError) as info:
-        mod.call_with_entry(raiser, 'f', str(source), 2)
-    e = info.value
-    text = ''.join(traceback.format_exception(type(e), e, e.__traceback__))
+    e = catch(ValueError, mod.call_with_entry, raiser, 'f', str(source), 2)
     assert ('  File "%s", line 2, in f\n    raise ValueError("from the pyx line")\n' % source
-            in text)
+            in printed(e))
 
 
 def test_non_ascii_names(mod):
-    with pytest.raises(ValueError) as info:
-        mod.call_with_entry(raiser, 'größe', 'Modül.pyx', 5)
-    assert entries(info.value)[1] == ('Modül.pyx', 5, 'größe')
+    e = catch(ValueError, mod.call_with_entry, raiser, 'größe', 'Modül.pyx', 5)
+    assert entries(e) == [CATCH, ('Modül.pyx', 5, 'größe'), RAISER]
 
 
 def test_entry_without_exception_is_a_no_op(mod):
@@ -468,9 +451,7 @@ def test_entry_without_exception_is_a_no_op(mod):
 
 @pytest.mark.parametrize('which', [0, 1])
 def test_entry_with_null_name(mod, which):
-    with pytest.raises(SystemError) as info:
-        mod.entry_with_null(which)
-    assert str(info.value) == ('HPyTraceback_Add: the function name and the file name must not '
-                               'be NULL')
-    assert type(info.value.__context__) is ValueError
-    assert info.value.__context__.args == ('original',)
+    e = catch(SystemError, mod.entry_with_null, which)
+    assert str(e) == 'HPyTraceback_Add: the function name and the file name must not be NULL'
+    assert type(e.__context__) is ValueError
+    assert e.__context__.args == ('original',)
