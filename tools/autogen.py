@@ -632,6 +632,8 @@ DEBUG_CHECKS = {
     'ctx_Unicode_Substring': [('str', 'unicode',
                                'HPyUnicode_Substring arg 1 must be a Unicode object')],
     'ctx_Field_Store': [('target_object', 'holds_objects', 'HPyField_Store')],
+    'ctx_Err_SetRaisedException': [('exc', 'exception_or_null', 'HPyErr_SetRaisedException arg '
+                                    'must be an exception instance or HPy_NULL')],
 }
 
 # Members a thread may call with a context that is not the one of a call running on it (every

@@ -1052,6 +1052,9 @@ static void hpy__fill_universal_ctx(HPyContext *ctx)
     ctx->ctx_Slice_New = _HPy_FPTR_CAST(HPy (*)(HPyContext *, HPy, HPy, HPy), hpy__rt_Slice_New);
     ctx->ctx_AttachThread = ctx_AttachThread;
     ctx->ctx_DetachThread = ctx_DetachThread;
+    ctx->ctx_Err_GetRaisedException = ctx_Err_GetRaisedException;
+    ctx->ctx_Err_SetRaisedException = ctx_Err_SetRaisedException;
+    ctx->ctx_Traceback_Add = ctx_Traceback_Add;
 }
 
 #endif /* SRC_UNIVERSAL_AUTOGEN_CTX_INIT_H */

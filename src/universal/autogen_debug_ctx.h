@@ -1404,6 +1404,27 @@ static void hpy__debug_DetachThread(HPyContext *ctx, HPyThreadState state)
     u_->ctx_DetachThread(u_, state);
 }
 
+static HPy hpy__debug_Err_GetRaisedException(HPyContext *ctx)
+{
+    HPyContext *u_ = hpy__debug_uctx(ctx, "HPyErr_GetRaisedException");
+    HPy r_ = u_->ctx_Err_GetRaisedException(u_);
+    return hpy__debug_wrap(ctx, r_);
+}
+
+static void hpy__debug_Err_SetRaisedException(HPyContext *ctx, HPy exc)
+{
+    HPyContext *u_ = hpy__debug_uctx(ctx, "HPyErr_SetRaisedException");
+    HPy u_exc = hpy__debug_unwrap(ctx, exc);
+    hpy__debug_check_exception_or_null(ctx, u_exc, "HPyErr_SetRaisedException arg must be an exception instance or HPy_NULL");
+    u_->ctx_Err_SetRaisedException(u_, u_exc);
+}
+
+static void hpy__debug_Traceback_Add(HPyContext *ctx, const char *utf8_funcname, const char *utf8_filename, int lineno)
+{
+    HPyContext *u_ = hpy__debug_uctx(ctx, "HPyTraceback_Add");
+    u_->ctx_Traceback_Add(u_, utf8_funcname, utf8_filename, lineno);
+}
+
 /* Fill a debug context around the universal context u. The constants become
  * immortal debug handles made by hpy__debug_constant(ctx, universal handle). */
 static void hpy__fill_debug_ctx(HPyContext *ctx, HPyContext *u)
@@ -1683,6 +1704,9 @@ static void hpy__fill_debug_ctx(HPyContext *ctx, HPyContext *u)
     ctx->ctx_Slice_New = hpy__debug_Slice_New;
     ctx->ctx_AttachThread = hpy__debug_AttachThread;
     ctx->ctx_DetachThread = hpy__debug_DetachThread;
+    ctx->ctx_Err_GetRaisedException = hpy__debug_Err_GetRaisedException;
+    ctx->ctx_Err_SetRaisedException = hpy__debug_Err_SetRaisedException;
+    ctx->ctx_Traceback_Add = hpy__debug_Traceback_Add;
 }
 
 #endif /* SRC_UNIVERSAL_AUTOGEN_DEBUG_CTX_H */

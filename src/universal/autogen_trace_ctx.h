@@ -6,7 +6,7 @@
 #ifndef SRC_UNIVERSAL_AUTOGEN_TRACE_CTX_H
 #define SRC_UNIVERSAL_AUTOGEN_TRACE_CTX_H
 
-#define HPY__TRACE_NFUNCS 191
+#define HPY__TRACE_NFUNCS 194
 
 /* The context field names of the function members, in ABI order. */
 static const char *const hpy__ctx_function_names[] = {
@@ -201,6 +201,9 @@ static const char *const hpy__ctx_function_names[] = {
     "ctx_Slice_New",
     "ctx_AttachThread",
     "ctx_DetachThread",
+    "ctx_Err_GetRaisedException",
+    "ctx_Err_SetRaisedException",
+    "ctx_Traceback_Add",
     NULL
 };
 
@@ -3795,6 +3798,63 @@ static void hpy__trace_DetachThread(HPyContext *ctx, HPyThreadState state)
     u_->ctx_DetachThread(u_, state);
 }
 
+static HPY__TRACE_SLOW HPy hpy__trace_slow_Err_GetRaisedException(HPyContext *ctx)
+{
+    (void)ctx;
+    hpy__trace_probe p_;
+    HPyContext *u_ = hpy__trace_enter(191, &p_);
+    HPy r_ = u_->ctx_Err_GetRaisedException(u_);
+    hpy__trace_exit(191, &p_);
+    return r_;
+}
+
+static HPy hpy__trace_Err_GetRaisedException(HPyContext *ctx)
+{
+    if (hpy__trace_tick(191)) {
+        return hpy__trace_slow_Err_GetRaisedException(ctx);
+    }
+    HPyContext *u_ = hpy__trace_universal();
+    return u_->ctx_Err_GetRaisedException(u_);
+}
+
+static HPY__TRACE_SLOW void hpy__trace_slow_Err_SetRaisedException(HPyContext *ctx, HPy exc)
+{
+    (void)ctx;
+    hpy__trace_probe p_;
+    HPyContext *u_ = hpy__trace_enter(192, &p_);
+    u_->ctx_Err_SetRaisedException(u_, exc);
+    hpy__trace_exit(192, &p_);
+}
+
+static void hpy__trace_Err_SetRaisedException(HPyContext *ctx, HPy exc)
+{
+    if (hpy__trace_tick(192)) {
+        hpy__trace_slow_Err_SetRaisedException(ctx, exc);
+        return;
+    }
+    HPyContext *u_ = hpy__trace_universal();
+    u_->ctx_Err_SetRaisedException(u_, exc);
+}
+
+static HPY__TRACE_SLOW void hpy__trace_slow_Traceback_Add(HPyContext *ctx, const char *utf8_funcname, const char *utf8_filename, int lineno)
+{
+    (void)ctx;
+    hpy__trace_probe p_;
+    HPyContext *u_ = hpy__trace_enter(193, &p_);
+    u_->ctx_Traceback_Add(u_, utf8_funcname, utf8_filename, lineno);
+    hpy__trace_exit(193, &p_);
+}
+
+static void hpy__trace_Traceback_Add(HPyContext *ctx, const char *utf8_funcname, const char *utf8_filename, int lineno)
+{
+    if (hpy__trace_tick(193)) {
+        hpy__trace_slow_Traceback_Add(ctx, utf8_funcname, utf8_filename, lineno);
+        return;
+    }
+    HPyContext *u_ = hpy__trace_universal();
+    u_->ctx_Traceback_Add(u_, utf8_funcname, utf8_filename, lineno);
+}
+
 /* Fill a trace context wrapping the universal context u. */
 static void hpy__fill_trace_ctx(HPyContext *ctx, HPyContext *u)
 {
@@ -4073,6 +4133,9 @@ static void hpy__fill_trace_ctx(HPyContext *ctx, HPyContext *u)
     ctx->ctx_Slice_New = hpy__trace_Slice_New;
     ctx->ctx_AttachThread = hpy__trace_AttachThread;
     ctx->ctx_DetachThread = hpy__trace_DetachThread;
+    ctx->ctx_Err_GetRaisedException = hpy__trace_Err_GetRaisedException;
+    ctx->ctx_Err_SetRaisedException = hpy__trace_Err_SetRaisedException;
+    ctx->ctx_Traceback_Add = hpy__trace_Traceback_Add;
 }
 
 #endif /* SRC_UNIVERSAL_AUTOGEN_TRACE_CTX_H */

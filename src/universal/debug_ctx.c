@@ -24,6 +24,13 @@ static void hpy__debug_check_unicode(HPyContext *ctx, HPy uh, const char *messag
         hpy__debug_fatal(message);
 }
 
+static void hpy__debug_check_exception_or_null(HPyContext *ctx, HPy uh, const char *message)
+{
+    (void)ctx;
+    if (uh._i != 0 && !PyExceptionInstance_Check(_h2py(uh)))
+        hpy__debug_fatal(message);
+}
+
 static const char *shape_name(HPyType_BuiltinShape shape)
 {
     switch (shape) {

@@ -940,6 +940,21 @@ HPyAPI_FUNC void HPy_DetachThread(HPyContext *ctx, HPyThreadState state)
     ctx_DetachThread(ctx, state);
 }
 
+HPyAPI_FUNC HPy HPyErr_GetRaisedException(HPyContext *ctx)
+{
+    return ctx_Err_GetRaisedException(ctx);
+}
+
+HPyAPI_FUNC void HPyErr_SetRaisedException(HPyContext *ctx, HPy exc)
+{
+    ctx_Err_SetRaisedException(ctx, exc);
+}
+
+HPyAPI_FUNC void HPyTraceback_Add(HPyContext *ctx, const char *utf8_funcname, const char *utf8_filename, int lineno)
+{
+    ctx_Traceback_Add(ctx, utf8_funcname, utf8_filename, lineno);
+}
+
 /* Fill the CPython-ABI context; called when the module is initialised. */
 HPyAPI_FUNC void _HPyContext_FillCPython(HPyContext *ctx)
 {

@@ -285,6 +285,9 @@ struct _HPyContext_s {
     HPy (*ctx_Slice_New)(HPyContext *ctx, HPy start, HPy stop, HPy step);
     HPyThreadState (*ctx_AttachThread)(HPyContext *ctx);
     void (*ctx_DetachThread)(HPyContext *ctx, HPyThreadState state);
+    HPy (*ctx_Err_GetRaisedException)(HPyContext *ctx);
+    void (*ctx_Err_SetRaisedException)(HPyContext *ctx, HPy exc);
+    void (*ctx_Traceback_Add)(HPyContext *ctx, const char *utf8_funcname, const char *utf8_filename, int lineno);
 };
 
 #endif /* HPY_UNIVERSAL_AUTOGEN_CTX_H */

@@ -983,4 +983,22 @@ HPyAPI_FUNC void HPy_DetachThread(HPyContext *ctx, HPyThreadState state)
     ctx->ctx_DetachThread(ctx, state);
 }
 
+HPyAPI_FUNC HPy HPyErr_GetRaisedException(HPyContext *ctx)
+{
+    _HPY_USES_MINOR(2);
+    return ctx->ctx_Err_GetRaisedException(ctx);
+}
+
+HPyAPI_FUNC void HPyErr_SetRaisedException(HPyContext *ctx, HPy exc)
+{
+    _HPY_USES_MINOR(2);
+    ctx->ctx_Err_SetRaisedException(ctx, exc);
+}
+
+HPyAPI_FUNC void HPyTraceback_Add(HPyContext *ctx, const char *utf8_funcname, const char *utf8_filename, int lineno)
+{
+    _HPY_USES_MINOR(2);
+    ctx->ctx_Traceback_Add(ctx, utf8_funcname, utf8_filename, lineno);
+}
+
 #endif /* HPY_UNIVERSAL_AUTOGEN_TRAMPOLINES_H */
