@@ -1683,6 +1683,8 @@ static void hpy__fill_debug_ctx(HPyContext *ctx, HPyContext *u)
     ctx->ctx_Slice_New = hpy__debug_Slice_New;
     ctx->ctx_AttachThread = hpy__debug_AttachThread;
     ctx->ctx_DetachThread = hpy__debug_DetachThread;
+    ctx->ctx_GetBuffer = hpy__debug_GetBuffer;
+    ctx->ctx_Buffer_Release = hpy__debug_Buffer_Release;
 }
 
 #endif /* SRC_UNIVERSAL_AUTOGEN_DEBUG_CTX_H */

@@ -6,7 +6,7 @@
 #ifndef SRC_UNIVERSAL_AUTOGEN_TRACE_CTX_H
 #define SRC_UNIVERSAL_AUTOGEN_TRACE_CTX_H
 
-#define HPY__TRACE_NFUNCS 191
+#define HPY__TRACE_NFUNCS 193
 
 /* The context field names of the function members, in ABI order. */
 static const char *const hpy__ctx_function_names[] = {
@@ -201,6 +201,8 @@ static const char *const hpy__ctx_function_names[] = {
     "ctx_Slice_New",
     "ctx_AttachThread",
     "ctx_DetachThread",
+    "ctx_GetBuffer",
+    "ctx_Buffer_Release",
     NULL
 };
 
@@ -3795,6 +3797,44 @@ static void hpy__trace_DetachThread(HPyContext *ctx, HPyThreadState state)
     u_->ctx_DetachThread(u_, state);
 }
 
+static HPY__TRACE_SLOW int hpy__trace_slow_GetBuffer(HPyContext *ctx, HPy obj, HPy_buffer *buffer, int flags)
+{
+    (void)ctx;
+    hpy__trace_probe p_;
+    HPyContext *u_ = hpy__trace_enter(191, &p_);
+    int r_ = u_->ctx_GetBuffer(u_, obj, buffer, flags);
+    hpy__trace_exit(191, &p_);
+    return r_;
+}
+
+static int hpy__trace_GetBuffer(HPyContext *ctx, HPy obj, HPy_buffer *buffer, int flags)
+{
+    if (hpy__trace_tick(191)) {
+        return hpy__trace_slow_GetBuffer(ctx, obj, buffer, flags);
+    }
+    HPyContext *u_ = hpy__trace_universal();
+    return u_->ctx_GetBuffer(u_, obj, buffer, flags);
+}
+
+static HPY__TRACE_SLOW void hpy__trace_slow_Buffer_Release(HPyContext *ctx, HPy_buffer *buffer)
+{
+    (void)ctx;
+    hpy__trace_probe p_;
+    HPyContext *u_ = hpy__trace_enter(192, &p_);
+    u_->ctx_Buffer_Release(u_, buffer);
+    hpy__trace_exit(192, &p_);
+}
+
+static void hpy__trace_Buffer_Release(HPyContext *ctx, HPy_buffer *buffer)
+{
+    if (hpy__trace_tick(192)) {
+        hpy__trace_slow_Buffer_Release(ctx, buffer);
+        return;
+    }
+    HPyContext *u_ = hpy__trace_universal();
+    u_->ctx_Buffer_Release(u_, buffer);
+}
+
 /* Fill a trace context wrapping the universal context u. */
 static void hpy__fill_trace_ctx(HPyContext *ctx, HPyContext *u)
 {
@@ -4073,6 +4113,8 @@ static void hpy__fill_trace_ctx(HPyContext *ctx, HPyContext *u)
     ctx->ctx_Slice_New = hpy__trace_Slice_New;
     ctx->ctx_AttachThread = hpy__trace_AttachThread;
     ctx->ctx_DetachThread = hpy__trace_DetachThread;
+    ctx->ctx_GetBuffer = hpy__trace_GetBuffer;
+    ctx->ctx_Buffer_Release = hpy__trace_Buffer_Release;
 }
 
 #endif /* SRC_UNIVERSAL_AUTOGEN_TRACE_CTX_H */

@@ -9,6 +9,6 @@
 /* The minor version of the binary interface this description defines: the newest
  * minor of any member. The runtime implements it; a module requires the newest
  * minor of the members it calls. */
-#define HPY_ABI_VERSION_MINOR 1
+#define HPY_ABI_VERSION_MINOR 2
 
 #endif /* HPY_AUTOGEN_ABI_VERSION_H */

@@ -285,6 +285,8 @@ struct _HPyContext_s {
     HPy (*ctx_Slice_New)(HPyContext *ctx, HPy start, HPy stop, HPy step);
     HPyThreadState (*ctx_AttachThread)(HPyContext *ctx);
     void (*ctx_DetachThread)(HPyContext *ctx, HPyThreadState state);
+    int (*ctx_GetBuffer)(HPyContext *ctx, HPy obj, HPy_buffer *buffer, int flags);
+    void (*ctx_Buffer_Release)(HPyContext *ctx, HPy_buffer *buffer);
 };
 
 #endif /* HPY_UNIVERSAL_AUTOGEN_CTX_H */
