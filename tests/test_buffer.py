@@ -8,6 +8,8 @@ import array
 import binascii
 import ctypes
 import importlib.util
+import os
+import re
 import sys
 
 import pytest
@@ -539,6 +541,21 @@ def test_references_are_given_back(mod):
             outcome(mod.get, o, flags)
     del o
     assert [sys.getrefcount(o) for o in objs] == before
+
+
+def documented_example():
+    with open(os.path.join(support.ROOT, 'docs', 'buffers.md')) as f:
+        section = f.read().split('## Example', 1)[1]
+    return re.search(r'```c\n(.*?)```', section, re.S).group(1)
+
+
+def test_the_documented_example(compile_module):
+    mod = compile_module(documented_example() + '\n@EXPORT(byte_sum)\n@INIT\n',
+                         extra_flags=['-Wno-unused-parameter'])
+    assert mod.byte_sum(b'\x01\x02\xff') == 258
+    assert mod.byte_sum(array.array('h', [1, 2])) == 3
+    with raises_exactly(TypeError, "a bytes-like object is required, not 'int'"):
+        mod.byte_sum(1)
 
 
 # ---- the minor version a module using buffers requires -----------------------------------------
