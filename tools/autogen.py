@@ -616,10 +616,13 @@ DEBUG_MANUAL = {
     'ctx_Tracker_Close': 'the tracker holds debug handles',
 }
 
-# Members the debug context points straight at a runtime function (no wrapper): the trampolines'
-# entry point is the debug dispatcher itself (src/universal/debug_dispatch.c).
+# Members the debug context points straight at a function of another file of the runtime: the
+# trampolines' entry point is the debug dispatcher itself (src/universal/debug_dispatch.c); the
+# buffer wrappers keep their records in src/universal/debug_buffer.c.
 DEBUG_EXTERNAL = {
     'ctx_CallRealFunctionFromTrampoline': 'hpy__debug_dispatch',
+    'ctx_GetBuffer': 'hpy__debug_GetBuffer',
+    'ctx_Buffer_Release': 'hpy__debug_Buffer_Release',
 }
 
 # Argument checks of generated debug wrappers (python-contract.md §11.2): parameter, what it must
@@ -658,7 +661,7 @@ def debug_checks(m):
 
 # Types a generated debug wrapper cannot translate: a member using one needs a hand-written one.
 DEBUG_UNSUPPORTED = ('const HPy *', 'HPyListBuilder', 'HPyTupleBuilder', 'HPyTracker',
-                     'HPyType_SpecParam *')
+                     'HPyType_SpecParam *', 'HPy_buffer *')
 
 
 def gen_debug_ctx(members):

@@ -2,7 +2,8 @@
 get a context that checks how they use handles.
 
 Misuses of closed handles abort the process with a message, or call the function installed with
-`hpy.universal._debug.set_on_invalid_handle`. Leaked handles are found with `LeakDetector`.
+`hpy.universal._debug.set_on_invalid_handle`. Leaked handles are found with `LeakDetector`, and
+so are buffers never released (by the handle in their `obj`: docs/buffers.md).
 """
 from .leakdetector import HPyDebugError, HPyLeakError, LeakDetector
 

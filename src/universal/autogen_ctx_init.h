@@ -1055,6 +1055,8 @@ static void hpy__fill_universal_ctx(HPyContext *ctx)
     ctx->ctx_Err_GetRaisedException = ctx_Err_GetRaisedException;
     ctx->ctx_Err_SetRaisedException = ctx_Err_SetRaisedException;
     ctx->ctx_Traceback_Add = ctx_Traceback_Add;
+    ctx->ctx_GetBuffer = ctx_GetBuffer;
+    ctx->ctx_Buffer_Release = ctx_Buffer_Release;
 }
 
 #endif /* SRC_UNIVERSAL_AUTOGEN_CTX_INIT_H */

@@ -1707,6 +1707,8 @@ static void hpy__fill_debug_ctx(HPyContext *ctx, HPyContext *u)
     ctx->ctx_Err_GetRaisedException = hpy__debug_Err_GetRaisedException;
     ctx->ctx_Err_SetRaisedException = hpy__debug_Err_SetRaisedException;
     ctx->ctx_Traceback_Add = hpy__debug_Traceback_Add;
+    ctx->ctx_GetBuffer = hpy__debug_GetBuffer;
+    ctx->ctx_Buffer_Release = hpy__debug_Buffer_Release;
 }
 
 #endif /* SRC_UNIVERSAL_AUTOGEN_DEBUG_CTX_H */

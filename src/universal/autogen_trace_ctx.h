@@ -6,7 +6,7 @@
 #ifndef SRC_UNIVERSAL_AUTOGEN_TRACE_CTX_H
 #define SRC_UNIVERSAL_AUTOGEN_TRACE_CTX_H
 
-#define HPY__TRACE_NFUNCS 194
+#define HPY__TRACE_NFUNCS 196
 
 /* The context field names of the function members, in ABI order. */
 static const char *const hpy__ctx_function_names[] = {
@@ -204,6 +204,8 @@ static const char *const hpy__ctx_function_names[] = {
     "ctx_Err_GetRaisedException",
     "ctx_Err_SetRaisedException",
     "ctx_Traceback_Add",
+    "ctx_GetBuffer",
+    "ctx_Buffer_Release",
     NULL
 };
 
@@ -3855,6 +3857,44 @@ static void hpy__trace_Traceback_Add(HPyContext *ctx, const char *utf8_funcname,
     u_->ctx_Traceback_Add(u_, utf8_funcname, utf8_filename, lineno);
 }
 
+static HPY__TRACE_SLOW int hpy__trace_slow_GetBuffer(HPyContext *ctx, HPy obj, HPy_buffer *buffer, int flags)
+{
+    (void)ctx;
+    hpy__trace_probe p_;
+    HPyContext *u_ = hpy__trace_enter(194, &p_);
+    int r_ = u_->ctx_GetBuffer(u_, obj, buffer, flags);
+    hpy__trace_exit(194, &p_);
+    return r_;
+}
+
+static int hpy__trace_GetBuffer(HPyContext *ctx, HPy obj, HPy_buffer *buffer, int flags)
+{
+    if (hpy__trace_tick(194)) {
+        return hpy__trace_slow_GetBuffer(ctx, obj, buffer, flags);
+    }
+    HPyContext *u_ = hpy__trace_universal();
+    return u_->ctx_GetBuffer(u_, obj, buffer, flags);
+}
+
+static HPY__TRACE_SLOW void hpy__trace_slow_Buffer_Release(HPyContext *ctx, HPy_buffer *buffer)
+{
+    (void)ctx;
+    hpy__trace_probe p_;
+    HPyContext *u_ = hpy__trace_enter(195, &p_);
+    u_->ctx_Buffer_Release(u_, buffer);
+    hpy__trace_exit(195, &p_);
+}
+
+static void hpy__trace_Buffer_Release(HPyContext *ctx, HPy_buffer *buffer)
+{
+    if (hpy__trace_tick(195)) {
+        hpy__trace_slow_Buffer_Release(ctx, buffer);
+        return;
+    }
+    HPyContext *u_ = hpy__trace_universal();
+    u_->ctx_Buffer_Release(u_, buffer);
+}
+
 /* Fill a trace context wrapping the universal context u. */
 static void hpy__fill_trace_ctx(HPyContext *ctx, HPyContext *u)
 {
@@ -4136,6 +4176,8 @@ static void hpy__fill_trace_ctx(HPyContext *ctx, HPyContext *u)
     ctx->ctx_Err_GetRaisedException = hpy__trace_Err_GetRaisedException;
     ctx->ctx_Err_SetRaisedException = hpy__trace_Err_SetRaisedException;
     ctx->ctx_Traceback_Add = hpy__trace_Traceback_Add;
+    ctx->ctx_GetBuffer = hpy__trace_GetBuffer;
+    ctx->ctx_Buffer_Release = hpy__trace_Buffer_Release;
 }
 
 #endif /* SRC_UNIVERSAL_AUTOGEN_TRACE_CTX_H */

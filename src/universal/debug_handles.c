@@ -175,12 +175,17 @@ static void run_callback(PyObject *callback, const char *error_message)
     HPyCompat_SetRaisedException(exc);
 }
 
-HPyAPI_IMPL void hpy__debug_invalid_handle(void)
+HPyAPI_IMPL void hpy__debug_invalid_handle_report(const char *fatal_message)
 {
     if (hpy__debug.on_invalid_handle == NULL)
-        hpy__debug_fatal("Invalid usage of already closed handle");
+        hpy__debug_fatal(fatal_message);
     run_callback(hpy__debug.on_invalid_handle,
                  "Error when executing the on_invalid_handle callback");
+}
+
+HPyAPI_IMPL void hpy__debug_invalid_handle(void)
+{
+    hpy__debug_invalid_handle_report("Invalid usage of already closed handle");
 }
 
 HPyAPI_IMPL void hpy__debug_invalid_builder(void)

@@ -113,6 +113,10 @@ static PyObject *dh_repr(PyObject *self)
     PyObject *result;
     if (d->state >= HPY_DH_CLOSED)
         result = PyUnicode_FromFormat("<DebugHandle %p CLOSED>\n%U", (void *)d, trace);
+    else if (hpy__debug_is_buffer_obj(d))
+        result = PyUnicode_FromFormat("<DebugHandle %p for %R>\nThe obj of an HPy_buffer that "
+                                      "was not released (HPyBuffer_Release)\n%U", (void *)d,
+                                      _h2py(d->uh), trace);
     else
         result = PyUnicode_FromFormat("<DebugHandle %p for %R>\n%U", (void *)d, _h2py(d->uh),
                                       trace);

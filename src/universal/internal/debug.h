@@ -152,6 +152,8 @@ _HPy_HIDDEN PyObject *hpy__debug_module(void);
 /* Reports (python-contract.md §11.1): call the installed callback, or abort. */
 _HPy_HIDDEN void hpy__debug_invalid_handle(void);
 _HPy_HIDDEN void hpy__debug_invalid_builder(void);
+/* Another misuse reported as an invalid handle: the callback, or fatal with this message. */
+_HPy_HIDDEN void hpy__debug_invalid_handle_report(const char *fatal_message);
 _HPy_HIDDEN _HPy_NO_RETURN void hpy__debug_fatal(const char *message);
 
 /* Slow paths of the inline functions below. */
@@ -183,6 +185,12 @@ _HPy_HIDDEN void hpy__debug_set_closed_max(HPy_ssize_t max);
 /* The trampoline entry point of the debug context. */
 _HPy_HIDDEN void hpy__debug_dispatch(HPyContext *ctx, HPyFunc_Signature sig, HPyCFunction func,
                                      void *args);
+
+/* The buffer members (debug_buffer.c), and whether an open handle is the obj of a buffer that
+ * was not released yet. */
+_HPy_HIDDEN int hpy__debug_GetBuffer(HPyContext *ctx, HPy obj, HPy_buffer *buffer, int flags);
+_HPy_HIDDEN void hpy__debug_Buffer_Release(HPyContext *ctx, HPy_buffer *buffer);
+_HPy_HIDDEN int hpy__debug_is_buffer_obj(const DebugHandle *d);
 
 HPY_DEBUG_INLINE DebugHandle *hpy__debug_handle(HPy h)
 {

@@ -47,6 +47,29 @@ typedef struct {
     void *internal;
 } HPy_buffer;
 
+/* What a consumer asks of a buffer (HPy_GetBuffer) and an exporter receives (HPy_bf_getbuffer):
+ * the bits of CPython's PyBUF_*, with the same values in every ABI. */
+#define HPyBUF_SIMPLE 0
+#define HPyBUF_WRITABLE 0x0001
+#define HPyBUF_WRITEABLE HPyBUF_WRITABLE
+#define HPyBUF_FORMAT 0x0004
+#define HPyBUF_ND 0x0008
+#define HPyBUF_STRIDES (0x0010 | HPyBUF_ND)
+#define HPyBUF_C_CONTIGUOUS (0x0020 | HPyBUF_STRIDES)
+#define HPyBUF_F_CONTIGUOUS (0x0040 | HPyBUF_STRIDES)
+#define HPyBUF_ANY_CONTIGUOUS (0x0080 | HPyBUF_STRIDES)
+#define HPyBUF_INDIRECT (0x0100 | HPyBUF_STRIDES)
+#define HPyBUF_CONTIG (HPyBUF_ND | HPyBUF_WRITABLE)
+#define HPyBUF_CONTIG_RO HPyBUF_ND
+#define HPyBUF_STRIDED (HPyBUF_STRIDES | HPyBUF_WRITABLE)
+#define HPyBUF_STRIDED_RO HPyBUF_STRIDES
+#define HPyBUF_RECORDS (HPyBUF_STRIDES | HPyBUF_WRITABLE | HPyBUF_FORMAT)
+#define HPyBUF_RECORDS_RO (HPyBUF_STRIDES | HPyBUF_FORMAT)
+#define HPyBUF_FULL (HPyBUF_INDIRECT | HPyBUF_WRITABLE | HPyBUF_FORMAT)
+#define HPyBUF_FULL_RO (HPyBUF_INDIRECT | HPyBUF_FORMAT)
+/* The most dimensions an exporter may give a buffer. */
+#define HPyBUF_MAX_NDIM 64
+
 /* A generic function pointer; the real type follows from the signature or slot. */
 typedef void *(*HPyCFunction)(void);
 typedef int (*HPyFunc_visitproc)(HPyField *, void *);

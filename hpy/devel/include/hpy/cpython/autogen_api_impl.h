@@ -955,6 +955,16 @@ HPyAPI_FUNC void HPyTraceback_Add(HPyContext *ctx, const char *utf8_funcname, co
     ctx_Traceback_Add(ctx, utf8_funcname, utf8_filename, lineno);
 }
 
+HPyAPI_FUNC int HPy_GetBuffer(HPyContext *ctx, HPy obj, HPy_buffer *buffer, int flags)
+{
+    return ctx_GetBuffer(ctx, obj, buffer, flags);
+}
+
+HPyAPI_FUNC void HPyBuffer_Release(HPyContext *ctx, HPy_buffer *buffer)
+{
+    ctx_Buffer_Release(ctx, buffer);
+}
+
 /* Fill the CPython-ABI context; called when the module is initialised. */
 HPyAPI_FUNC void _HPyContext_FillCPython(HPyContext *ctx)
 {

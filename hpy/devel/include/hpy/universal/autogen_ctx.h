@@ -288,6 +288,8 @@ struct _HPyContext_s {
     HPy (*ctx_Err_GetRaisedException)(HPyContext *ctx);
     void (*ctx_Err_SetRaisedException)(HPyContext *ctx, HPy exc);
     void (*ctx_Traceback_Add)(HPyContext *ctx, const char *utf8_funcname, const char *utf8_filename, int lineno);
+    int (*ctx_GetBuffer)(HPyContext *ctx, HPy obj, HPy_buffer *buffer, int flags);
+    void (*ctx_Buffer_Release)(HPyContext *ctx, HPy_buffer *buffer);
 };
 
 #endif /* HPY_UNIVERSAL_AUTOGEN_CTX_H */

@@ -1001,4 +1001,16 @@ HPyAPI_FUNC void HPyTraceback_Add(HPyContext *ctx, const char *utf8_funcname, co
     ctx->ctx_Traceback_Add(ctx, utf8_funcname, utf8_filename, lineno);
 }
 
+HPyAPI_FUNC int HPy_GetBuffer(HPyContext *ctx, HPy obj, HPy_buffer *buffer, int flags)
+{
+    _HPY_USES_MINOR(2);
+    return ctx->ctx_GetBuffer(ctx, obj, buffer, flags);
+}
+
+HPyAPI_FUNC void HPyBuffer_Release(HPyContext *ctx, HPy_buffer *buffer)
+{
+    _HPY_USES_MINOR(2);
+    ctx->ctx_Buffer_Release(ctx, buffer);
+}
+
 #endif /* HPY_UNIVERSAL_AUTOGEN_TRAMPOLINES_H */
