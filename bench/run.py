@@ -65,6 +65,9 @@ SUITES = [
     # examples/array itself against a C-API twin of it (float64 only)
     Suite('array', 'capi_array', os.path.join(HERE, 'capi_array.c'),
           'hpyarray', os.path.join(ROOT, 'examples', 'array', 'hpyarray.c')),
+    # the real-style workload: a small symbolic-expression library written both ways
+    Suite('symx', 'capi_symx', os.path.join(HERE, 'capi_symx.c'),
+          'hpy_symx', os.path.join(HERE, 'hpy_symx.c')),
 ]
 MAIN_SUITE = SUITES[0].key
 
@@ -100,8 +103,10 @@ class Column:
         return self.paths.get(MAIN_SUITE)
 
     def lookup(self, func):
+        """'name' or 'suite:name' is that object of the suite's module, 'suite:' the module."""
         suite, _, name = func.rpartition(':')
-        return getattr(self.modules[suite or MAIN_SUITE], name)
+        module = self.modules[suite or MAIN_SUITE]
+        return getattr(module, name) if name else module
 
 
 def make_columns():
@@ -118,9 +123,25 @@ def make_columns():
 
 
 # --------------------------------------------------------------------------------------------
-# Rows: (title, function name in both modules, Python statement timed with `f` bound to it).
-# The names the statements use come from make_namespace().
+# Rows: (title, function name in both modules, Python statement timed with `f` bound to it[,
+# setup statement[, check]]). The names the statements use come from make_namespace() and the
+# setup; check, an expression of `_` (the statement's value), is what the variants must agree on
+# when the value itself cannot be compared (the default: the value).
 # --------------------------------------------------------------------------------------------
+
+SYMX_SETUP = """\
+xs = [f.Var('x%d' % i) for i in range(50)]
+triples = [(xs[i % 50], xs[(7 * i + 3) % 50], xs[(13 * i + 5) % 50]) for i in range(1000)]
+vals = {x.name: float(i % 7) - 2.5 for i, x in enumerate(xs)}
+"""
+SYMX_BUILD = '[2.0 * a + 3 * b - c + 1.5 for a, b, c in triples]'
+SYMX_EXPRS = """\
+exprs = %s
+le = [(exprs[i], 4.0) for i in range(0, 1000, 3)]
+ge = [(exprs[i], triples[i][0]) for i in range(1, 1000, 3)]
+eq = [(exprs[i], exprs[i - 1]) for i in range(2, 1000, 3)]
+""" % SYMX_BUILD
+SYMX_COMPARE = '[e <= r for e, r in le] + [e >= r for e, r in ge] + [e == r for e, r in eq]'
 
 ROWS = [
     ('call noargs', 'noargs', 'f()'),
@@ -149,6 +170,16 @@ ROWS = [
     ('array: sum of 1e6 float64', 'array:Array', 'a.sum()', "a = f('float64', range(10**6))"),
     ('array: element access (getitem)', 'array:Array', 'a[1]', "a = f('float64', range(10))"),
     ('array: element store (setitem)', 'array:Array', 'a[1] = y', "a = f('float64', range(10))"),
+    # the real-style workload (suite 'symx', the module itself as `f`): 1,000 expressions of three
+    # variables out of 50 built through the number slots, compared into constraints (a third
+    # each of <= number, >= Var, == Expr), and evaluated against a dict of values. The last
+    # element of a row is what the variants must agree on (`_` is the statement's value).
+    ('symx: build 1,000 expressions', 'symx:', SYMX_BUILD, SYMX_SETUP,
+     '[e.value(vals) for e in _]'),
+    ('symx: compare (1,000 constraints)', 'symx:', SYMX_COMPARE, SYMX_SETUP + SYMX_EXPRS,
+     '[(c.op, c.violation(vals)) for c in _]'),
+    ('symx: evaluate 1,000 constraints', 'symx:', '[c.violation(vals) for c in cons]',
+     SYMX_SETUP + SYMX_EXPRS + '\ncons = ' + SYMX_COMPARE, None),
 ]
 
 
@@ -410,9 +441,10 @@ def column_namespace(ns, col, func, setup):
     return g
 
 
-def check_results(row, func, stmt, cols, ns, setup=None):
+def check_results(row, func, stmt, cols, ns, setup=None, check=None):
     """Every variant must compute the same thing as the C API (a statement that is not an
-    expression, such as an assignment, must at least run)."""
+    expression, such as an assignment, must at least run); with `check`, the same value of that
+    expression of `_`, the statement's value."""
     try:
         code = compile(stmt, '<row>', 'eval')
     except SyntaxError:
@@ -421,6 +453,9 @@ def check_results(row, func, stmt, cols, ns, setup=None):
     for col in cols:
         ns_col = column_namespace(ns, col, func, setup)
         results[col.key] = eval(code, ns_col)
+        if check:
+            ns_col['_'] = results[col.key]
+            results[col.key] = eval(check, ns_col)
     base = results[cols[0].key]
     for key, value in results.items():
         if value != base:
@@ -428,8 +463,8 @@ def check_results(row, func, stmt, cols, ns, setup=None):
                                  % (row, cols[0].key, base, key, value))
 
 
-def run_row(row, func, stmt, cols, ns, repeat, target_time, clock, setup=None):
-    check_results(row, func, stmt, cols, ns, setup)
+def run_row(row, func, stmt, cols, ns, repeat, target_time, clock, setup=None, check=None):
+    check_results(row, func, stmt, cols, ns, setup, check)
 
     def make_timers():
         return [_timing.make_timer(stmt, column_namespace(ns, col, func, setup), clock)
@@ -521,10 +556,10 @@ def main(argv=None):
     ns = make_namespace()
     overhead = loop_overhead(repeat, target_time, args.clock)
     out_rows = []
-    for name, func, stmt, *setup in rows:
-        setup = setup[0] if setup else None
+    for name, func, stmt, *extra in rows:
+        setup, check = (list(extra) + [None, None])[:2]
         number, times = run_row(name, func, stmt, active, ns, repeat, target_time, args.clock,
-                                setup)
+                                setup, check)
         results = _timing.ratio_stats(times, base.key, versus)
         out_rows.append({'name': name, 'func': func, 'stmt': stmt, 'number': number,
                          'results': results})
