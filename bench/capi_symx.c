@@ -6,7 +6,12 @@
  * Keep the two files in step: tests/test_symx.py checks that they agree, in every ABI. */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
+#if PY_VERSION_HEX < 0x030C0000
 #include <structmember.h>
+#define Py_T_OBJECT_EX T_OBJECT_EX
+#define Py_T_DOUBLE T_DOUBLE
+#define Py_READONLY READONLY
+#endif
 
 enum { OP_LE, OP_GE, OP_EQ };
 
@@ -284,6 +289,17 @@ static PyObject *sym_richcompare(PyObject *a, PyObject *b, int op)
     {Py_nb_negative, (void *)sym_negative},                 \
     {Py_tp_richcompare, (void *)sym_richcompare}
 
+/* Term, Expr and Constraint are made by the library only (their fields are never empty) */
+static PyObject *no_new(PyTypeObject *type, PyObject *args, PyObject *kw)
+{
+    (void)type;
+    (void)args;
+    (void)kw;
+    PyErr_SetString(PyExc_TypeError,
+                    "Term, Expr and Constraint objects are made by arithmetic on Vars");
+    return NULL;
+}
+
 /* ---- evaluation ---------------------------------------------------------------------------- */
 
 /* the value of an Expr: its constant, then each term added in order; -1 on error */
@@ -360,7 +376,7 @@ static PyObject *Var_new(PyTypeObject *type, PyObject *args, PyObject *kw)
 }
 
 static PyMemberDef Var_members[] = {
-    {"name", T_OBJECT, offsetof(VarObject, name), READONLY, NULL},
+    {"name", Py_T_OBJECT_EX, offsetof(VarObject, name), Py_READONLY, NULL},
     {NULL, 0, 0, 0, NULL}
 };
 
@@ -377,12 +393,13 @@ static PyType_Slot Var_slots[] = {
 /* ---- Term ---------------------------------------------------------------------------------- */
 
 static PyMemberDef Term_members[] = {
-    {"var", T_OBJECT, offsetof(TermObject, var), READONLY, NULL},
-    {"coef", T_DOUBLE, offsetof(TermObject, coef), READONLY, NULL},
+    {"var", Py_T_OBJECT_EX, offsetof(TermObject, var), Py_READONLY, NULL},
+    {"coef", Py_T_DOUBLE, offsetof(TermObject, coef), Py_READONLY, NULL},
     {NULL, 0, 0, 0, NULL}
 };
 
 static PyType_Slot Term_slots[] = {
+    {Py_tp_new, (void *)no_new},
     {Py_tp_members, Term_members},
     {Py_tp_traverse, (void *)Term_traverse},
     {Py_tp_clear, (void *)Term_clear},
@@ -402,8 +419,8 @@ static PyObject *Expr_value(PyObject *self, PyObject *values)
 }
 
 static PyMemberDef Expr_members[] = {
-    {"terms", T_OBJECT, offsetof(ExprObject, terms), READONLY, NULL},
-    {"constant", T_DOUBLE, offsetof(ExprObject, constant), READONLY, NULL},
+    {"terms", Py_T_OBJECT_EX, offsetof(ExprObject, terms), Py_READONLY, NULL},
+    {"constant", Py_T_DOUBLE, offsetof(ExprObject, constant), Py_READONLY, NULL},
     {NULL, 0, 0, 0, NULL}
 };
 
@@ -413,6 +430,7 @@ static PyMethodDef Expr_methods[] = {
 };
 
 static PyType_Slot Expr_slots[] = {
+    {Py_tp_new, (void *)no_new},
     {Py_tp_members, Expr_members},
     {Py_tp_methods, Expr_methods},
     {Py_tp_traverse, (void *)Expr_traverse},
@@ -442,7 +460,7 @@ static PyObject *Constraint_violation(PyObject *self, PyObject *values)
 }
 
 static PyMemberDef Constraint_members[] = {
-    {"expr", T_OBJECT, offsetof(ConstraintObject, expr), READONLY, NULL},
+    {"expr", Py_T_OBJECT_EX, offsetof(ConstraintObject, expr), Py_READONLY, NULL},
     {NULL, 0, 0, 0, NULL}
 };
 
@@ -458,6 +476,7 @@ static PyMethodDef Constraint_methods[] = {
 };
 
 static PyType_Slot Constraint_slots[] = {
+    {Py_tp_new, (void *)no_new},
     {Py_tp_members, Constraint_members},
     {Py_tp_getset, Constraint_getset},
     {Py_tp_methods, Constraint_methods},

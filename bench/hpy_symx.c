@@ -321,6 +321,18 @@ static HPy sym_richcompare_impl(HPyContext *ctx, HPy a, HPy b, HPy_RichCmpOp op)
 
 #define SYM_SLOTS &sym_add, &sym_subtract, &sym_multiply, &sym_negative, &sym_richcompare
 
+/* Term, Expr and Constraint are made by the library only (their fields are never empty) */
+HPyDef_SLOT(no_new, HPy_tp_new)
+static HPy no_new_impl(HPyContext *ctx, HPy type, const HPy *args, HPy_ssize_t nargs, HPy kw)
+{
+    (void)type;
+    (void)args;
+    (void)nargs;
+    (void)kw;
+    return HPyErr_SetString(ctx, ctx->h_TypeError,
+                            "Term, Expr and Constraint objects are made by arithmetic on Vars");
+}
+
 /* ---- evaluation ---------------------------------------------------------------------------- */
 
 /* the value of an Expr: its constant, then each term added in order; -1 on error */
@@ -412,7 +424,7 @@ static HPy Term_var_get(HPyContext *ctx, HPy self, void *closure)
 HPyDef_MEMBER(Term_coef, "coef", HPyMember_DOUBLE, offsetof(TermObject, coef),
               .readonly = 1)
 
-static HPyDef *Term_defines[] = { &Term_traverse, &Term_var, &Term_coef, SYM_SLOTS, NULL };
+static HPyDef *Term_defines[] = { &no_new, &Term_traverse, &Term_var, &Term_coef, SYM_SLOTS, NULL };
 
 /* ---- Expr ---------------------------------------------------------------------------------- */
 
@@ -443,7 +455,7 @@ static HPy Expr_value_impl(HPyContext *ctx, HPy self, HPy values)
 }
 
 static HPyDef *Expr_defines[] = {
-    &Expr_traverse, &Expr_terms, &Expr_constant, &Expr_value, SYM_SLOTS, NULL
+    &no_new, &Expr_traverse, &Expr_terms, &Expr_constant, &Expr_value, SYM_SLOTS, NULL
 };
 
 /* ---- Constraint ---------------------------------------------------------------------------- */
@@ -486,7 +498,7 @@ static HPy Constraint_violation_impl(HPyContext *ctx, HPy self, HPy values)
 }
 
 static HPyDef *Constraint_defines[] = {
-    &Constraint_traverse, &Constraint_expr, &Constraint_op, &Constraint_violation, NULL
+    &no_new, &Constraint_traverse, &Constraint_expr, &Constraint_op, &Constraint_violation, NULL
 };
 
 /* ---- module -------------------------------------------------------------------------------- */
