@@ -63,42 +63,45 @@ static HPy not_implemented(HPyContext *ctx)
     return HPy_Dup(ctx, ctx->h_NotImplemented);
 }
 
+/* a new instance of the type kept in g; *data its struct */
+static HPy new_of(HPyContext *ctx, HPyGlobal g, void *data)
+{
+    HPy type = HPyGlobal_Load(ctx, g);
+    HPy h = HPy_New(ctx, type, (void **)data);
+    HPy_Close(ctx, type);
+    return h;
+}
+
 static HPy new_term(HPyContext *ctx, HPy var, double coef)
 {
     TermObject *t;
-    HPy type = HPyGlobal_Load(ctx, g_Term);
-    HPy h = HPy_New(ctx, type, &t);
-    HPy_Close(ctx, type);
-    if (HPy_IsNull(h))
-        return HPy_NULL;
-    HPyField_Store(ctx, h, &t->var, var);
-    t->coef = coef;
+    HPy h = new_of(ctx, g_Term, &t);
+    if (!HPy_IsNull(h)) {
+        HPyField_Store(ctx, h, &t->var, var);
+        t->coef = coef;
+    }
     return h;
 }
 
 static HPy new_expr(HPyContext *ctx, HPy terms, double constant)
 {
     ExprObject *e;
-    HPy type = HPyGlobal_Load(ctx, g_Expr);
-    HPy h = HPy_New(ctx, type, &e);
-    HPy_Close(ctx, type);
-    if (HPy_IsNull(h))
-        return HPy_NULL;
-    HPyField_Store(ctx, h, &e->terms, terms);
-    e->constant = constant;
+    HPy h = new_of(ctx, g_Expr, &e);
+    if (!HPy_IsNull(h)) {
+        HPyField_Store(ctx, h, &e->terms, terms);
+        e->constant = constant;
+    }
     return h;
 }
 
 static HPy new_constraint(HPyContext *ctx, HPy expr, int op)
 {
     ConstraintObject *c;
-    HPy type = HPyGlobal_Load(ctx, g_Constraint);
-    HPy h = HPy_New(ctx, type, &c);
-    HPy_Close(ctx, type);
-    if (HPy_IsNull(h))
-        return HPy_NULL;
-    HPyField_Store(ctx, h, &c->expr, expr);
-    c->op = op;
+    HPy h = new_of(ctx, g_Constraint, &c);
+    if (!HPy_IsNull(h)) {
+        HPyField_Store(ctx, h, &c->expr, expr);
+        c->op = op;
+    }
     return h;
 }
 
