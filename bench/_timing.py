@@ -42,11 +42,11 @@ def time_interleaved(make_timers, keys, repeat, target_time):
     """Times the variants `keys` side by side. make_timers() returns one timeit.Timer per key (in
     the order of keys); it is called again before every repeat but the first, so that fresh loop
     code objects keep an unlucky placement in memory from penalising one variant in all repeats.
-    Returns (iterations per run, {key: [seconds per iteration, one per repeat]})."""
+    Each variant is calibrated on its own (which warms it up), so that a run of a slow variant
+    lasts about as long as one of a fast one. Returns ({key: iterations per run},
+    {key: [seconds per iteration, one per repeat]})."""
     timers = make_timers()
-    number = calibrate(timers[0], target_time)
-    for timer in timers[1:]:  # warm up the others a little as well
-        timer.timeit(max(1, number // 20))
+    numbers = {key: calibrate(timer, target_time) for key, timer in zip(keys, timers)}
     times = {key: [] for key in keys}
     n = len(keys)
     for r in range(repeat):
@@ -54,8 +54,9 @@ def time_interleaved(make_timers, keys, repeat, target_time):
             timers = make_timers()
         for k in range(n):  # rotate the order so no variant always runs first
             i = (r + k) % n
+            number = numbers[keys[i]]
             times[keys[i]].append(timers[i].timeit(number) / number)
-    return number, times
+    return numbers, times
 
 
 def quartiles(values):

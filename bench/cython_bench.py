@@ -221,8 +221,8 @@ def main(argv=None):
     print()
     out_rows = []
     for title, func, stmt in rows:
-        number, times = run_row(title, func, stmt, active, repeat, target_time, args.clock)
-        out_rows.append({'name': title, 'func': func, 'stmt': stmt, 'number': number,
+        numbers, times = run_row(title, func, stmt, active, repeat, target_time, args.clock)
+        out_rows.append({'name': title, 'func': func, 'stmt': stmt, 'numbers': numbers,
                          'results': _timing.ratio_stats(times, active[0].key)})
     noisy = _timing.print_table(columns, out_rows, goal_word='goal')
     elapsed = time.perf_counter() - t0

@@ -558,10 +558,10 @@ def main(argv=None):
     out_rows = []
     for name, func, stmt, *extra in rows:
         setup, check = (list(extra) + [None, None])[:2]
-        number, times = run_row(name, func, stmt, active, ns, repeat, target_time, args.clock,
-                                setup, check)
+        numbers, times = run_row(name, func, stmt, active, ns, repeat, target_time,
+                                 args.clock, setup, check)
         results = _timing.ratio_stats(times, base.key, versus)
-        out_rows.append({'name': name, 'func': func, 'stmt': stmt, 'number': number,
+        out_rows.append({'name': name, 'func': func, 'stmt': stmt, 'numbers': numbers,
                          'results': results})
         if args.verbose:
             print('  %-28s %s' % (name, '  '.join('%s=%s' % (k, _timing.fmt_ns(v['min']))
