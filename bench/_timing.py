@@ -183,6 +183,38 @@ def print_table(columns, rows, base_label='time', noise_limit=NOISE_LIMIT, goal_
     return noisy
 
 
+def compare_runs(first, second):
+    """How far the ratios of two runs (their --json data) are apart: [(row name, column key,
+    first ratio, second ratio)] for each ratio both runs have."""
+    seconds = {r['name']: r['results'] for r in second['rows']}
+    out = []
+    for r in first['rows']:
+        other = seconds.get(r['name'], {})
+        for key, res in r['results'].items():
+            if key in other and res.get('versus', key) != key:
+                out.append((r['name'], key, res['ratio'], other[key]['ratio']))
+    return out
+
+
+def print_comparison(first, second, limit=NOISE_LIMIT):
+    """Prints the ratios of two runs side by side and how many differ by more than limit;
+    returns the largest difference."""
+    pairs = compare_runs(first, second)
+    if not pairs:
+        print('the two runs have no ratio in common')
+        return 0.0
+    w = max(len(name) for name, _, _, _ in pairs) + 2
+    print('%-*s%-12s%8s%8s%8s' % (w, 'benchmark', 'column', 'first', 'second', 'diff'))
+    for name, key, a, b in pairs:
+        print('%-*s%-12s%8.3f%8.3f%+8.3f%s' % (w, name, key, a, b, b - a,
+                                               ' !' if abs(b - a) > limit else ''))
+    diffs = [abs(b - a) for _, _, a, b in pairs]
+    print('%d ratios: %d differ by more than %.2f; largest difference %.3f, median %.3f'
+          % (len(diffs), sum(d > limit for d in diffs), limit, max(diffs),
+             statistics.median(diffs)))
+    return max(diffs)
+
+
 def write_json(path, data, indent=2, what='raw numbers'):
     """Writes data to path (its folder made if needed) and says so."""
     folder = os.path.dirname(os.path.abspath(path))

@@ -18,6 +18,7 @@ import contextlib
 import fcntl
 import glob
 import importlib.util
+import json
 import os
 import platform
 import shutil
@@ -511,8 +512,17 @@ def main(argv=None):
     p.add_argument('--builder', choices=('auto', 'setuptools', 'gcc'), default='auto',
                    help='how to build the modules (default: setuptools, else gcc)')
     p.add_argument('--rebuild', action='store_true', help='rebuild even if up to date')
+    p.add_argument('--compare', nargs=2, metavar=('FIRST', 'SECOND'),
+                   help='compare the ratios of two runs written by --json, then exit')
     p.add_argument('-v', '--verbose', action='store_true')
     args = p.parse_args(argv)
+    if args.compare:
+        runs = []
+        for path in args.compare:
+            with open(path) as f:
+                runs.append(json.load(f))
+        _timing.print_comparison(*runs)
+        return 0
 
     repeat = args.repeat or (2 if args.quick else 10)
     target_time = args.target_time or (0.005 if args.quick else 0.05)

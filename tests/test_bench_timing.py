@@ -151,3 +151,17 @@ def test_clocks_are_cpu_time_by_default():
     assert _timing.CLOCKS[_timing.DEFAULT_CLOCK] is __import__('time').thread_time
     timer = _timing.make_timer('pass', {}, 'process')
     assert timer.timer is __import__('time').process_time
+
+
+def test_compare_runs(capsys):
+    def run(ratio_x):
+        return {'rows': [{'name': 'r', 'results': {
+            'base': {'ratio': 1.0, 'versus': 'base'},
+            'x': {'ratio': ratio_x, 'versus': 'base'}}}]}
+    assert _timing.compare_runs(run(1.10), run(1.15)) == [('r', 'x', 1.10, 1.15)]
+    largest = _timing.print_comparison(run(1.10), run(1.15))
+    out = capsys.readouterr().out
+    assert largest == pytest.approx(0.05)
+    assert '1 ratios: 1 differ by more than 0.03' in out and ' !' in out
+    assert _timing.print_comparison(run(1.10), run(1.12)) == pytest.approx(0.02)
+    assert '0 differ' in capsys.readouterr().out
