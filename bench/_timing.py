@@ -7,11 +7,13 @@ The method (bench/README.md says it for readers):
   number of iterations (calibrated once on the baseline);
 * a ratio is the median, over the repeats, of a variant's time divided by the baseline's time of
   the same repeat (paired: drift of the machine during one repeat affects both);
-* its spread is half the interquartile range of those per-repeat ratios, relative to the median;
-  a ratio whose spread is above the noise limit is marked, and a run with such ratios says it is
-  too noisy to use.
+* its spread is half the width of a 95 % confidence interval of that median (from the order
+  statistics of the per-repeat ratios), relative to the median; a row is repeated until every
+  spread is within the noise limit, up to a maximum number of repeats; a ratio whose spread is
+  still above the limit is marked, and a run with such ratios says it is too noisy to use.
 """
 import json
+import math
 import os
 import statistics
 import time
@@ -38,25 +40,30 @@ def calibrate(timer, target_time):
     return max(1, int(number * target_time / max(t, 1e-9)))
 
 
-def time_interleaved(make_timers, keys, repeat, target_time):
+def time_interleaved(make_timers, keys, repeat, target_time, max_repeat=None, enough=None):
     """Times the variants `keys` side by side. make_timers() returns one timeit.Timer per key (in
     the order of keys); it is called again before every repeat but the first, so that fresh loop
     code objects keep an unlucky placement in memory from penalising one variant in all repeats.
     Each variant is calibrated on its own (which warms it up), so that a run of a slow variant
-    lasts about as long as one of a fast one. Returns ({key: iterations per run},
+    lasts about as long as one of a fast one. After `repeat` repeats, more follow while
+    enough(times) is false, up to max_repeat in all. Returns ({key: iterations per run},
     {key: [seconds per iteration, one per repeat]})."""
     timers = make_timers()
     numbers = {key: calibrate(timer, target_time) for key, timer in zip(keys, timers)}
     times = {key: [] for key in keys}
     n = len(keys)
-    for r in range(repeat):
+    r = 0
+    while True:
         if r:
             timers = make_timers()
         for k in range(n):  # rotate the order so no variant always runs first
             i = (r + k) % n
             number = numbers[keys[i]]
             times[keys[i]].append(timers[i].timeit(number) / number)
-    return numbers, times
+        r += 1
+        if r >= repeat and (max_repeat is None or r >= max_repeat or enough is None or
+                            enough(times)):
+            return numbers, times
 
 
 def quartiles(values):
@@ -70,11 +77,25 @@ def quartiles(values):
     return q[0], q[1], q[2]
 
 
+def median_interval(values):
+    """About a 95 % confidence interval of the median of values, from their order statistics
+    (no assumption on their distribution): the values of rank n/2 -+ 0.98 sqrt(n)."""
+    ordered = sorted(values)
+    if not ordered:
+        raise ValueError('no values')
+    n = len(ordered)
+    half = 0.98 * math.sqrt(n)
+    lo = max(0, int(math.floor(n / 2 - half)))
+    hi = min(n - 1, int(math.ceil(n / 2 + half)) - 1)
+    return ordered[lo], ordered[max(lo, hi)]
+
+
 def ratio_stats(times, base_key, versus=None, noise_limit=NOISE_LIMIT):
     """{key: statistics of that variant against its baseline} from time_interleaved's times.
     The baseline is base_key, or versus[key] where versus names one for that variant. 'ratio'
-    is the median of the paired per-repeat ratios, 'iqr' their quartiles, 'spread' half the IQR
-    relative to the median, 'noisy' whether spread is above noise_limit."""
+    is the median of the paired per-repeat ratios, 'iqr' their quartiles, 'ci' the confidence
+    interval of the median, 'spread' half its width relative to the median, 'noisy' whether
+    spread is above noise_limit."""
     results = {}
     for key, mine in times.items():
         against = (versus or {}).get(key, base_key)
@@ -83,11 +104,21 @@ def ratio_stats(times, base_key, versus=None, noise_limit=NOISE_LIMIT):
             raise ValueError('%s has %d timings, the baseline %d' % (key, len(mine), len(base)))
         paired = [t / b for t, b in zip(mine, base)]
         q1, med, q3 = quartiles(paired)
-        spread = (q3 - q1) / 2 / med if med > 0 else 0.0
+        lo, hi = median_interval(paired)
+        spread = (hi - lo) / 2 / med if med > 0 else 0.0
         results[key] = {'min': min(mine), 'median': statistics.median(mine), 'times': mine,
-                        'versus': against, 'paired_ratios': paired, 'ratio': med, 'iqr': [q1, q3],
+                        'versus': against, 'paired_ratios': paired, 'ratio': med,
+                        'iqr': [q1, q3], 'ci': [lo, hi], 'repeats': len(mine),
                         'spread': spread, 'noisy': spread > noise_limit}
     return results
+
+
+def precise_enough(base_key, versus=None, noise_limit=NOISE_LIMIT):
+    """An `enough` for time_interleaved: every ratio's spread is within noise_limit."""
+    def enough(times):
+        stats = ratio_stats(times, base_key, versus, noise_limit)
+        return not any(res['noisy'] for res in stats.values())
+    return enough
 
 
 def geomean(values):
@@ -160,10 +191,12 @@ def print_table(columns, rows, base_label='time', noise_limit=NOISE_LIMIT, goal_
                 break
     if len(versus) > 1:
         print('ratios: %s' % '; '.join('%s to %s' % (', '.join(v), k) for k, v in versus.items()))
+    repeats = [res['repeats'] for r in rows for res in r['results'].values()]
     print('time: CPU time per iteration (the minimum over the repeats); ratio: median over the '
-          "repeats of the variant's time / the baseline's time in the same repeat; "
-          'spread: half the interquartile range of those ratios, relative (? above %.2f)'
-          % noise_limit)
+          "repeats of the variant's time / the baseline's time in the same repeat; spread: half "
+          'the 95%% confidence interval of that median, relative (? above %.2f); repeats: %s'
+          % (noise_limit, '%d' % repeats[0] if min(repeats) == max(repeats)
+             else '%d to %d' % (min(repeats), max(repeats))))
     targets = ', '.join('%s <= %.2f' % (c.title, c.target) for c in others if c.target)
     if targets:
         print('%ss: %s%s' % (goal_word, targets, ' -- * marks a ratio above its %s' % goal_word

@@ -170,24 +170,22 @@ def load(columns, paths):
 # Timing
 # --------------------------------------------------------------------------------------------
 
-def run_row(title, func, stmt, cols, repeat, target_time, clock):
-    runner.check_results(title, func, stmt, cols, {})
-
-    def make_timers():
-        return [_timing.make_timer(stmt, runner.column_namespace({}, col, func, None), clock)
-                for col in cols]
-
-    return _timing.time_interleaved(make_timers, [c.key for c in cols], repeat, target_time)
+def run_row(title, func, stmt, cols, timing):
+    """timing: (clock, repeat, max_repeat, target_time, base key, versus)."""
+    return runner.run_row(title, func, stmt, cols, {}, timing)
 
 
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument('--quick', action='store_true', help='2 repeats of ~5 ms (smoke test)')
-    p.add_argument('--repeat', type=int, default=None, help='timing runs per variant '
-                   '(default 15)')
+    p.add_argument('--repeat', type=int, default=None, help='timing runs per variant, at '
+                   'least (default 15)')
+    p.add_argument('--max-repeat', type=int, default=None,
+                   help='while a ratio is noisier than +-%.2f, more repeats, up to this many '
+                   '(default 60)' % _timing.NOISE_LIMIT)
     p.add_argument('--target-time', type=float, default=None,
-                   help='CPU seconds per timing run (default 0.1)')
+                   help='CPU seconds per timing run (default 0.05)')
     p.add_argument('--clock', choices=sorted(_timing.CLOCKS), default=_timing.DEFAULT_CLOCK,
                    help='what a time is: CPU time of this thread (default), of the process, '
                    'or wall time')
@@ -198,7 +196,8 @@ def main(argv=None):
     p.add_argument('-v', '--verbose', action='store_true')
     args = p.parse_args(argv)
     repeat = args.repeat or (2 if args.quick else 15)
-    target_time = args.target_time or (0.005 if args.quick else 0.1)
+    max_repeat = max(repeat, args.max_repeat or (repeat if args.quick else 60))
+    target_time = args.target_time or (0.005 if args.quick else 0.05)
     if repeat < 1 or target_time <= 0:
         p.error('--repeat and --target-time must be positive')
     rows = [r for r in ROWS if not args.filter or args.filter in r[0] or args.filter in r[1]]
@@ -216,12 +215,13 @@ def main(argv=None):
     print('%s compiled by stock Cython %s (C API) and by hpy.cython -- Python %s on %s'
           % (os.path.relpath(PYX, ROOT), Cython.__version__, platform.python_version(),
              platform.machine()))
-    print('gcc -O2; %d repeats of ~%g s per variant (clock: %s), interleaved'
-          % (repeat, target_time, args.clock))
+    print('gcc -O2; %d to %d repeats of ~%g s per variant (clock: %s), interleaved'
+          % (repeat, max_repeat, target_time, args.clock))
     print()
     out_rows = []
     for title, func, stmt in rows:
-        numbers, times = run_row(title, func, stmt, active, repeat, target_time, args.clock)
+        numbers, times = run_row(title, func, stmt, active, (args.clock, repeat, max_repeat,
+                                                            target_time, active[0].key, None))
         out_rows.append({'name': title, 'func': func, 'stmt': stmt, 'numbers': numbers,
                          'results': _timing.ratio_stats(times, active[0].key)})
     noisy = _timing.print_table(columns, out_rows, goal_word='goal')
@@ -231,7 +231,8 @@ def main(argv=None):
         data = {
             'python': sys.version, 'machine': platform.machine(), 'clock': args.clock,
             'noise_limit': _timing.NOISE_LIMIT, 'noisy_ratios': noisy,
-            'cython': Cython.__version__, 'repeat': repeat, 'target_time': target_time,
+            'cython': Cython.__version__, 'repeat': repeat, 'max_repeat': max_repeat,
+            'target_time': target_time,
             'unit': 'CPU seconds per call',
             'columns': [{'key': c.key, 'title': c.title, 'binary': c.binary, 'mode': c.mode,
                          'target': c.target, 'path': paths.get(c.binary),

@@ -464,14 +464,18 @@ def check_results(row, func, stmt, cols, ns, setup=None, check=None):
                                  % (row, cols[0].key, base, key, value))
 
 
-def run_row(row, func, stmt, cols, ns, repeat, target_time, clock, setup=None, check=None):
+def run_row(row, func, stmt, cols, ns, timing, setup=None, check=None):
+    """timing: (clock, repeat, max_repeat, target_time, base key, versus)."""
+    clock, repeat, max_repeat, target_time, base_key, versus = timing
     check_results(row, func, stmt, cols, ns, setup, check)
+    # the setup runs once per column; each repeat gets fresh timers on the same namespaces
+    namespaces = [column_namespace(ns, col, func, setup) for col in cols]
 
     def make_timers():
-        return [_timing.make_timer(stmt, column_namespace(ns, col, func, setup), clock)
-                for col in cols]
+        return [_timing.make_timer(stmt, g, clock) for g in namespaces]
 
-    return _timing.time_interleaved(make_timers, [c.key for c in cols], repeat, target_time)
+    return _timing.time_interleaved(make_timers, [c.key for c in cols], repeat, target_time,
+                                    max_repeat, _timing.precise_enough(base_key, versus))
 
 
 def loop_overhead(repeat, target_time, clock):
@@ -497,9 +501,12 @@ def main(argv=None):
     p.add_argument('--quick', action='store_true',
                    help='very short runs (CI smoke test): 2 repeats of ~5 ms')
     p.add_argument('--repeat', type=int, default=None,
-                   help='timing runs per variant, interleaved (default 10)')
+                   help='timing runs per variant, interleaved, at least (default 20)')
+    p.add_argument('--max-repeat', type=int, default=None,
+                   help='while a ratio is noisier than +-%.2f, more repeats, up to this many '
+                   '(default 150)' % _timing.NOISE_LIMIT)
     p.add_argument('--target-time', type=float, default=None,
-                   help='CPU seconds per timing run (default 0.05)')
+                   help='CPU seconds per timing run (default 0.01)')
     p.add_argument('--clock', choices=sorted(_timing.CLOCKS), default=_timing.DEFAULT_CLOCK,
                    help='what a time is: CPU time of this thread (default), of the process, '
                    'or wall time')
@@ -524,8 +531,9 @@ def main(argv=None):
         _timing.print_comparison(*runs)
         return 0
 
-    repeat = args.repeat or (2 if args.quick else 10)
-    target_time = args.target_time or (0.005 if args.quick else 0.05)
+    repeat = args.repeat or (2 if args.quick else 20)
+    max_repeat = max(repeat, args.max_repeat or (repeat if args.quick else 150))
+    target_time = args.target_time or (0.005 if args.quick else 0.01)
     if repeat < 1 or target_time <= 0:
         p.error('--repeat and --target-time must be positive')
 
@@ -556,8 +564,8 @@ def main(argv=None):
 
     print('HPy microbenchmarks -- Python %s (%s) on %s'
           % (platform.python_version(), platform.python_implementation(), platform.machine()))
-    print('build: %s; %d repeats of ~%g s per variant (clock: %s), interleaved; modules: %s'
-          % (how, repeat, target_time, args.clock,
+    print('build: %s; %d to %d repeats of ~%g s per variant (clock: %s), interleaved; '
+          'modules: %s' % (how, repeat, max_repeat, target_time, args.clock,
              ', '.join('%s=%s' % (c.key, c.module.abi()) for c in active)))
     print()
 
@@ -565,11 +573,11 @@ def main(argv=None):
     versus = {c.key: c.versus for c in active if c.versus in keys}
     ns = make_namespace()
     overhead = loop_overhead(repeat, target_time, args.clock)
+    timing = (args.clock, repeat, max_repeat, target_time, base.key, versus)
     out_rows = []
     for name, func, stmt, *extra in rows:
         setup, check = (list(extra) + [None, None])[:2]
-        numbers, times = run_row(name, func, stmt, active, ns, repeat, target_time,
-                                 args.clock, setup, check)
+        numbers, times = run_row(name, func, stmt, active, ns, timing, setup, check)
         results = _timing.ratio_stats(times, base.key, versus)
         out_rows.append({'name': name, 'func': func, 'stmt': stmt, 'numbers': numbers,
                          'results': results})
@@ -590,6 +598,7 @@ def main(argv=None):
             'machine': platform.machine(),
             'build': how,
             'repeat': repeat,
+            'max_repeat': max_repeat,
             'target_time': target_time,
             'clock': args.clock,
             'noise_limit': _timing.NOISE_LIMIT,

@@ -82,18 +82,61 @@ def test_ratio_is_the_median_of_paired_ratios():
     assert res['x']['iqr'] == pytest.approx([1.1, 1.1])
     assert res['x']['min'] == 1.0
     assert res['x']['versus'] == 'base'
-    assert not res['x']['noisy']
+    # five repeats say little: the interval of the median is their whole range
+    assert res['x']['ci'] == pytest.approx([1.0, 1.2])
+    assert res['x']['noisy']
 
 
 def test_spread_and_noisy_flag():
     times = {'base': [1.0] * 4, 'x': [1.0, 1.1, 1.2, 1.3]}
     res = _timing.ratio_stats(times, 'base', noise_limit=0.03)
-    q1, q3 = res['x']['iqr']
-    assert (q1, q3) == pytest.approx((1.075, 1.225))
+    assert res['x']['iqr'] == pytest.approx((1.075, 1.225))
     assert res['x']['ratio'] == pytest.approx(1.15)
-    assert res['x']['spread'] == pytest.approx(0.075 / 1.15)
+    # four values: the confidence interval of the median is their whole range
+    assert res['x']['ci'] == pytest.approx((1.0, 1.3))
+    assert res['x']['spread'] == pytest.approx(0.15 / 1.15)
+    assert res['x']['repeats'] == 4
     assert res['x']['noisy']
-    assert not _timing.ratio_stats(times, 'base', noise_limit=0.1)['x']['noisy']
+    assert not _timing.ratio_stats(times, 'base', noise_limit=0.2)['x']['noisy']
+
+
+def test_median_interval_narrows_with_more_values():
+    assert _timing.median_interval([5.0]) == (5.0, 5.0)
+    assert _timing.median_interval([2.0, 1.0]) == (1.0, 2.0)
+    ten = list(range(10))
+    assert _timing.median_interval(ten) == (1, 8)          # all but the extremes
+    hundred = list(range(100))
+    assert _timing.median_interval(hundred) == (40, 59)
+    with pytest.raises(ValueError):
+        _timing.median_interval([])
+
+
+def test_more_repeats_while_noisy():
+    clock = FakeClock()
+    # x costs 1.0 or 1.2 (alternately) units against a base of 1.0: noisy until the median's
+    # interval closes in, which it never does with a 50/50 mix
+    state = {'n': 0}
+
+    class Alternating:
+        def __init__(self):
+            state['n'] += 1
+            self.cost = 1.2e-6 if state['n'] % 2 else 1.0e-6
+
+    def make_timers():
+        return [fake_timer(clock, 1e-6), fake_timer(clock, Alternating().cost)]
+
+    enough = _timing.precise_enough('base', noise_limit=0.03)
+    _, times = _timing.time_interleaved(make_timers, ['base', 'x'], 4, 0.001, 9, enough)
+    assert len(times['x']) == 9                              # up to max_repeat
+    # a steady variant stops at the minimum number of repeats
+    _, times = _timing.time_interleaved(lambda: [fake_timer(clock, 1e-6),
+                                                 fake_timer(clock, 2e-6)],
+                                        ['base', 'x'], 4, 0.001, 9, enough)
+    assert len(times['x']) == 4
+    assert _timing.ratio_stats(times, 'base')['x']['ratio'] == pytest.approx(2.0)
+    # without max_repeat, exactly `repeat`
+    _, times = _timing.time_interleaved(make_timers, ['base', 'x'], 3, 0.001, None, enough)
+    assert len(times['x']) == 3
 
 
 def test_ratio_against_another_variant():
