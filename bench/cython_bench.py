@@ -6,24 +6,20 @@ cpython and universal ABIs), loaded in this one process and timed side by side.
     bench/cython_bench.py --quick          # smoke test (a few seconds plus the builds)
     bench/cython_bench.py --repeat 30 --json out.json
 
-Times are CPU time of this process (time.process_time), so other processes on the machine do
-not count, per call of a function that does a fixed amount of work. The variants of a row are
-interleaved in rotating order, `--repeat` times. A ratio is a variant's minimum over the repeats
-divided by stock Cython's; its spread is the interquartile range of the per-repeat ratios (each
-variant against the stock Cython timing of the same repeat). Building and loading reuse
+Times are CPU time of this thread (--clock), so other processes on the machine do not count,
+per call of a function that does a fixed amount of work. The variants of a row are interleaved in
+rotating order, `--repeat` times; a ratio is the median of the per-repeat ratios to stock Cython,
+printed with its spread (bench/_timing.py, shared with bench/run.py). Building and loading reuse
 bench/run.py: one build at a time in a checkout (its lock), private copies of the binaries.
 """
 import argparse
 import importlib.util
-import json
 import os
 import platform
-import statistics
 import subprocess
 import sys
 import sysconfig
 import time
-import timeit
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
@@ -39,6 +35,7 @@ def _load_runner():
 
 
 runner = _load_runner()
+_timing = runner._timing
 BUILD_DIR = os.path.join(runner.BUILD_DIR, 'cython')
 
 
@@ -173,104 +170,25 @@ def load(columns, paths):
 # Timing
 # --------------------------------------------------------------------------------------------
 
-def make_timers(stmt, func, cols):
-    return [timeit.Timer(stmt, timer=time.process_time,
-                         globals=runner.column_namespace({}, col, func, None)) for col in cols]
-
-
-def run_row(title, func, stmt, cols, repeat, target_time):
-    runner.check_results(title, func, stmt, cols, {})
-    timers = make_timers(stmt, func, cols)
-    number = runner.calibrate(timers[0], target_time)
-    for timer in timers[1:]:
-        timer.timeit(max(1, number // 20))
-    times = {col.key: [] for col in cols}
-    n = len(cols)
-    for r in range(repeat):
-        if r:
-            timers = make_timers(stmt, func, cols)
-        for k in range(n):
-            i = (r + k) % n
-            times[cols[i].key].append(timers[i].timeit(number) / number)
-    return number, times
-
-
-def quartiles(values):
-    if len(values) < 2:
-        return values[0], values[0]
-    q = statistics.quantiles(values, n=4, method='inclusive')
-    return q[0], q[2]
-
-
-def row_results(times, cols):
-    base = cols[0].key
-    results = {}
-    for col in cols:
-        mine = times[col.key]
-        paired = [t / b for t, b in zip(mine, times[base])]
-        lo, hi = quartiles(paired)
-        results[col.key] = {'min': min(mine), 'times': mine,
-                            'ratio': min(mine) / min(times[base]),
-                            'paired_ratios': paired, 'iqr': [lo, hi]}
-    return results
-
-
-def print_table(columns, rows):
-    base, others = columns[0], columns[1:]
-    w_row = max(len(r['name']) for r in rows) + 2
-    w_base = max(len(base.title), 9) + 2
-    cell_w = 32
-    header = '%-*s%*s' % (w_row, 'benchmark', w_base, base.title)
-    sub = '%-*s%*s' % (w_row, '', w_base, 'time')
-    for c in others:
-        header += '%*s' % (cell_w, c.title)
-        sub += '%*s' % (cell_w, 'n/a' if c.error else '%9s  %-18s' % ('time', 'ratio (IQR)'))
-    print(header)
-    print(sub)
-    print('-' * len(header))
-    flagged = False
-    for r in rows:
-        line = '%-*s%*s' % (w_row, r['name'], w_base,
-                            runner.fmt_ns(r['results'][base.key]['min']))
-        for c in others:
-            res = r['results'].get(c.key)
-            if res is None:
-                line += '%*s' % (cell_w, 'n/a')
-                continue
-            mark = ' '
-            if c.target is not None and res['ratio'] > c.target:
-                mark, flagged = '*', True
-            line += '%*s' % (cell_w, '%9s  %.3f%s (%.2f..%.2f)' % (
-                runner.fmt_ns(res['min']), res['ratio'], mark, res['iqr'][0], res['iqr'][1]))
-        print(line)
-    print('-' * len(header))
-    line = '%-*s%*s' % (w_row, 'geomean / max ratio', w_base, '')
-    for c in others:
-        ratios = [r['results'][c.key]['ratio'] for r in rows if c.key in r['results']]
-        cell = 'n/a'
-        if ratios:
-            cell = '%.3f / %.3f' % (statistics.geometric_mean(ratios), max(ratios))
-        line += '%*s' % (cell_w, '%-18s' % cell)
-    print(line)
-    print()
-    print('time: CPU time per call, minimum over the repeats; ratio: that minimum / stock '
-          "Cython's; IQR: quartiles of the per-repeat ratios")
-    targets = ', '.join('%s <= %.2f' % (c.title, c.target) for c in others if c.target)
-    print('goals (figures, not gates): %s%s' % (targets, ' -- * marks a ratio above its goal'
-                                                if flagged else ' -- all met'))
-    for c in columns:
-        if c.error:
-            print('%s: n/a (%s)' % (c.title, c.error.strip().splitlines()[-1][:200]))
+def run_row(title, func, stmt, cols, timing):
+    """timing: (clock, repeat, max_repeat, target_time, base key, versus)."""
+    return runner.run_row(title, func, stmt, cols, {}, timing)
 
 
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument('--quick', action='store_true', help='2 repeats of ~5 ms (smoke test)')
-    p.add_argument('--repeat', type=int, default=None, help='timing runs per variant '
-                   '(default 15)')
+    p.add_argument('--repeat', type=int, default=None, help='timing runs per variant, at '
+                   'least (default 15)')
+    p.add_argument('--max-repeat', type=int, default=None,
+                   help='while a ratio is noisier than +-%.2f, more repeats, up to this many '
+                   '(default 60)' % _timing.NOISE_LIMIT)
     p.add_argument('--target-time', type=float, default=None,
-                   help='CPU seconds per timing run (default 0.1)')
+                   help='CPU seconds per timing run (default 0.05)')
+    p.add_argument('--clock', choices=sorted(_timing.CLOCKS), default=_timing.DEFAULT_CLOCK,
+                   help='what a time is: CPU time of this thread (default), of the process, '
+                   'or wall time')
     p.add_argument('--filter', default=None, help='only the rows whose title or function '
                    'contains this text')
     p.add_argument('--json', metavar='FILE', help='write the raw numbers to FILE')
@@ -278,7 +196,8 @@ def main(argv=None):
     p.add_argument('-v', '--verbose', action='store_true')
     args = p.parse_args(argv)
     repeat = args.repeat or (2 if args.quick else 15)
-    target_time = args.target_time or (0.005 if args.quick else 0.1)
+    max_repeat = max(repeat, args.max_repeat or (repeat if args.quick else 60))
+    target_time = args.target_time or (0.005 if args.quick else 0.05)
     if repeat < 1 or target_time <= 0:
         p.error('--repeat and --target-time must be positive')
     rows = [r for r in ROWS if not args.filter or args.filter in r[0] or args.filter in r[1]]
@@ -296,31 +215,31 @@ def main(argv=None):
     print('%s compiled by stock Cython %s (C API) and by hpy.cython -- Python %s on %s'
           % (os.path.relpath(PYX, ROOT), Cython.__version__, platform.python_version(),
              platform.machine()))
-    print('gcc -O2; %d repeats of ~%g s CPU time per variant, interleaved' % (repeat,
-                                                                            target_time))
+    print('gcc -O2; %d to %d repeats of ~%g s per variant (clock: %s), interleaved'
+          % (repeat, max_repeat, target_time, args.clock))
     print()
     out_rows = []
     for title, func, stmt in rows:
-        number, times = run_row(title, func, stmt, active, repeat, target_time)
-        out_rows.append({'name': title, 'func': func, 'stmt': stmt, 'number': number,
-                         'results': row_results(times, active)})
-    print_table(columns, out_rows)
+        numbers, times = run_row(title, func, stmt, active, (args.clock, repeat, max_repeat,
+                                                            target_time, active[0].key, None))
+        out_rows.append({'name': title, 'func': func, 'stmt': stmt, 'numbers': numbers,
+                         'results': _timing.ratio_stats(times, active[0].key)})
+    noisy = _timing.print_table(columns, out_rows, goal_word='goal')
     elapsed = time.perf_counter() - t0
     print('total time: %.1f s' % elapsed)
     if args.json:
         data = {
-            'python': sys.version, 'machine': platform.machine(), 'timer': 'process_time',
-            'cython': Cython.__version__, 'repeat': repeat, 'target_time': target_time,
+            'python': sys.version, 'machine': platform.machine(), 'clock': args.clock,
+            'noise_limit': _timing.NOISE_LIMIT, 'noisy_ratios': noisy,
+            'cython': Cython.__version__, 'repeat': repeat, 'max_repeat': max_repeat,
+            'target_time': target_time,
             'unit': 'CPU seconds per call',
             'columns': [{'key': c.key, 'title': c.title, 'binary': c.binary, 'mode': c.mode,
                          'target': c.target, 'path': paths.get(c.binary),
                          'available': not c.error, 'error': c.error} for c in columns],
             'rows': out_rows, 'elapsed_s': elapsed,
         }
-        with open(args.json, 'w') as f:
-            json.dump(data, f, indent=2)
-            f.write('\n')
-        print('raw numbers written to %s' % args.json)
+        _timing.write_json(args.json, data)
     return 0
 
 

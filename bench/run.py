@@ -7,9 +7,10 @@ with the same Python-level loop.
     bench/run.py --quick          # smoke test for CI (a few seconds)
     bench/run.py --repeat 9 --json out.json
 
-Each timing is the minimum over --repeat runs of timeit with a number of iterations calibrated so
-that one run lasts about --target-time seconds; the variants of a row are interleaved (in rotating
-order) so that drift of the machine affects them alike. Ratios are HPy time / C API time per call.
+Times are CPU time of this thread (--clock), so other processes on a busy machine do not count.
+The variants of a row are interleaved in rotating order, --repeat times, each run calibrated to
+about --target-time seconds; a ratio is the median of the per-repeat ratios HPy / C API, printed
+with its spread, and a run says when it is too noisy to use (bench/_timing.py, bench/README.md).
 """
 import argparse
 import atexit
@@ -26,9 +27,11 @@ import sys
 import sysconfig
 import tempfile
 import time
-import timeit
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+if HERE not in sys.path:
+    sys.path.insert(0, HERE)
+import _timing  # noqa: E402  (bench/_timing.py)
 ROOT = os.path.dirname(HERE)
 BUILD_DIR = os.path.join(HERE, '_build')
 CAPI_NAME = 'capi_bench'
@@ -63,6 +66,9 @@ SUITES = [
     # examples/array itself against a C-API twin of it (float64 only)
     Suite('array', 'capi_array', os.path.join(HERE, 'capi_array.c'),
           'hpyarray', os.path.join(ROOT, 'examples', 'array', 'hpyarray.c')),
+    # the real-style workload: a small symbolic-expression library written both ways
+    Suite('symx', 'capi_symx', os.path.join(HERE, 'capi_symx.c'),
+          'hpy_symx', os.path.join(HERE, 'hpy_symx.c')),
 ]
 MAIN_SUITE = SUITES[0].key
 
@@ -71,18 +77,20 @@ MAIN_SUITE = SUITES[0].key
 # Columns: one per way of running the benchmark module. The first one is the baseline; every
 # other column is reported as time and ratio to it. Adding a column (a new ABI or load mode) is
 # one line here: `binary` names what to build ('capi' or an HPy ABI), `mode` is the mode passed
-# to hpy.universal.load for universal/hybrid binaries, `target` the ratio the issue asks for.
+# to hpy.universal.load for universal/hybrid binaries, `target` the ratio the issue asks for,
+# `versus` the column that ratio is to.
 # A column that cannot be built or loaded (e.g. debug/trace modes raise SystemError today) is
 # printed as "n/a" with the reason in a footnote.
 # --------------------------------------------------------------------------------------------
 
 class Column:
-    def __init__(self, key, title, binary, mode=None, target=None):
+    def __init__(self, key, title, binary, mode=None, target=None, versus=None):
         self.key = key
         self.title = title
         self.binary = binary
         self.mode = mode
         self.target = target
+        self.versus = versus   # the column this one's ratio is to (None: the first column)
         self.modules = {}      # suite key -> loaded module
         self.paths = {}        # suite key -> the built binary (a private copy is loaded)
         self.error = None
@@ -96,25 +104,45 @@ class Column:
         return self.paths.get(MAIN_SUITE)
 
     def lookup(self, func):
+        """'name' or 'suite:name' is that object of the suite's module, 'suite:' the module."""
         suite, _, name = func.rpartition(':')
-        return getattr(self.modules[suite or MAIN_SUITE], name)
+        module = self.modules[suite or MAIN_SUITE]
+        return getattr(module, name) if name else module
 
 
 def make_columns():
+    # the targets of issue 14: the CPython ABI against its C-API twin, the others against the
+    # CPython ABI build of the same source
     return [
         Column('capi', 'C API', 'capi'),
         Column('cpython', 'HPy CPython ABI', 'cpython', target=1.02),
-        Column('universal', 'HPy universal', 'universal', mode=0, target=1.10),
-        Column('hybrid', 'HPy hybrid', 'hybrid', mode=0),
-        Column('debug', 'HPy debug', 'universal', mode=1),
-        Column('trace', 'HPy trace', 'universal', mode=2),
+        Column('universal', 'HPy universal', 'universal', mode=0, target=1.05, versus='cpython'),
+        Column('hybrid', 'HPy hybrid', 'hybrid', mode=0, versus='cpython'),
+        Column('debug', 'HPy debug', 'universal', mode=1, target=2.0, versus='cpython'),
+        Column('trace', 'HPy trace', 'universal', mode=2, target=1.5, versus='cpython'),
     ]
 
 
 # --------------------------------------------------------------------------------------------
-# Rows: (title, function name in both modules, Python statement timed with `f` bound to it).
-# The names the statements use come from make_namespace().
+# Rows: (title, function name in both modules, Python statement timed with `f` bound to it[,
+# setup statement[, check]]). The names the statements use come from make_namespace() and the
+# setup; check, an expression of `_` (the statement's value), is what the variants must agree on
+# when the value itself cannot be compared (the default: the value).
 # --------------------------------------------------------------------------------------------
+
+SYMX_SETUP = """\
+xs = [f.Var('x%d' % i) for i in range(50)]
+triples = [(xs[i % 50], xs[(7 * i + 3) % 50], xs[(13 * i + 5) % 50]) for i in range(1000)]
+vals = {x.name: float(i % 7) - 2.5 for i, x in enumerate(xs)}
+"""
+SYMX_BUILD = '[2.0 * a + 3 * b - c + 1.5 for a, b, c in triples]'
+SYMX_EXPRS = """\
+exprs = %s
+le = [(exprs[i], 4.0) for i in range(0, 1000, 3)]
+ge = [(exprs[i], triples[i][0]) for i in range(1, 1000, 3)]
+eq = [(exprs[i], exprs[i - 1]) for i in range(2, 1000, 3)]
+""" % SYMX_BUILD
+SYMX_COMPARE = '[e <= r for e, r in le] + [e >= r for e, r in ge] + [e == r for e, r in eq]'
 
 ROWS = [
     ('call noargs', 'noargs', 'f()'),
@@ -143,6 +171,16 @@ ROWS = [
     ('array: sum of 1e6 float64', 'array:Array', 'a.sum()', "a = f('float64', range(10**6))"),
     ('array: element access (getitem)', 'array:Array', 'a[1]', "a = f('float64', range(10))"),
     ('array: element store (setitem)', 'array:Array', 'a[1] = y', "a = f('float64', range(10))"),
+    # the real-style workload (suite 'symx', the module itself as `f`): 1,000 expressions of three
+    # variables out of 50 built through the number slots, compared into constraints (a third
+    # each of <= number, >= Var, == Expr), and evaluated against a dict of values. The last
+    # element of a row is what the variants must agree on (`_` is the statement's value).
+    ('symx: build 1,000 expressions', 'symx:', SYMX_BUILD, SYMX_SETUP,
+     '[e.value(vals) for e in _]'),
+    ('symx: compare (1,000 constraints)', 'symx:', SYMX_COMPARE, SYMX_SETUP + SYMX_EXPRS,
+     '[(c.op, c.violation(vals)) for c in _]'),
+    ('symx: evaluate 1,000 constraints', 'symx:', '[c.violation(vals) for c in cons]',
+     SYMX_SETUP + SYMX_EXPRS + '\ncons = ' + SYMX_COMPARE, None),
 ]
 
 
@@ -396,17 +434,6 @@ def load_columns(columns, paths):
 # Timing
 # --------------------------------------------------------------------------------------------
 
-def calibrate(timer, target_time):
-    """Iterations for one run of about target_time seconds."""
-    number = 1
-    while True:
-        t = timer.timeit(number)
-        if t >= target_time / 5 or number >= 10 ** 9:
-            break
-        number *= 10 if t < target_time / 100 else 2
-    return max(1, int(number * target_time / max(t, 1e-9)))
-
-
 def column_namespace(ns, col, func, setup):
     """The statement's globals for one column: `f` is the module's object, then `setup` runs."""
     g = dict(ns, f=col.lookup(func))
@@ -415,9 +442,10 @@ def column_namespace(ns, col, func, setup):
     return g
 
 
-def check_results(row, func, stmt, cols, ns, setup=None):
+def check_results(row, func, stmt, cols, ns, setup=None, check=None):
     """Every variant must compute the same thing as the C API (a statement that is not an
-    expression, such as an assignment, must at least run)."""
+    expression, such as an assignment, must at least run); with `check`, the same value of that
+    expression of `_`, the statement's value."""
     try:
         code = compile(stmt, '<row>', 'eval')
     except SyntaxError:
@@ -426,6 +454,9 @@ def check_results(row, func, stmt, cols, ns, setup=None):
     for col in cols:
         ns_col = column_namespace(ns, col, func, setup)
         results[col.key] = eval(code, ns_col)
+        if check:
+            ns_col['_'] = results[col.key]
+            results[col.key] = eval(check, ns_col)
     base = results[cols[0].key]
     for key, value in results.items():
         if value != base:
@@ -433,32 +464,23 @@ def check_results(row, func, stmt, cols, ns, setup=None):
                                  % (row, cols[0].key, base, key, value))
 
 
-def make_timers(stmt, func, cols, ns, setup=None):
-    return [timeit.Timer(stmt, globals=column_namespace(ns, col, func, setup)) for col in cols]
+def run_row(row, func, stmt, cols, ns, timing, setup=None, check=None):
+    """timing: (clock, repeat, max_repeat, target_time, base key, versus)."""
+    clock, repeat, max_repeat, target_time, base_key, versus = timing
+    check_results(row, func, stmt, cols, ns, setup, check)
+    # the setup runs once per column; each repeat gets fresh timers on the same namespaces
+    namespaces = [column_namespace(ns, col, func, setup) for col in cols]
+
+    def make_timers():
+        return [_timing.make_timer(stmt, g, clock) for g in namespaces]
+
+    return _timing.time_interleaved(make_timers, [c.key for c in cols], repeat, target_time,
+                                    max_repeat, _timing.precise_enough(base_key, versus))
 
 
-def run_row(row, func, stmt, cols, ns, repeat, target_time, setup=None):
-    check_results(row, func, stmt, cols, ns, setup)
-    timers = make_timers(stmt, func, cols, ns, setup)
-    number = calibrate(timers[0], target_time)
-    for timer in timers[1:]:  # warm up the others a little as well
-        timer.timeit(max(1, number // 20))
-    times = {col.key: [] for col in cols}
-    n = len(cols)
-    for r in range(repeat):
-        if r:
-            # fresh timers (fresh loop code objects) every repeat, so that an unlucky placement
-            # in memory cannot penalise one variant in all its repeats
-            timers = make_timers(stmt, func, cols, ns, setup)
-        for k in range(n):  # rotate the order so no variant always runs first
-            i = (r + k) % n
-            times[cols[i].key].append(timers[i].timeit(number) / number)
-    return number, times
-
-
-def loop_overhead(repeat, target_time):
-    timer = timeit.Timer('pass')
-    number = calibrate(timer, target_time)
+def loop_overhead(repeat, target_time, clock):
+    timer = _timing.make_timer('pass', {}, clock)
+    number = _timing.calibrate(timer, target_time)
     return min(timer.timeit(number) / number for _ in range(repeat))
 
 
@@ -466,66 +488,11 @@ def loop_overhead(repeat, target_time):
 # Report
 # --------------------------------------------------------------------------------------------
 
-def fmt_ns(seconds):
-    ns = seconds * 1e9
-    return '%.1f ns' % ns if ns < 1000 else '%.0f ns' % ns
-
-
 def print_table(columns, rows, overhead_s):
-    base = columns[0]
-    others = columns[1:]
-    w_row = max(len(r['name']) for r in rows) + 2
-    w_base = max(len(base.title), 9) + 2
-    # a measured cell is "<time:9>  <ratio:5><mark:1>"; an unavailable column just says n/a
-    w_col = [max(len(c.title), 5 if c.error else 17) + 3 for c in others]
-    header = '%-*s%*s' % (w_row, 'benchmark', w_base, base.title)
-    sub = '%-*s%*s' % (w_row, '', w_base, 'time')
-    for c, w in zip(others, w_col):
-        header += '%*s' % (w, c.title)
-        sub += '%*s' % (w, '' if c.error else '%9s  %-6s' % ('time', 'ratio'))
-    print(header)
-    print(sub)
-    print('-' * len(header))
-    flagged = False
-    for r in rows:
-        line = '%-*s%*s' % (w_row, r['name'], w_base, fmt_ns(r['results'][base.key]['min']))
-        for c, w in zip(others, w_col):
-            res = r['results'].get(c.key)
-            if res is None:
-                cell = 'n/a'
-            else:
-                mark = ' '
-                if c.target is not None and res['ratio'] > c.target:
-                    mark = '*'
-                    flagged = True
-                cell = '%9s  %.3f%s' % (fmt_ns(res['min']), res['ratio'], mark)
-            line += '%*s' % (w, cell)
-        print(line)
-    print('-' * len(header))
-    # geometric mean and worst ratio of each column
-    line = '%-*s%*s' % (w_row, 'geomean / max ratio', w_base, '')
-    for c, w in zip(others, w_col):
-        ratios = [r['results'][c.key]['ratio'] for r in rows if c.key in r['results']]
-        if ratios:
-            g = 1.0
-            for x in ratios:
-                g *= x
-            g **= 1.0 / len(ratios)
-            cell = '%.3f / %.3f ' % (g, max(ratios))
-        else:
-            cell = 'n/a'
-        line += '%*s' % (w, cell)
-    print(line)
-    print()
-    print('times: min over repeats of the time per call, Python-level loop included '
-          '(empty loop: %s per iteration)' % fmt_ns(overhead_s))
-    targets = ', '.join('%s <= %.2f' % (c.title, c.target) for c in others if c.target)
-    if targets:
-        print('targets: %s%s' % (targets, ' -- * marks a ratio above its target'
-                                 if flagged else ' -- all met'))
-    for c in columns:
-        if c.error:
-            print('%s: n/a (%s)' % (c.title, c.error.strip().splitlines()[-1][:200]))
+    noisy = _timing.print_table(columns, rows)
+    print('the Python loop around the call is part of every time (empty loop: %s per iteration)'
+          % _timing.fmt_ns(overhead_s))
+    return noisy
 
 
 def main(argv=None):
@@ -534,9 +501,15 @@ def main(argv=None):
     p.add_argument('--quick', action='store_true',
                    help='very short runs (CI smoke test): 2 repeats of ~5 ms')
     p.add_argument('--repeat', type=int, default=None,
-                   help='timing runs per variant; the minimum is reported (default 10)')
+                   help='timing runs per variant, interleaved, at least (default 20)')
+    p.add_argument('--max-repeat', type=int, default=None,
+                   help='while a ratio is noisier than +-%.2f, more repeats, up to this many '
+                   '(default 150)' % _timing.NOISE_LIMIT)
     p.add_argument('--target-time', type=float, default=None,
-                   help='seconds per timing run (default 0.05)')
+                   help='CPU seconds per timing run (default 0.01)')
+    p.add_argument('--clock', choices=sorted(_timing.CLOCKS), default=_timing.DEFAULT_CLOCK,
+                   help='what a time is: CPU time of this thread (default), of the process, '
+                   'or wall time')
     p.add_argument('--json', metavar='FILE', help='write the raw numbers to FILE')
     p.add_argument('--columns', default=None,
                    help='comma-separated column keys (default: all of %s)'
@@ -546,11 +519,21 @@ def main(argv=None):
     p.add_argument('--builder', choices=('auto', 'setuptools', 'gcc'), default='auto',
                    help='how to build the modules (default: setuptools, else gcc)')
     p.add_argument('--rebuild', action='store_true', help='rebuild even if up to date')
+    p.add_argument('--compare', nargs=2, metavar=('FIRST', 'SECOND'),
+                   help='compare the ratios of two runs written by --json, then exit')
     p.add_argument('-v', '--verbose', action='store_true')
     args = p.parse_args(argv)
+    if args.compare:
+        runs = []
+        for path in args.compare:
+            with open(path) as f:
+                runs.append(json.load(f))
+        _timing.print_comparison(*runs)
+        return 0
 
-    repeat = args.repeat or (2 if args.quick else 10)
-    target_time = args.target_time or (0.005 if args.quick else 0.05)
+    repeat = args.repeat or (2 if args.quick else 20)
+    max_repeat = max(repeat, args.max_repeat or (repeat if args.quick else 150))
+    target_time = args.target_time or (0.005 if args.quick else 0.01)
     if repeat < 1 or target_time <= 0:
         p.error('--repeat and --target-time must be positive')
 
@@ -581,29 +564,28 @@ def main(argv=None):
 
     print('HPy microbenchmarks -- Python %s (%s) on %s'
           % (platform.python_version(), platform.python_implementation(), platform.machine()))
-    print('build: %s; %d repeats of ~%g s per variant, interleaved; modules: %s'
-          % (how, repeat, target_time,
+    print('build: %s; %d to %d repeats of ~%g s per variant (clock: %s), interleaved; '
+          'modules: %s' % (how, repeat, max_repeat, target_time, args.clock,
              ', '.join('%s=%s' % (c.key, c.module.abi()) for c in active)))
     print()
 
+    keys = {c.key for c in active}
+    versus = {c.key: c.versus for c in active if c.versus in keys}
     ns = make_namespace()
-    overhead = loop_overhead(repeat, target_time)
+    overhead = loop_overhead(repeat, target_time, args.clock)
+    timing = (args.clock, repeat, max_repeat, target_time, base.key, versus)
     out_rows = []
-    for name, func, stmt, *setup in rows:
-        setup = setup[0] if setup else None
-        number, times = run_row(name, func, stmt, active, ns, repeat, target_time, setup)
-        base_min = min(times[base.key])
-        results = {}
-        for c in active:
-            m = min(times[c.key])
-            results[c.key] = {'min': m, 'times': times[c.key], 'ratio': m / base_min}
-        out_rows.append({'name': name, 'func': func, 'stmt': stmt, 'number': number,
+    for name, func, stmt, *extra in rows:
+        setup, check = (list(extra) + [None, None])[:2]
+        numbers, times = run_row(name, func, stmt, active, ns, timing, setup, check)
+        results = _timing.ratio_stats(times, base.key, versus)
+        out_rows.append({'name': name, 'func': func, 'stmt': stmt, 'numbers': numbers,
                          'results': results})
         if args.verbose:
-            print('  %-28s %s' % (name, '  '.join('%s=%s' % (k, fmt_ns(v['min']))
+            print('  %-28s %s' % (name, '  '.join('%s=%s' % (k, _timing.fmt_ns(v['min']))
                                                    for k, v in results.items())))
 
-    print_table(columns, out_rows, overhead)
+    noisy = print_table(columns, out_rows, overhead)
     elapsed = time.perf_counter() - t0
     print('total time: %.1f s' % elapsed)
 
@@ -616,20 +598,22 @@ def main(argv=None):
             'machine': platform.machine(),
             'build': how,
             'repeat': repeat,
+            'max_repeat': max_repeat,
             'target_time': target_time,
+            'clock': args.clock,
+            'noise_limit': _timing.NOISE_LIMIT,
+            'noisy_ratios': noisy,
             'loop_overhead_s': overhead,
             'unit': 'seconds per call',
             'columns': [{'key': c.key, 'title': c.title, 'binary': c.binary, 'mode': c.mode,
-                         'target': c.target, 'path': c.path, 'paths': c.paths,
+                         'target': c.target, 'versus': c.versus, 'path': c.path,
+                         'paths': c.paths,
                          'available': not c.error,
                          'error': c.error} for c in columns],
             'rows': out_rows,
             'elapsed_s': elapsed,
         }
-        with open(args.json, 'w') as f:
-            json.dump(data, f, indent=2)
-            f.write('\n')
-        print('raw numbers written to %s' % args.json)
+        _timing.write_json(args.json, data)
     return 0
 
 

@@ -61,6 +61,15 @@ OPTIONAL_MODULE_TAGS = {
 CHILD_MEMORY_LIMIT = 4 << 30
 
 
+def _timing():
+    """bench/_timing.py (its JSON writer is shared with the benchmarks)."""
+    bench = os.path.join(ROOT, 'bench')
+    if bench not in sys.path:
+        sys.path.insert(0, bench)
+    import _timing as timing
+    return timing
+
+
 def _support():
     if TESTS not in sys.path:
         sys.path.insert(0, TESTS)
@@ -504,11 +513,7 @@ def main(argv=None):
         'not_applicable': dict(sorted(not_app.items())),
         'records': sorted(records, key=lambda r: r['name']),
     }
-    os.makedirs(os.path.dirname(os.path.abspath(args.json)), exist_ok=True)
-    with open(args.json, 'w') as f:
-        json.dump(data, f, indent=1)
-        f.write('\n')
-    print('records written to %s' % args.json)
+    _timing().write_json(args.json, data, indent=1, what='records')
     return 0
 
 
