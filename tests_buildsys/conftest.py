@@ -1,0 +1,16 @@
+"""The build-system tests (`make test-buildsys`): real `pip install .` runs with build isolation,
+their build tools and this project's wheel taken from the wheelhouse the Makefile fills."""
+import os
+
+import pytest
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+@pytest.fixture(scope='session')
+def wheelhouse():
+    path = os.environ.get('HPY_WHEELHOUSE')
+    if not path or not any(f.startswith('hpy-') for f in os.listdir(path)):
+        raise pytest.UsageError('HPY_WHEELHOUSE must name a folder holding the build tools and a '
+                                'wheel of this project: run these tests with `make test-buildsys`')
+    return os.path.abspath(path)
