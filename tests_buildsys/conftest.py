@@ -15,3 +15,13 @@ def wheelhouse():
         raise pytest.UsageError('HPY_WHEELHOUSE must name a folder holding the build tools and a '
                                 'wheel of this project: run these tests with `make test-buildsys`')
     return os.path.abspath(path)
+
+
+@pytest.fixture(scope='session')
+def tools():
+    """The bin folder of a venv holding meson, ninja and cmake (from the wheelhouse)."""
+    path = os.environ.get('HPY_BUILDSYS_TOOLS')
+    if not path or not os.path.exists(os.path.join(path, 'bin', 'cmake')):
+        raise pytest.UsageError('HPY_BUILDSYS_TOOLS must name a venv with meson, ninja and '
+                                'cmake: run these tests with `make test-buildsys`')
+    return os.path.abspath(os.path.join(path, 'bin'))
