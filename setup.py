@@ -114,7 +114,7 @@ setup(
     packages=['hpy.devel', 'hpy.debug', 'hpy.trace', 'hpy.cython', 'hpy.cython.gen'],
     extras_require={'cython': ['cython>=3.1,<3.4']},
     package_data={'hpy.devel': ['include/*.h', 'include/hpy/*.h', 'include/hpy/*/*.h',
-                                'src/runtime/*.c', 'lib/*/*.a']},
+                                'src/runtime/*.c', 'lib/*/*.a', 'cmake/*.cmake']},
     ext_modules=[universal],
     cmdclass={'build_ext': build_ext_hpy_runtime},
     entry_points={'distutils.setup_keywords':
