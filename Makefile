@@ -71,10 +71,15 @@ $(DIST_DEPS_STAMP): $(DEPS_STAMP)
 	$(PIP) install -q build
 	touch $@
 
-dist: build $(DIST_DEPS_STAMP)
+DIST_STAMP := dist/.built
+DIST_SOURCES := $(shell git ls-files hpy src setup.py pyproject.toml MANIFEST.in README.md 2>/dev/null)
+dist: $(DIST_STAMP)
+$(DIST_STAMP): $(DIST_SOURCES) $(DIST_DEPS_STAMP) | build
 	rm -rf dist
+	mkdir -p build
 	$(PY) -m build --no-isolation --outdir dist . > build/dist.log 2>&1 || (tail -30 build/dist.log; exit 1)
 	@ls dist
+	touch $@
 
 # What isolated builds install besides dist/: setuptools (the version of .venv), downloaded once.
 WHEELHOUSE := build/wheelhouse
@@ -89,7 +94,8 @@ test-packaging: dist wheelhouse
 	$(PY) -m pytest -n $(PYTEST_WORKERS) -q packaging_tests
 
 # The suite on CPython 3.13, 3.14, 3.15 and 3.14d (in a cached Debian sid chroot) against the
-# universal binaries built once on the host. Needs root.
+# universal binaries built once on the host; then one universal wheel of examples/package
+# installed and tested on each (tools/matrix_wheel.py). Needs root.
 test-matrix: build dist wheelhouse
 	$(PY) tools/test_matrix.py
 

@@ -120,6 +120,8 @@ setup(
     name='hpy',
     version=VERSION,
     description='HPy: a handle-based C API for Python extensions',
+    long_description=open(os.path.join(ROOT, 'README.md'), encoding='utf-8').read(),
+    long_description_content_type='text/markdown',
     python_requires='>=3.8',
     install_requires=['setuptools>=64.0'],
     packages=['hpy.devel', 'hpy.debug', 'hpy.trace', 'hpy.cython', 'hpy.cython.gen'],

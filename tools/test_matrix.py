@@ -11,6 +11,8 @@ binaries.
    cpython and hybrid ones are rebuilt, as they must be. On the debug build every C-level test
    also runs under --refleaks.
 3. The cached binaries are hashed before and after: the table is printed only if none changed.
+4. One wheel of examples/package, built on the host, is installed with pip and tested on the host
+   and on every interpreter (tools/matrix_wheel.py); `--wheel-only` runs just this step.
 
 Needs root (chroot, mounts) and the package archives. Anything that stops an interpreter from
 running is a failure, said in one line; an interpreter that did not run is never shown as passing.
