@@ -5,6 +5,8 @@
 #   make cython-census   Cython's tests/run/*.pyx through hpy.cython (a figure, not a gate)
 #   make bench-cython    the same .pyx by stock Cython and by hpy.cython, timed side by side
 #   make test-buildsys   the meson-python and scikit-build-core examples through `pip install .`
+#   make dist   the sdist and the wheel of this project, in dist/ (docs/packaging.md)
+#   make test-packaging  isolated pip installs of HPy projects against dist/ (packaging_tests/)
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
@@ -16,7 +18,8 @@ PYTEST_WORKERS ?= 2
 CYTHON_VERSION := $(shell sed -n "s/^TESTED_CYTHON = '\(.*\)'/\1/p" hpy/cython/version.py)
 
 .PHONY: all build demo test test-cython-versions test-matrix api-coverage autogen autogen-check \
-	bench bench-cython cython-census clean system-deps test-buildsys
+	bench bench-cython cython-census clean system-deps test-buildsys dist wheelhouse \
+	test-packaging
 
 all: build
 
@@ -89,10 +92,38 @@ test-buildsys: build $(WHEELHOUSE)/.tools $(BUILDSYS_TOOLS_VENV)/.installed
 	$(PIP) wheel -q --no-deps --no-build-isolation -w $(WHEELHOUSE) .
 	HPY_WHEELHOUSE=$(WHEELHOUSE) HPY_BUILDSYS_TOOLS=$(BUILDSYS_TOOLS_VENV) \
 		$(PY) -m pytest -n $(PYTEST_WORKERS) -q tests_buildsys
+# The sdist, then the wheel built from it (so a file missing from the sdist fails here), with the
+# setuptools of .venv (no download).
+DIST_DEPS_STAMP := $(VENV)/.dist-deps
+$(DIST_DEPS_STAMP): $(DEPS_STAMP)
+	$(PIP) install -q build
+	touch $@
+
+DIST_STAMP := dist/.built
+DIST_SOURCES := $(shell git ls-files hpy src setup.py pyproject.toml MANIFEST.in README.md 2>/dev/null)
+dist: $(DIST_STAMP)
+$(DIST_STAMP): $(DIST_SOURCES) $(DIST_DEPS_STAMP) | build
+	rm -rf dist
+	mkdir -p build
+	$(PY) -m build --no-isolation --outdir dist . > build/dist.log 2>&1 || (tail -30 build/dist.log; exit 1)
+	@ls dist
+	touch $@
+
+# What isolated builds install besides dist/: setuptools (the version of .venv), downloaded once.
+wheelhouse: $(DEPS_STAMP)
+	@v=$$($(PY) -c 'import setuptools; print(setuptools.__version__)'); \
+	if ! ls $(WHEELHOUSE)/setuptools-$$v-*.whl >/dev/null 2>&1; then \
+		$(PIP) download -q --only-binary=:all: --no-deps -d $(WHEELHOUSE) "setuptools==$$v"; \
+	fi
+
+# pip installs with build isolation (slow: not part of `make test`).
+test-packaging: dist wheelhouse
+	$(PY) -m pytest -n $(PYTEST_WORKERS) -q packaging_tests
 
 # The suite on CPython 3.13, 3.14, 3.15 and 3.14d (in a cached Debian sid chroot) against the
-# universal binaries built once on the host. Needs root.
-test-matrix: build
+# universal binaries built once on the host; then one universal wheel of examples/package
+# installed and tested on each (tools/matrix_wheel.py). Needs root.
+test-matrix: build dist wheelhouse
 	$(PY) tools/test_matrix.py
 
 # How many context functions and helpers the suite calls in every ABI (must be all of them).
@@ -112,5 +143,5 @@ bench-cython: build
 	$(PY) bench/cython_bench.py
 
 clean:
-	rm -rf build $(VENV) hpy/*.so hpy/devel/lib hpy/devel/version.py hpy/devel/include/hpy/version.h
+	rm -rf build dist $(VENV) hpy/*.so hpy/devel/lib hpy/devel/version.py hpy/devel/include/hpy/version.h
 	find . -name __pycache__ -prune -exec rm -rf {} +

@@ -17,12 +17,23 @@ STRICT = ['-Wall', '-Wextra', '-Werror', '-Wno-missing-field-initializers']
 
 
 def git_revision():
+    """The commit being built: from git in a clone, else the one an sdist recorded."""
     try:
-        out = subprocess.run(['git', 'rev-parse', '--short', 'HEAD'], cwd=ROOT,
-                             capture_output=True, text=True, check=True)
-        return out.stdout.strip() or '__UNKNOWN__'
-    except (OSError, subprocess.CalledProcessError):
-        return '__UNKNOWN__'
+        out = subprocess.run(['git', 'rev-parse', '--show-toplevel', '--short', 'HEAD'],
+                             cwd=ROOT, capture_output=True, text=True, check=True)
+        toplevel, rev = out.stdout.split()
+        # an unpacked sdist inside some other repository must not take that one's commit
+        if os.path.realpath(toplevel) == os.path.realpath(ROOT):
+            return rev
+    except (OSError, ValueError, subprocess.CalledProcessError):
+        pass
+    recorded = {}
+    try:
+        with open(os.path.join(ROOT, DEVEL, 'version.py')) as f:
+            exec(f.read(), recorded)
+    except OSError:
+        pass
+    return recorded.get('__git_revision__', '__UNKNOWN__')
 
 
 def _load_fileutil():
@@ -109,6 +120,8 @@ setup(
     name='hpy',
     version=VERSION,
     description='HPy: a handle-based C API for Python extensions',
+    long_description=open(os.path.join(ROOT, 'README.md'), encoding='utf-8').read(),
+    long_description_content_type='text/markdown',
     python_requires='>=3.8',
     install_requires=['setuptools>=64.0'],
     packages=['hpy.devel', 'hpy.debug', 'hpy.trace', 'hpy.cython', 'hpy.cython.gen'],
@@ -117,7 +130,12 @@ setup(
                                 'src/runtime/*.c', 'lib/*/*.a', 'cmake/*.cmake']},
     ext_modules=[universal],
     cmdclass={'build_ext': build_ext_hpy_runtime},
-    entry_points={'distutils.setup_keywords':
-                  ['hpy_ext_modules = hpy.devel:handle_hpy_ext_modules']},
+    entry_points={
+        'distutils.setup_keywords': ['hpy_ext_modules = hpy.devel:handle_hpy_ext_modules'],
+        # [tool.hpy] in a project's pyproject.toml (hpy/devel/pyproject.py)
+        'setuptools.finalize_distribution_options': ['hpy = hpy.devel:finalize_hpy_options'],
+        # the hpy_debug fixture in every pytest run (the name -p hpy.debug.pytest uses too)
+        'pytest11': ['hpy.debug.pytest = hpy.debug.pytest'],
+    },
     zip_safe=False,
 )

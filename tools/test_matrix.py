@@ -11,17 +11,23 @@ binaries.
    cpython and hybrid ones are rebuilt, as they must be. On the debug build every C-level test
    also runs under --refleaks.
 3. The cached binaries are hashed before and after: the table is printed only if none changed.
+4. One wheel of examples/package, built on the host, is installed with pip and tested on the host
+   and on every interpreter (tools/matrix_wheel.py); `--wheel-only` runs just this step.
 
 Needs root (chroot, mounts) and the package archives. Anything that stops an interpreter from
 running is a failure, said in one line; an interpreter that did not run is never shown as passing.
 """
 import argparse
+import concurrent.futures
 import hashlib
 import json
 import os
 import shutil
 import subprocess
 import sys
+import time
+
+import matrix_wheel
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 CHROOT = os.environ.get('HPY_MATRIX_CHROOT', '/var/cache/hpy-chroot/sid')
@@ -287,9 +293,100 @@ def print_table(rows):
         print(line(r))
 
 
+def run_suite(interpreters, log):
+    """The suite on the host, then on every interpreter against the host's universal binaries:
+    (rows, ok, number of binaries)."""
+    area = host_path(INSIDE)
+    rows = []
+    ok = True
+    binaries = os.path.join(area, 'binaries')
+    results_dir = os.path.join(area, 'results')
+    shutil.rmtree(binaries, ignore_errors=True)
+    os.makedirs(binaries)
+    os.makedirs(results_dir, exist_ok=True)
+
+    version, rc, results = run_host(binaries, results_dir, log)
+    before = hash_binaries(binaries)
+    if not before:
+        raise MatrixError('the host run built no universal binary (see %s)' % log)
+    rows.append(('%s (host)' % version, summarize(results) if os.path.exists(results)
+                 else None, 'ok' if rc == 0 else 'FAILED'))
+    ok &= rc == 0
+
+    ensure_pydeps(log)
+    with Mounts():
+        for label, python, extra in interpreters:
+            rc, results = run_interpreter(label, python, extra, log)
+            if not os.path.exists(results):
+                rows.append((label, None, 'NOT RUN'))
+                ok = False
+                continue
+            rows.append((label, summarize(results), 'ok' if rc == 0 else 'FAILED'))
+            ok &= rc == 0
+
+    after = hash_binaries(binaries)
+    if after != before:
+        changed = sorted(set(before.items()) ^ set(after.items()))
+        raise MatrixError('universal binaries changed between interpreters: %s'
+                          % ', '.join(sorted({c[0] for c in changed})))
+    return rows, ok, len(before)
+
+
+WHEEL_AREA = INSIDE + '/wheel'
+
+
+def run_wheel_leg(interpreters, log):
+    """tools/matrix_wheel.py: one wheel of examples/package, built on the host, installed and
+    tested on the host and every interpreter. (rows, ok, wheel name, seconds)"""
+    start = time.monotonic()
+    area = host_path(WHEEL_AREA)
+    os.makedirs(os.path.join(area, 'results'), exist_ok=True)
+    try:
+        example_wheel, binary_sha = matrix_wheel.build_example_wheel(area, run, log)
+        sdist_key = matrix_wheel.stage(area)
+    except matrix_wheel.WheelLegError as e:
+        raise MatrixError(str(e))
+    ensure_pydeps(log)
+    host_python = getattr(sys, '_base_executable', sys.executable)
+    version = '%d.%d' % sys.version_info[:2]
+    rows = []
+    ok = True
+    binary = matrix_wheel.run_host(area, host_python, host_path(INSIDE + '/pydeps'),
+                                   example_wheel, log)
+    cells, good = matrix_wheel.outcome(area, 'host', binary, binary_sha)
+    rows.append(['%s (host)' % version] + cells + ['ok' if good else 'FAILED'])
+    ok &= good
+    def one(interpreter):
+        label, python, _ = interpreter
+        return matrix_wheel.run_chroot(chroot_cmd(), CHROOT, WHEEL_AREA, label, python,
+                                       example_wheel, sdist_key, log)
+
+    with Mounts():
+        # two at a time (the machine has two cores): building our runtime is most of the time
+        with concurrent.futures.ThreadPoolExecutor(max_workers=2) as pool:
+            binaries = list(pool.map(one, interpreters))
+    for (label, _, _), binary in zip(interpreters, binaries):
+        cells, good = matrix_wheel.outcome(area, label, binary, binary_sha)
+        rows.append([label] + cells + ['ok' if good else 'FAILED'])
+        ok &= good
+    return rows, ok, os.path.basename(example_wheel), time.monotonic() - start
+
+
+def print_wheel_table(rows):
+    head = ['interpreter', 'tests', 'tests (HPY=debug)', 'installed binary', 'result']
+    widths = [max(len(r[i]) for r in rows + [head]) for i in range(len(head))]
+    line = lambda r: '  '.join(c.ljust(w) for c, w in zip(r, widths)).rstrip()
+    print(line(head))
+    print(line(['-' * w for w in widths]))
+    for r in rows:
+        print(line(r))
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     parser.add_argument('--only', help='comma-separated interpreter labels (e.g. 3.13,3.14d)')
+    parser.add_argument('--wheel-only', action='store_true',
+                        help='only the universal-wheel leg (tools/matrix_wheel.py)')
     args = parser.parse_args()
     interpreters = INTERPRETERS
     if args.only:
@@ -299,7 +396,6 @@ def main():
     if os.geteuid() != 0:
         print('test-matrix: needs root to create and enter the chroot at %s' % CHROOT)
         return 1
-    area = host_path(INSIDE)
     log = os.path.join(ROOT, 'build', 'test-matrix.log')
     os.makedirs(os.path.dirname(log), exist_ok=True)
     open(log, 'w').close()
@@ -307,36 +403,10 @@ def main():
     ok = True
     try:
         ensure_chroot(log)
-        binaries = os.path.join(area, 'binaries')
-        results_dir = os.path.join(area, 'results')
-        shutil.rmtree(binaries, ignore_errors=True)
-        os.makedirs(binaries)
-        os.makedirs(results_dir, exist_ok=True)
-
-        version, rc, results = run_host(binaries, results_dir, log)
-        before = hash_binaries(binaries)
-        if not before:
-            raise MatrixError('the host run built no universal binary (see %s)' % log)
-        rows.append(('%s (host)' % version, summarize(results) if os.path.exists(results)
-                     else None, 'ok' if rc == 0 else 'FAILED'))
-        ok &= rc == 0
-
-        ensure_pydeps(log)
-        with Mounts():
-            for label, python, extra in interpreters:
-                rc, results = run_interpreter(label, python, extra, log)
-                if not os.path.exists(results):
-                    rows.append((label, None, 'NOT RUN'))
-                    ok = False
-                    continue
-                rows.append((label, summarize(results), 'ok' if rc == 0 else 'FAILED'))
-                ok &= rc == 0
-
-        after = hash_binaries(binaries)
-        if after != before:
-            changed = sorted(set(before.items()) ^ set(after.items()))
-            raise MatrixError('universal binaries changed between interpreters: %s'
-                              % ', '.join(sorted({c[0] for c in changed})))
+        if not args.wheel_only:
+            rows, ok, n_binaries = run_suite(interpreters, log)
+        wheel_rows, wheel_ok, wheel_name, seconds = run_wheel_leg(interpreters, log)
+        ok &= wheel_ok
     except MatrixError as e:
         print('test-matrix: %s' % e)
         if rows:
@@ -345,12 +415,19 @@ def main():
     except subprocess.CalledProcessError as e:
         print('test-matrix: %s failed (see %s)' % (' '.join(e.cmd), log))
         return 1
-    print('universal test binaries: %d, built once on the host, identical (sha256) after every '
-          'interpreter' % len(before))
-    print_table(rows)
-    print('%s: not in the matrix; `make test` runs them on the host (see CYTHON_TESTS in '
-          'tools/test_matrix.py)' % CYTHON_TESTS)
-    print('3.14d: --refleaks repeats the tests of the cpython, universal, hybrid and debug ABIs')
+    if not args.wheel_only:
+        print('universal test binaries: %d, built once on the host, identical (sha256) after '
+              'every interpreter' % n_binaries)
+        print_table(rows)
+        print('%s: not in the matrix; `make test` runs them on the host (see CYTHON_TESTS in '
+              'tools/test_matrix.py)' % CYTHON_TESTS)
+        print('3.14d: --refleaks repeats the tests of the cpython, universal, hybrid and debug '
+              'ABIs')
+        print()
+    print('%s (examples/package), built once on the host, installed with pip on every '
+          'interpreter with our runtime (host: dist/\'s wheel; others: built from our sdist), '
+          'its tests run as they are and with HPY=debug (%.0f s):' % (wheel_name, seconds))
+    print_wheel_table(wheel_rows)
     print('(log: %s)' % log)
     return 0 if ok else 1
 

@@ -5,7 +5,14 @@ Misuses of closed handles abort the process with a message, or call the function
 `hpy.universal._debug.set_on_invalid_handle`. Leaked handles are found with `LeakDetector`, and
 so are buffers never released (by the handle in their `obj`: docs/buffers.md).
 """
-from .leakdetector import HPyDebugError, HPyLeakError, LeakDetector
+
+
+def __getattr__(name):
+    # loaded on first use: importing hpy.debug (as the pytest plugin does) loads no runtime
+    if name in ('HPyDebugError', 'HPyLeakError', 'LeakDetector'):
+        from . import leakdetector
+        return getattr(leakdetector, name)
+    raise AttributeError('module %r has no attribute %r' % (__name__, name))
 
 
 def set_handle_stack_trace_limit(limit):

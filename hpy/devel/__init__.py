@@ -9,6 +9,8 @@ The ``hpy_ext_modules`` keyword is registered through the
 ``distutils.setup_keywords`` entry point ``hpy_ext_modules =
 hpy.devel:handle_hpy_ext_modules``; code that drives setuptools directly
 (e.g. a test harness) can instead call ``HPyDevel().fix_distribution(dist)``.
+``[tool.hpy]`` in pyproject.toml (hpy/devel/pyproject.py) is read through the
+``setuptools.finalize_distribution_options`` entry point ``finalize_hpy_options``.
 """
 
 import os
@@ -31,7 +33,7 @@ if distutils is not getattr(setuptools, '_distutils', None):
     )
 
 from distutils import log
-from distutils.errors import DistutilsError
+from distutils.errors import DistutilsError, DistutilsSetupError
 import setuptools.command.build_ext
 from setuptools.command.build_ext import build_ext as _setuptools_build_ext
 
@@ -42,8 +44,10 @@ except ImportError:
           'on %s' % (setuptools.__version__, sys.version))
     _setuptools_build = None
 
-from .abitag import get_hpy_ext_suffix
+from .abitag import HPY_ABI_VERSION_MINOR, get_hpy_ext_suffix
 from ._fileutil import copy_file_command
+from . import pyproject as _pyproject
+from . import wheelinfo as _wheelinfo
 
 DEFAULT_HPY_ABI = 'cpython' if sys.implementation.name == 'cpython' else 'universal'
 
@@ -78,8 +82,37 @@ def _check_hpy_abi(hpy_abi):
                              % (hpy_abi, ', '.join(_VALID_HPY_ABIS)))
 
 
+def _hpy_config(dist):
+    """The project's [tool.hpy] (None without one), read once per distribution."""
+    if '_hpy_config' not in vars(dist):
+        project_dir = getattr(dist, 'src_root', None) or os.getcwd()
+        dist._hpy_config = _pyproject.read_config(project_dir)
+    return dist._hpy_config
+
+
 def _get_hpy_abi(dist):
-    return getattr(dist, 'hpy_abi', None) or DEFAULT_HPY_ABI
+    # an instance attribute is --hpy-abi given on the command line (or set by code)
+    return _pyproject.select_abi(vars(dist).get('hpy_abi'), _hpy_config(dist),
+                                 DEFAULT_HPY_ABI)
+
+
+def _get_hpy_use_static_libs(dist):
+    return _pyproject.select_use_static_libs(vars(dist).get('hpy_use_static_libs'),
+                                             _hpy_config(dist))
+
+
+def finalize_hpy_options(dist):
+    """setuptools entry point run for every distribution: a project with [tool.hpy] gets it
+    checked, and its ``ext-modules`` become the ``hpy_ext_modules``."""
+    config = _hpy_config(dist)
+    if config is None or config.ext_modules is None:
+        return
+    if getattr(dist, 'hpy_ext_modules', None):
+        raise DistutilsSetupError(
+            'the HPy extensions are given twice: by setup(hpy_ext_modules=...) and by '
+            '[[tool.hpy.ext-modules]] in pyproject.toml; keep one')
+    dist.hpy_ext_modules = list(config.ext_modules)
+    handle_hpy_ext_modules(dist, 'hpy_ext_modules', dist.hpy_ext_modules)
 
 
 def _get_hpy_ext_modules(dist):
@@ -186,6 +219,18 @@ class HPyDevel:
             cls = make_mixin(base, build_ext_hpy_mixin)
             cls.command_name = 'build_ext'
             dist.cmdclass['build_ext'] = cls
+
+        # the metadata and the wheel of HPy binaries (hpy/devel/wheelinfo.py)
+        for name, mixin in [('egg_info', egg_info_hpy_mixin),
+                            ('bdist_wheel', bdist_wheel_hpy_mixin)]:
+            try:
+                base = dist.get_command_class(name)
+            except DistutilsError:       # no bdist_wheel without the wheel package
+                continue
+            if not issubclass(base, mixin):
+                cls = make_mixin(base, mixin)
+                cls.command_name = name
+                dist.cmdclass[name] = cls
 
         _patch_bdist_egg_write_stub()
 
@@ -399,7 +444,7 @@ class build_ext_hpy_mixin:
         ext.include_dirs += hpydevel.get_extra_include_dirs()
 
         added_sources = []
-        if getattr(dist, 'hpy_use_static_libs', False):
+        if _get_hpy_use_static_libs(dist):
             static_libs = hpydevel.get_static_libs(hpy_abi)
             if static_libs is None or len(static_libs) != 1:
                 raise DistutilsError(
@@ -455,7 +500,14 @@ class build_ext_hpy_mixin:
                 cythonize_extension(ext, self.build_temp, log=log.info)
             except CythonHPyError as e:
                 raise DistutilsError(str(e)) from None
-        return super().build_extension(ext)
+        result = super().build_extension(ext)
+        if getattr(ext, '_hpy_needs_stub', False):
+            # the ABI minor the binary declares: what a wheel of it requires
+            path = self.get_ext_fullpath(ext.name)
+            if os.path.exists(path):
+                minors = vars(self.distribution).setdefault('_hpy_binary_minors', {})
+                minors[ext.name] = _wheelinfo.binaries_minor([path])
+        return result
 
     # ---- names ----------------------------------------------------------
 
@@ -598,3 +650,63 @@ class build_ext_hpy_mixin:
                                             name + '.py')
                 yield (cache_from_source(regular_stub, optimization=opt),
                        cache_from_source(inplace_stub, optimization=opt))
+
+
+def _hpy_runtime_abi(dist):
+    """The ABI of the project's HPy binaries when they need the runtime, else None."""
+    if not _get_hpy_ext_modules(dist):
+        return None
+    abi = _get_hpy_abi(dist)
+    return None if abi == 'cpython' else abi
+
+
+class egg_info_hpy_mixin:
+    """Mixin for ``egg_info`` (the metadata of every sdist, wheel and editable install): a
+    project of universal or hybrid binaries requires the runtime (hpy/devel/wheelinfo.py)."""
+
+    _mixin_super = object
+
+    def run(self):
+        dist = self.distribution
+        abi = _hpy_runtime_abi(dist)
+        if abi is not None and '_hpy_runtime_requirement' not in vars(dist):
+            # the binaries may not exist yet: the headers' minor stands in for theirs
+            floor = _wheelinfo.runtime_floor(HPY_ABI_VERSION_MINOR)
+            requirement = _wheelinfo.runtime_requirement(HPY_ABI_VERSION_MINOR)
+            dist._hpy_runtime_requirement = None
+            project_dir = getattr(dist, 'src_root', None) or os.getcwd()
+            static = _wheelinfo.static_dependencies(_pyproject.load_pyproject(project_dir))
+            if static is not None:
+                _wheelinfo.check_static_dependencies(static, floor, abi)
+            else:
+                current = list(dist.install_requires or [])
+                if not _wheelinfo.covers(current, floor):
+                    dist.install_requires = current + [requirement]
+                    dist.metadata.install_requires = dist.install_requires
+                    dist._hpy_runtime_requirement = requirement
+        super().run()
+
+
+class bdist_wheel_hpy_mixin:
+    """Mixin for ``bdist_wheel``: a wheel of universal binaries only is tagged
+    ``py3-none-<platform>``; the runtime requirement names the minor the binaries declare."""
+
+    _mixin_super = object
+
+    def get_tag(self):
+        impl, abi, plat = super().get_tag()
+        dist = self.distribution
+        if not dist.ext_modules and _hpy_runtime_abi(dist) == 'universal':
+            return 'py3', 'none', plat
+        return impl, abi, plat
+
+    def write_wheelfile(self, wheelfile_base, *args, **kwargs):
+        dist = self.distribution
+        old = vars(dist).get('_hpy_runtime_requirement')
+        minors = vars(dist).get('_hpy_binary_minors')
+        if old and minors and len(minors) == len(_get_hpy_ext_modules(dist)):
+            new = _wheelinfo.runtime_requirement(max(minors.values()))
+            if new != old:
+                _wheelinfo.rewrite_requirement(os.path.join(wheelfile_base, 'METADATA'),
+                                               old, new)
+        return super().write_wheelfile(wheelfile_base, *args, **kwargs)
