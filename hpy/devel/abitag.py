@@ -15,9 +15,9 @@ HPY_ABI_TAG = 'hpy%d' % HPY_ABI_VERSION
 
 # The first version of this project whose runtime serves each ABI minor: what a wheel of
 # universal or hybrid binaries requires (hpy/devel/wheelinfo.py). The first release serves minors
-# 0 and 1 (upstream's 0.9 serves minor 0 too, but the requirement names this implementation);
+# 0, 1 and 2 (upstream's 0.9 serves minor 0 too, but the requirement names this implementation);
 # a new minor gets the version that introduces it (tested against api/ctx.tsv).
-RUNTIME_VERSION_FOR_MINOR = {0: '0.10.0.dev0', 1: '0.10.0.dev0'}
+RUNTIME_VERSION_FOR_MINOR = {0: '0.10.0.dev0', 1: '0.10.0.dev0', 2: '0.10.0.dev0'}
 
 _VALID_ABIS = ('cpython', 'universal', 'hybrid')
 
