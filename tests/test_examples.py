@@ -41,3 +41,18 @@ def test_quickstart_leak(compile_module, hpy_abi):
     assert leak.obj == 42
     assert str(e.value).startswith('1 unclosed handle:\n    <DebugHandle 0x%x for 42>\n' % leak.id)
     leak._force_close()
+
+
+def test_package_example(compile_module, hpy_abi):
+    """examples/package's extension (its own tests run on the installed wheel: make test-matrix,
+    make test-packaging)."""
+    mod = compile_module(read('package', 'src', 'hpyexample', '_native.c'), name='_native',
+                         template=False)
+    assert mod.greet('world') == 'Hello, world!'
+    assert mod.greet(punctuation='?', name='you') == 'Hello, you?'
+    assert mod.add(40, 2) == 42
+    with pytest.raises(TypeError) as e:
+        mod.greet(42)
+    assert str(e.value) == 'greet() expects a str name'
+    with pytest.raises(TypeError):
+        mod.greet('a', colour='red')
