@@ -186,7 +186,10 @@ def summarize(results_file):
 
 PYTEST_OPTIONS = ['-q', '-n', '2', '-p', 'no:cacheprovider', 'tests']
 # tests that need the host's environment: run by `make test` on the host, not by the matrix
-CYTHON_TESTS = 'tests/test_cython_*.py'
+# (the packaging tests run setup.py and pip against the host's setuptools and packaging; on the
+# other interpreters the wheel leg installs and tests a universal wheel instead)
+HOST_ONLY = ['tests/test_cython_*.py', 'tests/test_packaging.py', 'tests/test_pytest_plugin.py']
+HOST_ONLY_OPTIONS = ['--ignore-glob=' + g for g in HOST_ONLY]
 
 
 def run_host(binaries, results_dir, log):
@@ -199,7 +202,7 @@ def run_host(binaries, results_dir, log):
     py = os.path.join(ROOT, '.venv', 'bin', 'python')
     version = subprocess.run([py, '-c', 'import sys; print("%d.%d" % sys.version_info[:2])'],
                              capture_output=True, text=True).stdout.strip()
-    rc = run([py, '-m', 'pytest'] + PYTEST_OPTIONS + ['--ignore-glob=' + CYTHON_TESTS], log,
+    rc = run([py, '-m', 'pytest'] + PYTEST_OPTIONS + HOST_ONLY_OPTIONS, log,
              cwd=ROOT, env=env)
     return version, rc, results
 
@@ -257,7 +260,7 @@ def run_interpreter(label, python, extra, log):
     with open(script, 'w') as f:
         f.write(SCRIPT.format(work=work, python=python, inside=INSIDE, label=label,
                               options=' '.join(PYTEST_OPTIONS + extra +
-                                               ['--ignore-glob=' + CYTHON_TESTS])))
+                                               HOST_ONLY_OPTIONS)))
     results = host_path('%s/results/%s.json' % (INSIDE, label))
     if os.path.exists(results):
         os.remove(results)
@@ -419,8 +422,8 @@ def main():
         print('universal test binaries: %d, built once on the host, identical (sha256) after '
               'every interpreter' % n_binaries)
         print_table(rows)
-        print('%s: not in the matrix; `make test` runs them on the host (see CYTHON_TESTS in '
-              'tools/test_matrix.py)' % CYTHON_TESTS)
+        print('%s: not in the matrix; `make test` runs them on the host (see HOST_ONLY in '
+              'tools/test_matrix.py)' % ', '.join(HOST_ONLY))
         print('3.14d: --refleaks repeats the tests of the cpython, universal, hybrid and debug '
               'ABIs')
         print()
