@@ -12,13 +12,9 @@ from .state import FunctionState, ModuleState
 def _collect(stats, out):
     """The module-level functions and classes, in source order (they may be nested in
     StatListNode / CompilerDirectivesNode wrappers)."""
-    for node in stats:
+    for node in (flat for stat in stats for flat in _flat_stats(stat)):
         kind = type(node).__name__
-        if kind == 'StatListNode':
-            _collect(node.stats, out)
-        elif kind == 'CompilerDirectivesNode':
-            _collect([node.body], out)
-        elif kind in ('DefNode', 'CFuncDefNode', 'CClassDefNode'):
+        if kind in ('DefNode', 'CFuncDefNode', 'CClassDefNode'):
             out.append(node)
         elif kind in ('PyClassDefNode', 'ClassDefNode'):
             raise unsupported(node)
@@ -230,6 +226,7 @@ def _capi_blocks(module_node):
 
 
 def _flat_stats(node):
+    """The statements of `node`, out of their StatListNode / CompilerDirectivesNode wrappers."""
     kind = type(node).__name__
     if kind == 'StatListNode':
         return [s for stat in node.stats for s in _flat_stats(stat)]
