@@ -1,6 +1,7 @@
 /* From HPyModuleDef to a CPython module definition (abi.md §9.6), for both the CPython ABI and
- * the universal runtime. */
-#include "hpy.h"
+ * the universal runtime. The CPython ABI's PyInit (cpython_init.c) and the runtime's loader
+ * (src/universal/hpymodule.c) build on it. */
+#include "hpy/base.h"
 #include "hpy/runtime/ctx_funcs.h"
 #include "hpy/runtime/ctx_module.h"
 
@@ -199,16 +200,3 @@ HPyAPI_IMPL PyObject *_HPyModule_CheckCreateSlotResult(PyObject *result)
     }
     return result;
 }
-
-#if defined(HPY_ABI_CPYTHON)
-HPyContext _hpy_cpython_ctx;
-
-HPyAPI_IMPL PyObject *_HPyModuleDef_AsPyInit(HPyModuleDef *hpydef)
-{
-    _HPyContext_FillCPython(&_hpy_cpython_ctx);
-    PyModuleDef *def = _HPyModuleDef_CreatePyModuleDef(hpydef);
-    if (def == NULL)
-        return NULL;
-    return PyModuleDef_Init(def);
-}
-#endif

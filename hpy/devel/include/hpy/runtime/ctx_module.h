@@ -20,9 +20,6 @@ _HPy_HIDDEN void _HPyModuleDef_ClearPyModuleDef(PyModuleDef *def);
  * process. */
 _HPy_HIDDEN PyModuleDef *_HPyModuleDef_CreatePyModuleDef(HPyModuleDef *hpydef);
 
-/* The body of PyInit_<name> in the CPython ABI (multi-phase initialisation). */
-_HPy_HIDDEN PyObject *_HPyModuleDef_AsPyInit(HPyModuleDef *hpydef);
-
 /* HPy_mod_create must not return a module object: NULL with SystemError if it does. */
 _HPy_HIDDEN PyObject *_HPyModule_CheckCreateSlotResult(PyObject *result);
 
