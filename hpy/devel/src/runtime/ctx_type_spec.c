@@ -21,15 +21,23 @@ static int is_type_slot(HPySlot_Slot slot)
     switch (slot) {
     case HPy_tp_call:
     case HPy_tp_descr_get:
+    case HPy_tp_descr_set:
+    case HPy_tp_getattro:
     case HPy_tp_hash:
     case HPy_tp_init:
+    case HPy_tp_iter:
+    case HPy_tp_iternext:
     case HPy_tp_new:
     case HPy_tp_repr:
     case HPy_tp_richcompare:
+    case HPy_tp_setattro:
     case HPy_tp_str:
     case HPy_tp_traverse:
     case HPy_nb_matrix_multiply:
     case HPy_nb_inplace_matrix_multiply:
+    case HPy_am_await:
+    case HPy_am_aiter:
+    case HPy_am_anext:
     case HPy_tp_finalize:
     case HPy_tp_destroy:
         return 1;
