@@ -1052,6 +1052,7 @@ static void hpy__fill_universal_ctx(HPyContext *ctx)
     ctx->ctx_Slice_New = _HPy_FPTR_CAST(HPy (*)(HPyContext *, HPy, HPy, HPy), hpy__rt_Slice_New);
     ctx->ctx_AttachThread = ctx_AttachThread;
     ctx->ctx_DetachThread = ctx_DetachThread;
+    ctx->ctx_Type_GetModuleByDef = ctx_Type_GetModuleByDef;
 }
 
 #endif /* SRC_UNIVERSAL_AUTOGEN_CTX_INIT_H */

@@ -1404,6 +1404,14 @@ static void hpy__debug_DetachThread(HPyContext *ctx, HPyThreadState state)
     u_->ctx_DetachThread(u_, state);
 }
 
+static HPy hpy__debug_Type_GetModuleByDef(HPyContext *ctx, HPy type, HPyModuleDef *def)
+{
+    HPyContext *u_ = hpy__debug_uctx(ctx, "HPyType_GetModuleByDef");
+    HPy u_type = hpy__debug_unwrap(ctx, type);
+    HPy r_ = u_->ctx_Type_GetModuleByDef(u_, u_type, def);
+    return hpy__debug_wrap(ctx, r_);
+}
+
 /* Fill a debug context around the universal context u. The constants become
  * immortal debug handles made by hpy__debug_constant(ctx, universal handle). */
 static void hpy__fill_debug_ctx(HPyContext *ctx, HPyContext *u)
@@ -1683,6 +1691,7 @@ static void hpy__fill_debug_ctx(HPyContext *ctx, HPyContext *u)
     ctx->ctx_Slice_New = hpy__debug_Slice_New;
     ctx->ctx_AttachThread = hpy__debug_AttachThread;
     ctx->ctx_DetachThread = hpy__debug_DetachThread;
+    ctx->ctx_Type_GetModuleByDef = hpy__debug_Type_GetModuleByDef;
 }
 
 #endif /* SRC_UNIVERSAL_AUTOGEN_DEBUG_CTX_H */

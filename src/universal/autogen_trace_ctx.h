@@ -6,7 +6,7 @@
 #ifndef SRC_UNIVERSAL_AUTOGEN_TRACE_CTX_H
 #define SRC_UNIVERSAL_AUTOGEN_TRACE_CTX_H
 
-#define HPY__TRACE_NFUNCS 191
+#define HPY__TRACE_NFUNCS 192
 
 /* The context field names of the function members, in ABI order. */
 static const char *const hpy__ctx_function_names[] = {
@@ -201,6 +201,7 @@ static const char *const hpy__ctx_function_names[] = {
     "ctx_Slice_New",
     "ctx_AttachThread",
     "ctx_DetachThread",
+    "ctx_Type_GetModuleByDef",
     NULL
 };
 
@@ -3795,6 +3796,25 @@ static void hpy__trace_DetachThread(HPyContext *ctx, HPyThreadState state)
     u_->ctx_DetachThread(u_, state);
 }
 
+static HPY__TRACE_SLOW HPy hpy__trace_slow_Type_GetModuleByDef(HPyContext *ctx, HPy type, HPyModuleDef *def)
+{
+    (void)ctx;
+    hpy__trace_probe p_;
+    HPyContext *u_ = hpy__trace_enter(191, &p_);
+    HPy r_ = u_->ctx_Type_GetModuleByDef(u_, type, def);
+    hpy__trace_exit(191, &p_);
+    return r_;
+}
+
+static HPy hpy__trace_Type_GetModuleByDef(HPyContext *ctx, HPy type, HPyModuleDef *def)
+{
+    if (hpy__trace_tick(191)) {
+        return hpy__trace_slow_Type_GetModuleByDef(ctx, type, def);
+    }
+    HPyContext *u_ = hpy__trace_universal();
+    return u_->ctx_Type_GetModuleByDef(u_, type, def);
+}
+
 /* Fill a trace context wrapping the universal context u. */
 static void hpy__fill_trace_ctx(HPyContext *ctx, HPyContext *u)
 {
@@ -4073,6 +4093,7 @@ static void hpy__fill_trace_ctx(HPyContext *ctx, HPyContext *u)
     ctx->ctx_Slice_New = hpy__trace_Slice_New;
     ctx->ctx_AttachThread = hpy__trace_AttachThread;
     ctx->ctx_DetachThread = hpy__trace_DetachThread;
+    ctx->ctx_Type_GetModuleByDef = hpy__trace_Type_GetModuleByDef;
 }
 
 #endif /* SRC_UNIVERSAL_AUTOGEN_TRACE_CTX_H */

@@ -294,7 +294,8 @@ HPY_LAYOUT_ASSERT(offsetof(HPyContext, ctx_Iter_Check) == 2192, "member 271: ctx
 HPY_LAYOUT_ASSERT(offsetof(HPyContext, ctx_Slice_New) == 2200, "member 272: ctx_Slice_New");
 HPY_LAYOUT_ASSERT(offsetof(HPyContext, ctx_AttachThread) == 2208, "member 273: ctx_AttachThread");
 HPY_LAYOUT_ASSERT(offsetof(HPyContext, ctx_DetachThread) == 2216, "member 274: ctx_DetachThread");
-HPY_LAYOUT_ASSERT(sizeof(HPyContext) == 2224, "sizeof(HPyContext)");
+HPY_LAYOUT_ASSERT(offsetof(HPyContext, ctx_Type_GetModuleByDef) == 2224, "member 275: ctx_Type_GetModuleByDef");
+HPY_LAYOUT_ASSERT(sizeof(HPyContext) == 2232, "sizeof(HPyContext)");
 HPY_LAYOUT_ASSERT(offsetof(HPySlot, slot) == 0, "HPySlot.slot");
 HPY_LAYOUT_ASSERT(offsetof(HPySlot, impl) == 8, "HPySlot.impl");
 HPY_LAYOUT_ASSERT(offsetof(HPySlot, cpy_trampoline) == 16, "HPySlot.cpy_trampoline");
@@ -522,4 +523,4 @@ HPY_LAYOUT_ASSERT(offsetof(HPyStructSequence_Desc, fields) == 16, "HPyStructSequ
 HPY_LAYOUT_ASSERT(sizeof(HPyStructSequence_Desc) == 24, "sizeof(HPyStructSequence_Desc)");
 
 int hpy_abi_layout_checked(void);
-int hpy_abi_layout_checked(void) { return 275; }
+int hpy_abi_layout_checked(void) { return 276; }

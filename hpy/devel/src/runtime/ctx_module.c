@@ -11,6 +11,55 @@
     "not define HPy_mod_create slot and let the runtime create a builtin module object from " \
     "the provided HPyModuleDef, or do not define anything else but the HPy_mod_create slot."
 
+/* Which HPyModuleDef each PyModuleDef of this copy was made from, for
+ * HPyType_GetModuleByDef: a few entries per loaded module, searched linearly. */
+typedef struct {
+    PyModuleDef *def;
+    HPyModuleDef *hpydef;
+} def_origin;
+
+static def_origin *origins;
+static size_t n_origins, cap_origins;
+
+static int remember_origin(PyModuleDef *def, HPyModuleDef *hpydef)
+{
+    if (n_origins == cap_origins) {
+        size_t cap = cap_origins ? cap_origins * 2 : 16;
+        def_origin *grown = (def_origin *)PyMem_RawRealloc(origins, cap * sizeof(def_origin));
+        if (grown == NULL) {
+            PyErr_NoMemory();
+            return -1;
+        }
+        origins = grown;
+        cap_origins = cap;
+    }
+    origins[n_origins].def = def;
+    origins[n_origins].hpydef = hpydef;
+    n_origins++;
+    return 0;
+}
+
+static void forget_origin(PyModuleDef *def)
+{
+    for (size_t i = 0; i < n_origins; i++) {
+        if (origins[i].def == def) {
+            origins[i] = origins[--n_origins];
+            return;
+        }
+    }
+}
+
+HPyAPI_IMPL HPyModuleDef *_HPyModule_GetHPyDef(PyObject *module)
+{
+    PyModuleDef *def = PyModule_GetDef(module);     /* NULL, without an error: none */
+    if (def == NULL)
+        return NULL;
+    for (size_t i = 0; i < n_origins; i++)
+        if (origins[i].def == def)
+            return origins[i].hpydef;
+    return NULL;
+}
+
 static int method_flags(HPyFunc_Signature sig)
 {
     switch (sig) {
@@ -157,6 +206,11 @@ HPyAPI_IMPL int _HPyModuleDef_InitPyModuleDef(PyModuleDef *def, HPyModuleDef *hp
             i++;
         }
     }
+    if (remember_origin(def, hpydef) < 0) {
+        PyMem_Free(methods);
+        PyMem_Free(slots);
+        return -1;
+    }
     PyModuleDef_Base base = PyModuleDef_HEAD_INIT;
     def->m_base = base;
     def->m_name = "hpy_module";
@@ -169,6 +223,7 @@ HPyAPI_IMPL int _HPyModuleDef_InitPyModuleDef(PyModuleDef *def, HPyModuleDef *hp
 
 HPyAPI_IMPL void _HPyModuleDef_ClearPyModuleDef(PyModuleDef *def)
 {
+    forget_origin(def);
     PyMem_Free(def->m_methods);
     PyMem_Free(def->m_slots);
     def->m_methods = NULL;

@@ -107,8 +107,8 @@ HPyAPI_IMPL HPy ctx_Type_FromSpec(HPyContext *ctx, HPyType_Spec *spec, HPyType_S
     }
 
     /* 1. params */
-    Py_ssize_t n_base = 0, n_bases_tuple = 0, n_meta = 0;
-    PyObject *bases_tuple = NULL, *meta = NULL;
+    Py_ssize_t n_base = 0, n_bases_tuple = 0, n_meta = 0, n_module = 0;
+    PyObject *bases_tuple = NULL, *meta = NULL, *module = NULL;
     if (params != NULL) {
         for (HPyType_SpecParam *p = params; p->kind != 0; p++) {
             switch (p->kind) {
@@ -122,6 +122,10 @@ HPyAPI_IMPL HPy ctx_Type_FromSpec(HPyContext *ctx, HPyType_Spec *spec, HPyType_S
             case HPyType_SpecParam_Metaclass:
                 n_meta++;
                 meta = _h2py(p->object);
+                break;
+            case HPyType_SpecParam_Module:
+                n_module++;
+                module = _h2py(p->object);
                 break;
             default:
                 PyErr_Format(PyExc_TypeError,
@@ -139,6 +143,15 @@ HPyAPI_IMPL HPy ctx_Type_FromSpec(HPyContext *ctx, HPyType_Spec *spec, HPyType_S
     if (n_bases_tuple > 1) {
         PyErr_SetString(PyExc_TypeError,
                         "multiple specifications of HPyType_SpecParam_BasesTuple");
+        return HPy_NULL;
+    }
+    if (n_module > 1) {
+        PyErr_SetString(PyExc_TypeError, "multiple specifications of HPyType_SpecParam_Module");
+        return HPy_NULL;
+    }
+    if (module != NULL && !PyModule_Check(module)) {
+        PyErr_Format(PyExc_TypeError, "HPyType_SpecParam_Module of '%s' must be a module, not "
+                     "'%.100s'", name, Py_TYPE(module)->tp_name);
         return HPy_NULL;
     }
     if (n_base > 0 && n_bases_tuple > 0) {
@@ -673,7 +686,7 @@ HPyAPI_IMPL HPy ctx_Type_FromSpec(HPyContext *ctx, HPyType_Spec *spec, HPyType_S
 
     /* create it */
     PyType_Spec cpy_spec = { name, (int)basicsize, spec->itemsize, (unsigned int)flags, slots };
-    result = HPyCompat_Type_FromMetaclass((PyTypeObject *)meta, NULL, &cpy_spec, bases);
+    result = HPyCompat_Type_FromMetaclass((PyTypeObject *)meta, module, &cpy_spec, bases);
     PyMem_Free(slots);
     slots = NULL;
     if (result == NULL)

@@ -940,6 +940,11 @@ HPyAPI_FUNC void HPy_DetachThread(HPyContext *ctx, HPyThreadState state)
     ctx_DetachThread(ctx, state);
 }
 
+HPyAPI_FUNC HPy HPyType_GetModuleByDef(HPyContext *ctx, HPy type, HPyModuleDef *def)
+{
+    return ctx_Type_GetModuleByDef(ctx, type, def);
+}
+
 /* Fill the CPython-ABI context; called when the module is initialised. */
 HPyAPI_FUNC void _HPyContext_FillCPython(HPyContext *ctx)
 {

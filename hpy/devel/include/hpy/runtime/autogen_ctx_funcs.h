@@ -36,6 +36,7 @@ HPyAPI_IMPL HPy ctx_Compile_s(HPyContext *ctx, const char *utf8_source, const ch
 HPyAPI_IMPL int32_t ctx_ContextVar_Get(HPyContext *ctx, HPy context_var, HPy default_value, HPy *result);
 HPyAPI_IMPL const char* ctx_Type_GetName(HPyContext *ctx, HPy type);
 HPyAPI_IMPL int ctx_SetCallFunction(HPyContext *ctx, HPy h, HPyCallFunction *func);
+HPyAPI_IMPL HPy ctx_Type_GetModuleByDef(HPyContext *ctx, HPy type, HPyModuleDef *def);
 
 /* Members equal to one C-API call. */
 HPyAPI_FUNC HPy ctx_Long_FromInt32_t(HPyContext *ctx, int32_t value)

@@ -285,6 +285,7 @@ struct _HPyContext_s {
     HPy (*ctx_Slice_New)(HPyContext *ctx, HPy start, HPy stop, HPy step);
     HPyThreadState (*ctx_AttachThread)(HPyContext *ctx);
     void (*ctx_DetachThread)(HPyContext *ctx, HPyThreadState state);
+    HPy (*ctx_Type_GetModuleByDef)(HPyContext *ctx, HPy type, HPyModuleDef *def);
 };
 
 #endif /* HPY_UNIVERSAL_AUTOGEN_CTX_H */

@@ -983,4 +983,10 @@ HPyAPI_FUNC void HPy_DetachThread(HPyContext *ctx, HPyThreadState state)
     ctx->ctx_DetachThread(ctx, state);
 }
 
+HPyAPI_FUNC HPy HPyType_GetModuleByDef(HPyContext *ctx, HPy type, HPyModuleDef *def)
+{
+    _HPY_USES_MINOR(2);
+    return ctx->ctx_Type_GetModuleByDef(ctx, type, def);
+}
+
 #endif /* HPY_UNIVERSAL_AUTOGEN_TRAMPOLINES_H */
