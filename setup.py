@@ -13,6 +13,9 @@ DEVEL = os.path.join('hpy', 'devel')
 INCLUDE = os.path.join(DEVEL, 'include')
 RUNTIME_SRC = os.path.join(DEVEL, 'src', 'runtime')
 HELPER_SOURCES = ['argparse.c', 'buildvalue.c', 'format.c', 'helpers.c', 'structseq.c']
+# The context functions (ctx_*.c) serve the runtime and the CPython ABI; the CPython ABI's entry
+# point is built for that ABI only.
+CPYTHON_ONLY_SOURCES = ['cpython_init.c']
 STRICT = ['-Wall', '-Wextra', '-Werror', '-Wno-missing-field-initializers']
 
 
@@ -88,8 +91,9 @@ class build_ext_hpy_runtime(build_ext):
                           HELPER_SOURCES, 'hpy-extra-universal'),
             'hybrid': (['-DHPY_ABI_HYBRID', '-I' + py_include], HELPER_SOURCES, 'hpy-extra-hybrid'),
             'cpython': (['-DHPY_ABI_CPYTHON', '-I' + py_include],
-                        HELPER_SOURCES + sorted(os.path.basename(p) for p in
-                                                glob.glob(os.path.join(RUNTIME_SRC, 'ctx_*.c'))),
+                        HELPER_SOURCES + CPYTHON_ONLY_SOURCES +
+                        sorted(os.path.basename(p) for p in
+                               glob.glob(os.path.join(RUNTIME_SRC, 'ctx_*.c'))),
                         'hpy-ctx-cpython'),
         }
         for abi, (flags, sources, libname) in abis.items():
@@ -102,6 +106,11 @@ class build_ext_hpy_runtime(build_ext):
                 targets.append(os.path.join(self.build_lib, DEVEL, 'lib', abi))
             for target in targets:
                 os.makedirs(target, exist_ok=True)
+                # ar adds to an existing archive: start afresh so no object of a removed source
+                # stays in it
+                path = self.compiler.library_filename(libname, output_dir=target)
+                if os.path.exists(path):
+                    os.remove(path)
                 self.compiler.create_static_lib(objects, libname, output_dir=target)
 
 
@@ -113,6 +122,7 @@ universal = Extension(
     define_macros=[('HPY_ABI_HYBRID', None), ('HPY_RUNTIME_INTERNAL', None)],
     extra_compile_args=STRICT + ['-std=c11', '-fno-plt', '-fno-semantic-interposition'],
     depends=glob.glob(os.path.join(INCLUDE, '**', '*.h'), recursive=True) +
+            glob.glob(os.path.join(RUNTIME_SRC, '*.h')) +
             glob.glob(os.path.join('src', 'universal', '**', '*.h'), recursive=True),
 )
 
@@ -127,7 +137,8 @@ setup(
     packages=['hpy.devel', 'hpy.debug', 'hpy.trace', 'hpy.cython', 'hpy.cython.gen'],
     extras_require={'cython': ['cython>=3.1,<3.4']},
     package_data={'hpy.devel': ['include/*.h', 'include/hpy/*.h', 'include/hpy/*/*.h',
-                                'src/runtime/*.c', 'lib/*/*.a', 'cmake/*.cmake']},
+                                'src/runtime/*.c', 'src/runtime/*.h', 'lib/*/*.a',
+                                'cmake/*.cmake']},
     ext_modules=[universal],
     cmdclass={'build_ext': build_ext_hpy_runtime},
     entry_points={

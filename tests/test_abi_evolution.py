@@ -153,3 +153,112 @@ def test_older_runtime_refuses_a_newer_module(compile_module):
         hpy.universal._set_runtime_minor(None)
     assert str(e.value) == ("HPy extension module '%s' requires unsupported version of the HPy "
                             "runtime. Requested version: 0.1. Current HPy version: 0.0." % name1)
+
+
+def minor_2_slots():
+    with open(os.path.join(ROOT, 'api', 'slots.tsv')) as f:
+        rows = [l.rstrip('\n').split('\t') for l in f if l.strip() and not l.startswith('#')]
+    return [r[0] for r in rows[1:] if dict(zip(rows[0], r))['minor'] == '2']
+
+
+SLOT_SOURCE = '''
+    HPyDef_SLOT(s, %s)
+    static %s
+    @INIT
+'''
+
+# an implementation of each signature of the minor-2 slots
+SLOT_IMPLS = {
+    'GETITERFUNC': 'HPy s_impl(HPyContext *ctx, HPy a) { return HPy_Dup(ctx, a); }',
+    'ITERNEXTFUNC': 'HPy s_impl(HPyContext *ctx, HPy a) { (void)ctx; (void)a; return HPy_NULL; }',
+    'UNARYFUNC': 'HPy s_impl(HPyContext *ctx, HPy a) { return HPy_Dup(ctx, a); }',
+    'GETATTROFUNC': 'HPy s_impl(HPyContext *ctx, HPy a, HPy b) '
+                    '{ (void)b; return HPy_Dup(ctx, a); }',
+    'SETATTROFUNC': 'int s_impl(HPyContext *ctx, HPy a, HPy b, HPy c) '
+                    '{ (void)ctx; (void)a; (void)b; (void)c; return 0; }',
+    'DESCRSETFUNC': 'int s_impl(HPyContext *ctx, HPy a, HPy b, HPy c) '
+                    '{ (void)ctx; (void)a; (void)b; (void)c; return 0; }',
+}
+
+
+def test_a_minor_2_slot_counts_as_a_use(compile_module):
+    """Defining a slot of minor 2 makes the module require minor 2, so that a minor-1 runtime
+    refuses it at load time; modules of minor 0 and 1 still load there."""
+    import hpy.devel
+    sigs = {}
+    with open(os.path.join(ROOT, 'api', 'slots.tsv')) as f:
+        for line in f:
+            cells = line.rstrip('\n').split('\t')
+            if len(cells) == 4 and not line.startswith('#'):
+                sigs[cells[0]] = cells[2]
+    slots = minor_2_slots()
+    assert sorted(slots) == sorted(['HPy_tp_iter', 'HPy_tp_iternext', 'HPy_tp_getattro',
+                                    'HPy_tp_setattro', 'HPy_tp_descr_set', 'HPy_am_await',
+                                    'HPy_am_aiter', 'HPy_am_anext'])
+    built = [compile_module.compile(SLOT_SOURCE % (slot, SLOT_IMPLS[sigs[slot]]))
+             for slot in slots]
+    assert [required_minor(name, path) for name, path in built] == [2] * len(slots)
+    name0, path0 = compile_module.compile(UPSTREAM_ONLY)
+    name1, path1 = compile_module.compile(USES_MINOR_1)
+    hpy.universal._set_runtime_minor(1)
+    try:
+        assert load(name0, path0).f() == 1
+        assert load(name1, path1).f() == 2
+        for name, path in built:
+            with pytest.raises(RuntimeError) as e:
+                load(name, path)
+            assert str(e.value) == (
+                "HPy extension module '%s' requires unsupported version of the HPy runtime. "
+                "Requested version: 0.2. Current HPy version: 0.1." % name)
+    finally:
+        hpy.universal._set_runtime_minor(None)
+    assert hpy.devel.abitag.HPY_ABI_VERSION_MINOR == 2
+    for name, path in built[:1]:
+        assert load(name, path).__doc__ is not None       # this runtime (minor 2) loads it
+
+
+USES_THE_MODULE_PARAM = '''
+    static HPyType_Spec T_spec = { .name = "mytest.T" };
+    HPyDef_SLOT(add_type, HPy_mod_exec)
+    static int add_type_impl(HPyContext *ctx, HPy m)
+    {
+        HPyType_SpecParam params[] = { HPyType_SpecParam_MODULE(m),
+                                       { (HPyType_SpecParam_Kind)0, HPy_NULL } };
+        return HPyHelpers_AddType(ctx, m, "T", &T_spec, params) ? 0 : -1;
+    }
+    @EXPORT(add_type)
+    @INIT
+'''
+
+CALLS_GET_MODULE = '''
+    HPyDef_METH(f, "f", HPyFunc_O)
+    static HPy f_impl(HPyContext *ctx, HPy self, HPy type)
+    {
+        (void)self;
+        return HPyType_GetModule(ctx, type);
+    }
+    @EXPORT(f)
+    @INIT
+'''
+
+
+def test_the_module_of_a_type_needs_minor_2(compile_module):
+    """HPyType_SpecParam_MODULE and HPyType_GetModule(ByDef) make a module require minor 2
+    (docs/type-module.md); a minor-1 runtime refuses it, a minor-0 module still loads."""
+    built = [compile_module.compile(USES_THE_MODULE_PARAM),
+             compile_module.compile(CALLS_GET_MODULE)]
+    assert [required_minor(name, path) for name, path in built] == [2, 2]
+    name0, path0 = compile_module.compile(UPSTREAM_ONLY)
+    hpy.universal._set_runtime_minor(1)
+    try:
+        assert load(name0, path0).f() == 1
+        for name, path in built:
+            with pytest.raises(RuntimeError) as e:
+                load(name, path)
+            assert str(e.value) == (
+                "HPy extension module '%s' requires unsupported version of the HPy runtime. "
+                "Requested version: 0.2. Current HPy version: 0.1." % name)
+    finally:
+        hpy.universal._set_runtime_minor(None)
+    with_param = load(*built[0])
+    assert load(*built[1]).f(with_param.T) is with_param

@@ -39,9 +39,26 @@ def test_hpydevel_layout():
     assert names == ['argparse.c', 'buildvalue.c', 'format.c', 'helpers.c', 'structseq.c']
     assert all(os.path.exists(p) for p in d.get_extra_sources() + d.get_ctx_sources())
     assert any(p.endswith('ctx_module.c') for p in d.get_ctx_sources())
+    assert any(p.endswith('cpython_init.c') for p in d.get_ctx_sources())
     for abi in ['cpython', 'universal', 'hybrid']:
         libs = d.get_static_libs(abi)
         assert libs is not None and len(libs) == 1, (abi, libs)
+
+
+def test_runtime_sources_include_one_way():
+    """The context functions (ctx_*.c, shared by the runtime and the CPython ABI) see the
+    declarations and the runtime headers only, never the API built on them (hpy.h): the CPython
+    ABI's entry point, which fills the context from that API, is cpython_init.c."""
+    import re
+    d = hpy.devel.HPyDevel()
+    allowed = re.compile(r'^(hpy/base\.h|hpy/runtime/(ctx_\w+|cpy_compat)\.h|ctx_type_internal\.h)$')
+    ctx_sources = sorted(d.src_dir.glob('ctx_*.c')) + sorted(d.src_dir.glob('ctx_*.h'))
+    assert len(ctx_sources) > 10
+    for path in ctx_sources:
+        includes = re.findall(r'^#\s*include\s+"([^"]+)"', path.read_text(), re.M)
+        assert includes, path
+        for inc in includes:
+            assert allowed.match(inc), (path.name, inc)
 
 
 def copy_quickstart(tmp_path):

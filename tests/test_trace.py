@@ -429,3 +429,68 @@ def test_failing_clock_is_reported(compile_module, clock):
         sys.unraisablehook = old_hook
     assert [t for t, _ in reported] == [KeyError] * 4 + [OverflowError] * 4 + [TypeError] * 4
     assert [o for _, o in reported] == [c for c in bad_clocks for _ in range(4)]
+
+
+def test_the_slots_of_minor_2_are_traced(compile_module):
+    """What a slot of minor 2 calls goes through the trace context (docs/type-slots.md)."""
+    mod = compile_module('''
+        /* each slot calls HPy_Dup once (and HPy_Close once when it returns an int) */
+        HPyDef_SLOT(T_iter, HPy_tp_iter)
+        static HPy T_iter_impl(HPyContext *ctx, HPy self) { return HPy_Dup(ctx, self); }
+        HPyDef_SLOT(T_iternext, HPy_tp_iternext)
+        static HPy T_iternext_impl(HPyContext *ctx, HPy self)
+        {
+            (void)self;
+            return HPy_Dup(ctx, ctx->h_None);
+        }
+        HPyDef_SLOT(T_getattro, HPy_tp_getattro)
+        static HPy T_getattro_impl(HPyContext *ctx, HPy self, HPy name)
+        {
+            (void)self;
+            return HPy_Dup(ctx, name);
+        }
+        HPyDef_SLOT(T_setattro, HPy_tp_setattro)
+        static int T_setattro_impl(HPyContext *ctx, HPy self, HPy name, HPy value)
+        {
+            (void)self; (void)value;
+            HPy_Close(ctx, HPy_Dup(ctx, name));
+            return 0;
+        }
+        HPyDef_SLOT(T_descr_set, HPy_tp_descr_set)
+        static int T_descr_set_impl(HPyContext *ctx, HPy self, HPy obj, HPy value)
+        {
+            (void)obj; (void)value;
+            HPy_Close(ctx, HPy_Dup(ctx, self));
+            return 0;
+        }
+        HPyDef_SLOT(T_await, HPy_am_await)
+        static HPy T_await_impl(HPyContext *ctx, HPy self) { return HPy_Dup(ctx, self); }
+        HPyDef_SLOT(T_aiter, HPy_am_aiter)
+        static HPy T_aiter_impl(HPyContext *ctx, HPy self) { return HPy_Dup(ctx, self); }
+        HPyDef_SLOT(T_anext, HPy_am_anext)
+        static HPy T_anext_impl(HPyContext *ctx, HPy self) { return HPy_Dup(ctx, self); }
+        static HPyDef *T_defines[] = { &T_iter, &T_iternext, &T_getattro, &T_setattro,
+                                       &T_descr_set, &T_await, &T_aiter, &T_anext, NULL };
+        static HPyType_Spec T_spec = { .name = "mytest.T", .defines = T_defines };
+        HPyDef_SLOT(add_type, HPy_mod_exec)
+        static int add_type_impl(HPyContext *ctx, HPy m)
+        {
+            return HPyHelpers_AddType(ctx, m, "T", &T_spec, NULL) ? 0 : -1;
+        }
+        @EXPORT(add_type)
+        @INIT
+    ''')
+    t = mod.T()
+
+    class Owner:
+        attr = t
+    o = Owner()
+    with Window() as w:
+        assert iter(t) is t and next(t) is None
+        assert t.some_name == 'some_name'
+        t.x = 1
+        del t.x
+        o.attr = 2
+        T = type(t)                # (t's own attributes are all computed by tp_getattro)
+        assert T.__await__(t) is t and T.__aiter__(t) is t and T.__anext__(t) is t
+    assert w.calls == {'ctx_Dup': 9, 'ctx_Close': 3}

@@ -510,7 +510,10 @@ def test_specparam_metaclass(compile_module):
 def test_specparam_errors(compile_module):
     mod = compile_module(PARAMS)
     with raises_exactly(TypeError, "unknown HPyType_SpecParam specification for 'mytest.Dummy'"):
-        mod.make(4, int)
+        mod.make(99, int)
+    with raises_exactly(TypeError, "HPyType_SpecParam_Module of 'mytest.Dummy' must be a module, "
+                                   "not 'type'"):
+        mod.make(4, int)                     # HPyType_SpecParam_Module (docs/type-module.md)
     with raises_exactly(TypeError, "multiple specifications of HPyType_SpecParam_BasesTuple"):
         mod.make(BASES_TUPLE, (int,), BASES_TUPLE, (int,))
     with raises_exactly(TypeError, "cannot specify both HPyType_SpecParam_Base and "

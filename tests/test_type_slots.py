@@ -18,10 +18,13 @@ def read_slots():
 
 
 SLOTS = read_slots()
-# Slots with tests of their own (here or in other files), and the module-only ones.
+# Slots with tests of their own (here or in other files: the slots of minor 2 in
+# test_type_protocols.py), and the module-only ones.
 SPECIAL = {'HPy_tp_call', 'HPy_tp_traverse', 'HPy_tp_destroy', 'HPy_tp_finalize',
            'HPy_tp_new', 'HPy_tp_init', 'HPy_bf_getbuffer', 'HPy_bf_releasebuffer',
-           'HPy_mod_create', 'HPy_mod_exec'}
+           'HPy_mod_create', 'HPy_mod_exec',
+           'HPy_tp_iter', 'HPy_tp_iternext', 'HPy_tp_getattro', 'HPy_tp_setattro',
+           'HPy_tp_descr_set', 'HPy_am_await', 'HPy_am_aiter', 'HPy_am_anext'}
 
 # Which type of the generated module each generic slot goes to.
 def slot_group(name):

@@ -33,7 +33,8 @@ HELPERS = ['HPyArg_Parse', 'HPyArg_ParseKeywords', 'HPyArg_ParseKeywordsDict', '
            'HPyCapsule_GetContext', 'HPyCapsule_SetPointer', 'HPyCapsule_SetName',
            'HPyCapsule_SetContext', 'HPyCapsule_SetDestructor', 'HPy_RETURN_RICHCOMPARE',
            'HPy_BEGIN_LEAVE_PYTHON', 'HPy_END_LEAVE_PYTHON', 'HPyLong_FromPid', 'HPyLong_AsPid',
-           'HPyField_VisitArray', 'HPy_VISIT_ARRAY']
+           'HPyField_VisitArray', 'HPy_VISIT_ARRAY', 'HPyType_GetModule',
+           'HPyType_SpecParam_MODULE']
 
 
 def function_members():

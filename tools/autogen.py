@@ -235,6 +235,23 @@ def gen_hpyslot(slots):
     out.append('} HPySlot_Slot;\n')
     out.append('/* The implementation signature of each slot (HPySlot_SIG). */')
     out += ['#define _HPySlot_SIG__%s HPyFunc_%s' % (s['name'], s['sig']) for s in slots]
+    out.append('')
+    out += ['/* The ABI minor version of each slot. HPyDef_SLOT of a slot of minor N > 0 places N '
+            'in',
+            ' * the section hpy_abi_minor (_HPY_DEF_USES_MINOR, hpy/hpymodule.h): the module '
+            'then',
+            ' * requires a runtime of that minor. */']
+    out += ['#define _HPySlot_MINOR__%s %s' % (s['name'], s['minor']) for s in slots]
+    out.append('#define _HPySlot_USES_MINOR(SYM, SLOT) '
+               '_HPySlot_USES_MINOR_(SYM, _HPySlot_MINOR__##SLOT)')
+    out.append('#define _HPySlot_USES_MINOR_(SYM, N) _HPySlot_USES_MINOR_N(SYM, N)')
+    out.append('#define _HPySlot_USES_MINOR_N(SYM, N) _HPySlot_USES_MINOR_##N(SYM)')
+    for minor in sorted({int(s['minor']) for s in slots} | {0}):
+        if minor == 0:
+            out.append('#define _HPySlot_USES_MINOR_0(SYM)')
+        else:
+            out.append('#define _HPySlot_USES_MINOR_%d(SYM) _HPY_DEF_USES_MINOR(SYM, %d)'
+                       % (minor, minor))
     return '\n'.join(out) + '\n'
 
 
@@ -323,8 +340,10 @@ def gen_cpython_hpyfunc_trampolines(sigs):
 def gen_runtime_dispatch(sigs):
     """Switch cases of _HPy_CallRealFunctionFromTrampoline for the derived signatures.
     The including file defines HPY_TRAMP_ARG(obj) (object -> argument handle),
-    HPY_TRAMP_CLOSE(h) (release an argument handle after the call) and HPY_TRAMP_RESULT(h)
-    (owned result handle -> new reference)."""
+    HPY_TRAMP_CLOSE(h) (release an argument handle after the call), HPY_TRAMP_RESULT(h, SIG,
+    obj) (owned result handle -> new reference) and HPY_TRAMP_STATUS(r, SIG, obj) (an integer
+    result, -1 for an error), where SIG is the signature's HPyFunc_* name and obj the object
+    the function was called on (its first argument)."""
     out = []
     for s in sigs:
         if not s.auto:
@@ -346,10 +365,11 @@ def gen_runtime_dispatch(sigs):
         for p in s.data_params:
             if p.is_handle:
                 lines.append('    HPY_TRAMP_CLOSE(h_%s);' % p.name)
+        first = s.data_params[0].name
         if s.ret == 'HPy':
-            lines.append('    a->result = HPY_TRAMP_RESULT(r);')
+            lines.append('    a->result = HPY_TRAMP_RESULT(r, %s, a->%s);' % (s.const, first))
         elif s.ret != 'void':
-            lines.append('    a->result = r;')
+            lines.append('    a->result = HPY_TRAMP_STATUS(r, %s, a->%s);' % (s.const, first))
         lines.append('    return;')
         lines.append('}')
         out.append('\n'.join(lines))
@@ -776,11 +796,12 @@ def gen_abi_layout(members, layouts):
     return c_banner() + '\n'.join(out) + '\n'
 
 
-def gen_abi_version(members):
+def gen_abi_version(members, slots):
     return ('/* The minor version of the binary interface this description defines: the newest\n'
-            ' * minor of any member. The runtime implements it; a module requires the newest\n'
-            ' * minor of the members it calls. */\n'
-            '#define HPY_ABI_VERSION_MINOR %d\n' % max(m.minor for m in members))
+            ' * minor of any member or slot. The runtime implements it; a module requires the\n'
+            ' * newest minor of the members it calls and the slots it defines. */\n'
+            '#define HPY_ABI_VERSION_MINOR %d\n'
+            % max([m.minor for m in members] + [int(s['minor']) for s in slots]))
 
 
 def outputs():
@@ -792,7 +813,8 @@ def outputs():
     files = {
         inc('autogen_hpyfunc_declare.h'): guard('hpy/autogen_hpyfunc_declare.h', gen_hpyfunc_declare(sigs)),
         inc('autogen_hpyslot.h'): guard('hpy/autogen_hpyslot.h', gen_hpyslot(slots)),
-        inc('autogen_abi_version.h'): guard('hpy/autogen_abi_version.h', gen_abi_version(members)),
+        inc('autogen_abi_version.h'):
+            guard('hpy/autogen_abi_version.h', gen_abi_version(members, slots)),
         inc('universal', 'autogen_ctx.h'): guard('hpy/universal/autogen_ctx.h', gen_universal_ctx(members)),
         inc('universal', 'autogen_trampolines.h'):
             guard('hpy/universal/autogen_trampolines.h', gen_universal_trampolines(members)),

@@ -155,8 +155,10 @@ class HPyDevel:
         return [str(self.src_dir / name) for name in names]
 
     def get_ctx_sources(self):
-        """Context implementation sources needed by the CPython ABI."""
-        return [str(p) for p in sorted(self.src_dir.glob('ctx_*.c'))]
+        """Sources the CPython ABI needs besides the helpers: the context functions (ctx_*.c,
+        which the universal runtime shares) and the ABI's entry point (cpython_init.c)."""
+        return ([str(p) for p in sorted(self.src_dir.glob('ctx_*.c'))] +
+                [str(self.src_dir / 'cpython_init.c')])
 
     def _scan_static_lib_dir(self):
         """Map each ``lib/<abi>`` directory name to the files it contains."""
@@ -456,6 +458,9 @@ class build_ext_hpy_mixin:
             added_sources += hpydevel.get_extra_sources()
             if hpy_abi == 'cpython':
                 added_sources += hpydevel.get_ctx_sources()
+                # the private headers of those sources
+                ext.depends = list(ext.depends or []) + sorted(
+                    str(p) for p in hpydevel.src_dir.glob('*.h'))
         ext.sources = list(ext.sources) + added_sources
         ext._hpy_added_sources = added_sources
         # a new version of HPy's headers or helper library rebuilds the extension

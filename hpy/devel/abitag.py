@@ -8,7 +8,8 @@ builds simply use ``EXT_SUFFIX``.
 
 import sysconfig
 
-# Keep in sync with HPY_ABI_VERSION in hpy.h and the newest minor of api/ctx.tsv (tested)
+# Keep in sync with HPY_ABI_VERSION in hpy.h and the newest minor of api/ctx.tsv and
+# api/slots.tsv (tested)
 HPY_ABI_VERSION = 0
 HPY_ABI_VERSION_MINOR = 2
 HPY_ABI_TAG = 'hpy%d' % HPY_ABI_VERSION

@@ -1057,6 +1057,7 @@ static void hpy__fill_universal_ctx(HPyContext *ctx)
     ctx->ctx_Traceback_Add = ctx_Traceback_Add;
     ctx->ctx_GetBuffer = ctx_GetBuffer;
     ctx->ctx_Buffer_Release = ctx_Buffer_Release;
+    ctx->ctx_Type_GetModuleByDef = ctx_Type_GetModuleByDef;
 }
 
 #endif /* SRC_UNIVERSAL_AUTOGEN_CTX_INIT_H */

@@ -1425,6 +1425,14 @@ static void hpy__debug_Traceback_Add(HPyContext *ctx, const char *utf8_funcname,
     u_->ctx_Traceback_Add(u_, utf8_funcname, utf8_filename, lineno);
 }
 
+static HPy hpy__debug_Type_GetModuleByDef(HPyContext *ctx, HPy type, HPyModuleDef *def)
+{
+    HPyContext *u_ = hpy__debug_uctx(ctx, "HPyType_GetModuleByDef");
+    HPy u_type = hpy__debug_unwrap(ctx, type);
+    HPy r_ = u_->ctx_Type_GetModuleByDef(u_, u_type, def);
+    return hpy__debug_wrap(ctx, r_);
+}
+
 /* Fill a debug context around the universal context u. The constants become
  * immortal debug handles made by hpy__debug_constant(ctx, universal handle). */
 static void hpy__fill_debug_ctx(HPyContext *ctx, HPyContext *u)
@@ -1709,6 +1717,7 @@ static void hpy__fill_debug_ctx(HPyContext *ctx, HPyContext *u)
     ctx->ctx_Traceback_Add = hpy__debug_Traceback_Add;
     ctx->ctx_GetBuffer = hpy__debug_GetBuffer;
     ctx->ctx_Buffer_Release = hpy__debug_Buffer_Release;
+    ctx->ctx_Type_GetModuleByDef = hpy__debug_Type_GetModuleByDef;
 }
 
 #endif /* SRC_UNIVERSAL_AUTOGEN_DEBUG_CTX_H */

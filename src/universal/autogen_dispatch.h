@@ -10,7 +10,7 @@ case HPyFunc_O: {
     HPy r = _HPy_FPTR_CAST(HPyFunc_o, func)(ctx, h_self, h_arg);
     HPY_TRAMP_CLOSE(h_self);
     HPY_TRAMP_CLOSE(h_arg);
-    a->result = HPY_TRAMP_RESULT(r);
+    a->result = HPY_TRAMP_RESULT(r, HPyFunc_O, a->self);
     return;
 }
 case HPyFunc_UNARYFUNC: {
@@ -18,7 +18,7 @@ case HPyFunc_UNARYFUNC: {
     HPy h_arg0 = HPY_TRAMP_ARG(a->arg0);
     HPy r = _HPy_FPTR_CAST(HPyFunc_unaryfunc, func)(ctx, h_arg0);
     HPY_TRAMP_CLOSE(h_arg0);
-    a->result = HPY_TRAMP_RESULT(r);
+    a->result = HPY_TRAMP_RESULT(r, HPyFunc_UNARYFUNC, a->arg0);
     return;
 }
 case HPyFunc_BINARYFUNC: {
@@ -28,7 +28,7 @@ case HPyFunc_BINARYFUNC: {
     HPy r = _HPy_FPTR_CAST(HPyFunc_binaryfunc, func)(ctx, h_arg0, h_arg1);
     HPY_TRAMP_CLOSE(h_arg0);
     HPY_TRAMP_CLOSE(h_arg1);
-    a->result = HPY_TRAMP_RESULT(r);
+    a->result = HPY_TRAMP_RESULT(r, HPyFunc_BINARYFUNC, a->arg0);
     return;
 }
 case HPyFunc_TERNARYFUNC: {
@@ -40,7 +40,7 @@ case HPyFunc_TERNARYFUNC: {
     HPY_TRAMP_CLOSE(h_arg0);
     HPY_TRAMP_CLOSE(h_arg1);
     HPY_TRAMP_CLOSE(h_arg2);
-    a->result = HPY_TRAMP_RESULT(r);
+    a->result = HPY_TRAMP_RESULT(r, HPyFunc_TERNARYFUNC, a->arg0);
     return;
 }
 case HPyFunc_INQUIRY: {
@@ -48,7 +48,7 @@ case HPyFunc_INQUIRY: {
     HPy h_arg0 = HPY_TRAMP_ARG(a->arg0);
     int r = _HPy_FPTR_CAST(HPyFunc_inquiry, func)(ctx, h_arg0);
     HPY_TRAMP_CLOSE(h_arg0);
-    a->result = r;
+    a->result = HPY_TRAMP_STATUS(r, HPyFunc_INQUIRY, a->arg0);
     return;
 }
 case HPyFunc_LENFUNC: {
@@ -56,7 +56,7 @@ case HPyFunc_LENFUNC: {
     HPy h_arg0 = HPY_TRAMP_ARG(a->arg0);
     HPy_ssize_t r = _HPy_FPTR_CAST(HPyFunc_lenfunc, func)(ctx, h_arg0);
     HPY_TRAMP_CLOSE(h_arg0);
-    a->result = r;
+    a->result = HPY_TRAMP_STATUS(r, HPyFunc_LENFUNC, a->arg0);
     return;
 }
 case HPyFunc_SSIZEARGFUNC: {
@@ -64,7 +64,7 @@ case HPyFunc_SSIZEARGFUNC: {
     HPy h_arg0 = HPY_TRAMP_ARG(a->arg0);
     HPy r = _HPy_FPTR_CAST(HPyFunc_ssizeargfunc, func)(ctx, h_arg0, a->arg1);
     HPY_TRAMP_CLOSE(h_arg0);
-    a->result = HPY_TRAMP_RESULT(r);
+    a->result = HPY_TRAMP_RESULT(r, HPyFunc_SSIZEARGFUNC, a->arg0);
     return;
 }
 case HPyFunc_SSIZESSIZEARGFUNC: {
@@ -72,7 +72,7 @@ case HPyFunc_SSIZESSIZEARGFUNC: {
     HPy h_arg0 = HPY_TRAMP_ARG(a->arg0);
     HPy r = _HPy_FPTR_CAST(HPyFunc_ssizessizeargfunc, func)(ctx, h_arg0, a->arg1, a->arg2);
     HPY_TRAMP_CLOSE(h_arg0);
-    a->result = HPY_TRAMP_RESULT(r);
+    a->result = HPY_TRAMP_RESULT(r, HPyFunc_SSIZESSIZEARGFUNC, a->arg0);
     return;
 }
 case HPyFunc_SSIZEOBJARGPROC: {
@@ -82,7 +82,7 @@ case HPyFunc_SSIZEOBJARGPROC: {
     int r = _HPy_FPTR_CAST(HPyFunc_ssizeobjargproc, func)(ctx, h_arg0, a->arg1, h_arg2);
     HPY_TRAMP_CLOSE(h_arg0);
     HPY_TRAMP_CLOSE(h_arg2);
-    a->result = r;
+    a->result = HPY_TRAMP_STATUS(r, HPyFunc_SSIZEOBJARGPROC, a->arg0);
     return;
 }
 case HPyFunc_SSIZESSIZEOBJARGPROC: {
@@ -92,7 +92,7 @@ case HPyFunc_SSIZESSIZEOBJARGPROC: {
     int r = _HPy_FPTR_CAST(HPyFunc_ssizessizeobjargproc, func)(ctx, h_arg0, a->arg1, a->arg2, h_arg3);
     HPY_TRAMP_CLOSE(h_arg0);
     HPY_TRAMP_CLOSE(h_arg3);
-    a->result = r;
+    a->result = HPY_TRAMP_STATUS(r, HPyFunc_SSIZESSIZEOBJARGPROC, a->arg0);
     return;
 }
 case HPyFunc_OBJOBJARGPROC: {
@@ -104,7 +104,7 @@ case HPyFunc_OBJOBJARGPROC: {
     HPY_TRAMP_CLOSE(h_arg0);
     HPY_TRAMP_CLOSE(h_arg1);
     HPY_TRAMP_CLOSE(h_arg2);
-    a->result = r;
+    a->result = HPY_TRAMP_STATUS(r, HPyFunc_OBJOBJARGPROC, a->arg0);
     return;
 }
 case HPyFunc_FREEFUNC: {
@@ -117,7 +117,7 @@ case HPyFunc_GETATTRFUNC: {
     HPy h_arg0 = HPY_TRAMP_ARG(a->arg0);
     HPy r = _HPy_FPTR_CAST(HPyFunc_getattrfunc, func)(ctx, h_arg0, a->arg1);
     HPY_TRAMP_CLOSE(h_arg0);
-    a->result = HPY_TRAMP_RESULT(r);
+    a->result = HPY_TRAMP_RESULT(r, HPyFunc_GETATTRFUNC, a->arg0);
     return;
 }
 case HPyFunc_GETATTROFUNC: {
@@ -127,7 +127,7 @@ case HPyFunc_GETATTROFUNC: {
     HPy r = _HPy_FPTR_CAST(HPyFunc_getattrofunc, func)(ctx, h_arg0, h_arg1);
     HPY_TRAMP_CLOSE(h_arg0);
     HPY_TRAMP_CLOSE(h_arg1);
-    a->result = HPY_TRAMP_RESULT(r);
+    a->result = HPY_TRAMP_RESULT(r, HPyFunc_GETATTROFUNC, a->arg0);
     return;
 }
 case HPyFunc_SETATTRFUNC: {
@@ -137,7 +137,7 @@ case HPyFunc_SETATTRFUNC: {
     int r = _HPy_FPTR_CAST(HPyFunc_setattrfunc, func)(ctx, h_arg0, a->arg1, h_arg2);
     HPY_TRAMP_CLOSE(h_arg0);
     HPY_TRAMP_CLOSE(h_arg2);
-    a->result = r;
+    a->result = HPY_TRAMP_STATUS(r, HPyFunc_SETATTRFUNC, a->arg0);
     return;
 }
 case HPyFunc_SETATTROFUNC: {
@@ -149,7 +149,7 @@ case HPyFunc_SETATTROFUNC: {
     HPY_TRAMP_CLOSE(h_arg0);
     HPY_TRAMP_CLOSE(h_arg1);
     HPY_TRAMP_CLOSE(h_arg2);
-    a->result = r;
+    a->result = HPY_TRAMP_STATUS(r, HPyFunc_SETATTROFUNC, a->arg0);
     return;
 }
 case HPyFunc_REPRFUNC: {
@@ -157,7 +157,7 @@ case HPyFunc_REPRFUNC: {
     HPy h_arg0 = HPY_TRAMP_ARG(a->arg0);
     HPy r = _HPy_FPTR_CAST(HPyFunc_reprfunc, func)(ctx, h_arg0);
     HPY_TRAMP_CLOSE(h_arg0);
-    a->result = HPY_TRAMP_RESULT(r);
+    a->result = HPY_TRAMP_RESULT(r, HPyFunc_REPRFUNC, a->arg0);
     return;
 }
 case HPyFunc_HASHFUNC: {
@@ -165,7 +165,7 @@ case HPyFunc_HASHFUNC: {
     HPy h_arg0 = HPY_TRAMP_ARG(a->arg0);
     HPy_hash_t r = _HPy_FPTR_CAST(HPyFunc_hashfunc, func)(ctx, h_arg0);
     HPY_TRAMP_CLOSE(h_arg0);
-    a->result = r;
+    a->result = HPY_TRAMP_STATUS(r, HPyFunc_HASHFUNC, a->arg0);
     return;
 }
 case HPyFunc_RICHCMPFUNC: {
@@ -175,7 +175,7 @@ case HPyFunc_RICHCMPFUNC: {
     HPy r = _HPy_FPTR_CAST(HPyFunc_richcmpfunc, func)(ctx, h_arg0, h_arg1, a->arg2);
     HPY_TRAMP_CLOSE(h_arg0);
     HPY_TRAMP_CLOSE(h_arg1);
-    a->result = HPY_TRAMP_RESULT(r);
+    a->result = HPY_TRAMP_RESULT(r, HPyFunc_RICHCMPFUNC, a->arg0);
     return;
 }
 case HPyFunc_GETITERFUNC: {
@@ -183,7 +183,7 @@ case HPyFunc_GETITERFUNC: {
     HPy h_arg0 = HPY_TRAMP_ARG(a->arg0);
     HPy r = _HPy_FPTR_CAST(HPyFunc_getiterfunc, func)(ctx, h_arg0);
     HPY_TRAMP_CLOSE(h_arg0);
-    a->result = HPY_TRAMP_RESULT(r);
+    a->result = HPY_TRAMP_RESULT(r, HPyFunc_GETITERFUNC, a->arg0);
     return;
 }
 case HPyFunc_ITERNEXTFUNC: {
@@ -191,7 +191,7 @@ case HPyFunc_ITERNEXTFUNC: {
     HPy h_arg0 = HPY_TRAMP_ARG(a->arg0);
     HPy r = _HPy_FPTR_CAST(HPyFunc_iternextfunc, func)(ctx, h_arg0);
     HPY_TRAMP_CLOSE(h_arg0);
-    a->result = HPY_TRAMP_RESULT(r);
+    a->result = HPY_TRAMP_RESULT(r, HPyFunc_ITERNEXTFUNC, a->arg0);
     return;
 }
 case HPyFunc_DESCRGETFUNC: {
@@ -203,7 +203,7 @@ case HPyFunc_DESCRGETFUNC: {
     HPY_TRAMP_CLOSE(h_arg0);
     HPY_TRAMP_CLOSE(h_arg1);
     HPY_TRAMP_CLOSE(h_arg2);
-    a->result = HPY_TRAMP_RESULT(r);
+    a->result = HPY_TRAMP_RESULT(r, HPyFunc_DESCRGETFUNC, a->arg0);
     return;
 }
 case HPyFunc_DESCRSETFUNC: {
@@ -215,7 +215,7 @@ case HPyFunc_DESCRSETFUNC: {
     HPY_TRAMP_CLOSE(h_arg0);
     HPY_TRAMP_CLOSE(h_arg1);
     HPY_TRAMP_CLOSE(h_arg2);
-    a->result = r;
+    a->result = HPY_TRAMP_STATUS(r, HPyFunc_DESCRSETFUNC, a->arg0);
     return;
 }
 case HPyFunc_GETTER: {
@@ -223,7 +223,7 @@ case HPyFunc_GETTER: {
     HPy h_arg0 = HPY_TRAMP_ARG(a->arg0);
     HPy r = _HPy_FPTR_CAST(HPyFunc_getter, func)(ctx, h_arg0, a->arg1);
     HPY_TRAMP_CLOSE(h_arg0);
-    a->result = HPY_TRAMP_RESULT(r);
+    a->result = HPY_TRAMP_RESULT(r, HPyFunc_GETTER, a->arg0);
     return;
 }
 case HPyFunc_SETTER: {
@@ -233,7 +233,7 @@ case HPyFunc_SETTER: {
     int r = _HPy_FPTR_CAST(HPyFunc_setter, func)(ctx, h_arg0, h_arg1, a->arg2);
     HPY_TRAMP_CLOSE(h_arg0);
     HPY_TRAMP_CLOSE(h_arg1);
-    a->result = r;
+    a->result = HPY_TRAMP_STATUS(r, HPyFunc_SETTER, a->arg0);
     return;
 }
 case HPyFunc_OBJOBJPROC: {
@@ -243,7 +243,7 @@ case HPyFunc_OBJOBJPROC: {
     int r = _HPy_FPTR_CAST(HPyFunc_objobjproc, func)(ctx, h_arg0, h_arg1);
     HPY_TRAMP_CLOSE(h_arg0);
     HPY_TRAMP_CLOSE(h_arg1);
-    a->result = r;
+    a->result = HPY_TRAMP_STATUS(r, HPyFunc_OBJOBJPROC, a->arg0);
     return;
 }
 case HPyFunc_DESTRUCTOR: {

@@ -6,7 +6,7 @@
 #ifndef SRC_UNIVERSAL_AUTOGEN_TRACE_CTX_H
 #define SRC_UNIVERSAL_AUTOGEN_TRACE_CTX_H
 
-#define HPY__TRACE_NFUNCS 196
+#define HPY__TRACE_NFUNCS 197
 
 /* The context field names of the function members, in ABI order. */
 static const char *const hpy__ctx_function_names[] = {
@@ -206,6 +206,7 @@ static const char *const hpy__ctx_function_names[] = {
     "ctx_Traceback_Add",
     "ctx_GetBuffer",
     "ctx_Buffer_Release",
+    "ctx_Type_GetModuleByDef",
     NULL
 };
 
@@ -3895,6 +3896,25 @@ static void hpy__trace_Buffer_Release(HPyContext *ctx, HPy_buffer *buffer)
     u_->ctx_Buffer_Release(u_, buffer);
 }
 
+static HPY__TRACE_SLOW HPy hpy__trace_slow_Type_GetModuleByDef(HPyContext *ctx, HPy type, HPyModuleDef *def)
+{
+    (void)ctx;
+    hpy__trace_probe p_;
+    HPyContext *u_ = hpy__trace_enter(196, &p_);
+    HPy r_ = u_->ctx_Type_GetModuleByDef(u_, type, def);
+    hpy__trace_exit(196, &p_);
+    return r_;
+}
+
+static HPy hpy__trace_Type_GetModuleByDef(HPyContext *ctx, HPy type, HPyModuleDef *def)
+{
+    if (hpy__trace_tick(196)) {
+        return hpy__trace_slow_Type_GetModuleByDef(ctx, type, def);
+    }
+    HPyContext *u_ = hpy__trace_universal();
+    return u_->ctx_Type_GetModuleByDef(u_, type, def);
+}
+
 /* Fill a trace context wrapping the universal context u. */
 static void hpy__fill_trace_ctx(HPyContext *ctx, HPyContext *u)
 {
@@ -4178,6 +4198,7 @@ static void hpy__fill_trace_ctx(HPyContext *ctx, HPyContext *u)
     ctx->ctx_Traceback_Add = hpy__trace_Traceback_Add;
     ctx->ctx_GetBuffer = hpy__trace_GetBuffer;
     ctx->ctx_Buffer_Release = hpy__trace_Buffer_Release;
+    ctx->ctx_Type_GetModuleByDef = hpy__trace_Type_GetModuleByDef;
 }
 
 #endif /* SRC_UNIVERSAL_AUTOGEN_TRACE_CTX_H */

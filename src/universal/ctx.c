@@ -59,7 +59,8 @@ HPyAPI_IMPL void hpy__set_direct_calls(int enabled)
 
 #define HPY_TRAMP_ARG(o) _py2h(o)
 #define HPY_TRAMP_CLOSE(h) ((void)0)
-#define HPY_TRAMP_RESULT(h) _h2py(h)
+#define HPY_TRAMP_RESULT(h, SIG, obj) _h2py(h)
+#define HPY_TRAMP_STATUS(r, SIG, obj) (r)
 #define IMPL(T) _HPy_FPTR_CAST(T, func)
 
 HPyAPI_IMPL void ctx_CallRealFunctionFromTrampoline(HPyContext *ctx, HPyFunc_Signature sig,

@@ -51,9 +51,71 @@ HPY_DEBUG_INLINE PyObject *result_object(HPy h)
     return obj;
 }
 
+/* The result of a slot (but the buffer slots), getter or setter must agree with the error
+ * indicator, as CPython requires of slots (its debug builds abort otherwise): HPy_NULL (or -1)
+ * with an exception set, anything else without. Debug mode turns a disagreement into a
+ * SystemError (the result, if any, is dropped; an exception left set becomes its cause), naming
+ * the signature and the type of the object the function was called on. The one exception is
+ * HPyFunc_ITERNEXTFUNC (HPy_tp_iternext), which ends an iteration by returning HPy_NULL without
+ * an exception. Methods (HPyFunc_O here) are left to CPython, which checks the results of
+ * calls itself. */
+static void report_disagreement(const char *sig_name, PyObject *obj, int has_result)
+{
+    PyObject *pending = HPyCompat_GetRaisedException();     /* NULL when has_result is 0 */
+    /* tp_new is called on its type; everything else on an instance */
+    int on_type = strcmp(sig_name, "HPyFunc_NEWFUNC") == 0 && obj != NULL && PyType_Check(obj);
+    const char *tp_name = obj == NULL ? "NULL" :
+                          on_type ? ((PyTypeObject *)obj)->tp_name : Py_TYPE(obj)->tp_name;
+    PyErr_Format(PyExc_SystemError, "HPy debug mode: a function of signature %s called on %s "
+                 "'%.200s'%s %s", sig_name, on_type ? "type" : "a", tp_name,
+                 on_type ? "" : " object",
+                 has_result ? "returned a result with an exception set"
+                            : "failed without setting an exception");
+    if (pending != NULL) {
+        PyObject *error = HPyCompat_GetRaisedException();
+        Py_INCREF(pending);
+        PyException_SetContext(error, pending);
+        PyException_SetCause(error, pending);
+        HPyCompat_SetRaisedException(error);
+    }
+}
+
+HPY_DEBUG_INLINE PyObject *checked_result(HPy h, HPyFunc_Signature sig, const char *sig_name,
+                                          PyObject *obj)
+{
+    PyObject *result = result_object(h);
+    if (sig == HPyFunc_O)
+        return result;
+    if (result == NULL) {
+        if (HPY_DEBUG_UNLIKELY(!PyErr_Occurred()) && sig != HPyFunc_ITERNEXTFUNC)
+            report_disagreement(sig_name, obj, 0);
+        return NULL;
+    }
+    if (HPY_DEBUG_UNLIKELY(PyErr_Occurred() != NULL)) {
+        Py_DECREF(result);
+        report_disagreement(sig_name, obj, 1);
+        return NULL;
+    }
+    return result;
+}
+
+#define CHECKED_STATUS(TYPE) \
+    HPY_DEBUG_INLINE TYPE checked_status_##TYPE(TYPE r, const char *sig_name, PyObject *obj) \
+    { \
+        if (HPY_DEBUG_UNLIKELY((r == -1) != (PyErr_Occurred() != NULL))) { \
+            report_disagreement(sig_name, obj, r != -1); \
+            return -1; \
+        } \
+        return r; \
+    }
+CHECKED_STATUS(int)
+CHECKED_STATUS(HPy_ssize_t)
+
 #define HPY_TRAMP_ARG(o) arg_handle(o)
 #define HPY_TRAMP_CLOSE(h) close_arg(h)
-#define HPY_TRAMP_RESULT(h) result_object(h)
+#define HPY_TRAMP_RESULT(h, SIG, obj) checked_result(h, SIG, #SIG, obj)
+#define HPY_TRAMP_STATUS(r, SIG, obj) \
+    _Generic((r), int: checked_status_int, default: checked_status_HPy_ssize_t)(r, #SIG, obj)
 #define IMPL(T) _HPy_FPTR_CAST(T, func)
 
 #define SMALL_ARGS 16
@@ -249,8 +311,9 @@ HPY_DEBUG_NOINLINE void dispatch(HPyContext *ctx, HPyFunc_Signature sig, HPyCFun
         _HPyFunc_args_INITPROC *a = (_HPyFunc_args_INITPROC *)args;
         arg_array av;
         open_tuple_args(&av, a->self, a->args, a->kw);
-        a->result = IMPL(HPyFunc_initproc)(ctx, SELF(&av), ARGS(&av), av.count - 2, LAST(&av));
+        int r = IMPL(HPyFunc_initproc)(ctx, SELF(&av), ARGS(&av), av.count - 2, LAST(&av));
         close_args(&av);
+        a->result = HPY_TRAMP_STATUS(r, HPyFunc_INITPROC, a->self);
         return;
     }
     case HPyFunc_NEWFUNC: {
@@ -259,7 +322,7 @@ HPY_DEBUG_NOINLINE void dispatch(HPyContext *ctx, HPyFunc_Signature sig, HPyCFun
         open_tuple_args(&av, a->self, a->args, a->kw);
         HPy r = IMPL(HPyFunc_newfunc)(ctx, SELF(&av), ARGS(&av), av.count - 2, LAST(&av));
         close_args(&av);
-        a->result = result_object(r);
+        a->result = HPY_TRAMP_RESULT(r, HPyFunc_NEWFUNC, a->self);
         return;
     }
     case HPyFunc_GETBUFFERPROC: {

@@ -299,7 +299,8 @@ HPY_LAYOUT_ASSERT(offsetof(HPyContext, ctx_Err_SetRaisedException) == 2232, "mem
 HPY_LAYOUT_ASSERT(offsetof(HPyContext, ctx_Traceback_Add) == 2240, "member 277: ctx_Traceback_Add");
 HPY_LAYOUT_ASSERT(offsetof(HPyContext, ctx_GetBuffer) == 2248, "member 278: ctx_GetBuffer");
 HPY_LAYOUT_ASSERT(offsetof(HPyContext, ctx_Buffer_Release) == 2256, "member 279: ctx_Buffer_Release");
-HPY_LAYOUT_ASSERT(sizeof(HPyContext) == 2264, "sizeof(HPyContext)");
+HPY_LAYOUT_ASSERT(offsetof(HPyContext, ctx_Type_GetModuleByDef) == 2264, "member 280: ctx_Type_GetModuleByDef");
+HPY_LAYOUT_ASSERT(sizeof(HPyContext) == 2272, "sizeof(HPyContext)");
 HPY_LAYOUT_ASSERT(offsetof(HPySlot, slot) == 0, "HPySlot.slot");
 HPY_LAYOUT_ASSERT(offsetof(HPySlot, impl) == 8, "HPySlot.impl");
 HPY_LAYOUT_ASSERT(offsetof(HPySlot, cpy_trampoline) == 16, "HPySlot.cpy_trampoline");
@@ -527,4 +528,4 @@ HPY_LAYOUT_ASSERT(offsetof(HPyStructSequence_Desc, fields) == 16, "HPyStructSequ
 HPY_LAYOUT_ASSERT(sizeof(HPyStructSequence_Desc) == 24, "sizeof(HPyStructSequence_Desc)");
 
 int hpy_abi_layout_checked(void);
-int hpy_abi_layout_checked(void) { return 280; }
+int hpy_abi_layout_checked(void) { return 281; }

@@ -7,8 +7,8 @@
 #define HPY_AUTOGEN_ABI_VERSION_H
 
 /* The minor version of the binary interface this description defines: the newest
- * minor of any member. The runtime implements it; a module requires the newest
- * minor of the members it calls. */
+ * minor of any member or slot. The runtime implements it; a module requires the
+ * newest minor of the members it calls and the slots it defines. */
 #define HPY_ABI_VERSION_MINOR 2
 
 #endif /* HPY_AUTOGEN_ABI_VERSION_H */

@@ -55,15 +55,23 @@ typedef enum {
     HPy_sq_repeat = 46,
     HPy_tp_call = 50,
     HPy_tp_descr_get = 54,
+    HPy_tp_descr_set = 55,
+    HPy_tp_getattro = 58,
     HPy_tp_hash = 59,
     HPy_tp_init = 60,
+    HPy_tp_iter = 62,
+    HPy_tp_iternext = 63,
     HPy_tp_new = 65,
     HPy_tp_repr = 66,
     HPy_tp_richcompare = 67,
+    HPy_tp_setattro = 69,
     HPy_tp_str = 70,
     HPy_tp_traverse = 71,
     HPy_nb_matrix_multiply = 75,
     HPy_nb_inplace_matrix_multiply = 76,
+    HPy_am_await = 77,
+    HPy_am_aiter = 78,
+    HPy_am_anext = 79,
     HPy_tp_finalize = 80,
     HPy_tp_destroy = 1000,
     HPy_mod_create = 2000,
@@ -119,18 +127,104 @@ typedef enum {
 #define _HPySlot_SIG__HPy_sq_repeat HPyFunc_SSIZEARGFUNC
 #define _HPySlot_SIG__HPy_tp_call HPyFunc_KEYWORDS
 #define _HPySlot_SIG__HPy_tp_descr_get HPyFunc_TERNARYFUNC
+#define _HPySlot_SIG__HPy_tp_descr_set HPyFunc_DESCRSETFUNC
+#define _HPySlot_SIG__HPy_tp_getattro HPyFunc_GETATTROFUNC
 #define _HPySlot_SIG__HPy_tp_hash HPyFunc_HASHFUNC
 #define _HPySlot_SIG__HPy_tp_init HPyFunc_INITPROC
+#define _HPySlot_SIG__HPy_tp_iter HPyFunc_GETITERFUNC
+#define _HPySlot_SIG__HPy_tp_iternext HPyFunc_ITERNEXTFUNC
 #define _HPySlot_SIG__HPy_tp_new HPyFunc_NEWFUNC
 #define _HPySlot_SIG__HPy_tp_repr HPyFunc_REPRFUNC
 #define _HPySlot_SIG__HPy_tp_richcompare HPyFunc_RICHCMPFUNC
+#define _HPySlot_SIG__HPy_tp_setattro HPyFunc_SETATTROFUNC
 #define _HPySlot_SIG__HPy_tp_str HPyFunc_REPRFUNC
 #define _HPySlot_SIG__HPy_tp_traverse HPyFunc_TRAVERSEPROC
 #define _HPySlot_SIG__HPy_nb_matrix_multiply HPyFunc_BINARYFUNC
 #define _HPySlot_SIG__HPy_nb_inplace_matrix_multiply HPyFunc_BINARYFUNC
+#define _HPySlot_SIG__HPy_am_await HPyFunc_UNARYFUNC
+#define _HPySlot_SIG__HPy_am_aiter HPyFunc_UNARYFUNC
+#define _HPySlot_SIG__HPy_am_anext HPyFunc_UNARYFUNC
 #define _HPySlot_SIG__HPy_tp_finalize HPyFunc_DESTRUCTOR
 #define _HPySlot_SIG__HPy_tp_destroy HPyFunc_DESTROYFUNC
 #define _HPySlot_SIG__HPy_mod_create HPyFunc_MOD_CREATE
 #define _HPySlot_SIG__HPy_mod_exec HPyFunc_INQUIRY
+
+/* The ABI minor version of each slot. HPyDef_SLOT of a slot of minor N > 0 places N in
+ * the section hpy_abi_minor (_HPY_DEF_USES_MINOR, hpy/hpymodule.h): the module then
+ * requires a runtime of that minor. */
+#define _HPySlot_MINOR__HPy_bf_getbuffer 0
+#define _HPySlot_MINOR__HPy_bf_releasebuffer 0
+#define _HPySlot_MINOR__HPy_mp_ass_subscript 0
+#define _HPySlot_MINOR__HPy_mp_length 0
+#define _HPySlot_MINOR__HPy_mp_subscript 0
+#define _HPySlot_MINOR__HPy_nb_absolute 0
+#define _HPySlot_MINOR__HPy_nb_add 0
+#define _HPySlot_MINOR__HPy_nb_and 0
+#define _HPySlot_MINOR__HPy_nb_bool 0
+#define _HPySlot_MINOR__HPy_nb_divmod 0
+#define _HPySlot_MINOR__HPy_nb_float 0
+#define _HPySlot_MINOR__HPy_nb_floor_divide 0
+#define _HPySlot_MINOR__HPy_nb_index 0
+#define _HPySlot_MINOR__HPy_nb_inplace_add 0
+#define _HPySlot_MINOR__HPy_nb_inplace_and 0
+#define _HPySlot_MINOR__HPy_nb_inplace_floor_divide 0
+#define _HPySlot_MINOR__HPy_nb_inplace_lshift 0
+#define _HPySlot_MINOR__HPy_nb_inplace_multiply 0
+#define _HPySlot_MINOR__HPy_nb_inplace_or 0
+#define _HPySlot_MINOR__HPy_nb_inplace_power 0
+#define _HPySlot_MINOR__HPy_nb_inplace_remainder 0
+#define _HPySlot_MINOR__HPy_nb_inplace_rshift 0
+#define _HPySlot_MINOR__HPy_nb_inplace_subtract 0
+#define _HPySlot_MINOR__HPy_nb_inplace_true_divide 0
+#define _HPySlot_MINOR__HPy_nb_inplace_xor 0
+#define _HPySlot_MINOR__HPy_nb_int 0
+#define _HPySlot_MINOR__HPy_nb_invert 0
+#define _HPySlot_MINOR__HPy_nb_lshift 0
+#define _HPySlot_MINOR__HPy_nb_multiply 0
+#define _HPySlot_MINOR__HPy_nb_negative 0
+#define _HPySlot_MINOR__HPy_nb_or 0
+#define _HPySlot_MINOR__HPy_nb_positive 0
+#define _HPySlot_MINOR__HPy_nb_power 0
+#define _HPySlot_MINOR__HPy_nb_remainder 0
+#define _HPySlot_MINOR__HPy_nb_rshift 0
+#define _HPySlot_MINOR__HPy_nb_subtract 0
+#define _HPySlot_MINOR__HPy_nb_true_divide 0
+#define _HPySlot_MINOR__HPy_nb_xor 0
+#define _HPySlot_MINOR__HPy_sq_ass_item 0
+#define _HPySlot_MINOR__HPy_sq_concat 0
+#define _HPySlot_MINOR__HPy_sq_contains 0
+#define _HPySlot_MINOR__HPy_sq_inplace_concat 0
+#define _HPySlot_MINOR__HPy_sq_inplace_repeat 0
+#define _HPySlot_MINOR__HPy_sq_item 0
+#define _HPySlot_MINOR__HPy_sq_length 0
+#define _HPySlot_MINOR__HPy_sq_repeat 0
+#define _HPySlot_MINOR__HPy_tp_call 0
+#define _HPySlot_MINOR__HPy_tp_descr_get 0
+#define _HPySlot_MINOR__HPy_tp_descr_set 2
+#define _HPySlot_MINOR__HPy_tp_getattro 2
+#define _HPySlot_MINOR__HPy_tp_hash 0
+#define _HPySlot_MINOR__HPy_tp_init 0
+#define _HPySlot_MINOR__HPy_tp_iter 2
+#define _HPySlot_MINOR__HPy_tp_iternext 2
+#define _HPySlot_MINOR__HPy_tp_new 0
+#define _HPySlot_MINOR__HPy_tp_repr 0
+#define _HPySlot_MINOR__HPy_tp_richcompare 0
+#define _HPySlot_MINOR__HPy_tp_setattro 2
+#define _HPySlot_MINOR__HPy_tp_str 0
+#define _HPySlot_MINOR__HPy_tp_traverse 0
+#define _HPySlot_MINOR__HPy_nb_matrix_multiply 0
+#define _HPySlot_MINOR__HPy_nb_inplace_matrix_multiply 0
+#define _HPySlot_MINOR__HPy_am_await 2
+#define _HPySlot_MINOR__HPy_am_aiter 2
+#define _HPySlot_MINOR__HPy_am_anext 2
+#define _HPySlot_MINOR__HPy_tp_finalize 0
+#define _HPySlot_MINOR__HPy_tp_destroy 0
+#define _HPySlot_MINOR__HPy_mod_create 0
+#define _HPySlot_MINOR__HPy_mod_exec 0
+#define _HPySlot_USES_MINOR(SYM, SLOT) _HPySlot_USES_MINOR_(SYM, _HPySlot_MINOR__##SLOT)
+#define _HPySlot_USES_MINOR_(SYM, N) _HPySlot_USES_MINOR_N(SYM, N)
+#define _HPySlot_USES_MINOR_N(SYM, N) _HPySlot_USES_MINOR_##N(SYM)
+#define _HPySlot_USES_MINOR_0(SYM)
+#define _HPySlot_USES_MINOR_2(SYM) _HPY_DEF_USES_MINOR(SYM, 2)
 
 #endif /* HPY_AUTOGEN_HPYSLOT_H */

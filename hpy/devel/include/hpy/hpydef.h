@@ -110,8 +110,10 @@ typedef struct {
     _HPyFunc_DECLARE_EXPAND(IMPL, SIG); \
     _HPyFunc_TRAMPOLINE_EXPAND(TRAMPOLINE, IMPL, SIG)
 
+/* A slot newer than minor 0 counts as a use of its minor (api/slots.tsv, hpy/hpymodule.h). */
 #define HPyDef_SLOT_IMPL(SYM, IMPL, SLOT) \
     enum { SYM##_slot = SLOT }; \
+    _HPySlot_USES_MINOR(SYM, SLOT) \
     _HPyDef_IMPL_TRAMPOLINE(SYM##_trampoline, IMPL, HPySlot_SIG(SLOT)) \
     _HPy_OPTIONAL_FIELDS_BEGIN \
     _HPy_HIDDEN HPyDef SYM = { \

@@ -32,9 +32,10 @@ extern _HPy_HIDDEN const int64_t *_hpy_struct_offsets;
 #endif
 
 /* The ABI minor version a universal binary requires is the newest minor of the context members
- * it calls: each such call site leaves its minor in the section hpy_abi_minor, and
- * get_required_hpy_minor_version_<name> returns the largest (docs/abi-evolution.md). Where that
- * section cannot be read back, the binary requires the minor of the headers. */
+ * it calls and of the slots it defines: each such call site or definition leaves its minor in
+ * the section hpy_abi_minor, and get_required_hpy_minor_version_<name> returns the largest
+ * (docs/abi-evolution.md). Where that section cannot be read back, the binary requires the
+ * minor of the headers. */
 #if !defined(HPY_ABI_CPYTHON) && defined(__ELF__) && (defined(__GNUC__) || defined(__clang__))
 extern const uint32_t __start_hpy_abi_minor[] __attribute__((weak, visibility("hidden")));
 extern const uint32_t __stop_hpy_abi_minor[] __attribute__((weak, visibility("hidden")));
@@ -43,6 +44,9 @@ extern const uint32_t __stop_hpy_abi_minor[] __attribute__((weak, visibility("hi
         static const uint32_t _hpy_minor __attribute__((used, section("hpy_abi_minor"))) = (N); \
         (void)_hpy_minor; \
     } while (0)
+/* The same at file scope, for the definition SYM (HPyDef_SLOT of a slot of minor N). */
+#  define _HPY_DEF_USES_MINOR(SYM, N) \
+    static const uint32_t SYM##_hpy_minor __attribute__((used, section("hpy_abi_minor"))) = (N);
 HPyAPI_FUNC uint32_t _HPy_RequiredMinor(void)
 {
     uint32_t minor = 0;
@@ -54,6 +58,7 @@ HPyAPI_FUNC uint32_t _HPy_RequiredMinor(void)
 }
 #else
 #  define _HPY_USES_MINOR(N) ((void)0)
+#  define _HPY_DEF_USES_MINOR(SYM, N)
 HPyAPI_FUNC uint32_t _HPy_RequiredMinor(void)
 {
     return HPY_ABI_VERSION_MINOR;

@@ -30,7 +30,8 @@ typedef struct {
 typedef enum {
     HPyType_SpecParam_Base = 1,
     HPyType_SpecParam_BasesTuple = 2,
-    HPyType_SpecParam_Metaclass = 3
+    HPyType_SpecParam_Metaclass = 3,
+    HPyType_SpecParam_Module = 4     /* ABI minor 2: write it with HPyType_SpecParam_MODULE */
 } HPyType_SpecParam_Kind;
 
 typedef struct {
@@ -72,5 +73,12 @@ typedef struct {
 #define SHAPE(TYPE) ((HPyType_BuiltinShape)TYPE##_SHAPE)
 
 #define HPy_New(ctx, cls, data) (_HPy_New((ctx), (cls), (void **)(data)))
+
+/* The spec param that makes MODULE the defining module of the type (PEP 573,
+ * docs/type-module.md): { HPyType_SpecParam_Module, MODULE }, written so that the binary declares
+ * the ABI minor version the kind needs (2), as a call of a member of that minor would. For an
+ * initializer inside a function (the handle is only known there). */
+#define HPyType_SpecParam_MODULE(MODULE) \
+    { HPyType_SpecParam_Module, _HPyType_SpecParamModule(MODULE) }
 
 #endif /* HPY_HPYTYPE_H */

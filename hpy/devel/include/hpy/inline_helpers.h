@@ -229,6 +229,21 @@ HPy_CallMethodTupleDict(HPyContext *ctx, HPy name, HPy receiver, HPy args, HPy k
         HPy_ReenterPythonExecution(context, _token); \
     }
 
+/* The module of `type`: of the first class of its MRO created with a module (docs/type-module.md);
+ * TypeError when there is none. A method that must find its own module whatever the subtype of
+ * the instance uses HPyType_GetModuleByDef with its module's definition. */
+HPyAPI_INLINE_HELPER HPy HPyType_GetModule(HPyContext *ctx, HPy type)
+{
+    return HPyType_GetModuleByDef(ctx, type, NULL);
+}
+
+/* The object of an HPyType_SpecParam_MODULE param; the binary requires minor 2. */
+HPyAPI_INLINE_HELPER HPy _HPyType_SpecParamModule(HPy module)
+{
+    _HPY_USES_MINOR(2);
+    return module;
+}
+
 #ifndef SIZEOF_PID_T
 #  define _HPY_SIZEOF_PID_T 4
 #else

@@ -1,6 +1,6 @@
 /* Capsules. A destructor is an HPyCapsule_Destructor whose CPython trampoline becomes the
  * capsule's destructor; the trampoline brings the runtime back to the HPy implementation. */
-#include "hpy.h"
+#include "hpy/base.h"
 #include "hpy/runtime/ctx_funcs.h"
 
 static int check_destructor(HPyCapsule_Destructor *d)

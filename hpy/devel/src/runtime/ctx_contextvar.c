@@ -1,5 +1,5 @@
 /* Context variables. */
-#include "hpy.h"
+#include "hpy/base.h"
 #include "hpy/runtime/ctx_funcs.h"
 
 /* 0 on success with *result a new handle (HPy_NULL when neither the variable nor any default

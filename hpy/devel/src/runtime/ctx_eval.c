@@ -1,5 +1,5 @@
 /* Compiling source code. */
-#include "hpy.h"
+#include "hpy/base.h"
 #include "hpy/runtime/ctx_funcs.h"
 
 HPyAPI_IMPL HPy ctx_Compile_s(HPyContext *ctx, const char *utf8_source, const char *utf8_filename,

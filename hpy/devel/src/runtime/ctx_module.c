@@ -1,6 +1,7 @@
 /* From HPyModuleDef to a CPython module definition (abi.md §9.6), for both the CPython ABI and
- * the universal runtime. */
-#include "hpy.h"
+ * the universal runtime. The CPython ABI's PyInit (cpython_init.c) and the runtime's loader
+ * (src/universal/hpymodule.c) build on it. */
+#include "hpy/base.h"
 #include "hpy/runtime/ctx_funcs.h"
 #include "hpy/runtime/ctx_module.h"
 
@@ -9,6 +10,55 @@
     "object and cannot make any use of any other data defined in the HPyModuleDef. Either do " \
     "not define HPy_mod_create slot and let the runtime create a builtin module object from " \
     "the provided HPyModuleDef, or do not define anything else but the HPy_mod_create slot."
+
+/* Which HPyModuleDef each PyModuleDef of this copy was made from, for
+ * HPyType_GetModuleByDef: a few entries per loaded module, searched linearly. */
+typedef struct {
+    PyModuleDef *def;
+    HPyModuleDef *hpydef;
+} def_origin;
+
+static def_origin *origins;
+static size_t n_origins, cap_origins;
+
+static int remember_origin(PyModuleDef *def, HPyModuleDef *hpydef)
+{
+    if (n_origins == cap_origins) {
+        size_t cap = cap_origins ? cap_origins * 2 : 16;
+        def_origin *grown = (def_origin *)PyMem_RawRealloc(origins, cap * sizeof(def_origin));
+        if (grown == NULL) {
+            PyErr_NoMemory();
+            return -1;
+        }
+        origins = grown;
+        cap_origins = cap;
+    }
+    origins[n_origins].def = def;
+    origins[n_origins].hpydef = hpydef;
+    n_origins++;
+    return 0;
+}
+
+static void forget_origin(PyModuleDef *def)
+{
+    for (size_t i = 0; i < n_origins; i++) {
+        if (origins[i].def == def) {
+            origins[i] = origins[--n_origins];
+            return;
+        }
+    }
+}
+
+HPyAPI_IMPL HPyModuleDef *_HPyModule_GetHPyDef(PyObject *module)
+{
+    PyModuleDef *def = PyModule_GetDef(module);     /* NULL, without an error: none */
+    if (def == NULL)
+        return NULL;
+    for (size_t i = 0; i < n_origins; i++)
+        if (origins[i].def == def)
+            return origins[i].hpydef;
+    return NULL;
+}
 
 static int method_flags(HPyFunc_Signature sig)
 {
@@ -156,6 +206,11 @@ HPyAPI_IMPL int _HPyModuleDef_InitPyModuleDef(PyModuleDef *def, HPyModuleDef *hp
             i++;
         }
     }
+    if (remember_origin(def, hpydef) < 0) {
+        PyMem_Free(methods);
+        PyMem_Free(slots);
+        return -1;
+    }
     PyModuleDef_Base base = PyModuleDef_HEAD_INIT;
     def->m_base = base;
     def->m_name = "hpy_module";
@@ -168,6 +223,7 @@ HPyAPI_IMPL int _HPyModuleDef_InitPyModuleDef(PyModuleDef *def, HPyModuleDef *hp
 
 HPyAPI_IMPL void _HPyModuleDef_ClearPyModuleDef(PyModuleDef *def)
 {
+    forget_origin(def);
     PyMem_Free(def->m_methods);
     PyMem_Free(def->m_slots);
     def->m_methods = NULL;
@@ -199,16 +255,3 @@ HPyAPI_IMPL PyObject *_HPyModule_CheckCreateSlotResult(PyObject *result)
     }
     return result;
 }
-
-#if defined(HPY_ABI_CPYTHON)
-HPyContext _hpy_cpython_ctx;
-
-HPyAPI_IMPL PyObject *_HPyModuleDef_AsPyInit(HPyModuleDef *hpydef)
-{
-    _HPyContext_FillCPython(&_hpy_cpython_ctx);
-    PyModuleDef *def = _HPyModuleDef_CreatePyModuleDef(hpydef);
-    if (def == NULL)
-        return NULL;
-    return PyModuleDef_Init(def);
-}
-#endif

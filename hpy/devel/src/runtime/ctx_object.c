@@ -1,6 +1,6 @@
 /* Object protocol members that are not one C-API call: item access by C string key or by C
- * index through the mapping protocol, debugging dump. */
-#include "hpy.h"
+ * index through the mapping protocol, debugging dump; storing into an HPyGlobal. */
+#include "hpy/base.h"
 #include "hpy/runtime/ctx_funcs.h"
 #include "hpy/runtime/cpy_compat.h"
 
@@ -80,4 +80,14 @@ HPyAPI_IMPL void ctx_Dump(HPyContext *ctx, HPy h)
     }
     fflush(stderr);
     HPyCompat_SetRaisedException(exc);
+}
+
+HPyAPI_IMPL void ctx_Global_Store(HPyContext *ctx, HPyGlobal *global, HPy h)
+{
+    (void)ctx;
+    PyObject *old = _hg2py(*global);
+    PyObject *obj = _h2py(h);
+    Py_XINCREF(obj);
+    global->_i = (intptr_t)obj;
+    Py_XDECREF(old);
 }

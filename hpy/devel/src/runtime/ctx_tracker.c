@@ -1,7 +1,7 @@
 /* HPyTracker: a growable list of handles closed together (api.md §10).
  * The storage always keeps one free slot, so Add records its handle before it tries to grow;
  * a failed growth is reported but loses nothing. */
-#include "hpy.h"
+#include "hpy/base.h"
 #include "hpy/runtime/ctx_funcs.h"
 
 #define HPYTRACKER_DEFAULT_SIZE 5

@@ -965,6 +965,11 @@ HPyAPI_FUNC void HPyBuffer_Release(HPyContext *ctx, HPy_buffer *buffer)
     ctx_Buffer_Release(ctx, buffer);
 }
 
+HPyAPI_FUNC HPy HPyType_GetModuleByDef(HPyContext *ctx, HPy type, HPyModuleDef *def)
+{
+    return ctx_Type_GetModuleByDef(ctx, type, def);
+}
+
 /* Fill the CPython-ABI context; called when the module is initialised. */
 HPyAPI_FUNC void _HPyContext_FillCPython(HPyContext *ctx)
 {

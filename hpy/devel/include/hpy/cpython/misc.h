@@ -6,6 +6,10 @@
  * (PyInit_<name>), before any implementation can run. */
 extern _HPy_HIDDEN HPyContext _hpy_cpython_ctx;
 
+/* The body of PyInit_<name> (multi-phase initialisation): fills the context, then returns the
+ * module definition made from hpydef. Defined, with the context, in src/runtime/cpython_init.c. */
+_HPy_HIDDEN PyObject *_HPyModuleDef_AsPyInit(HPyModuleDef *hpydef);
+
 HPyAPI_FUNC HPyContext *_HPyGetContext(void)
 {
     return &_hpy_cpython_ctx;

@@ -41,6 +41,7 @@ HPyAPI_IMPL void ctx_Err_SetRaisedException(HPyContext *ctx, HPy exc);
 HPyAPI_IMPL void ctx_Traceback_Add(HPyContext *ctx, const char *utf8_funcname, const char *utf8_filename, int lineno);
 HPyAPI_IMPL int ctx_GetBuffer(HPyContext *ctx, HPy obj, HPy_buffer *buffer, int flags);
 HPyAPI_IMPL void ctx_Buffer_Release(HPyContext *ctx, HPy_buffer *buffer);
+HPyAPI_IMPL HPy ctx_Type_GetModuleByDef(HPyContext *ctx, HPy type, HPyModuleDef *def);
 
 /* Members equal to one C-API call. */
 HPyAPI_FUNC HPy ctx_Long_FromInt32_t(HPyContext *ctx, int32_t value)

@@ -20,8 +20,10 @@ _HPy_HIDDEN void _HPyModuleDef_ClearPyModuleDef(PyModuleDef *def);
  * process. */
 _HPy_HIDDEN PyModuleDef *_HPyModuleDef_CreatePyModuleDef(HPyModuleDef *hpydef);
 
-/* The body of PyInit_<name> in the CPython ABI (multi-phase initialisation). */
-_HPy_HIDDEN PyObject *_HPyModuleDef_AsPyInit(HPyModuleDef *hpydef);
+/* The HPyModuleDef the module object `module` was made from by this copy of ctx_module.c
+ * (through _HPyModuleDef_InitPyModuleDef), or NULL (another copy's module, a module of another
+ * kind). Never raises. */
+_HPy_HIDDEN HPyModuleDef *_HPyModule_GetHPyDef(PyObject *module);
 
 /* HPy_mod_create must not return a module object: NULL with SystemError if it does. */
 _HPy_HIDDEN PyObject *_HPyModule_CheckCreateSlotResult(PyObject *result);

@@ -1,4 +1,4 @@
-/* Type support shared by the CPython ABI and the runtime (src/runtime/ctx_type.c). */
+/* Type support shared by the CPython ABI and the runtime (src/runtime/ctx_type_*.c). */
 #ifndef HPY_RUNTIME_CTX_TYPE_H
 #define HPY_RUNTIME_CTX_TYPE_H
 

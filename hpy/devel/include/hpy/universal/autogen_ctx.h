@@ -290,6 +290,7 @@ struct _HPyContext_s {
     void (*ctx_Traceback_Add)(HPyContext *ctx, const char *utf8_funcname, const char *utf8_filename, int lineno);
     int (*ctx_GetBuffer)(HPyContext *ctx, HPy obj, HPy_buffer *buffer, int flags);
     void (*ctx_Buffer_Release)(HPyContext *ctx, HPy_buffer *buffer);
+    HPy (*ctx_Type_GetModuleByDef)(HPyContext *ctx, HPy type, HPyModuleDef *def);
 };
 
 #endif /* HPY_UNIVERSAL_AUTOGEN_CTX_H */

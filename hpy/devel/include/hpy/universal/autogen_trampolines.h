@@ -1013,4 +1013,10 @@ HPyAPI_FUNC void HPyBuffer_Release(HPyContext *ctx, HPy_buffer *buffer)
     ctx->ctx_Buffer_Release(ctx, buffer);
 }
 
+HPyAPI_FUNC HPy HPyType_GetModuleByDef(HPyContext *ctx, HPy type, HPyModuleDef *def)
+{
+    _HPY_USES_MINOR(2);
+    return ctx->ctx_Type_GetModuleByDef(ctx, type, def);
+}
+
 #endif /* HPY_UNIVERSAL_AUTOGEN_TRAMPOLINES_H */

@@ -1,0 +1,413 @@
+/* Instances of HPy types, for the CPython ABI and the universal runtime alike: allocation (HPy_New,
+ * HPyType_GenericNew), the C struct (_HPy_AsStruct_*), the slots the runtime installs on HPy
+ * types (deallocation, tp_traverse and tp_clear over HPyFields, the call protocol's tp_new, the
+ * descriptors of object members) and per-object call functions.
+ *
+ * Contract: an instance of an HPy type is deallocated by hpy__auto_dealloc when its type or an HPy
+ * base declares HPy_tp_traverse or HPy_tp_destroy: the finalizer first (the object may be
+ * resurrected), then weak references and a legacy dict, then every HPyField of every HPy type of
+ * its base chain is cleared, then each type's HPy_tp_destroy runs (most derived first), then the
+ * deallocator of the nearest base that still has work to do. tp_traverse and tp_clear visit the
+ * HPyFields of every HPy type of the chain and hand the builtin part of the layout to the base.
+ * HPy_tp_traverse and HPy_tp_destroy run in the restricted regime (docs/gc-regime.md).
+ * Built on the registry and the layouts (ctx_type_registry.c, ctx_type_layout.c). */
+#include "ctx_type_internal.h"
+
+/* Write the default call function of obj's type, if its type uses the call protocol. */
+static void set_default_call(PyObject *obj)
+{
+    HPyTypeInfo *info = hpy__nearest_info(Py_TYPE(obj));
+    if (info != NULL && info->call_offset > 0 && info->default_call != NULL)
+        *(vectorcallfunc *)((char *)obj + info->call_offset) = info->default_call;
+}
+
+/* The nearest type, from t up, whose slot must still run after the HPy part of an object was
+ * handled: not an HPy type whose slot is the automatic one (or its trampoline), not a class
+ * using CPython's generic subtype slot, not a type that merely inherited the slot. */
+#define BASE_SLOT_OWNER(NAME, FIELD, IS_HPY, SUBTYPE_FUNC) \
+    static PyTypeObject *NAME(PyTypeObject *t) \
+    { \
+        HPyTypeRegistry *r = hpy__type_registry != NULL ? hpy__type_registry \
+                                                        : hpy__find_type_registry(0); \
+        for (; t != NULL; t = t->tp_base) { \
+            if (t->tp_flags & Py_TPFLAGS_HEAPTYPE) { \
+                HPyTypeInfo *info = hpy__type_info(t); \
+                if (info != NULL && (IS_HPY)) \
+                    continue; \
+                if (r != NULL && t->FIELD == r->SUBTYPE_FUNC) \
+                    continue; \
+            } \
+            if (t->tp_base != NULL && t->FIELD == t->tp_base->FIELD) \
+                continue; \
+            return t; \
+        } \
+        return NULL; \
+    }
+
+BASE_SLOT_OWNER(dealloc_owner, tp_dealloc, info->flags & HPY_TI_AUTO_DEALLOC, subtype_dealloc)
+BASE_SLOT_OWNER(traverse_owner, tp_traverse, info->traverse != NULL, subtype_traverse)
+BASE_SLOT_OWNER(clear_owner, tp_clear, info->traverse != NULL, subtype_clear)
+
+typedef struct {
+    visitproc visit;
+    void *arg;
+} hpy_visit_state;
+
+static int visit_field(HPyField *f, void *state)
+{
+    PyObject *obj = _hf2py(*f);
+    if (obj == NULL)
+        return 0;
+    hpy_visit_state *s = (hpy_visit_state *)state;
+    return s->visit(obj, s->arg);
+}
+
+static int clear_field(HPyField *f, void *arg)
+{
+    (void)arg;
+    PyObject *obj = _hf2py(*f);
+    *f = HPyField_NULL;
+    Py_XDECREF(obj);
+    return 0;
+}
+
+HPyAPI_IMPL int call_traverseproc_from_trampoline(HPyFunc_traverseproc tp_traverse, PyObject *self,
+                                                  visitproc visit, void *arg)
+{
+    PyTypeObject *tp = Py_TYPE(self), *owner = NULL, *t;
+    HPyTypeInfo *first = NULL, *info = NULL;
+    for (t = tp; t != NULL && (t->tp_flags & Py_TPFLAGS_HEAPTYPE); t = t->tp_base) {
+        HPyTypeInfo *i = hpy__type_info(t);
+        if (i == NULL)
+            continue;
+        if (first == NULL)
+            first = i;
+        if (i->traverse == tp_traverse) {
+            info = i;
+            owner = t;
+            break;
+        }
+    }
+    if (info == NULL) {         /* not found (cannot happen): do what can be done */
+        info = first;
+        owner = tp;
+    }
+    /* the builtin part of the layout (a list's items, a type's dict, ...) */
+    PyTypeObject *base = traverse_owner(owner->tp_base);
+    traverseproc base_traverse = base != NULL ? base->tp_traverse : NULL;
+    /* an instance of a heap type owns a reference to it; type_traverse and heap types' own
+     * traverse functions visit it themselves */
+    if (base_traverse == NULL ||
+        !((base->tp_flags & Py_TPFLAGS_HEAPTYPE) || PyType_IsSubtype(base, &PyType_Type)))
+        Py_VISIT(tp);
+    hpy_visit_state state = { visit, arg };
+    int res;
+    _HPY_RESTRICTED_BEGIN("tp_traverse", owner, NULL, tp_traverse)
+    res = tp_traverse(info != NULL ? hpy__struct_of(self, info) : (void *)self, visit_field, &state);
+    _HPY_RESTRICTED_END
+    if (res != 0)
+        return res;
+    /* a dict slot (legacy __dictoffset__ member) that no other traverse function visits */
+    if (owner->tp_dictoffset > 0 && (base == NULL || base->tp_dictoffset != owner->tp_dictoffset))
+        Py_VISIT(*(PyObject **)((char *)self + owner->tp_dictoffset));
+    return base_traverse != NULL ? base_traverse(self, visit, arg) : 0;
+}
+
+HPyAPI_IMPL int _HPyType_FieldsVisible(PyTypeObject *tp)
+{
+    int result = -1;
+    for (PyTypeObject *t = tp; t != NULL && (t->tp_flags & Py_TPFLAGS_HEAPTYPE); t = t->tp_base) {
+        HPyTypeInfo *info = hpy__type_info(t);
+        if (info == NULL)
+            continue;
+        if (info->traverse != NULL)
+            return 1;
+        result = 0;
+    }
+    return result;
+}
+
+/* Clear every HPyField of self through the traverse implementations of its HPy types; returns
+ * the highest of those types (NULL if none). */
+static PyTypeObject *clear_hpy_fields(PyObject *self)
+{
+    PyTypeObject *top = NULL;
+    for (PyTypeObject *t = Py_TYPE(self); t != NULL && (t->tp_flags & Py_TPFLAGS_HEAPTYPE);
+         t = t->tp_base) {
+        HPyTypeInfo *info = hpy__type_info(t);
+        if (info != NULL && info->traverse != NULL) {
+            _HPY_RESTRICTED_BEGIN("tp_traverse", t, NULL, info->traverse)
+            info->traverse(hpy__struct_of(self, info), clear_field, NULL);
+            _HPY_RESTRICTED_END
+            top = t;
+        }
+    }
+    return top;
+}
+
+HPyAPI_IMPL int hpy__auto_clear(PyObject *self)
+{
+    PyTypeObject *top = clear_hpy_fields(self);
+    PyTypeObject *base = top != NULL ? clear_owner(top->tp_base) : NULL;
+    Py_ssize_t dictoffset = Py_TYPE(self)->tp_dictoffset;
+    if (dictoffset > 0)
+        Py_CLEAR(*(PyObject **)((char *)self + dictoffset));
+    if (base != NULL && base->tp_clear != NULL)
+        return base->tp_clear(self);
+    return 0;
+}
+
+static void auto_dealloc_body(PyObject *self);
+
+HPyAPI_IMPL void hpy__auto_dealloc(PyObject *self)
+{
+    /* releasing the fields may deallocate long chains of objects: past some depth, CPython's
+     * trashcan defers the deallocation (of untracked GC objects only) */
+    if (PyType_IS_GC(Py_TYPE(self))) {
+        PyObject_GC_UnTrack(self);
+        Py_TRASHCAN_BEGIN(self, hpy__auto_dealloc)
+        auto_dealloc_body(self);
+        Py_TRASHCAN_END
+    }
+    else {
+        auto_dealloc_body(self);
+    }
+}
+
+static void run_destroy(PyObject *self, HPyTypeInfo *info)
+{
+    _HPY_RESTRICTED_BEGIN("tp_destroy", info->type, NULL, info->destroy)
+    info->destroy(hpy__struct_of(self, info));
+    _HPY_RESTRICTED_END
+}
+
+static void auto_dealloc_body(PyObject *self)
+{
+    PyTypeObject *tp = Py_TYPE(self), *t;
+    HPyTypeInfo *info = hpy__type_info(tp);
+    /* if not, a class made by type() derives from an HPy type, and subtype_dealloc already ran
+     * the finalizer and released its weak references and dict */
+    int outermost = info != NULL && (info->flags & HPY_TI_AUTO_DEALLOC);
+    if (outermost && tp->tp_finalize != NULL) {
+        /* a finalizer runs on a tracked object (which stays so if it is resurrected) */
+        int gc = PyType_IS_GC(tp);
+        if (gc)
+            PyObject_GC_Track(self);
+        if (PyObject_CallFinalizerFromDealloc(self) < 0)
+            return;             /* resurrected */
+        if (gc)
+            PyObject_GC_UnTrack(self);
+    }
+    /* weak references and a dict slot of a legacy HPy type (subtype_dealloc only handles those
+     * a class made by type() added itself) */
+    if (tp->tp_weaklistoffset != 0)
+        PyObject_ClearWeakRefs(self);
+    if (tp->tp_dictoffset > 0)
+        Py_CLEAR(*(PyObject **)((char *)self + tp->tp_dictoffset));
+    /* the HPy types of the base chain, each looked up once (most derived first) */
+    HPyTypeInfo *chain[8];
+    int n = 0, more = 0;
+    PyTypeObject *top = NULL;
+    for (t = tp; t != NULL && (t->tp_flags & Py_TPFLAGS_HEAPTYPE); t = t->tp_base) {
+        HPyTypeInfo *i = t == tp ? info : hpy__type_info(t);
+        if (i == NULL)
+            continue;
+        if (i->flags & HPY_TI_AUTO_DEALLOC)
+            top = t;
+        if (i->traverse != NULL) {
+            _HPY_RESTRICTED_BEGIN("tp_traverse", t, NULL, i->traverse)
+            i->traverse(hpy__struct_of(self, i), clear_field, NULL);
+            _HPY_RESTRICTED_END
+        }
+        if (n < 8)
+            chain[n++] = i;
+        else
+            more = 1;
+    }
+    for (int k = 0; k < n; k++) {
+        if (chain[k]->destroy != NULL)
+            run_destroy(self, chain[k]);
+    }
+    if (more) {                 /* very deep chains: the rest, looked up again */
+        int seen = 0;
+        for (t = tp; t != NULL && (t->tp_flags & Py_TPFLAGS_HEAPTYPE); t = t->tp_base) {
+            HPyTypeInfo *i = hpy__type_info(t);
+            if (i != NULL && seen++ >= 8 && i->destroy != NULL)
+                run_destroy(self, i);
+        }
+    }
+    PyTypeObject *base = dealloc_owner(top != NULL ? top->tp_base : tp->tp_base);
+    if (base == NULL || base == &PyBaseObject_Type) {
+        tp->tp_free(self);
+        Py_DECREF(tp);
+        return;
+    }
+    /* as subtype_dealloc does: the deallocator of a static type leaves the heap type to us */
+    int release_type = !(base->tp_flags & Py_TPFLAGS_HEAPTYPE);
+    if (PyType_IS_GC(base))
+        PyObject_GC_Track(self);
+    base->tp_dealloc(self);
+    if (release_type)
+        Py_DECREF(tp);
+}
+
+/* Whether t's tp_new is the call protocol's tp_new (of any copy of this file). */
+static int is_call_protocol_new(PyTypeObject *t)
+{
+    if (t->tp_new == hpy__call_protocol_new)
+        return 1;
+    if (!(t->tp_flags & Py_TPFLAGS_HEAPTYPE))
+        return 0;
+    HPyTypeInfo *info = hpy__type_info(t);
+    if (info != NULL)
+        return info->runtime_new != NULL && t->tp_new == info->runtime_new;
+    return t->tp_base != NULL && t->tp_new == t->tp_base->tp_new && is_call_protocol_new(t->tp_base);
+}
+
+HPyAPI_IMPL PyObject *hpy__call_protocol_new(PyTypeObject *subtype, PyObject *args, PyObject *kw)
+{
+    PyTypeObject *t = subtype;
+    while (t != NULL && !is_call_protocol_new(t))
+        t = t->tp_base;
+    while (t != NULL && is_call_protocol_new(t))
+        t = t->tp_base;
+    if (t == NULL || t->tp_new == NULL) {
+        PyErr_Format(PyExc_TypeError, "cannot create '%.100s' instances", subtype->tp_name);
+        return NULL;
+    }
+    PyObject *obj;
+    int excess = PyTuple_GET_SIZE(args) > 0 || (kw != NULL && PyDict_GET_SIZE(kw) > 0);
+    if (t->tp_new == PyBaseObject_Type.tp_new && excess) {
+        /* object.__new__ takes the arguments only from a type whose tp_new is its own: check
+         * them as it would for such a type, and leave them to tp_init */
+        if (subtype->tp_init == PyBaseObject_Type.tp_init) {
+            PyErr_Format(PyExc_TypeError, "%.200s() takes no arguments", subtype->tp_name);
+            return NULL;
+        }
+        PyObject *empty = PyTuple_New(0);
+        if (empty == NULL)
+            return NULL;
+        obj = t->tp_new(subtype, empty, NULL);
+        Py_DECREF(empty);
+    }
+    else {
+        obj = t->tp_new(subtype, args, kw);
+    }
+    if (obj != NULL)
+        set_default_call(obj);
+    return obj;
+}
+
+HPyAPI_IMPL PyObject *hpy__field_get(PyObject *self, void *closure)
+{
+    hpy_field_closure *c = (hpy_field_closure *)closure;
+    PyObject *value = *(PyObject **)((char *)self + c->offset);
+    if (value == NULL) {
+        if (c->type == HPyMember_OBJECT_EX) {
+            PyErr_Format(PyExc_AttributeError, "'%.50s' object has no attribute '%s'",
+                         Py_TYPE(self)->tp_name, c->name);
+            return NULL;
+        }
+        Py_RETURN_NONE;
+    }
+    Py_INCREF(value);
+    return value;
+}
+
+HPyAPI_IMPL int hpy__field_set(PyObject *self, PyObject *value, void *closure)
+{
+    hpy_field_closure *c = (hpy_field_closure *)closure;
+    PyObject **slot = (PyObject **)((char *)self + c->offset);
+    PyObject *old = *slot;
+    if (value == NULL && old == NULL && c->type == HPyMember_OBJECT_EX) {
+        PyErr_Format(PyExc_AttributeError, "'%.50s' object has no attribute '%s'",
+                     Py_TYPE(self)->tp_name, c->name);
+        return -1;
+    }
+    Py_XINCREF(value);
+    *slot = value;
+    Py_XDECREF(old);
+    return 0;
+}
+
+HPyAPI_IMPL HPy ctx_New(HPyContext *ctx, HPy h_type, void **data)
+{
+    (void)ctx;
+    PyObject *t = _h2py(h_type);
+    if (t == NULL || !PyType_Check(t)) {
+        PyErr_SetString(PyExc_TypeError, "HPy_New arg 1 must be a type");
+        *data = NULL;
+        return HPy_NULL;
+    }
+    PyTypeObject *tp = (PyTypeObject *)t;
+    HPyTypeInfo *info = hpy__nearest_info(tp);
+    PyTypeObject *builtin = info != NULL ? hpy__shape_builtin(info->shape) : NULL;
+    PyObject *obj;
+    /* PyType_GenericAlloc hands out zeroed memory and tracks GC objects itself */
+    int generic = 0;
+    if (builtin != NULL && builtin != &PyBaseObject_Type && builtin != &PyType_Type) {
+        /* a valid empty int, float, str, tuple, list or dict (zeroed memory is not one) */
+        PyObject *empty = PyTuple_New(0);
+        obj = empty != NULL ? builtin->tp_new(tp, empty, NULL) : NULL;
+        Py_XDECREF(empty);
+    }
+    else {
+        generic = tp->tp_alloc == PyType_GenericAlloc;
+        obj = tp->tp_alloc(tp, 0);
+    }
+    if (obj == NULL) {
+        *data = NULL;
+        return HPy_NULL;
+    }
+    Py_ssize_t offset = info != NULL ? info->struct_offset : 0;
+    /* the module's struct (for legacy types: everything after the object header) is zeroed */
+    Py_ssize_t start = offset > 0 ? offset : (Py_ssize_t)sizeof(PyObject);
+    if (!generic && tp->tp_basicsize > start)
+        memset((char *)obj + start, 0, (size_t)(tp->tp_basicsize - start));
+    if (info != NULL && info->call_offset > 0 && info->default_call != NULL)
+        *(vectorcallfunc *)((char *)obj + info->call_offset) = info->default_call;
+    if (!generic && PyType_IS_GC(tp) && !PyObject_GC_IsTracked(obj))
+        PyObject_GC_Track(obj);
+    *data = (char *)obj + offset;
+    return _py2h(obj);
+}
+
+/* ctx_AsStruct_<shape> are inline in hpy/runtime/ctx_funcs.h. */
+
+HPyAPI_IMPL void *ctx_AsStruct_Slow(HPyContext *ctx, HPy h)
+{
+    (void)ctx;
+    PyObject *obj = _h2py(h);
+    HPyTypeInfo *info = hpy__nearest_info(Py_TYPE(obj));
+    return info != NULL ? hpy__struct_of(obj, info) : (void *)obj;
+}
+
+HPyAPI_IMPL int ctx_SetCallFunction(HPyContext *ctx, HPy h, HPyCallFunction *func)
+{
+    (void)ctx;
+    PyObject *obj = _h2py(h);
+    HPyTypeInfo *info = hpy__nearest_info(Py_TYPE(obj));
+    if (info == NULL || info->call_offset <= 0) {
+        PyErr_Format(PyExc_TypeError, "type '%.50s does not implement the HPy call protocol",
+                     Py_TYPE(obj)->tp_name);
+        return -1;
+    }
+    *(vectorcallfunc *)((char *)obj + info->call_offset) =
+        _HPy_FPTR_CAST(vectorcallfunc, func->cpy_trampoline);
+    return 0;
+}
+
+HPyAPI_IMPL HPy ctx_Type_GenericNew(HPyContext *ctx, HPy type, const HPy *args, HPy_ssize_t nargs,
+                                    HPy kw)
+{
+    (void)ctx; (void)args; (void)nargs; (void)kw;
+    PyObject *t = _h2py(type);
+    if (t == NULL || !PyType_Check(t)) {
+        PyErr_SetString(PyExc_TypeError, "HPy_Type_GenericNew arg 1 must be a type");
+        return HPy_NULL;
+    }
+    PyObject *obj = ((PyTypeObject *)t)->tp_alloc((PyTypeObject *)t, 0);
+    if (obj != NULL)
+        set_default_call(obj);
+    return _py2h(obj);
+}
