@@ -6,7 +6,7 @@
  * buffer->obj and buffer->internal are null. HPyBuffer_Release gives the buffer back to its
  * exporter once and leaves obj and internal null, so releasing a buffer again, or one whose get
  * failed, does nothing. `internal` belongs to the implementation. */
-#include "hpy.h"
+#include "hpy/base.h"
 #include "hpy/runtime/ctx_funcs.h"
 
 static int null_object(void)

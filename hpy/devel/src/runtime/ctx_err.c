@@ -7,7 +7,7 @@
  * the traceback travels in the exception's __traceback__. Public C API only (the traceback
  * entry is built from a code object, a frame and PyTraceBack_Here, as CPython's private
  * _PyTraceback_Add does), so the same source serves 3.11 to 3.15. */
-#include "hpy.h"
+#include "hpy/base.h"
 #include "hpy/runtime/ctx_funcs.h"
 #include <frameobject.h>
 
