@@ -58,8 +58,10 @@ demo: build
 	$(PY) examples/quickstart/demo.py
 	$(PY) examples/array/demo.py
 
+# tools/suite_record.py keeps a record of the run (build/test-run/) that api-coverage and
+# test-matrix use when the sources have not changed since, and the compiled test modules.
 test: build autogen-check
-	$(PY) -m pytest -n $(PYTEST_WORKERS) -q tests
+	$(PY) tools/suite_record.py run -n $(PYTEST_WORKERS) -q tests
 
 # tests/test_cython_*.py once per release in MINOR_RELEASES (hpy/cython/version.py), each in a
 # venv of its own under build/cython-venvs/ (kept); a summary line per release.

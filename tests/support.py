@@ -87,17 +87,46 @@ def module_name_for(source, abi, cplusplus=False, extra_flags=()):
     return 'm_' + hashlib.sha1(key.encode('utf-8')).hexdigest()[:16]
 
 
-# Universal binaries do not depend on the interpreter: with HPY_TEST_BINARY_CACHE set, each one
-# is compiled once and reused. HPY_TEST_BINARY_CACHE_MODE=write compiles what is missing;
-# =read (the interpreter matrix) only uses binaries built before, and fails if one is missing.
+# HPY_TEST_BINARY_CACHE=<dir>: every binary is compiled once and reused, by the other ABIs that
+# load the same binary (universal, debug, trace, universal-dispatch; hybrid, hybrid-debug) and by
+# later runs. The key holds the source, the flags, the headers and static libraries compiled in,
+# and, for binaries that include Python.h, the interpreter: a stale binary is never found.
+# Universal binaries do not depend on the interpreter, so the interpreter matrix builds them once;
+# HPY_TEST_BINARY_CACHE_MODE=read (the matrix's other interpreters) fails if one is missing,
+# instead of compiling it. Binaries of the other ABIs are always compiled when missing.
 BINARY_CACHE = os.environ.get('HPY_TEST_BINARY_CACHE')
 BINARY_CACHE_MODE = os.environ.get('HPY_TEST_BINARY_CACHE_MODE', 'write')
+_inputs_digest = {}
+
+
+def _compiled_in(binary_abi):
+    """A digest of what a binary of this ABI is built from besides its source: the headers and
+    the sources of the static library (not the library itself, whose bytes depend on the
+    compiler: a universal binary built on the host must be found by every interpreter)."""
+    if binary_abi not in _inputs_digest:
+        h = hashlib.sha256()
+        devel = os.path.dirname(INCLUDE)
+        for top in (INCLUDE, os.path.join(devel, "src")):
+            for dirpath, dirnames, filenames in os.walk(top):
+                dirnames.sort()
+                for name in sorted(filenames):
+                    # version.h holds the commit, which says nothing of the binary's content
+                    if not name.endswith(('.h', '.c')) or name == 'version.h':
+                        continue
+                    path = os.path.join(dirpath, name)
+                    h.update(os.path.relpath(path, devel).encode() + b'\0')
+                    with open(path, 'rb') as f:
+                        h.update(f.read())
+        if binary_abi != 'universal':
+            h.update(repr((EXT_SUFFIX, sys.version, sys.abiflags)).encode())
+        _inputs_digest[binary_abi] = h.hexdigest()
+    return _inputs_digest[binary_abi]
 
 
 def _cache_path(text, binary_abi, cplusplus, extra_flags):
-    if not BINARY_CACHE or binary_abi != 'universal':
+    if not BINARY_CACHE:
         return None
-    key = repr((text, binary_abi, cplusplus, tuple(extra_flags)))
+    key = repr((text, binary_abi, cplusplus, tuple(extra_flags))) + _compiled_in(binary_abi)
     digest = hashlib.sha256(key.encode('utf-8')).hexdigest()
     return os.path.join(BINARY_CACHE, digest + ext_suffix(binary_abi))
 
@@ -126,8 +155,10 @@ def compile_module(source, tmpdir, abi, name=None, cplusplus=False, extra_flags=
     cached = _cache_path(text, binary_abi, cplusplus, extra_flags) if cache else None
     if cached and os.path.exists(cached):
         shutil.copyfile(cached, out)
+        if BINARY_CACHE_MODE == 'write':
+            os.utime(cached)  # used by this run (tools/suite_record.py keeps what was used)
         return name, out
-    if cached and BINARY_CACHE_MODE == 'read':
+    if cached and BINARY_CACHE_MODE == 'read' and binary_abi == 'universal':
         raise CompilationError('universal binary of module %s was not built beforehand '
                                '(HPY_TEST_BINARY_CACHE_MODE=read): %s' % (name, cached))
     src = os.path.join(os.path.dirname(out), name + ('.cpp' if cplusplus else '.c'))

@@ -1,10 +1,10 @@
 #!/usr/bin/env python3
 """`make api-coverage`: how many of the context functions the test suite calls, in every ABI.
 
-The suite runs once with every C-level test also loaded in trace mode; for each test, the trace
-context's call counts say which context functions it called. A function counts as covered when a
-test calls it and the same test (same source, other ABI parameter) passed in the cpython,
-universal and hybrid ABIs. Two members are not traced by design and are shown covered by other
+The suite's run by `make test` (tools/suite_record.py; run here when the sources changed since)
+records, for each C-level test loaded in trace mode, which context functions the trace context
+saw it call. A function counts as covered when a test calls it and the same test (same source,
+other ABI parameter) passed in the cpython, universal and hybrid ABIs. Two members are not traced by design and are shown covered by other
 evidence: ctx_FatalError (tests/test_err.py::test_fatal_error checks the abort in each ABI, in a
 subprocess) and ctx_CallRealFunctionFromTrampoline (every test of the universal-dispatch ABI goes
 through it; the CPython ABI has no such member). The helpers compiled into extensions are checked
@@ -16,7 +16,8 @@ import os
 import re
 import subprocess
 import sys
-import tempfile
+
+import suite_record
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 REQUIRED_ABIS = ('cpython', 'universal', 'hybrid')
@@ -56,21 +57,32 @@ def base_id(nodeid, abi):
     return '%s[%s]' % (m.group(1), '-'.join(params)) if params else m.group(1)
 
 
+def suite_run():
+    """(per-test records, {test: called members}, pytest's exit status): from the record `make
+    test` left on these sources, else from a run of the suite made here."""
+    record = suite_record.current(sys.executable)
+    if record is None:
+        print('no record of `make test` on these sources: running the suite (%s)'
+              % suite_record.RECORD)
+        suite_record.run(['-q', '-n', '2', '-p', 'no:cacheprovider', 'tests'])
+        record = suite_record.current(sys.executable)
+        if record is None:
+            print('the suite left no complete record (interrupted, or sources changed meanwhile)')
+            sys.exit(1)
+    else:
+        print('using the record of `make test` on these sources (%s)' % record[0])
+    directory, status = record
+    with open(os.path.join(directory, 'results.json')) as f:
+        records = json.load(f)
+    called = {}
+    for path in glob.glob(os.path.join(directory, 'calls', 'calls-*.json')):
+        with open(path) as f:
+            called.update(json.load(f))
+    return records, called, status
+
+
 def main():
-    with tempfile.TemporaryDirectory(prefix='hpy-coverage-') as tmp:
-        results = os.path.join(tmp, 'results.json')
-        env = dict(os.environ, HPY_TEST_CALL_COUNTS=tmp, HPY_TEST_RESULTS=results)
-        # the Cython tests exercise the generator, not the context: left out (time)
-        cmd = [sys.executable, '-m', 'pytest', '-q', '-n', '2', '-p', 'no:cacheprovider',
-               '--ignore-glob=' + os.path.join(ROOT, 'tests', 'test_cython_*.py'),
-               os.path.join(ROOT, 'tests')]
-        rc = subprocess.run(cmd, cwd=ROOT, env=env).returncode
-        with open(results) as f:
-            records = json.load(f)
-        called = {}
-        for path in glob.glob(os.path.join(tmp, 'calls-*.json')):
-            with open(path) as f:
-                called.update(json.load(f))
+    records, called, rc = suite_run()
 
     passed = {}
     for rec in records:

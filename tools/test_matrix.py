@@ -2,13 +2,15 @@
 """`make test-matrix`: the whole suite on every supported CPython, against the same universal
 binaries.
 
-1. On the host (CPython of the project's .venv), the suite runs with a cache of universal
-   binaries in write mode: every universal test module is compiled once, here.
+1. On the host (CPython of the project's .venv), the suite runs with a cache of binaries in write
+   mode: every universal test module is compiled once, here. When `make test` ran on the same
+   sources, its record (tools/suite_record.py) stands for this run: its results are the host's
+   row and its universal binaries are the cache.
 2. A Debian sid chroot (created once and kept, see CHROOT) provides CPython 3.13, 3.14, 3.15 and
    the 3.14 debug build. For each of them the project is copied into the chroot, only the
    runtime (hpy.universal and the per-ABI helper libraries) is built for that interpreter, and the
    suite runs with the cache in read mode: universal modules are loaded from the host's binaries,
-   cpython and hybrid ones are rebuilt, as they must be. On the debug build every C-level test
+   cpython and hybrid ones are rebuilt, as they must be (once for the two ABIs that load each). On the debug build every C-level test
    also runs under --refleaks.
 3. The cached binaries are hashed before and after: the table is printed only if none changed.
 4. One wheel of examples/package, built on the host, is installed with pip and tested on the host
@@ -19,6 +21,7 @@ running is a failure, said in one line; an interpreter that did not run is never
 """
 import argparse
 import concurrent.futures
+import fnmatch
 import hashlib
 import json
 import os
@@ -28,6 +31,7 @@ import sys
 import time
 
 import matrix_wheel
+import suite_record
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 CHROOT = os.environ.get('HPY_MATRIX_CHROOT', '/var/cache/hpy-chroot/sid')
@@ -165,8 +169,9 @@ def filecmp(a, b):
 
 
 def hash_binaries(directory):
+    """The universal binaries (the other interpreters add their own cpython and hybrid ones)."""
     result = {}
-    for name in sorted(os.listdir(directory)):
+    for name in sorted(n for n in os.listdir(directory) if n.endswith(UNIVERSAL_SUFFIX)):
         with open(os.path.join(directory, name), 'rb') as f:
             result[name] = hashlib.sha256(f.read()).hexdigest()
     return result
@@ -192,19 +197,39 @@ HOST_ONLY = ['tests/test_cython_*.py', 'tests/test_packaging.py', 'tests/test_py
 HOST_ONLY_OPTIONS = ['--ignore-glob=' + g for g in HOST_ONLY]
 
 
+UNIVERSAL_SUFFIX = '.hpy0.so'
+
+
+def host_only(nodeid):
+    return any(fnmatch.fnmatch(nodeid.split('::')[0], g) for g in HOST_ONLY)
+
+
 def run_host(binaries, results_dir, log):
-    """The host interpreter (3.11): builds every universal test binary into the cache."""
+    """The host interpreter (3.11) provides every universal test binary: from the record of
+    `make test` when it ran on these sources (tools/suite_record.py), else from a run here.
+    (version, exit status, results file, where they came from)"""
     results = os.path.join(results_dir, 'host.json')
+    py = os.path.join(ROOT, '.venv', 'bin', 'python')
+    version = subprocess.run([py, '-c', 'import sys; print("%d.%d" % sys.version_info[:2])'],
+                             capture_output=True, text=True).stdout.strip()
+    record = suite_record.current(py)
+    if record is not None:
+        directory, status = record
+        for name in os.listdir(suite_record.BINARIES):
+            if name.endswith(UNIVERSAL_SUFFIX):
+                shutil.copy2(os.path.join(suite_record.BINARIES, name), binaries)
+        with open(os.path.join(directory, 'results.json')) as f:
+            records = [r for r in json.load(f) if not host_only(r['test'])]
+        with open(results, 'w') as f:
+            json.dump(records, f)
+        return version, status, results, '`make test` on these sources'
     if run(['make', '-C', ROOT, 'build'], log) != 0:
         raise MatrixError('make build failed on the host (see %s)' % log)
     env = dict(os.environ, HPY_TEST_BINARY_CACHE=binaries, HPY_TEST_BINARY_CACHE_MODE='write',
                HPY_TEST_RESULTS=results)
-    py = os.path.join(ROOT, '.venv', 'bin', 'python')
-    version = subprocess.run([py, '-c', 'import sys; print("%d.%d" % sys.version_info[:2])'],
-                             capture_output=True, text=True).stdout.strip()
     rc = run([py, '-m', 'pytest'] + PYTEST_OPTIONS + HOST_ONLY_OPTIONS, log,
              cwd=ROOT, env=env)
-    return version, rc, results
+    return version, rc, results, 'run here'
 
 
 # Python packages the suite needs (pure Python), installed once from the host, which has the
@@ -308,7 +333,8 @@ def run_suite(interpreters, log):
     os.makedirs(binaries)
     os.makedirs(results_dir, exist_ok=True)
 
-    version, rc, results = run_host(binaries, results_dir, log)
+    version, rc, results, origin = run_host(binaries, results_dir, log)
+    print('host results: %s' % origin)
     before = hash_binaries(binaries)
     if not before:
         raise MatrixError('the host run built no universal binary (see %s)' % log)
