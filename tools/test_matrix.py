@@ -345,12 +345,14 @@ def run_suite(interpreters, log):
     ensure_pydeps(log)
     with Mounts():
         for label, python, extra in interpreters:
+            start = time.monotonic()
             rc, results = run_interpreter(label, python, extra, log)
+            took = ' (%.0f s)' % (time.monotonic() - start)
             if not os.path.exists(results):
-                rows.append((label, None, 'NOT RUN'))
+                rows.append((label, None, 'NOT RUN' + took))
                 ok = False
                 continue
-            rows.append((label, summarize(results), 'ok' if rc == 0 else 'FAILED'))
+            rows.append((label, summarize(results), ('ok' if rc == 0 else 'FAILED') + took))
             ok &= rc == 0
 
     after = hash_binaries(binaries)
