@@ -150,7 +150,8 @@ def pytest_runtest_call_leak_check(item):
     return result
 
 
-# HPY_TEST_RESULTS=<file>: write each test's outcome and ABI as JSON (for tools/test_matrix.py).
+# HPY_TEST_RESULTS=<file>: write each test's outcome, ABI and time (setup, call and teardown) as JSON
+# (tools/suite_record.py, tools/test_matrix.py).
 
 def pytest_runtest_setup(item):
     callspec = getattr(item, 'callspec', None)
@@ -164,7 +165,8 @@ _results = {}
 def pytest_runtest_logreport(report):
     abi = dict(report.user_properties).get('hpy_abi')
     rec = _results.setdefault(report.nodeid, {'test': report.nodeid, 'abi': abi,
-                                              'outcome': 'passed'})
+                                              'outcome': 'passed', 'seconds': 0.0})
+    rec['seconds'] = round(rec['seconds'] + report.duration, 3)
     if abi is not None:
         rec['abi'] = abi
     if report.failed:

@@ -4,6 +4,7 @@
 results instead of running the suite again.
 
     python tools/suite_record.py run [pytest options]   (what `make test` calls)
+    python tools/suite_record.py files [N]   the N test files that took longest in the record
 
 build/test-run/ holds:
     sources        a digest of the project's files and of the interpreter the run used
@@ -88,11 +89,29 @@ def run(pytest_args):
     return rc
 
 
+def files(limit):
+    """Seconds per test file (all ABIs, setup and teardown included) in the last record."""
+    import json
+    with open(os.path.join(RECORD, 'results.json')) as f:
+        records = json.load(f)
+    per_file = {}
+    for rec in records:
+        name = rec['test'].split('::')[0]
+        per_file[name] = per_file.get(name, 0.0) + rec.get('seconds', 0.0)
+    total = sum(per_file.values())
+    print('%8.1f s  all %d test files (summed over workers)' % (total, len(per_file)))
+    for name, seconds in sorted(per_file.items(), key=lambda kv: -kv[1])[:limit]:
+        print('%8.1f s  %s' % (seconds, name))
+    return 0
+
+
 def main(argv):
-    if len(argv) < 1 or argv[0] != 'run':
-        print(__doc__)
-        return 2
-    return run(argv[1:])
+    if argv[:1] == ['run']:
+        return run(argv[1:])
+    if argv[:1] == ['files']:
+        return files(int(argv[1]) if len(argv) > 1 else 20)
+    print(__doc__)
+    return 2
 
 
 if __name__ == '__main__':
