@@ -192,8 +192,10 @@ def summarize(results_file):
 PYTEST_OPTIONS = ['-q', '-n', '2', '-p', 'no:cacheprovider', 'tests']
 # tests that need the host's environment: run by `make test` on the host, not by the matrix
 # (the packaging tests run setup.py and pip against the host's setuptools and packaging; on the
-# other interpreters the wheel leg installs and tests a universal wheel instead)
-HOST_ONLY = ['tests/test_cython_*.py', 'tests/test_packaging.py', 'tests/test_pytest_plugin.py']
+# other interpreters the wheel leg installs and tests a universal wheel instead), and the test of
+# the bench runner's concurrent runs (a tool's behaviour, three minutes of builds)
+HOST_ONLY = ['tests/test_cython_*.py', 'tests/test_packaging.py', 'tests/test_pytest_plugin.py',
+             'tests/test_bench_runner.py']
 HOST_ONLY_OPTIONS = ['--ignore-glob=' + g for g in HOST_ONLY]
 
 
