@@ -390,6 +390,27 @@ def gen_universal_ctx(members):
     return '\n'.join(out) + '\n'
 
 
+# Universal wrappers that do their work themselves when the context allows it: the statement run
+# while _hpy_inline_ops.enabled (it returns), before the context call (the runtime's
+# _HPY_RUNTIME_INLINE_REFCOUNTS, hpy/universal/hpyfunc_trampolines.h; helpers in
+# hpy/universal/misc_trampolines.h). Each does what the CPython backend's ctx_* function does.
+INLINE_FAST_PATHS = {
+    'ctx_Dup': '{\n        if (h._i != 0)\n            _HPy_InlineIncref(h._i);\n'
+               '        return h;\n    }',
+    'ctx_Close': '{\n        if (h._i != 0)\n            _HPy_InlineDecref(h._i);\n'
+                 '        return;\n    }',
+    'ctx_Is': 'return obj._i == other._i;',
+    'ctx_Type': '{\n        intptr_t t = _HPy_InlineType(obj._i);\n'
+                '        _HPy_InlineIncref(t);\n        return _hconv(t);\n    }',
+    'ctx_TypeCheck': 'return _HPy_InlineTypeCheck(obj._i, type._i);',
+    'ctx_Field_Store': '{\n        _HPy_InlineFieldStore(target_field, h);\n        return;\n    }',
+    'ctx_Field_Load': '{\n        _HPy_InlineIncref(source_field._i);\n'
+                      '        return _hconv(source_field._i);\n    }',
+    'ctx_Global_Load': '{\n        _HPy_InlineIncref(global._i);\n'
+                       '        return _hconv(global._i);\n    }',
+}
+
+
 def gen_universal_trampolines(members):
     out = []
     for m in members:
@@ -413,6 +434,10 @@ def gen_universal_trampolines(members):
                 fast = '(char *)%s._i + _hpy_struct_offsets[%s + 1]' % (m.params[1].name, shape)
             body = ('    if (_HPy_LIKELY(_hpy_struct_offsets != NULL))\n'
                     '        return %s;\n%s' % (fast, body))
+        if m.ctx_field in INLINE_FAST_PATHS:
+            fast = INLINE_FAST_PATHS[m.ctx_field]
+            fast = ' ' + fast if fast.startswith('{') else '\n        ' + fast
+            body = '    if (_HPy_LIKELY(_hpy_inline_ops.enabled))%s\n%s' % (fast, body)
         if m.minor > 0:
             # a module that calls it needs a runtime of this minor version (hpy/hpymodule.h)
             body = '    _HPY_USES_MINOR(%d);\n%s' % (m.minor, body)

@@ -10,18 +10,35 @@ typedef struct {
     HPyGlobal **globals;              /* NULL-terminated */
 } HPyModuleDef;
 
+/* What a universal binary keeps of the runtime's _HPY_RUNTIME_INLINE_REFCOUNTS description
+ * (hpy/universal/hpyfunc_trampolines.h), filled by HPy_MODINIT when the module receives its
+ * context: with `enabled`, HPy_Dup, HPy_Close, HPy_Is, HPy_Type, HPy_TypeCheck,
+ * HPyField_Load/Store and HPyGlobal_Load do their work without a context call
+ * (hpy/universal/misc_trampolines.h). Unused in the CPython ABI. */
+typedef struct {
+    int enabled;
+    HPy_ssize_t refcnt_offset;
+    HPy_ssize_t immortal_mask;
+    HPy_ssize_t count_mask;
+    HPy_ssize_t type_offset;    /* the type pointer in an object */
+    void (*dealloc)(void *obj);
+    int (*is_subtype)(void *sub, void *type);
+} _HPyInlineOps;
+
 #if defined(HPY_EMBEDDED_MODULES)
 #  define HPY_MOD_EMBEDDABLE(modname) \
     static HPyContext *_ctx_for_trampolines; \
     static int _hpy_direct_calls; \
-    static const int64_t *_hpy_struct_offsets;
+    static const int64_t *_hpy_struct_offsets; \
+    static _HPyInlineOps _hpy_inline_ops;
 #  define _HPY_CTX_DEFINITIONS
 #else
 #  define HPY_MOD_EMBEDDABLE(modname)
 #  define _HPY_CTX_DEFINITIONS \
     _HPy_HIDDEN HPyContext *_ctx_for_trampolines; \
     _HPy_HIDDEN int _hpy_direct_calls; \
-    _HPy_HIDDEN const int64_t *_hpy_struct_offsets;
+    _HPy_HIDDEN const int64_t *_hpy_struct_offsets; \
+    _HPy_HIDDEN _HPyInlineOps _hpy_inline_ops;
 /* The context every trampoline of this binary passes to the runtime. */
 extern _HPy_HIDDEN HPyContext *_ctx_for_trampolines;
 /* Whether that context lets trampolines call implementations directly. */
@@ -29,6 +46,8 @@ extern _HPy_HIDDEN int _hpy_direct_calls;
 /* Where that context says a module's struct starts in an object of each builtin shape, or NULL
  * (_HPy_AsStruct_* then call the context). */
 extern _HPy_HIDDEN const int64_t *_hpy_struct_offsets;
+/* Whether (and how) that context lets this binary change reference counts itself. */
+extern _HPy_HIDDEN _HPyInlineOps _hpy_inline_ops;
 #endif
 
 /* The ABI minor version a universal binary requires is the newest minor of the context members
@@ -92,6 +111,14 @@ HPyAPI_FUNC HPyContext *HPyGetContext(void)
 #  define _HPY_FROM_NOWHERE_MARKER(EXT_NAME)
 #endif
 
+/* A binary compiled with _HPY_IGNORE_INLINE_OPS never reads the runtime's inline description:
+ * it behaves as binaries built before _HPY_RUNTIME_INLINE_REFCOUNTS existed (tests). */
+#if defined(_HPY_IGNORE_INLINE_OPS)
+#  define _HPY_READ_INLINE_OPS(ctx) ((void)0)
+#else
+#  define _HPY_READ_INLINE_OPS(ctx) _HPy_ContextInlineOps((ctx), &_hpy_inline_ops)
+#endif
+
 #if defined(HPY_ABI_CPYTHON)
 
 #define HPy_MODINIT(EXT_NAME, MOD_DEF) \
@@ -116,6 +143,7 @@ HPyAPI_FUNC HPyContext *HPyGetContext(void)
         _ctx_for_trampolines = ctx; \
         _hpy_direct_calls = _HPy_ContextAllowsDirectCalls(ctx); \
         _hpy_struct_offsets = _HPy_ContextStructOffsets(ctx); \
+        _HPY_READ_INLINE_OPS(ctx); \
     } \
     HPyModuleDef *HPyInit_##EXT_NAME(void) { return &(MOD_DEF); }
 

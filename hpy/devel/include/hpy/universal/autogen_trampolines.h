@@ -8,11 +8,21 @@
 
 HPyAPI_FUNC HPy HPy_Dup(HPyContext *ctx, HPy h)
 {
+    if (_HPy_LIKELY(_hpy_inline_ops.enabled)) {
+        if (h._i != 0)
+            _HPy_InlineIncref(h._i);
+        return h;
+    }
     return ctx->ctx_Dup(ctx, h);
 }
 
 HPyAPI_FUNC void HPy_Close(HPyContext *ctx, HPy h)
 {
+    if (_HPy_LIKELY(_hpy_inline_ops.enabled)) {
+        if (h._i != 0)
+            _HPy_InlineDecref(h._i);
+        return;
+    }
     ctx->ctx_Close(ctx, h);
 }
 
@@ -447,16 +457,25 @@ HPyAPI_FUNC int HPy_SetItem_s(HPyContext *ctx, HPy obj, const char *utf8_key, HP
 
 HPyAPI_FUNC HPy HPy_Type(HPyContext *ctx, HPy obj)
 {
+    if (_HPy_LIKELY(_hpy_inline_ops.enabled)) {
+        intptr_t t = _HPy_InlineType(obj._i);
+        _HPy_InlineIncref(t);
+        return _hconv(t);
+    }
     return ctx->ctx_Type(ctx, obj);
 }
 
 HPyAPI_FUNC int HPy_TypeCheck(HPyContext *ctx, HPy obj, HPy type)
 {
+    if (_HPy_LIKELY(_hpy_inline_ops.enabled))
+        return _HPy_InlineTypeCheck(obj._i, type._i);
     return ctx->ctx_TypeCheck(ctx, obj, type);
 }
 
 HPyAPI_FUNC int HPy_Is(HPyContext *ctx, HPy obj, HPy other)
 {
+    if (_HPy_LIKELY(_hpy_inline_ops.enabled))
+        return obj._i == other._i;
     return ctx->ctx_Is(ctx, obj, other);
 }
 
@@ -734,11 +753,19 @@ HPyAPI_FUNC void HPyTracker_Close(HPyContext *ctx, HPyTracker ht)
 
 HPyAPI_FUNC void HPyField_Store(HPyContext *ctx, HPy target_object, HPyField *target_field, HPy h)
 {
+    if (_HPy_LIKELY(_hpy_inline_ops.enabled)) {
+        _HPy_InlineFieldStore(target_field, h);
+        return;
+    }
     ctx->ctx_Field_Store(ctx, target_object, target_field, h);
 }
 
 HPyAPI_FUNC HPy HPyField_Load(HPyContext *ctx, HPy source_object, HPyField source_field)
 {
+    if (_HPy_LIKELY(_hpy_inline_ops.enabled)) {
+        _HPy_InlineIncref(source_field._i);
+        return _hconv(source_field._i);
+    }
     return ctx->ctx_Field_Load(ctx, source_object, source_field);
 }
 
@@ -759,6 +786,10 @@ HPyAPI_FUNC void HPyGlobal_Store(HPyContext *ctx, HPyGlobal *global, HPy h)
 
 HPyAPI_FUNC HPy HPyGlobal_Load(HPyContext *ctx, HPyGlobal global)
 {
+    if (_HPy_LIKELY(_hpy_inline_ops.enabled)) {
+        _HPy_InlineIncref(global._i);
+        return _hconv(global._i);
+    }
     return ctx->ctx_Global_Load(ctx, global);
 }
 

@@ -78,6 +78,19 @@ typedef struct {
      * _HPy_ObjectStruct). A context that must see those calls (debug, trace) does not set the
      * flag. */
     int64_t struct_offsets[12];
+    /* Appended with _HPY_RUNTIME_INLINE_REFCOUNTS, and read only when that flag is set (a binary
+     * built before knows nothing of them, a runtime from before has none): how this interpreter
+     * counts references, so that a binary may change counts itself (see _HPyInlineOps). The
+     * count is the pointer-sized word at refcnt_offset in an object. An object whose count has
+     * a bit of refcnt_immortal_mask set is immortal: its count is never changed (0: there are no
+     * immortal objects). A count is 0 when its bits in refcnt_count_mask are: dealloc(obj) is
+     * then due. is_subtype(type of obj, type) is what a type check calls when obj's type is not
+     * the type itself. */
+    int64_t refcnt_offset;
+    int64_t refcnt_immortal_mask;
+    int64_t refcnt_count_mask;
+    void (*dealloc)(void *obj);
+    int (*is_subtype)(void *sub, void *type);
 } _HPyRuntimeInfo;
 
 #define _HPY_RUNTIME_INFO_MAGIC 0x48507952544e4631ULL
@@ -85,6 +98,11 @@ typedef struct {
 /* Bit 2 is retired: the headers that tested it took the Object shape's struct to start at one
  * offset in every object, which is not true of types whose instances vary in size. */
 #define _HPY_RUNTIME_STRUCT_OFFSETS 4ULL
+/* Handles, HPyFields and HPyGlobals are object pointers whose reference counts the binary may
+ * change itself as the appended fields describe; set only together with the two bits above, and
+ * only by a context that need not see those calls (not debug, not trace), on an interpreter
+ * whose counts are changed by plain loads and stores under the GIL. */
+#define _HPY_RUNTIME_INLINE_REFCOUNTS 8ULL
 
 /* struct_offsets indexes */
 #define _HPY_OFFSETS_OBJECT 1          /* HPyType_BuiltinShape_Object + 1 */

@@ -20,6 +20,68 @@ HPyAPI_FUNC const int64_t *_HPy_ContextStructOffsets(HPyContext *ctx)
     return info->struct_offsets;
 }
 
+/* Fill *ops from the context's description of its reference counts: enabled only when the
+ * context sets _HPY_RUNTIME_INLINE_REFCOUNTS together with the bits it builds on. */
+HPyAPI_FUNC void _HPy_ContextInlineOps(HPyContext *ctx, _HPyInlineOps *ops)
+{
+    const uint64_t needed = _HPY_RUNTIME_OBJECT_HANDLES | _HPY_RUNTIME_STRUCT_OFFSETS |
+                            _HPY_RUNTIME_INLINE_REFCOUNTS;
+    const _HPyRuntimeInfo *info = (const _HPyRuntimeInfo *)ctx->_private;
+    memset(ops, 0, sizeof(*ops));
+    if (info == NULL || info->magic != _HPY_RUNTIME_INFO_MAGIC || (info->flags & needed) != needed)
+        return;
+    ops->refcnt_offset = (HPy_ssize_t)info->refcnt_offset;
+    ops->immortal_mask = (HPy_ssize_t)info->refcnt_immortal_mask;
+    ops->count_mask = (HPy_ssize_t)info->refcnt_count_mask;
+    ops->type_offset = (HPy_ssize_t)info->struct_offsets[_HPY_OFFSETS_OB_TYPE];
+    ops->dealloc = info->dealloc;
+    ops->is_subtype = info->is_subtype;
+    ops->enabled = 1;
+}
+
+/* The inline forms of the frequent operations, valid only while _hpy_inline_ops.enabled (the
+ * generated wrappers in autogen_trampolines.h test it and call the context otherwise). An
+ * object is the handle's value itself. */
+HPyAPI_FUNC void _HPy_InlineIncref(intptr_t obj)
+{
+    HPy_ssize_t *count = (HPy_ssize_t *)((char *)obj + _hpy_inline_ops.refcnt_offset);
+    HPy_ssize_t c = *count;
+    if ((c & _hpy_inline_ops.immortal_mask) == 0)
+        *count = c + 1;
+}
+
+HPyAPI_FUNC void _HPy_InlineDecref(intptr_t obj)
+{
+    HPy_ssize_t *count = (HPy_ssize_t *)((char *)obj + _hpy_inline_ops.refcnt_offset);
+    HPy_ssize_t c = *count;
+    if ((c & _hpy_inline_ops.immortal_mask) != 0)
+        return;
+    *count = --c;
+    if ((c & _hpy_inline_ops.count_mask) == 0)
+        _hpy_inline_ops.dealloc((void *)obj);
+}
+
+HPyAPI_FUNC intptr_t _HPy_InlineType(intptr_t obj)
+{
+    return *(const intptr_t *)((const char *)obj + _hpy_inline_ops.type_offset);
+}
+
+HPyAPI_FUNC int _HPy_InlineTypeCheck(intptr_t obj, intptr_t type)
+{
+    intptr_t t = _HPy_InlineType(obj);
+    return t == type || _hpy_inline_ops.is_subtype((void *)t, (void *)type);
+}
+
+HPyAPI_FUNC void _HPy_InlineFieldStore(HPyField *field, HPy h)
+{
+    intptr_t old = field->_i;
+    if (h._i != 0)
+        _HPy_InlineIncref(h._i);
+    field->_i = h._i;
+    if (old != 0)
+        _HPy_InlineDecref(old);
+}
+
 HPyAPI_FUNC HPy _HPy_New(HPyContext *ctx, HPy h_type, void **data)
 {
     void *tmp = NULL;
