@@ -1,9 +1,9 @@
 """Inline operations across versions (docs/fast-paths.md): a binary built before
-_HPY_RUNTIME_INLINE_REFCOUNTS existed (compiled with _HPY_IGNORE_INLINE_OPS, so that it never
+_HPY_RUNTIME_INLINE_REFCOUNTS and _HPY_RUNTIME_DIRECT_TRAVERSE existed (compiled with _HPY_IGNORE_INLINE_OPS, so that it never
 reads the runtime's new fields) on this runtime, and a binary of these headers on a runtime that
-does not offer the flag (hpy.universal._set_inline_refcounts(False): the flag is off and the
+does not offer them (hpy.universal._set_inline_refcounts(False): the flags are off and the
 appended fields are poisoned, so a binary that read them anyway would count nothing and find no
-subtype). Both call the context, and behave as test_inline_ops.py checks."""
+subtype, and a traverse call would be a fatal error). Both call the context, and behave as test_inline_ops.py checks."""
 import sys
 
 import pytest
@@ -20,7 +20,7 @@ def mod(request, compile_module):
 
 
 def test_calls_the_context(mod):
-    assert mod.inline_ops() == 0
+    assert mod.inline_ops() == (0, 0)
 
 
 @pytest.mark.parametrize('check', CHECKS, ids=[c.__name__[len('check_'):] for c in CHECKS])

@@ -1,7 +1,8 @@
 """The operations a universal binary does without a context call when the runtime allows it
 (_HPY_RUNTIME_INLINE_REFCOUNTS, docs/fast-paths.md): HPy_Dup, HPy_Close, HPy_Is, HPy_Type,
 HPy_TypeCheck, HPyField_Store/Load and HPyGlobal_Load must behave as the context's functions do,
-in every ABI. The debug context keeps seeing every call: tests/test_debug.py (a use after close,
+in every ABI (and tp_traverse trampolines that call the runtime directly,
+_HPY_RUNTIME_DIRECT_TRAVERSE, as the general path does). The debug context keeps seeing every call: tests/test_debug.py (a use after close,
 a double close) runs binaries built by the same headers. tests/test_inline_compat.py runs these
 checks on binaries built before the flag existed and on runtimes that do not offer it."""
 import gc
@@ -159,15 +160,17 @@ static HPy global_get_impl(HPyContext *ctx, HPy self)
     return HPyGlobal_Load(ctx, g_obj);
 }
 
-/* whether this binary does the operations itself */
+/* (whether this binary changes counts itself, whether its traverse trampolines call the
+ * runtime directly) */
 HPyDef_METH(inline_ops, "inline_ops", HPyFunc_NOARGS)
 static HPy inline_ops_impl(HPyContext *ctx, HPy self)
 {
     (void)self;
 #ifdef HPY_ABI_CPYTHON
-    return HPyLong_FromLong(ctx, 0);
+    return HPy_BuildValue(ctx, "ii", 0, 0);
 #else
-    return HPyLong_FromLong(ctx, _hpy_inline_ops.enabled);
+    return HPy_BuildValue(ctx, "ii", _hpy_inline_ops.enabled,
+                          _hpy_inline_ops.call_traverse != NULL);
 #endif
 }
 
@@ -224,7 +227,8 @@ def mod(compile_module):
 
 
 def test_inline_only_where_allowed(mod, hpy_abi):
-    assert mod.inline_ops() == (hpy_abi in ('universal', 'hybrid') and runtime_offers_inline())
+    plain = hpy_abi in ('universal', 'hybrid')
+    assert mod.inline_ops() == (plain and runtime_offers_inline(), plain)
 
 
 def test_runtime_says_where_it_allows():

@@ -64,17 +64,19 @@ static int hpy_is_subtype(void *sub, void *type)
 /* Handles of these contexts are object pointers: modules may call implementations directly. */
 static const _HPyRuntimeInfo universal_info = {
     _HPY_RUNTIME_INFO_MAGIC,
-    _HPY_RUNTIME_OBJECT_HANDLES | _HPY_RUNTIME_STRUCT_OFFSETS | HPY_INLINE_REFCOUNTS,
+    _HPY_RUNTIME_OBJECT_HANDLES | _HPY_RUNTIME_STRUCT_OFFSETS | HPY_INLINE_REFCOUNTS |
+        _HPY_RUNTIME_DIRECT_TRAVERSE,
     HPY_STRUCT_OFFSETS,
     offsetof(PyObject, ob_refcnt),
     HPY_IMMORTAL_MASK,
     HPY_COUNT_MASK,
     hpy_dealloc,
     hpy_is_subtype,
+    call_traverseproc_from_trampoline,
 };
 
-/* A module that used the appended fields without their flag would fail visibly: nothing counted,
- * no subtype found, a fatal error on a count reaching 0. */
+/* A module that used the appended fields without their flags would fail visibly: nothing
+ * counted, no subtype found, a fatal error on a count reaching 0 or a traverse call. */
 static void older_dealloc(void *obj)
 {
     (void)obj;
@@ -88,8 +90,19 @@ static int older_is_subtype(void *sub, void *type)
     return 0;
 }
 
-/* What a runtime from before _HPY_RUNTIME_INLINE_REFCOUNTS advertises (tests): the same info
- * without the flag, and its appended fields poisoned. */
+static int older_call_traverse(HPyFunc_traverseproc impl, PyObject *self, visitproc visit,
+                               void *arg)
+{
+    (void)impl;
+    (void)self;
+    (void)visit;
+    (void)arg;
+    Py_FatalError("HPy: a module called the traverse function of a runtime without it");
+    return -1;
+}
+
+/* What a runtime from before _HPY_RUNTIME_INLINE_REFCOUNTS and _HPY_RUNTIME_DIRECT_TRAVERSE
+ * advertises (tests): the same info without the flags, and its appended fields poisoned. */
 static const _HPyRuntimeInfo older_info = {
     _HPY_RUNTIME_INFO_MAGIC,
     _HPY_RUNTIME_OBJECT_HANDLES | _HPY_RUNTIME_STRUCT_OFFSETS,
@@ -99,6 +112,7 @@ static const _HPyRuntimeInfo older_info = {
     0,
     older_dealloc,
     older_is_subtype,
+    older_call_traverse,
 };
 
 /* The process's universal context; a twin that does not advertise direct calls, so that modules

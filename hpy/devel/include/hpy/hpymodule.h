@@ -14,15 +14,18 @@ typedef struct {
  * (hpy/universal/hpyfunc_trampolines.h), filled by HPy_MODINIT when the module receives its
  * context: with `enabled`, HPy_Dup, HPy_Close, HPy_Is, HPy_Type, HPy_TypeCheck,
  * HPyField_Load/Store and HPyGlobal_Load do their work without a context call
- * (hpy/universal/misc_trampolines.h). Unused in the CPython ABI. */
+ * (hpy/universal/misc_trampolines.h); with `call_traverse`, so do tp_traverse trampolines.
+ * Unused in the CPython ABI. */
 typedef struct {
     int enabled;
-    HPy_ssize_t refcnt_offset;
     HPy_ssize_t immortal_mask;
     HPy_ssize_t count_mask;
     HPy_ssize_t type_offset;    /* the type pointer in an object */
     void (*dealloc)(void *obj);
     int (*is_subtype)(void *sub, void *type);
+    /* the runtime's _HPY_RUNTIME_DIRECT_TRAVERSE function, or NULL */
+    int (*call_traverse)(HPyFunc_traverseproc impl, cpy_PyObject *self, cpy_visitproc visit,
+                         void *arg);
 } _HPyInlineOps;
 
 #if defined(HPY_EMBEDDED_MODULES)
@@ -111,8 +114,9 @@ HPyAPI_FUNC HPyContext *HPyGetContext(void)
 #  define _HPY_FROM_NOWHERE_MARKER(EXT_NAME)
 #endif
 
-/* A binary compiled with _HPY_IGNORE_INLINE_OPS never reads the runtime's inline description:
- * it behaves as binaries built before _HPY_RUNTIME_INLINE_REFCOUNTS existed (tests). */
+/* A binary compiled with _HPY_IGNORE_INLINE_OPS never reads the fields appended for
+ * _HPY_RUNTIME_INLINE_REFCOUNTS and _HPY_RUNTIME_DIRECT_TRAVERSE: it behaves as binaries built
+ * before they existed (tests). */
 #if defined(_HPY_IGNORE_INLINE_OPS)
 #  define _HPY_READ_INLINE_OPS(ctx) ((void)0)
 #else

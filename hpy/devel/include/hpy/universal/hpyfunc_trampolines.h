@@ -91,6 +91,10 @@ typedef struct {
     int64_t refcnt_count_mask;
     void (*dealloc)(void *obj);
     int (*is_subtype)(void *sub, void *type);
+    /* With _HPY_RUNTIME_DIRECT_TRAVERSE only: what the general path does for a tp_traverse
+     * trampoline, to be called by the trampoline itself. */
+    int (*call_traverse)(HPyFunc_traverseproc impl, cpy_PyObject *self, cpy_visitproc visit,
+                         void *arg);
 } _HPyRuntimeInfo;
 
 #define _HPY_RUNTIME_INFO_MAGIC 0x48507952544e4631ULL
@@ -103,6 +107,8 @@ typedef struct {
  * only by a context that need not see those calls (not debug, not trace), on an interpreter
  * whose counts are changed by plain loads and stores under the GIL. */
 #define _HPY_RUNTIME_INLINE_REFCOUNTS 8ULL
+/* call_traverse is set: tp_traverse trampolines call it instead of taking the general path. */
+#define _HPY_RUNTIME_DIRECT_TRAVERSE 16ULL
 
 /* struct_offsets indexes */
 #define _HPY_OFFSETS_OBJECT 1          /* HPyType_BuiltinShape_Object + 1 */
@@ -199,6 +205,8 @@ HPyAPI_FUNC void *_HPy_ObjectStruct(intptr_t obj, const int64_t *offsets)
 #define _HPyFunc_TRAMPOLINE_HPyFunc_TRAVERSEPROC(SYM, IMPL) \
     static int SYM(cpy_PyObject *self, cpy_visitproc visit, void *arg) \
     { \
+        if (_HPy_LIKELY(_hpy_inline_ops.call_traverse != NULL)) \
+            return _hpy_inline_ops.call_traverse((HPyFunc_traverseproc)(IMPL), self, visit, arg); \
         _HPyFunc_args_TRAVERSEPROC a = { self, visit, arg, 0 }; \
         _HPy_TRAMPOLINE_CALL(HPyFunc_TRAVERSEPROC, IMPL, &a); \
         return a.result; \

@@ -20,17 +20,22 @@ HPyAPI_FUNC const int64_t *_HPy_ContextStructOffsets(HPyContext *ctx)
     return info->struct_offsets;
 }
 
-/* Fill *ops from the context's description of its reference counts: enabled only when the
- * context sets _HPY_RUNTIME_INLINE_REFCOUNTS together with the bits it builds on. */
+/* Fill *ops from the context's info: call_traverse with _HPY_RUNTIME_DIRECT_TRAVERSE; the
+ * reference counts enabled only when the context sets _HPY_RUNTIME_INLINE_REFCOUNTS together
+ * with the bits it builds on, and the count is an object's first word (these headers handle no
+ * other place: the context is called). */
 HPyAPI_FUNC void _HPy_ContextInlineOps(HPyContext *ctx, _HPyInlineOps *ops)
 {
     const uint64_t needed = _HPY_RUNTIME_OBJECT_HANDLES | _HPY_RUNTIME_STRUCT_OFFSETS |
                             _HPY_RUNTIME_INLINE_REFCOUNTS;
     const _HPyRuntimeInfo *info = (const _HPyRuntimeInfo *)ctx->_private;
     memset(ops, 0, sizeof(*ops));
-    if (info == NULL || info->magic != _HPY_RUNTIME_INFO_MAGIC || (info->flags & needed) != needed)
+    if (info != NULL && info->magic == _HPY_RUNTIME_INFO_MAGIC &&
+        (info->flags & _HPY_RUNTIME_DIRECT_TRAVERSE) != 0)
+        ops->call_traverse = info->call_traverse;
+    if (info == NULL || info->magic != _HPY_RUNTIME_INFO_MAGIC || (info->flags & needed) != needed ||
+        info->refcnt_offset != 0)
         return;
-    ops->refcnt_offset = (HPy_ssize_t)info->refcnt_offset;
     ops->immortal_mask = (HPy_ssize_t)info->refcnt_immortal_mask;
     ops->count_mask = (HPy_ssize_t)info->refcnt_count_mask;
     ops->type_offset = (HPy_ssize_t)info->struct_offsets[_HPY_OFFSETS_OB_TYPE];
@@ -41,10 +46,10 @@ HPyAPI_FUNC void _HPy_ContextInlineOps(HPyContext *ctx, _HPyInlineOps *ops)
 
 /* The inline forms of the frequent operations, valid only while _hpy_inline_ops.enabled (the
  * generated wrappers in autogen_trampolines.h test it and call the context otherwise). An
- * object is the handle's value itself. */
+ * object is the handle's value itself, its count its first word. */
 HPyAPI_FUNC void _HPy_InlineIncref(intptr_t obj)
 {
-    HPy_ssize_t *count = (HPy_ssize_t *)((char *)obj + _hpy_inline_ops.refcnt_offset);
+    HPy_ssize_t *count = (HPy_ssize_t *)obj;
     HPy_ssize_t c = *count;
     if ((c & _hpy_inline_ops.immortal_mask) == 0)
         *count = c + 1;
@@ -52,7 +57,7 @@ HPyAPI_FUNC void _HPy_InlineIncref(intptr_t obj)
 
 HPyAPI_FUNC void _HPy_InlineDecref(intptr_t obj)
 {
-    HPy_ssize_t *count = (HPy_ssize_t *)((char *)obj + _hpy_inline_ops.refcnt_offset);
+    HPy_ssize_t *count = (HPy_ssize_t *)obj;
     HPy_ssize_t c = *count;
     if ((c & _hpy_inline_ops.immortal_mask) != 0)
         return;
