@@ -6,6 +6,7 @@
  * Keep the two files in step: tests/test_symx.py checks that they agree, in every ABI. */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
+#include <stddef.h>     /* offsetof: Python.h of 3.14 and later no longer includes it */
 #if PY_VERSION_HEX < 0x030C0000
 #include <structmember.h>
 #define Py_T_OBJECT_EX T_OBJECT_EX
