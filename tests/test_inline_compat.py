@@ -1,7 +1,7 @@
 """Inline operations across versions (docs/fast-paths.md): a binary built before
-_HPY_RUNTIME_INLINE_REFCOUNTS and _HPY_RUNTIME_DIRECT_TRAVERSE existed (compiled with _HPY_IGNORE_INLINE_OPS, so that it never
+_HPY_RUNTIME_INLINE_OPS and _HPY_RUNTIME_DIRECT_TRAVERSE existed (compiled with _HPY_IGNORE_INLINE_OPS, so that it never
 reads the runtime's new fields) on this runtime, and a binary of these headers on a runtime that
-does not offer them (hpy.universal._set_inline_refcounts(False): the flags are off and the
+does not offer them (hpy.universal._set_inline_ops(False): the flags are off and the
 appended fields are poisoned, so a binary that read them anyway would count nothing and find no
 subtype, and a traverse call would be a fatal error). Both call the context, and behave as test_inline_ops.py checks."""
 import sys

@@ -1,10 +1,12 @@
 """The operations a universal binary does without a context call when the runtime allows it
-(_HPY_RUNTIME_INLINE_REFCOUNTS, docs/fast-paths.md): HPy_Dup, HPy_Close, HPy_Is, HPy_Type,
-HPy_TypeCheck, HPyField_Store/Load and HPyGlobal_Load must behave as the context's functions do,
-in every ABI (and tp_traverse trampolines that call the runtime directly,
-_HPY_RUNTIME_DIRECT_TRAVERSE, as the general path does). The debug context keeps seeing every call: tests/test_debug.py (a use after close,
-a double close) runs binaries built by the same headers. tests/test_inline_compat.py runs these
-checks on binaries built before the flag existed and on runtimes that do not offer it."""
+(_HPY_RUNTIME_INLINE_OPS, docs/fast-paths.md): HPy_Dup, HPy_Close, HPy_Is, HPy_Type,
+HPy_TypeCheck, HPyField_Store/Load, HPyGlobal_Load, HPy_Length and HPy_GetItem_i (of exact tuples
+and lists) and the tuple and list builders must behave as the context's functions do, in every
+ABI; so must tp_traverse trampolines that call the runtime directly
+(_HPY_RUNTIME_DIRECT_TRAVERSE). The debug context keeps seeing every call: tests/test_debug.py (a
+use after close, a double close) runs binaries built by the same headers.
+tests/test_inline_compat.py runs these checks on binaries built before the flags existed and on
+runtimes that do not offer them."""
 import gc
 import sys
 import sysconfig
@@ -160,6 +162,45 @@ static HPy global_get_impl(HPyContext *ctx, HPy self)
     return HPyGlobal_Load(ctx, g_obj);
 }
 
+HPyDef_METH(length, "length", HPyFunc_O)
+static HPy length_impl(HPyContext *ctx, HPy self, HPy obj)
+{
+    (void)self;
+    HPy_ssize_t n = HPy_Length(ctx, obj);
+    return n < 0 ? HPy_NULL : HPyLong_FromSsize_t(ctx, n);
+}
+
+HPyDef_METH(getitem_i, "getitem_i", HPyFunc_VARARGS)
+static HPy getitem_i_impl(HPyContext *ctx, HPy self, const HPy *args, size_t nargs)
+{
+    (void)self; (void)nargs;
+    HPy_ssize_t i = HPyLong_AsSsize_t(ctx, args[1]);
+    if (i == -1 && HPyErr_Occurred(ctx))
+        return HPy_NULL;
+    return HPy_GetItem_i(ctx, args[0], i);
+}
+
+/* (tuple, list) of the arguments, through the builders */
+HPyDef_METH(build, "build", HPyFunc_VARARGS)
+static HPy build_impl(HPyContext *ctx, HPy self, const HPy *args, size_t nargs)
+{
+    (void)self;
+    HPyTupleBuilder tb = HPyTupleBuilder_New(ctx, (HPy_ssize_t)nargs);
+    HPyListBuilder lb = HPyListBuilder_New(ctx, (HPy_ssize_t)nargs);
+    for (size_t i = 0; i < nargs; i++) {
+        HPyTupleBuilder_Set(ctx, tb, (HPy_ssize_t)i, args[i]);
+        HPyListBuilder_Set(ctx, lb, (HPy_ssize_t)i, args[i]);
+    }
+    HPy t = HPyTupleBuilder_Build(ctx, tb);
+    HPy l = HPyListBuilder_Build(ctx, lb);
+    HPy r = HPy_NULL;
+    if (!HPy_IsNull(t) && !HPy_IsNull(l))
+        r = HPy_BuildValue(ctx, "OO", t, l);
+    HPy_Close(ctx, t);
+    HPy_Close(ctx, l);
+    return r;
+}
+
 /* (whether this binary changes counts itself, whether its traverse trampolines call the
  * runtime directly) */
 HPyDef_METH(inline_ops, "inline_ops", HPyFunc_NOARGS)
@@ -183,7 +224,7 @@ static int exec_mod_impl(HPyContext *ctx, HPy m)
 
 static HPyDef *defines[] = {
     &dup_close, &close_last, &type_check, &builtin_checks, &type_of, &is_, &global_set,
-    &global_get, &inline_ops, &exec_mod, NULL
+    &global_get, &length, &getitem_i, &build, &inline_ops, &exec_mod, NULL
 };
 static HPyGlobal *globals[] = { &g_obj, NULL };
 static HPyModuleDef moduledef = { .doc = "inline ops", .defines = defines, .globals = globals };
@@ -213,11 +254,11 @@ def build(compile_module, old_binary=False, old_runtime=False):
         flags = OLD_BINARY if old_binary else []
         _, path = compile_module.compile(SRC.replace('NAME', name), name=name, template=False,
                                          extra_flags=flags)
-        hpy.universal._set_inline_refcounts(not old_runtime)
+        hpy.universal._set_inline_ops(not old_runtime)
         try:
             _loaded[key] = load_module(name, path, abi)
         finally:
-            hpy.universal._set_inline_refcounts(True)
+            hpy.universal._set_inline_ops(True)
     return _loaded[key]
 
 
@@ -232,7 +273,7 @@ def test_inline_only_where_allowed(mod, hpy_abi):
 
 
 def test_runtime_says_where_it_allows():
-    assert hpy.universal._inline_refcounts() == runtime_offers_inline()
+    assert hpy.universal._inline_ops() == runtime_offers_inline()
 
 
 def check_dup_and_close_counts(mod):
@@ -362,6 +403,60 @@ def check_field_of_a_dying_box(mod):
     assert wr() is None                          # the field's reference went with the box
 
 
+def check_length(mod):
+    class T(tuple):
+        pass
+
+    class L(list):
+        def __len__(self):
+            return 42
+    for obj in ((), (1, 2, 3), [], [1] * 10, T((1, 2)), 'abc', {1: 2}, range(7)):
+        assert mod.length(obj) == len(obj)
+    assert mod.length(L([1])) == 42                  # a subclass: its own __len__
+    with pytest.raises(TypeError):
+        mod.length(5)
+
+
+def check_getitem_i(mod):
+    class L(list):
+        def __getitem__(self, i):
+            return 'x'
+    o = object()
+    for seq in ((1, o, 3), [1, o, 3]):
+        base = sys.getrefcount(o)
+        got = mod.getitem_i(seq, 1)
+        assert got is o
+        assert sys.getrefcount(o) == base + 1
+        del got
+        assert sys.getrefcount(o) == base
+        assert mod.getitem_i(seq, -1) == 3           # negative: through the context
+        assert mod.getitem_i(seq, 0) == 1
+        with pytest.raises(IndexError):
+            mod.getitem_i(seq, 3)
+        with pytest.raises(IndexError):
+            mod.getitem_i(seq, -4)
+    assert mod.getitem_i(L([1]), 0) == 'x'
+    assert mod.getitem_i('abc', 2) == 'c'
+    assert mod.getitem_i(range(5), 4) == 4
+
+
+def check_builders(mod):
+    class Obj:
+        pass
+    o = Obj()
+    wr = weakref.ref(o)
+    base = sys.getrefcount(o)
+    t, l = mod.build(1, o, 'x')
+    assert t == (1, o, 'x') and type(t) is tuple
+    assert l == [1, o, 'x'] and type(l) is list
+    assert sys.getrefcount(o) == base + 2
+    del t, l
+    assert sys.getrefcount(o) == base
+    assert mod.build() == ((), [])
+    del o
+    assert wr() is None
+
+
 CHECKS = [
     check_dup_and_close_counts,
     check_immortal_objects_are_untouched,
@@ -372,6 +467,9 @@ CHECKS = [
     check_global_load,
     check_field_store_and_load,
     check_field_of_a_dying_box,
+    check_length,
+    check_getitem_i,
+    check_builders,
 ]
 
 

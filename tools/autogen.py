@@ -392,7 +392,7 @@ def gen_universal_ctx(members):
 
 # Universal wrappers that do their work themselves when the context allows it: the statement run
 # while _hpy_inline_ops.enabled (it returns), before the context call (the runtime's
-# _HPY_RUNTIME_INLINE_REFCOUNTS, hpy/universal/hpyfunc_trampolines.h; helpers in
+# _HPY_RUNTIME_INLINE_OPS, hpy/universal/hpyfunc_trampolines.h; helpers in
 # hpy/universal/misc_trampolines.h). Each does what the CPython backend's ctx_* function does.
 INLINE_FAST_PATHS = {
     'ctx_Dup': '{\n        if (h._i != 0)\n            _HPy_InlineIncref(h._i);\n'
@@ -408,6 +408,20 @@ INLINE_FAST_PATHS = {
                       '        return _hconv(source_field._i);\n    }',
     'ctx_Global_Load': '{\n        _HPy_InlineIncref(global._i);\n'
                        '        return _hconv(global._i);\n    }',
+    # exact tuples and lists only; other objects, and an index out of range, take the call
+    'ctx_Length': 'if (_HPy_InlineIsTupleOrList(h._i))\n        return _HPy_InlineSize(h._i);',
+    'ctx_GetItem_i': '{\n        intptr_t *items = _HPy_InlineItems(obj._i);\n'
+                     '        if (items != NULL && (size_t)idx < (size_t)_HPy_InlineSize(obj._i)) {\n'
+                     '            _HPy_InlineIncref(items[idx]);\n'
+                     '            return _hconv(items[idx]);\n        }\n    }',
+    'ctx_TupleBuilder_Set': '{\n        if (builder._tup != 0)\n'
+                            '            _HPy_InlineSetItem(_HPy_InlineTupleItems(builder._tup), '
+                            'index, h_item);\n        return;\n    }',
+    'ctx_TupleBuilder_Build': 'if (builder._tup != 0)\n        return _hconv(builder._tup);',
+    'ctx_ListBuilder_Set': '{\n        if (builder._lst != 0)\n'
+                           '            _HPy_InlineSetItem(_HPy_InlineListItems(builder._lst), '
+                           'index, h_item);\n        return;\n    }',
+    'ctx_ListBuilder_Build': 'if (builder._lst != 0)\n        return _hconv(builder._lst);',
 }
 
 
@@ -436,6 +450,8 @@ def gen_universal_trampolines(members):
                     '        return %s;\n%s' % (fast, body))
         if m.ctx_field in INLINE_FAST_PATHS:
             fast = INLINE_FAST_PATHS[m.ctx_field]
+            if fast.startswith('if '):
+                fast = '{\n        %s\n    }' % fast.replace('\n', '\n    ')
             fast = ' ' + fast if fast.startswith('{') else '\n        ' + fast
             body = '    if (_HPy_LIKELY(_hpy_inline_ops.enabled))%s\n%s' % (fast, body)
         if m.minor > 0:

@@ -8,18 +8,18 @@
 
 HPyAPI_IMPL __thread _HPyThreadCall hpy__thread_call __attribute__((tls_model("initial-exec")));
 
-/* Whether modules may change reference counts themselves (_HPY_RUNTIME_INLINE_REFCOUNTS): only
- * where a count is a plain word changed under the GIL, exactly as the interpreter's own
- * Py_INCREF/Py_DECREF change it. Never on a build that accounts for every change
+/* Whether modules may change reference counts (and read tuples and lists) themselves
+ * (_HPY_RUNTIME_INLINE_OPS): only where a count is a plain word changed under the GIL, exactly as
+ * the interpreter's own Py_INCREF/Py_DECREF change it. Never on a build that accounts for every change
  * (Py_REF_DEBUG: sys.gettotalrefcount must stay right; Py_STATS counts them), nor on a
  * free-threaded one (counts are split and atomic), nor on an interpreter whose counting this
  * runtime does not know (after 3.15, or 3.12+ on 32 bits, where immortality is a range). */
 #if defined(Py_REF_DEBUG) || defined(Py_TRACE_REFS) || defined(Py_STATS) || \
     defined(Py_GIL_DISABLED) || PY_VERSION_HEX >= 0x03100000 || \
     (PY_VERSION_HEX >= 0x030C0000 && SIZEOF_VOID_P != 8)
-#  define HPY_INLINE_REFCOUNTS 0
+#  define HPY_INLINE_OPS 0
 #else
-#  define HPY_INLINE_REFCOUNTS _HPY_RUNTIME_INLINE_REFCOUNTS
+#  define HPY_INLINE_OPS _HPY_RUNTIME_INLINE_OPS
 #endif
 
 /* How counts work here. 3.11: the whole Py_ssize_t is the count, no object is immortal. 3.12 and
@@ -64,7 +64,7 @@ static int hpy_is_subtype(void *sub, void *type)
 /* Handles of these contexts are object pointers: modules may call implementations directly. */
 static const _HPyRuntimeInfo universal_info = {
     _HPY_RUNTIME_INFO_MAGIC,
-    _HPY_RUNTIME_OBJECT_HANDLES | _HPY_RUNTIME_STRUCT_OFFSETS | HPY_INLINE_REFCOUNTS |
+    _HPY_RUNTIME_OBJECT_HANDLES | _HPY_RUNTIME_STRUCT_OFFSETS | HPY_INLINE_OPS |
         _HPY_RUNTIME_DIRECT_TRAVERSE,
     HPY_STRUCT_OFFSETS,
     offsetof(PyObject, ob_refcnt),
@@ -72,11 +72,15 @@ static const _HPyRuntimeInfo universal_info = {
     HPY_COUNT_MASK,
     hpy_dealloc,
     hpy_is_subtype,
+    offsetof(PyVarObject, ob_size),
+    offsetof(PyTupleObject, ob_item),
+    offsetof(PyListObject, ob_item),
     call_traverseproc_from_trampoline,
 };
 
 /* A module that used the appended fields without their flags would fail visibly: nothing
- * counted, no subtype found, a fatal error on a count reaching 0 or a traverse call. */
+ * counted, no subtype found, a fatal error on a count reaching 0 or a traverse call, a crash on
+ * a tuple or list read. */
 static void older_dealloc(void *obj)
 {
     (void)obj;
@@ -101,7 +105,7 @@ static int older_call_traverse(HPyFunc_traverseproc impl, PyObject *self, visitp
     return -1;
 }
 
-/* What a runtime from before _HPY_RUNTIME_INLINE_REFCOUNTS and _HPY_RUNTIME_DIRECT_TRAVERSE
+/* What a runtime from before _HPY_RUNTIME_INLINE_OPS and _HPY_RUNTIME_DIRECT_TRAVERSE
  * advertises (tests): the same info without the flags, and its appended fields poisoned. */
 static const _HPyRuntimeInfo older_info = {
     _HPY_RUNTIME_INFO_MAGIC,
@@ -112,6 +116,9 @@ static const _HPyRuntimeInfo older_info = {
     0,
     older_dealloc,
     older_is_subtype,
+    (int64_t)1 << 40,
+    (int64_t)1 << 40,
+    (int64_t)1 << 40,
     older_call_traverse,
 };
 
@@ -147,14 +154,14 @@ HPyAPI_IMPL void hpy__set_direct_calls(int enabled)
     use_dispatch_ctx = !enabled;
 }
 
-HPyAPI_IMPL void hpy__set_inline_refcounts(int enabled)
+HPyAPI_IMPL void hpy__set_inline_ops(int enabled)
 {
     use_older_ctx = !enabled;
 }
 
-HPyAPI_IMPL int hpy__inline_refcounts_available(void)
+HPyAPI_IMPL int hpy__inline_ops_available(void)
 {
-    return (universal_info.flags & _HPY_RUNTIME_INLINE_REFCOUNTS) != 0;
+    return (universal_info.flags & _HPY_RUNTIME_INLINE_OPS) != 0;
 }
 
 #define HPY_TRAMP_ARG(o) _py2h(o)

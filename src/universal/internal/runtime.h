@@ -30,7 +30,7 @@ _HPy_HIDDEN void hpy__set_direct_calls(int enabled);
 
 /* Whether modules loaded from now on are told they may change reference counts themselves
  * (default: yes, where this runtime offers it), and whether it does. */
-_HPy_HIDDEN void hpy__set_inline_refcounts(int enabled);
-_HPy_HIDDEN int hpy__inline_refcounts_available(void);
+_HPy_HIDDEN void hpy__set_inline_ops(int enabled);
+_HPy_HIDDEN int hpy__inline_ops_available(void);
 
 #endif /* HPY_UNIVERSAL_INTERNAL_RUNTIME_H */

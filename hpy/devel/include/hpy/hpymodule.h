@@ -10,10 +10,11 @@ typedef struct {
     HPyGlobal **globals;              /* NULL-terminated */
 } HPyModuleDef;
 
-/* What a universal binary keeps of the runtime's _HPY_RUNTIME_INLINE_REFCOUNTS description
+/* What a universal binary keeps of the runtime's _HPY_RUNTIME_INLINE_OPS description
  * (hpy/universal/hpyfunc_trampolines.h), filled by HPy_MODINIT when the module receives its
  * context: with `enabled`, HPy_Dup, HPy_Close, HPy_Is, HPy_Type, HPy_TypeCheck,
- * HPyField_Load/Store and HPyGlobal_Load do their work without a context call
+ * HPyField_Load/Store, HPyGlobal_Load, HPy_Length and HPy_GetItem_i of exact tuples and lists,
+ * and the tuple and list builders' Set and Build do their work without a context call
  * (hpy/universal/misc_trampolines.h); with `call_traverse`, so do tp_traverse trampolines.
  * Unused in the CPython ABI. */
 typedef struct {
@@ -21,6 +22,11 @@ typedef struct {
     HPy_ssize_t immortal_mask;
     HPy_ssize_t count_mask;
     HPy_ssize_t type_offset;    /* the type pointer in an object */
+    HPy_ssize_t size_offset;    /* the item count of a tuple or list */
+    HPy_ssize_t tuple_items;    /* where a tuple's items start */
+    HPy_ssize_t list_items;     /* where a list keeps the pointer to its items */
+    intptr_t tuple_type;
+    intptr_t list_type;
     void (*dealloc)(void *obj);
     int (*is_subtype)(void *sub, void *type);
     /* the runtime's _HPY_RUNTIME_DIRECT_TRAVERSE function, or NULL */
@@ -115,7 +121,7 @@ HPyAPI_FUNC HPyContext *HPyGetContext(void)
 #endif
 
 /* A binary compiled with _HPY_IGNORE_INLINE_OPS never reads the fields appended for
- * _HPY_RUNTIME_INLINE_REFCOUNTS and _HPY_RUNTIME_DIRECT_TRAVERSE: it behaves as binaries built
+ * _HPY_RUNTIME_INLINE_OPS and _HPY_RUNTIME_DIRECT_TRAVERSE: it behaves as binaries built
  * before they existed (tests). */
 #if defined(_HPY_IGNORE_INLINE_OPS)
 #  define _HPY_READ_INLINE_OPS(ctx) ((void)0)

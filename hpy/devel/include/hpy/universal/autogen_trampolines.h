@@ -123,6 +123,10 @@ HPyAPI_FUNC HPy HPyBool_FromBool(HPyContext *ctx, bool v)
 
 HPyAPI_FUNC HPy_ssize_t HPy_Length(HPyContext *ctx, HPy h)
 {
+    if (_HPy_LIKELY(_hpy_inline_ops.enabled)) {
+        if (_HPy_InlineIsTupleOrList(h._i))
+            return _HPy_InlineSize(h._i);
+    }
     return ctx->ctx_Length(ctx, h);
 }
 
@@ -427,6 +431,13 @@ HPyAPI_FUNC HPy HPy_GetItem(HPyContext *ctx, HPy obj, HPy key)
 
 HPyAPI_FUNC HPy HPy_GetItem_i(HPyContext *ctx, HPy obj, HPy_ssize_t idx)
 {
+    if (_HPy_LIKELY(_hpy_inline_ops.enabled)) {
+        intptr_t *items = _HPy_InlineItems(obj._i);
+        if (items != NULL && (size_t)idx < (size_t)_HPy_InlineSize(obj._i)) {
+            _HPy_InlineIncref(items[idx]);
+            return _hconv(items[idx]);
+        }
+    }
     return ctx->ctx_GetItem_i(ctx, obj, idx);
 }
 
@@ -698,11 +709,20 @@ HPyAPI_FUNC HPyListBuilder HPyListBuilder_New(HPyContext *ctx, HPy_ssize_t size)
 
 HPyAPI_FUNC void HPyListBuilder_Set(HPyContext *ctx, HPyListBuilder builder, HPy_ssize_t index, HPy h_item)
 {
+    if (_HPy_LIKELY(_hpy_inline_ops.enabled)) {
+        if (builder._lst != 0)
+            _HPy_InlineSetItem(_HPy_InlineListItems(builder._lst), index, h_item);
+        return;
+    }
     ctx->ctx_ListBuilder_Set(ctx, builder, index, h_item);
 }
 
 HPyAPI_FUNC HPy HPyListBuilder_Build(HPyContext *ctx, HPyListBuilder builder)
 {
+    if (_HPy_LIKELY(_hpy_inline_ops.enabled)) {
+        if (builder._lst != 0)
+            return _hconv(builder._lst);
+    }
     return ctx->ctx_ListBuilder_Build(ctx, builder);
 }
 
@@ -718,11 +738,20 @@ HPyAPI_FUNC HPyTupleBuilder HPyTupleBuilder_New(HPyContext *ctx, HPy_ssize_t siz
 
 HPyAPI_FUNC void HPyTupleBuilder_Set(HPyContext *ctx, HPyTupleBuilder builder, HPy_ssize_t index, HPy h_item)
 {
+    if (_HPy_LIKELY(_hpy_inline_ops.enabled)) {
+        if (builder._tup != 0)
+            _HPy_InlineSetItem(_HPy_InlineTupleItems(builder._tup), index, h_item);
+        return;
+    }
     ctx->ctx_TupleBuilder_Set(ctx, builder, index, h_item);
 }
 
 HPyAPI_FUNC HPy HPyTupleBuilder_Build(HPyContext *ctx, HPyTupleBuilder builder)
 {
+    if (_HPy_LIKELY(_hpy_inline_ops.enabled)) {
+        if (builder._tup != 0)
+            return _hconv(builder._tup);
+    }
     return ctx->ctx_TupleBuilder_Build(ctx, builder);
 }
 

@@ -21,13 +21,13 @@ HPyAPI_FUNC const int64_t *_HPy_ContextStructOffsets(HPyContext *ctx)
 }
 
 /* Fill *ops from the context's info: call_traverse with _HPY_RUNTIME_DIRECT_TRAVERSE; the
- * reference counts enabled only when the context sets _HPY_RUNTIME_INLINE_REFCOUNTS together
+ * reference counts enabled only when the context sets _HPY_RUNTIME_INLINE_OPS together
  * with the bits it builds on, and the count is an object's first word (these headers handle no
  * other place: the context is called). */
 HPyAPI_FUNC void _HPy_ContextInlineOps(HPyContext *ctx, _HPyInlineOps *ops)
 {
     const uint64_t needed = _HPY_RUNTIME_OBJECT_HANDLES | _HPY_RUNTIME_STRUCT_OFFSETS |
-                            _HPY_RUNTIME_INLINE_REFCOUNTS;
+                            _HPY_RUNTIME_INLINE_OPS;
     const _HPyRuntimeInfo *info = (const _HPyRuntimeInfo *)ctx->_private;
     memset(ops, 0, sizeof(*ops));
     if (info != NULL && info->magic == _HPY_RUNTIME_INFO_MAGIC &&
@@ -39,6 +39,11 @@ HPyAPI_FUNC void _HPy_ContextInlineOps(HPyContext *ctx, _HPyInlineOps *ops)
     ops->immortal_mask = (HPy_ssize_t)info->refcnt_immortal_mask;
     ops->count_mask = (HPy_ssize_t)info->refcnt_count_mask;
     ops->type_offset = (HPy_ssize_t)info->struct_offsets[_HPY_OFFSETS_OB_TYPE];
+    ops->size_offset = (HPy_ssize_t)info->var_size_offset;
+    ops->tuple_items = (HPy_ssize_t)info->tuple_items_offset;
+    ops->list_items = (HPy_ssize_t)info->list_items_offset;
+    ops->tuple_type = ctx->h_TupleType._i;
+    ops->list_type = ctx->h_ListType._i;
     ops->dealloc = info->dealloc;
     ops->is_subtype = info->is_subtype;
     ops->enabled = 1;
@@ -75,6 +80,45 @@ HPyAPI_FUNC int _HPy_InlineTypeCheck(intptr_t obj, intptr_t type)
 {
     intptr_t t = _HPy_InlineType(obj);
     return t == type || _hpy_inline_ops.is_subtype((void *)t, (void *)type);
+}
+
+HPyAPI_FUNC HPy_ssize_t _HPy_InlineSize(intptr_t obj)
+{
+    return *(const HPy_ssize_t *)((const char *)obj + _hpy_inline_ops.size_offset);
+}
+
+HPyAPI_FUNC intptr_t *_HPy_InlineTupleItems(intptr_t tuple)
+{
+    return (intptr_t *)((char *)tuple + _hpy_inline_ops.tuple_items);
+}
+
+HPyAPI_FUNC intptr_t *_HPy_InlineListItems(intptr_t list)
+{
+    return *(intptr_t **)((char *)list + _hpy_inline_ops.list_items);
+}
+
+/* Where the items of obj are if it is an exact tuple or list, else NULL. */
+HPyAPI_FUNC intptr_t *_HPy_InlineItems(intptr_t obj)
+{
+    intptr_t t = _HPy_InlineType(obj);
+    if (t == _hpy_inline_ops.tuple_type)
+        return _HPy_InlineTupleItems(obj);
+    if (t == _hpy_inline_ops.list_type)
+        return _HPy_InlineListItems(obj);
+    return NULL;
+}
+
+/* A builder's slot receives a new reference to h (the slot is empty: the builder is new). */
+HPyAPI_FUNC void _HPy_InlineSetItem(intptr_t *items, HPy_ssize_t index, HPy h)
+{
+    _HPy_InlineIncref(h._i);
+    items[index] = h._i;
+}
+
+HPyAPI_FUNC int _HPy_InlineIsTupleOrList(intptr_t obj)
+{
+    intptr_t t = _HPy_InlineType(obj);
+    return t == _hpy_inline_ops.tuple_type || t == _hpy_inline_ops.list_type;
 }
 
 HPyAPI_FUNC void _HPy_InlineFieldStore(HPyField *field, HPy h)
