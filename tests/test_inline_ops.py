@@ -210,7 +210,7 @@ static HPy inline_ops_impl(HPyContext *ctx, HPy self)
 #ifdef HPY_ABI_CPYTHON
     return HPy_BuildValue(ctx, "ii", 0, 0);
 #else
-    return HPy_BuildValue(ctx, "ii", _hpy_inline_ops.enabled,
+    return HPy_BuildValue(ctx, "ii", _hpy_inline_ops.mode != 0,
                           _hpy_inline_ops.call_traverse != NULL);
 #endif
 }

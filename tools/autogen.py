@@ -391,7 +391,7 @@ def gen_universal_ctx(members):
 
 
 # Universal wrappers that do their work themselves when the context allows it: the statement run
-# while _hpy_inline_ops.enabled (it returns), before the context call (the runtime's
+# while _hpy_inline_ops.mode is not 0 (it returns), before the context call (the runtime's
 # _HPY_RUNTIME_INLINE_OPS, hpy/universal/hpyfunc_trampolines.h; helpers in
 # hpy/universal/misc_trampolines.h). Each does what the CPython backend's ctx_* function does.
 INLINE_FAST_PATHS = {
@@ -453,7 +453,7 @@ def gen_universal_trampolines(members):
             if fast.startswith('if '):
                 fast = '{\n        %s\n    }' % fast.replace('\n', '\n    ')
             fast = ' ' + fast if fast.startswith('{') else '\n        ' + fast
-            body = '    if (_HPy_LIKELY(_hpy_inline_ops.enabled))%s\n%s' % (fast, body)
+            body = '    if (_HPy_LIKELY(_hpy_inline_ops.mode != 0))%s\n%s' % (fast, body)
         if m.minor > 0:
             # a module that calls it needs a runtime of this minor version (hpy/hpymodule.h)
             body = '    _HPY_USES_MINOR(%d);\n%s' % (m.minor, body)

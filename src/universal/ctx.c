@@ -7,6 +7,7 @@
 #include "autogen_ctx_init.h"
 
 HPyAPI_IMPL __thread _HPyThreadCall hpy__thread_call __attribute__((tls_model("initial-exec")));
+HPyAPI_IMPL int hpy__debug_ctx_created;
 
 /* Whether modules may change reference counts (and read tuples and lists) themselves
  * (_HPY_RUNTIME_INLINE_OPS): only where a count is a plain word changed under the GIL, exactly as
@@ -78,9 +79,9 @@ static const _HPyRuntimeInfo universal_info = {
     call_traverseproc_from_trampoline,
 };
 
-/* A module that used the appended fields without their flags would fail visibly: nothing
- * counted, no subtype found, a fatal error on a count reaching 0 or a traverse call, a crash on
- * a tuple or list read. */
+/* A module that used the appended fields without their flags would fail visibly: no subtype
+ * found, a fatal error on a count reaching 0 or a traverse call, immortal objects counted (3.12
+ * and later), a crash on a tuple or list read. */
 static void older_dealloc(void *obj)
 {
     (void)obj;
@@ -112,8 +113,8 @@ static const _HPyRuntimeInfo older_info = {
     _HPY_RUNTIME_OBJECT_HANDLES | _HPY_RUNTIME_STRUCT_OFFSETS,
     HPY_STRUCT_OFFSETS,
     0,
-    (int64_t)-1,
     0,
+    (int64_t)-1,
     older_dealloc,
     older_is_subtype,
     (int64_t)1 << 40,

@@ -12,15 +12,15 @@ typedef struct {
 
 /* What a universal binary keeps of the runtime's _HPY_RUNTIME_INLINE_OPS description
  * (hpy/universal/hpyfunc_trampolines.h), filled by HPy_MODINIT when the module receives its
- * context: with `enabled`, HPy_Dup, HPy_Close, HPy_Is, HPy_Type, HPy_TypeCheck,
+ * context: with a nonzero `mode`, HPy_Dup, HPy_Close, HPy_Is, HPy_Type, HPy_TypeCheck,
  * HPyField_Load/Store, HPyGlobal_Load, HPy_Length and HPy_GetItem_i of exact tuples and lists,
  * and the tuple and list builders' Set and Build do their work without a context call
  * (hpy/universal/misc_trampolines.h); with `call_traverse`, so do tp_traverse trampolines.
  * Unused in the CPython ABI. */
+#define _HPY_COUNTS_WORD 1      /* the whole first word counts; no object is immortal (3.11) */
+#define _HPY_COUNTS_LOW32 2     /* its low 32 bits count; bit 31 set: immortal (3.12+, 64 bits) */
 typedef struct {
-    int enabled;
-    HPy_ssize_t immortal_mask;
-    HPy_ssize_t count_mask;
+    int mode;                   /* 0 (call the context) or _HPY_COUNTS_* */
     HPy_ssize_t type_offset;    /* the type pointer in an object */
     HPy_ssize_t size_offset;    /* the item count of a tuple or list */
     HPy_ssize_t tuple_items;    /* where a tuple's items start */

@@ -8,7 +8,7 @@
 
 HPyAPI_FUNC HPy HPy_Dup(HPyContext *ctx, HPy h)
 {
-    if (_HPy_LIKELY(_hpy_inline_ops.enabled)) {
+    if (_HPy_LIKELY(_hpy_inline_ops.mode != 0)) {
         if (h._i != 0)
             _HPy_InlineIncref(h._i);
         return h;
@@ -18,7 +18,7 @@ HPyAPI_FUNC HPy HPy_Dup(HPyContext *ctx, HPy h)
 
 HPyAPI_FUNC void HPy_Close(HPyContext *ctx, HPy h)
 {
-    if (_HPy_LIKELY(_hpy_inline_ops.enabled)) {
+    if (_HPy_LIKELY(_hpy_inline_ops.mode != 0)) {
         if (h._i != 0)
             _HPy_InlineDecref(h._i);
         return;
@@ -123,7 +123,7 @@ HPyAPI_FUNC HPy HPyBool_FromBool(HPyContext *ctx, bool v)
 
 HPyAPI_FUNC HPy_ssize_t HPy_Length(HPyContext *ctx, HPy h)
 {
-    if (_HPy_LIKELY(_hpy_inline_ops.enabled)) {
+    if (_HPy_LIKELY(_hpy_inline_ops.mode != 0)) {
         if (_HPy_InlineIsTupleOrList(h._i))
             return _HPy_InlineSize(h._i);
     }
@@ -431,7 +431,7 @@ HPyAPI_FUNC HPy HPy_GetItem(HPyContext *ctx, HPy obj, HPy key)
 
 HPyAPI_FUNC HPy HPy_GetItem_i(HPyContext *ctx, HPy obj, HPy_ssize_t idx)
 {
-    if (_HPy_LIKELY(_hpy_inline_ops.enabled)) {
+    if (_HPy_LIKELY(_hpy_inline_ops.mode != 0)) {
         intptr_t *items = _HPy_InlineItems(obj._i);
         if (items != NULL && (size_t)idx < (size_t)_HPy_InlineSize(obj._i)) {
             _HPy_InlineIncref(items[idx]);
@@ -468,7 +468,7 @@ HPyAPI_FUNC int HPy_SetItem_s(HPyContext *ctx, HPy obj, const char *utf8_key, HP
 
 HPyAPI_FUNC HPy HPy_Type(HPyContext *ctx, HPy obj)
 {
-    if (_HPy_LIKELY(_hpy_inline_ops.enabled)) {
+    if (_HPy_LIKELY(_hpy_inline_ops.mode != 0)) {
         intptr_t t = _HPy_InlineType(obj._i);
         _HPy_InlineIncref(t);
         return _hconv(t);
@@ -478,14 +478,14 @@ HPyAPI_FUNC HPy HPy_Type(HPyContext *ctx, HPy obj)
 
 HPyAPI_FUNC int HPy_TypeCheck(HPyContext *ctx, HPy obj, HPy type)
 {
-    if (_HPy_LIKELY(_hpy_inline_ops.enabled))
+    if (_HPy_LIKELY(_hpy_inline_ops.mode != 0))
         return _HPy_InlineTypeCheck(obj._i, type._i);
     return ctx->ctx_TypeCheck(ctx, obj, type);
 }
 
 HPyAPI_FUNC int HPy_Is(HPyContext *ctx, HPy obj, HPy other)
 {
-    if (_HPy_LIKELY(_hpy_inline_ops.enabled))
+    if (_HPy_LIKELY(_hpy_inline_ops.mode != 0))
         return obj._i == other._i;
     return ctx->ctx_Is(ctx, obj, other);
 }
@@ -709,7 +709,7 @@ HPyAPI_FUNC HPyListBuilder HPyListBuilder_New(HPyContext *ctx, HPy_ssize_t size)
 
 HPyAPI_FUNC void HPyListBuilder_Set(HPyContext *ctx, HPyListBuilder builder, HPy_ssize_t index, HPy h_item)
 {
-    if (_HPy_LIKELY(_hpy_inline_ops.enabled)) {
+    if (_HPy_LIKELY(_hpy_inline_ops.mode != 0)) {
         if (builder._lst != 0)
             _HPy_InlineSetItem(_HPy_InlineListItems(builder._lst), index, h_item);
         return;
@@ -719,7 +719,7 @@ HPyAPI_FUNC void HPyListBuilder_Set(HPyContext *ctx, HPyListBuilder builder, HPy
 
 HPyAPI_FUNC HPy HPyListBuilder_Build(HPyContext *ctx, HPyListBuilder builder)
 {
-    if (_HPy_LIKELY(_hpy_inline_ops.enabled)) {
+    if (_HPy_LIKELY(_hpy_inline_ops.mode != 0)) {
         if (builder._lst != 0)
             return _hconv(builder._lst);
     }
@@ -738,7 +738,7 @@ HPyAPI_FUNC HPyTupleBuilder HPyTupleBuilder_New(HPyContext *ctx, HPy_ssize_t siz
 
 HPyAPI_FUNC void HPyTupleBuilder_Set(HPyContext *ctx, HPyTupleBuilder builder, HPy_ssize_t index, HPy h_item)
 {
-    if (_HPy_LIKELY(_hpy_inline_ops.enabled)) {
+    if (_HPy_LIKELY(_hpy_inline_ops.mode != 0)) {
         if (builder._tup != 0)
             _HPy_InlineSetItem(_HPy_InlineTupleItems(builder._tup), index, h_item);
         return;
@@ -748,7 +748,7 @@ HPyAPI_FUNC void HPyTupleBuilder_Set(HPyContext *ctx, HPyTupleBuilder builder, H
 
 HPyAPI_FUNC HPy HPyTupleBuilder_Build(HPyContext *ctx, HPyTupleBuilder builder)
 {
-    if (_HPy_LIKELY(_hpy_inline_ops.enabled)) {
+    if (_HPy_LIKELY(_hpy_inline_ops.mode != 0)) {
         if (builder._tup != 0)
             return _hconv(builder._tup);
     }
@@ -782,7 +782,7 @@ HPyAPI_FUNC void HPyTracker_Close(HPyContext *ctx, HPyTracker ht)
 
 HPyAPI_FUNC void HPyField_Store(HPyContext *ctx, HPy target_object, HPyField *target_field, HPy h)
 {
-    if (_HPy_LIKELY(_hpy_inline_ops.enabled)) {
+    if (_HPy_LIKELY(_hpy_inline_ops.mode != 0)) {
         _HPy_InlineFieldStore(target_field, h);
         return;
     }
@@ -791,7 +791,7 @@ HPyAPI_FUNC void HPyField_Store(HPyContext *ctx, HPy target_object, HPyField *ta
 
 HPyAPI_FUNC HPy HPyField_Load(HPyContext *ctx, HPy source_object, HPyField source_field)
 {
-    if (_HPy_LIKELY(_hpy_inline_ops.enabled)) {
+    if (_HPy_LIKELY(_hpy_inline_ops.mode != 0)) {
         _HPy_InlineIncref(source_field._i);
         return _hconv(source_field._i);
     }
@@ -815,7 +815,7 @@ HPyAPI_FUNC void HPyGlobal_Store(HPyContext *ctx, HPyGlobal *global, HPy h)
 
 HPyAPI_FUNC HPy HPyGlobal_Load(HPyContext *ctx, HPyGlobal global)
 {
-    if (_HPy_LIKELY(_hpy_inline_ops.enabled)) {
+    if (_HPy_LIKELY(_hpy_inline_ops.mode != 0)) {
         _HPy_InlineIncref(global._i);
         return _hconv(global._i);
     }

@@ -21,23 +21,29 @@ HPyAPI_FUNC const int64_t *_HPy_ContextStructOffsets(HPyContext *ctx)
 }
 
 /* Fill *ops from the context's info: call_traverse with _HPY_RUNTIME_DIRECT_TRAVERSE; the
- * reference counts enabled only when the context sets _HPY_RUNTIME_INLINE_OPS together
- * with the bits it builds on, and the count is an object's first word (these headers handle no
- * other place: the context is called). */
+ * inline operations with _HPY_RUNTIME_INLINE_OPS and the bits it builds on, when the count is
+ * an object's first word and counts the way of a _HPY_COUNTS_* mode of these headers (other
+ * descriptions, which a later runtime may give: the context is called). */
 HPyAPI_FUNC void _HPy_ContextInlineOps(HPyContext *ctx, _HPyInlineOps *ops)
 {
     const uint64_t needed = _HPY_RUNTIME_OBJECT_HANDLES | _HPY_RUNTIME_STRUCT_OFFSETS |
                             _HPY_RUNTIME_INLINE_OPS;
     const _HPyRuntimeInfo *info = (const _HPyRuntimeInfo *)ctx->_private;
+    int mode;
     memset(ops, 0, sizeof(*ops));
-    if (info != NULL && info->magic == _HPY_RUNTIME_INFO_MAGIC &&
-        (info->flags & _HPY_RUNTIME_DIRECT_TRAVERSE) != 0)
-        ops->call_traverse = info->call_traverse;
-    if (info == NULL || info->magic != _HPY_RUNTIME_INFO_MAGIC || (info->flags & needed) != needed ||
-        info->refcnt_offset != 0)
+    if (info == NULL || info->magic != _HPY_RUNTIME_INFO_MAGIC)
         return;
-    ops->immortal_mask = (HPy_ssize_t)info->refcnt_immortal_mask;
-    ops->count_mask = (HPy_ssize_t)info->refcnt_count_mask;
+    if ((info->flags & _HPY_RUNTIME_DIRECT_TRAVERSE) != 0)
+        ops->call_traverse = info->call_traverse;
+    if ((info->flags & needed) != needed || info->refcnt_offset != 0)
+        return;
+    if (info->refcnt_immortal_mask == 0 && info->refcnt_count_mask == -1)
+        mode = _HPY_COUNTS_WORD;
+    else if (sizeof(HPy_ssize_t) == 8 && info->refcnt_immortal_mask == 0x80000000LL &&
+             info->refcnt_count_mask == 0xFFFFFFFFLL)
+        mode = _HPY_COUNTS_LOW32;
+    else
+        return;
     ops->type_offset = (HPy_ssize_t)info->struct_offsets[_HPY_OFFSETS_OB_TYPE];
     ops->size_offset = (HPy_ssize_t)info->var_size_offset;
     ops->tuple_items = (HPy_ssize_t)info->tuple_items_offset;
@@ -46,29 +52,32 @@ HPyAPI_FUNC void _HPy_ContextInlineOps(HPyContext *ctx, _HPyInlineOps *ops)
     ops->list_type = ctx->h_ListType._i;
     ops->dealloc = info->dealloc;
     ops->is_subtype = info->is_subtype;
-    ops->enabled = 1;
+    ops->mode = mode;
 }
 
-/* The inline forms of the frequent operations, valid only while _hpy_inline_ops.enabled (the
- * generated wrappers in autogen_trampolines.h test it and call the context otherwise). An
+/* The inline forms of the frequent operations, valid only while _hpy_inline_ops.mode is not 0
+ * (the generated wrappers in autogen_trampolines.h test it and call the context otherwise). An
  * object is the handle's value itself, its count its first word. */
 HPyAPI_FUNC void _HPy_InlineIncref(intptr_t obj)
 {
     HPy_ssize_t *count = (HPy_ssize_t *)obj;
-    HPy_ssize_t c = *count;
-    if ((c & _hpy_inline_ops.immortal_mask) == 0)
-        *count = c + 1;
+    if (_hpy_inline_ops.mode == _HPY_COUNTS_WORD)
+        ++*count;
+    else if ((*count & (HPy_ssize_t)0x80000000LL) == 0)
+        ++*count;
 }
 
 HPyAPI_FUNC void _HPy_InlineDecref(intptr_t obj)
 {
     HPy_ssize_t *count = (HPy_ssize_t *)obj;
-    HPy_ssize_t c = *count;
-    if ((c & _hpy_inline_ops.immortal_mask) != 0)
-        return;
-    *count = --c;
-    if ((c & _hpy_inline_ops.count_mask) == 0)
-        _hpy_inline_ops.dealloc((void *)obj);
+    if (_hpy_inline_ops.mode == _HPY_COUNTS_WORD) {
+        if (--*count == 0)
+            _hpy_inline_ops.dealloc((void *)obj);
+    }
+    else if ((*count & (HPy_ssize_t)0x80000000LL) == 0) {
+        if ((uint32_t)--*count == 0)
+            _hpy_inline_ops.dealloc((void *)obj);
+    }
 }
 
 HPyAPI_FUNC intptr_t _HPy_InlineType(intptr_t obj)
