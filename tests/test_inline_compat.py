@@ -1,9 +1,11 @@
 """Inline operations across versions (docs/fast-paths.md): a binary built before
-_HPY_RUNTIME_INLINE_OPS and _HPY_RUNTIME_DIRECT_TRAVERSE existed (compiled with _HPY_IGNORE_INLINE_OPS, so that it never
-reads the runtime's new fields) on this runtime, and a binary of these headers on a runtime that
-does not offer them (hpy.universal._set_inline_ops(False): the flags are off and the
-appended fields are poisoned, so a binary that read them anyway would count nothing and find no
-subtype, and a traverse call would be a fatal error). Both call the context, and behave as test_inline_ops.py checks."""
+_HPY_RUNTIME_INLINE_OPS and _HPY_RUNTIME_DIRECT_TRAVERSE existed (compiled with
+_HPY_IGNORE_INLINE_OPS, so that it never reads the runtime's new fields) on this runtime, and a
+binary of these headers on a runtime that does not offer them (hpy.universal._set_inline_ops(False):
+the flags are off and the appended fields are poisoned, so that a binary reading them anyway
+would find no subtype, count immortal objects, end in a fatal error on a count reaching 0 or a
+traverse call, and read tuples far outside the object). Both call the context, and behave as
+test_inline_ops.py checks."""
 import sys
 
 import pytest

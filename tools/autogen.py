@@ -411,7 +411,8 @@ INLINE_FAST_PATHS = {
     # exact tuples and lists only; other objects, and an index out of range, take the call
     'ctx_Length': 'if (_HPy_InlineIsTupleOrList(h._i))\n        return _HPy_InlineSize(h._i);',
     'ctx_GetItem_i': '{\n        intptr_t *items = _HPy_InlineItems(obj._i);\n'
-                     '        if (items != NULL && (size_t)idx < (size_t)_HPy_InlineSize(obj._i)) {\n'
+                     '        if (items != NULL &&\n'
+                     '                (size_t)idx < (size_t)_HPy_InlineSize(obj._i)) {\n'
                      '            _HPy_InlineIncref(items[idx]);\n'
                      '            return _hconv(items[idx]);\n        }\n    }',
     'ctx_TupleBuilder_Set': '{\n        if (builder._tup != 0)\n'
@@ -443,9 +444,9 @@ def gen_universal_trampolines(members):
             shape = 'HPyType_BuiltinShape_' + m.ctx_field[len('ctx_AsStruct_'):]
             if shape == 'HPyType_BuiltinShape_Object':
                 # the offset depends on the object's type
-                fast = '_HPy_ObjectStruct(%s._i, _hpy_struct_offsets)' % m.params[1].name
+                fast = '_HPy_ObjectStruct(%s._i, _hpy_offsets)' % m.params[1].name
             else:
-                fast = '(char *)%s._i + _hpy_struct_offsets[%s + 1]' % (m.params[1].name, shape)
+                fast = '(char *)%s._i + _hpy_offsets[%s + 1]' % (m.params[1].name, shape)
             body = ('    if (_HPy_LIKELY(_hpy_struct_offsets != NULL))\n'
                     '        return %s;\n%s' % (fast, body))
         if m.ctx_field in INLINE_FAST_PATHS:

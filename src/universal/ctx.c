@@ -10,11 +10,12 @@ HPyAPI_IMPL __thread _HPyThreadCall hpy__thread_call __attribute__((tls_model("i
 HPyAPI_IMPL int hpy__debug_ctx_created;
 
 /* Whether modules may change reference counts (and read tuples and lists) themselves
- * (_HPY_RUNTIME_INLINE_OPS): only where a count is a plain word changed under the GIL, exactly as
- * the interpreter's own Py_INCREF/Py_DECREF change it. Never on a build that accounts for every change
- * (Py_REF_DEBUG: sys.gettotalrefcount must stay right; Py_STATS counts them), nor on a
- * free-threaded one (counts are split and atomic), nor on an interpreter whose counting this
- * runtime does not know (after 3.15, or 3.12+ on 32 bits, where immortality is a range). */
+ * (_HPY_RUNTIME_INLINE_OPS, docs/fast-paths.md): only where a count is a plain word changed
+ * under the GIL, exactly as the interpreter's own Py_INCREF/Py_DECREF change it. Never on a
+ * build that accounts for every change (Py_REF_DEBUG: sys.gettotalrefcount must stay right;
+ * Py_STATS counts them), nor on a free-threaded one (counts are split and atomic), nor on an
+ * interpreter whose counting this runtime does not know (after 3.15, or 3.12+ on 32 bits, where
+ * immortality is a range). */
 #if defined(Py_REF_DEBUG) || defined(Py_TRACE_REFS) || defined(Py_STATS) || \
     defined(Py_GIL_DISABLED) || PY_VERSION_HEX >= 0x03100000 || \
     (PY_VERSION_HEX >= 0x030C0000 && SIZEOF_VOID_P != 8)

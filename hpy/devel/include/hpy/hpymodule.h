@@ -39,6 +39,7 @@ typedef struct {
     static HPyContext *_ctx_for_trampolines; \
     static int _hpy_direct_calls; \
     static const int64_t *_hpy_struct_offsets; \
+    static int64_t _hpy_offsets[12]; \
     static _HPyInlineOps _hpy_inline_ops;
 #  define _HPY_CTX_DEFINITIONS
 #else
@@ -47,14 +48,17 @@ typedef struct {
     _HPy_HIDDEN HPyContext *_ctx_for_trampolines; \
     _HPy_HIDDEN int _hpy_direct_calls; \
     _HPy_HIDDEN const int64_t *_hpy_struct_offsets; \
+    _HPy_HIDDEN int64_t _hpy_offsets[12]; \
     _HPy_HIDDEN _HPyInlineOps _hpy_inline_ops;
 /* The context every trampoline of this binary passes to the runtime. */
 extern _HPy_HIDDEN HPyContext *_ctx_for_trampolines;
 /* Whether that context lets trampolines call implementations directly. */
 extern _HPy_HIDDEN int _hpy_direct_calls;
 /* Where that context says a module's struct starts in an object of each builtin shape, or NULL
- * (_HPy_AsStruct_* then call the context). */
+ * (_HPy_AsStruct_* then call the context): not NULL, it points to _hpy_offsets, the binary's own
+ * copy, so that reading an offset is one load, not two in a row. */
 extern _HPy_HIDDEN const int64_t *_hpy_struct_offsets;
+extern _HPy_HIDDEN int64_t _hpy_offsets[12];
 /* Whether (and how) that context lets this binary change reference counts itself. */
 extern _HPy_HIDDEN _HPyInlineOps _hpy_inline_ops;
 #endif
@@ -152,7 +156,7 @@ HPyAPI_FUNC HPyContext *HPyGetContext(void)
     { \
         _ctx_for_trampolines = ctx; \
         _hpy_direct_calls = _HPy_ContextAllowsDirectCalls(ctx); \
-        _hpy_struct_offsets = _HPy_ContextStructOffsets(ctx); \
+        _hpy_struct_offsets = _HPy_ContextCopyStructOffsets(ctx, _hpy_offsets); \
         _HPY_READ_INLINE_OPS(ctx); \
     } \
     HPyModuleDef *HPyInit_##EXT_NAME(void) { return &(MOD_DEF); }

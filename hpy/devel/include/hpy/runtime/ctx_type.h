@@ -31,10 +31,15 @@ _HPy_HIDDEN extern int hpy__debug_ctx_created;
 
 #  define _HPY_RESTRICTED_BEGIN(WHAT, TYPE, CAPSULE, FUNC)                                     \
     {                                                                                         \
-        _HPyRestricted restricted_ = { WHAT, TYPE, CAPSULE, _HPy_FPTR_CAST(HPyCFunction, FUNC) }; \
-        _HPyThreadCall saved_call_ = hpy__thread_call;                                        \
+        _HPyRestricted restricted_;                                                           \
+        _HPyThreadCall saved_call_ = { NULL, NULL };                                          \
         int record_ = hpy__debug_ctx_created;                                                 \
         if (record_) {                                                                        \
+            restricted_.what = (WHAT);                                                        \
+            restricted_.type = (TYPE);                                                        \
+            restricted_.capsule = (CAPSULE);                                                  \
+            restricted_.func = _HPy_FPTR_CAST(HPyCFunction, FUNC);                            \
+            saved_call_ = hpy__thread_call;                                                   \
             hpy__thread_call.debug_ctx = NULL;                                                \
             hpy__thread_call.restricted = &restricted_;                                       \
         }

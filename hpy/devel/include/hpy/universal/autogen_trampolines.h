@@ -433,7 +433,8 @@ HPyAPI_FUNC HPy HPy_GetItem_i(HPyContext *ctx, HPy obj, HPy_ssize_t idx)
 {
     if (_HPy_LIKELY(_hpy_inline_ops.mode != 0)) {
         intptr_t *items = _HPy_InlineItems(obj._i);
-        if (items != NULL && (size_t)idx < (size_t)_HPy_InlineSize(obj._i)) {
+        if (items != NULL &&
+                (size_t)idx < (size_t)_HPy_InlineSize(obj._i)) {
             _HPy_InlineIncref(items[idx]);
             return _hconv(items[idx]);
         }
@@ -493,14 +494,14 @@ HPyAPI_FUNC int HPy_Is(HPyContext *ctx, HPy obj, HPy other)
 HPyAPI_FUNC void* _HPy_AsStruct_Object(HPyContext *ctx, HPy h)
 {
     if (_HPy_LIKELY(_hpy_struct_offsets != NULL))
-        return _HPy_ObjectStruct(h._i, _hpy_struct_offsets);
+        return _HPy_ObjectStruct(h._i, _hpy_offsets);
     return ctx->ctx_AsStruct_Object(ctx, h);
 }
 
 HPyAPI_FUNC void* _HPy_AsStruct_Legacy(HPyContext *ctx, HPy h)
 {
     if (_HPy_LIKELY(_hpy_struct_offsets != NULL))
-        return (char *)h._i + _hpy_struct_offsets[HPyType_BuiltinShape_Legacy + 1];
+        return (char *)h._i + _hpy_offsets[HPyType_BuiltinShape_Legacy + 1];
     return ctx->ctx_AsStruct_Legacy(ctx, h);
 }
 
@@ -830,42 +831,42 @@ HPyAPI_FUNC void _HPy_Dump(HPyContext *ctx, HPy h)
 HPyAPI_FUNC void* _HPy_AsStruct_Type(HPyContext *ctx, HPy h)
 {
     if (_HPy_LIKELY(_hpy_struct_offsets != NULL))
-        return (char *)h._i + _hpy_struct_offsets[HPyType_BuiltinShape_Type + 1];
+        return (char *)h._i + _hpy_offsets[HPyType_BuiltinShape_Type + 1];
     return ctx->ctx_AsStruct_Type(ctx, h);
 }
 
 HPyAPI_FUNC void* _HPy_AsStruct_Long(HPyContext *ctx, HPy h)
 {
     if (_HPy_LIKELY(_hpy_struct_offsets != NULL))
-        return (char *)h._i + _hpy_struct_offsets[HPyType_BuiltinShape_Long + 1];
+        return (char *)h._i + _hpy_offsets[HPyType_BuiltinShape_Long + 1];
     return ctx->ctx_AsStruct_Long(ctx, h);
 }
 
 HPyAPI_FUNC void* _HPy_AsStruct_Float(HPyContext *ctx, HPy h)
 {
     if (_HPy_LIKELY(_hpy_struct_offsets != NULL))
-        return (char *)h._i + _hpy_struct_offsets[HPyType_BuiltinShape_Float + 1];
+        return (char *)h._i + _hpy_offsets[HPyType_BuiltinShape_Float + 1];
     return ctx->ctx_AsStruct_Float(ctx, h);
 }
 
 HPyAPI_FUNC void* _HPy_AsStruct_Unicode(HPyContext *ctx, HPy h)
 {
     if (_HPy_LIKELY(_hpy_struct_offsets != NULL))
-        return (char *)h._i + _hpy_struct_offsets[HPyType_BuiltinShape_Unicode + 1];
+        return (char *)h._i + _hpy_offsets[HPyType_BuiltinShape_Unicode + 1];
     return ctx->ctx_AsStruct_Unicode(ctx, h);
 }
 
 HPyAPI_FUNC void* _HPy_AsStruct_Tuple(HPyContext *ctx, HPy h)
 {
     if (_HPy_LIKELY(_hpy_struct_offsets != NULL))
-        return (char *)h._i + _hpy_struct_offsets[HPyType_BuiltinShape_Tuple + 1];
+        return (char *)h._i + _hpy_offsets[HPyType_BuiltinShape_Tuple + 1];
     return ctx->ctx_AsStruct_Tuple(ctx, h);
 }
 
 HPyAPI_FUNC void* _HPy_AsStruct_List(HPyContext *ctx, HPy h)
 {
     if (_HPy_LIKELY(_hpy_struct_offsets != NULL))
-        return (char *)h._i + _hpy_struct_offsets[HPyType_BuiltinShape_List + 1];
+        return (char *)h._i + _hpy_offsets[HPyType_BuiltinShape_List + 1];
     return ctx->ctx_AsStruct_List(ctx, h);
 }
 
@@ -987,7 +988,7 @@ HPyAPI_FUNC HPy HPy_CallMethod(HPyContext *ctx, HPy name, const HPy *args, size_
 HPyAPI_FUNC void* _HPy_AsStruct_Dict(HPyContext *ctx, HPy h)
 {
     if (_HPy_LIKELY(_hpy_struct_offsets != NULL))
-        return (char *)h._i + _hpy_struct_offsets[HPyType_BuiltinShape_Dict + 1];
+        return (char *)h._i + _hpy_offsets[HPyType_BuiltinShape_Dict + 1];
     return ctx->ctx_AsStruct_Dict(ctx, h);
 }
 

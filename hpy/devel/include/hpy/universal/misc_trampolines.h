@@ -20,6 +20,16 @@ HPyAPI_FUNC const int64_t *_HPy_ContextStructOffsets(HPyContext *ctx)
     return info->struct_offsets;
 }
 
+/* Copy the struct offsets the context advertises into copy (12 entries); copy, or NULL. */
+HPyAPI_FUNC const int64_t *_HPy_ContextCopyStructOffsets(HPyContext *ctx, int64_t *copy)
+{
+    const int64_t *offsets = _HPy_ContextStructOffsets(ctx);
+    if (offsets == NULL)
+        return NULL;
+    memcpy(copy, offsets, 12 * sizeof(int64_t));
+    return copy;
+}
+
 /* Fill *ops from the context's info: call_traverse with _HPY_RUNTIME_DIRECT_TRAVERSE; the
  * inline operations with _HPY_RUNTIME_INLINE_OPS and the bits it builds on, when the count is
  * an object's first word and counts the way of a _HPY_COUNTS_* mode of these headers (other
