@@ -390,6 +390,42 @@ def gen_universal_ctx(members):
     return '\n'.join(out) + '\n'
 
 
+# Universal wrappers that do their work themselves when the context allows it: the statement run
+# while _hpy_inline_ops.mode is not 0 (it returns), before the context call (the runtime's
+# _HPY_RUNTIME_INLINE_OPS, hpy/universal/hpyfunc_trampolines.h; helpers in
+# hpy/universal/misc_trampolines.h). Each does what the CPython backend's ctx_* function does.
+INLINE_FAST_PATHS = {
+    'ctx_Dup': '{\n        if (h._i != 0)\n            _HPy_InlineIncref(h._i);\n'
+               '        return h;\n    }',
+    'ctx_Close': '{\n        if (h._i != 0)\n            _HPy_InlineDecref(h._i);\n'
+                 '        return;\n    }',
+    'ctx_Is': 'return obj._i == other._i;',
+    'ctx_Type': '{\n        intptr_t t = _HPy_InlineType(obj._i);\n'
+                '        _HPy_InlineIncref(t);\n        return _hconv(t);\n    }',
+    'ctx_TypeCheck': 'return _HPy_InlineTypeCheck(obj._i, type._i);',
+    'ctx_Field_Store': '{\n        _HPy_InlineFieldStore(target_field, h);\n        return;\n    }',
+    'ctx_Field_Load': '{\n        _HPy_InlineIncref(source_field._i);\n'
+                      '        return _hconv(source_field._i);\n    }',
+    'ctx_Global_Load': '{\n        _HPy_InlineIncref(global._i);\n'
+                       '        return _hconv(global._i);\n    }',
+    # exact tuples and lists only; other objects, and an index out of range, take the call
+    'ctx_Length': 'if (_HPy_InlineIsTupleOrList(h._i))\n        return _HPy_InlineSize(h._i);',
+    'ctx_GetItem_i': '{\n        intptr_t *items = _HPy_InlineItems(obj._i);\n'
+                     '        if (items != NULL &&\n'
+                     '                (size_t)idx < (size_t)_HPy_InlineSize(obj._i)) {\n'
+                     '            _HPy_InlineIncref(items[idx]);\n'
+                     '            return _hconv(items[idx]);\n        }\n    }',
+    'ctx_TupleBuilder_Set': '{\n        if (builder._tup != 0)\n'
+                            '            _HPy_InlineSetItem(_HPy_InlineTupleItems(builder._tup), '
+                            'index, h_item);\n        return;\n    }',
+    'ctx_TupleBuilder_Build': 'if (builder._tup != 0)\n        return _hconv(builder._tup);',
+    'ctx_ListBuilder_Set': '{\n        if (builder._lst != 0)\n'
+                           '            _HPy_InlineSetItem(_HPy_InlineListItems(builder._lst), '
+                           'index, h_item);\n        return;\n    }',
+    'ctx_ListBuilder_Build': 'if (builder._lst != 0)\n        return _hconv(builder._lst);',
+}
+
+
 def gen_universal_trampolines(members):
     out = []
     for m in members:
@@ -408,11 +444,17 @@ def gen_universal_trampolines(members):
             shape = 'HPyType_BuiltinShape_' + m.ctx_field[len('ctx_AsStruct_'):]
             if shape == 'HPyType_BuiltinShape_Object':
                 # the offset depends on the object's type
-                fast = '_HPy_ObjectStruct(%s._i, _hpy_struct_offsets)' % m.params[1].name
+                fast = '_HPy_ObjectStruct(%s._i, _hpy_offsets)' % m.params[1].name
             else:
-                fast = '(char *)%s._i + _hpy_struct_offsets[%s + 1]' % (m.params[1].name, shape)
+                fast = '(char *)%s._i + _hpy_offsets[%s + 1]' % (m.params[1].name, shape)
             body = ('    if (_HPy_LIKELY(_hpy_struct_offsets != NULL))\n'
                     '        return %s;\n%s' % (fast, body))
+        if m.ctx_field in INLINE_FAST_PATHS:
+            fast = INLINE_FAST_PATHS[m.ctx_field]
+            if fast.startswith('if '):
+                fast = '{\n        %s\n    }' % fast.replace('\n', '\n    ')
+            fast = ' ' + fast if fast.startswith('{') else '\n        ' + fast
+            body = '    if (_HPy_LIKELY(_hpy_inline_ops.mode != 0))%s\n%s' % (fast, body)
         if m.minor > 0:
             # a module that calls it needs a runtime of this minor version (hpy/hpymodule.h)
             body = '    _HPY_USES_MINOR(%d);\n%s' % (m.minor, body)

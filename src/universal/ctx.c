@@ -7,33 +7,129 @@
 #include "autogen_ctx_init.h"
 
 HPyAPI_IMPL __thread _HPyThreadCall hpy__thread_call __attribute__((tls_model("initial-exec")));
+HPyAPI_IMPL int hpy__debug_ctx_created;
+
+/* Whether modules may change reference counts (and read tuples and lists) themselves
+ * (_HPY_RUNTIME_INLINE_OPS, docs/fast-paths.md): only where a count is a plain word changed
+ * under the GIL, exactly as the interpreter's own Py_INCREF/Py_DECREF change it. Never on a
+ * build that accounts for every change (Py_REF_DEBUG: sys.gettotalrefcount must stay right;
+ * Py_STATS counts them), nor on a free-threaded one (counts are split and atomic), nor on an
+ * interpreter whose counting this runtime does not know (after 3.15, or 3.12+ on 32 bits, where
+ * immortality is a range). */
+#if defined(Py_REF_DEBUG) || defined(Py_TRACE_REFS) || defined(Py_STATS) || \
+    defined(Py_GIL_DISABLED) || PY_VERSION_HEX >= 0x03100000 || \
+    (PY_VERSION_HEX >= 0x030C0000 && SIZEOF_VOID_P != 8)
+#  define HPY_INLINE_OPS 0
+#else
+#  define HPY_INLINE_OPS _HPY_RUNTIME_INLINE_OPS
+#endif
+
+/* How counts work here. 3.11: the whole Py_ssize_t is the count, no object is immortal. 3.12 and
+ * later (64 bits): an object is immortal when the low 32 bits of its count, read as an int32,
+ * are negative (Py_INCREF and Py_DECREF leave it alone), and the count of a mortal object is
+ * those low 32 bits (3.14 keeps flags above them). */
+#if PY_VERSION_HEX >= 0x030C0000
+#  define HPY_IMMORTAL_MASK ((int64_t)0x80000000)
+#  define HPY_COUNT_MASK ((int64_t)0xFFFFFFFF)
+#else
+#  define HPY_IMMORTAL_MASK ((int64_t)0)
+#  define HPY_COUNT_MASK ((int64_t)-1)
+#endif
+
+static void hpy_dealloc(void *obj)
+{
+    _Py_Dealloc((PyObject *)obj);
+}
+
+static int hpy_is_subtype(void *sub, void *type)
+{
+    return PyType_IsSubtype((PyTypeObject *)sub, (PyTypeObject *)type);
+}
+
+/* indexed by builtin shape + 1, then the _HPY_OFFSETS_* past them; the same offsets as
+ * ctx_AsStruct_<shape> */
+#define HPY_STRUCT_OFFSETS { \
+        0,                      /* Legacy: the object itself */ \
+        HPY_OFFSET_Object, \
+        HPY_OFFSET_Type, \
+        HPY_OFFSET_Long, \
+        HPY_OFFSET_Float, \
+        HPY_OFFSET_Unicode, \
+        HPY_OFFSET_Tuple, \
+        HPY_OFFSET_List, \
+        HPY_OFFSET_Dict, \
+        HPY_OFFSET_VarObject, \
+        offsetof(PyObject, ob_type), \
+        offsetof(PyTypeObject, tp_itemsize), \
+    }
 
 /* Handles of these contexts are object pointers: modules may call implementations directly. */
 static const _HPyRuntimeInfo universal_info = {
     _HPY_RUNTIME_INFO_MAGIC,
-    _HPY_RUNTIME_OBJECT_HANDLES | _HPY_RUNTIME_STRUCT_OFFSETS,
-    {   /* indexed by builtin shape + 1, then the _HPY_OFFSETS_* past them; the same offsets as
-         * ctx_AsStruct_<shape> */
-        0,                      /* Legacy: the object itself */
-        HPY_OFFSET_Object,
-        HPY_OFFSET_Type,
-        HPY_OFFSET_Long,
-        HPY_OFFSET_Float,
-        HPY_OFFSET_Unicode,
-        HPY_OFFSET_Tuple,
-        HPY_OFFSET_List,
-        HPY_OFFSET_Dict,
-        HPY_OFFSET_VarObject,
-        offsetof(PyObject, ob_type),
-        offsetof(PyTypeObject, tp_itemsize),
-    },
+    _HPY_RUNTIME_OBJECT_HANDLES | _HPY_RUNTIME_STRUCT_OFFSETS | HPY_INLINE_OPS |
+        _HPY_RUNTIME_DIRECT_TRAVERSE,
+    HPY_STRUCT_OFFSETS,
+    offsetof(PyObject, ob_refcnt),
+    HPY_IMMORTAL_MASK,
+    HPY_COUNT_MASK,
+    hpy_dealloc,
+    hpy_is_subtype,
+    offsetof(PyVarObject, ob_size),
+    offsetof(PyTupleObject, ob_item),
+    offsetof(PyListObject, ob_item),
+    call_traverseproc_from_trampoline,
 };
 
-/* The process's universal context, and a twin that does not advertise direct calls, so that
- * modules loaded with it take the general trampoline path (what binaries built by other HPy
- * implementations always do). */
-static struct _HPyContext_s universal_ctx, dispatch_ctx;
-static int use_dispatch_ctx;
+/* A module that used the appended fields without their flags would fail visibly: no subtype
+ * found, a fatal error on a count reaching 0 or a traverse call, immortal objects counted (3.12
+ * and later), a crash on a tuple or list read. */
+static void older_dealloc(void *obj)
+{
+    (void)obj;
+    Py_FatalError("HPy: a module used the inline reference counts of a runtime without them");
+}
+
+static int older_is_subtype(void *sub, void *type)
+{
+    (void)sub;
+    (void)type;
+    return 0;
+}
+
+static int older_call_traverse(HPyFunc_traverseproc impl, PyObject *self, visitproc visit,
+                               void *arg)
+{
+    (void)impl;
+    (void)self;
+    (void)visit;
+    (void)arg;
+    Py_FatalError("HPy: a module called the traverse function of a runtime without it");
+    return -1;
+}
+
+/* What a runtime from before _HPY_RUNTIME_INLINE_OPS and _HPY_RUNTIME_DIRECT_TRAVERSE
+ * advertises (tests): the same info without the flags, and its appended fields poisoned. */
+static const _HPyRuntimeInfo older_info = {
+    _HPY_RUNTIME_INFO_MAGIC,
+    _HPY_RUNTIME_OBJECT_HANDLES | _HPY_RUNTIME_STRUCT_OFFSETS,
+    HPY_STRUCT_OFFSETS,
+    0,
+    0,
+    (int64_t)-1,
+    older_dealloc,
+    older_is_subtype,
+    (int64_t)1 << 40,
+    (int64_t)1 << 40,
+    (int64_t)1 << 40,
+    older_call_traverse,
+};
+
+/* The process's universal context; a twin that does not advertise direct calls, so that modules
+ * loaded with it take the general trampoline path (what binaries built by other HPy
+ * implementations always do); and one that advertises what runtimes did before inline reference
+ * counts. */
+static struct _HPyContext_s universal_ctx, dispatch_ctx, older_ctx;
+static int use_dispatch_ctx, use_older_ctx;
 
 static void fill(HPyContext *ctx, const void *private_data)
 {
@@ -48,13 +144,26 @@ HPyAPI_IMPL HPyContext *hpy__universal_ctx(void)
     if (universal_ctx.name == NULL) {
         fill(&universal_ctx, &universal_info);
         fill(&dispatch_ctx, NULL);
+        fill(&older_ctx, &older_info);
     }
-    return use_dispatch_ctx ? &dispatch_ctx : &universal_ctx;
+    if (use_dispatch_ctx)
+        return &dispatch_ctx;
+    return use_older_ctx ? &older_ctx : &universal_ctx;
 }
 
 HPyAPI_IMPL void hpy__set_direct_calls(int enabled)
 {
     use_dispatch_ctx = !enabled;
+}
+
+HPyAPI_IMPL void hpy__set_inline_ops(int enabled)
+{
+    use_older_ctx = !enabled;
+}
+
+HPyAPI_IMPL int hpy__inline_ops_available(void)
+{
+    return (universal_info.flags & _HPY_RUNTIME_INLINE_OPS) != 0;
 }
 
 #define HPY_TRAMP_ARG(o) _py2h(o)

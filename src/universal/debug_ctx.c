@@ -152,6 +152,7 @@ HPyAPI_IMPL HPyContext *hpy__debug_ctx(void)
         debug_ctx.name = "HPy Debug Mode ABI";
         for (int i = 0; i < HPY_DEBUG_CALL_CONTEXTS; i++)
             hpy__debug_call_ctxs[i] = debug_ctx;
+        hpy__debug_ctx_created = 1;
     }
     return &debug_ctx;
 }

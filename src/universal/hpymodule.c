@@ -509,6 +509,25 @@ static PyObject *set_direct_calls(PyObject *self, PyObject *arg)
     Py_RETURN_NONE;
 }
 
+/* For tests: load the following modules with a context that does not let them change reference
+ * counts themselves (what runtimes before _HPY_RUNTIME_INLINE_OPS advertise). */
+static PyObject *set_inline_ops(PyObject *self, PyObject *arg)
+{
+    (void)self;
+    int enabled = PyObject_IsTrue(arg);
+    if (enabled < 0)
+        return NULL;
+    hpy__set_inline_ops(enabled);
+    Py_RETURN_NONE;
+}
+
+static PyObject *inline_ops_available(PyObject *self, PyObject *ignored)
+{
+    (void)self;
+    (void)ignored;
+    return PyBool_FromLong(hpy__inline_ops_available());
+}
+
 /* For tests: behave as a runtime of an older ABI minor version (None: this runtime's own). */
 static PyObject *set_runtime_minor(PyObject *self, PyObject *arg)
 {
@@ -538,6 +557,10 @@ static PyMethodDef methods[] = {
      "Behave as a runtime of an older ABI minor version (tests)"},
     {"_set_direct_calls", set_direct_calls, METH_O,
      "Whether modules loaded from now on may call implementations directly"},
+    {"_set_inline_ops", set_inline_ops, METH_O,
+     "Whether modules loaded from now on may change reference counts themselves (tests)"},
+    {"_inline_ops", inline_ops_available, METH_NOARGS,
+     "Whether this runtime lets modules change reference counts themselves"},
     {NULL, NULL, 0, NULL},
 };
 

@@ -526,6 +526,18 @@ HPY_LAYOUT_ASSERT(offsetof(HPyStructSequence_Desc, name) == 0, "HPyStructSequenc
 HPY_LAYOUT_ASSERT(offsetof(HPyStructSequence_Desc, doc) == 8, "HPyStructSequence_Desc.doc");
 HPY_LAYOUT_ASSERT(offsetof(HPyStructSequence_Desc, fields) == 16, "HPyStructSequence_Desc.fields");
 HPY_LAYOUT_ASSERT(sizeof(HPyStructSequence_Desc) == 24, "sizeof(HPyStructSequence_Desc)");
+HPY_LAYOUT_ASSERT(offsetof(_HPyRuntimeInfo, magic) == 0, "_HPyRuntimeInfo.magic");
+HPY_LAYOUT_ASSERT(offsetof(_HPyRuntimeInfo, flags) == 8, "_HPyRuntimeInfo.flags");
+HPY_LAYOUT_ASSERT(offsetof(_HPyRuntimeInfo, struct_offsets) == 16, "_HPyRuntimeInfo.struct_offsets");
+HPY_LAYOUT_ASSERT(offsetof(_HPyRuntimeInfo, refcnt_offset) == 112, "_HPyRuntimeInfo.refcnt_offset");
+HPY_LAYOUT_ASSERT(offsetof(_HPyRuntimeInfo, refcnt_immortal_mask) == 120, "_HPyRuntimeInfo.refcnt_immortal_mask");
+HPY_LAYOUT_ASSERT(offsetof(_HPyRuntimeInfo, refcnt_count_mask) == 128, "_HPyRuntimeInfo.refcnt_count_mask");
+HPY_LAYOUT_ASSERT(offsetof(_HPyRuntimeInfo, dealloc) == 136, "_HPyRuntimeInfo.dealloc");
+HPY_LAYOUT_ASSERT(offsetof(_HPyRuntimeInfo, is_subtype) == 144, "_HPyRuntimeInfo.is_subtype");
+HPY_LAYOUT_ASSERT(offsetof(_HPyRuntimeInfo, var_size_offset) == 152, "_HPyRuntimeInfo.var_size_offset");
+HPY_LAYOUT_ASSERT(offsetof(_HPyRuntimeInfo, tuple_items_offset) == 160, "_HPyRuntimeInfo.tuple_items_offset");
+HPY_LAYOUT_ASSERT(offsetof(_HPyRuntimeInfo, list_items_offset) == 168, "_HPyRuntimeInfo.list_items_offset");
+HPY_LAYOUT_ASSERT(offsetof(_HPyRuntimeInfo, call_traverse) == 176, "_HPyRuntimeInfo.call_traverse");
 
 int hpy_abi_layout_checked(void);
 int hpy_abi_layout_checked(void) { return 281; }

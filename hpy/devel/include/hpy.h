@@ -27,8 +27,8 @@ extern "C" {
 #  include "hpy/cpython/misc.h"
 #  include "hpy/cpython/autogen_api_impl.h"
 #else
-#  include "hpy/universal/autogen_trampolines.h"
 #  include "hpy/universal/misc_trampolines.h"
+#  include "hpy/universal/autogen_trampolines.h"
 #endif
 
 #include "hpy/inline_helpers.h"

@@ -28,4 +28,9 @@ _HPy_HIDDEN PyObject *hpy__trace_module(void);
 /* Whether modules loaded from now on may call implementations directly (default: yes). */
 _HPy_HIDDEN void hpy__set_direct_calls(int enabled);
 
+/* Whether modules loaded from now on are told they may change reference counts themselves
+ * (default: yes, where this runtime offers it), and whether it does. */
+_HPy_HIDDEN void hpy__set_inline_ops(int enabled);
+_HPy_HIDDEN int hpy__inline_ops_available(void);
+
 #endif /* HPY_UNIVERSAL_INTERNAL_RUNTIME_H */

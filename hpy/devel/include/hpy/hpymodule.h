@@ -10,25 +10,57 @@ typedef struct {
     HPyGlobal **globals;              /* NULL-terminated */
 } HPyModuleDef;
 
+/* What a universal binary keeps of the runtime's _HPY_RUNTIME_INLINE_OPS description
+ * (hpy/universal/hpyfunc_trampolines.h), filled by HPy_MODINIT when the module receives its
+ * context: with a nonzero `mode`, HPy_Dup, HPy_Close, HPy_Is, HPy_Type, HPy_TypeCheck,
+ * HPyField_Load/Store, HPyGlobal_Load, HPy_Length and HPy_GetItem_i of exact tuples and lists,
+ * and the tuple and list builders' Set and Build do their work without a context call
+ * (hpy/universal/misc_trampolines.h); with `call_traverse`, so do tp_traverse trampolines.
+ * Unused in the CPython ABI. */
+#define _HPY_COUNTS_WORD 1      /* the whole first word counts; no object is immortal (3.11) */
+#define _HPY_COUNTS_LOW32 2     /* its low 32 bits count; bit 31 set: immortal (3.12+, 64 bits) */
+typedef struct {
+    int mode;                   /* 0 (call the context) or _HPY_COUNTS_* */
+    HPy_ssize_t type_offset;    /* the type pointer in an object */
+    HPy_ssize_t size_offset;    /* the item count of a tuple or list */
+    HPy_ssize_t tuple_items;    /* where a tuple's items start */
+    HPy_ssize_t list_items;     /* where a list keeps the pointer to its items */
+    intptr_t tuple_type;
+    intptr_t list_type;
+    void (*dealloc)(void *obj);
+    int (*is_subtype)(void *sub, void *type);
+    /* the runtime's _HPY_RUNTIME_DIRECT_TRAVERSE function, or NULL */
+    int (*call_traverse)(HPyFunc_traverseproc impl, cpy_PyObject *self, cpy_visitproc visit,
+                         void *arg);
+} _HPyInlineOps;
+
 #if defined(HPY_EMBEDDED_MODULES)
 #  define HPY_MOD_EMBEDDABLE(modname) \
     static HPyContext *_ctx_for_trampolines; \
     static int _hpy_direct_calls; \
-    static const int64_t *_hpy_struct_offsets;
+    static const int64_t *_hpy_struct_offsets; \
+    static int64_t _hpy_offsets[12]; \
+    static _HPyInlineOps _hpy_inline_ops;
 #  define _HPY_CTX_DEFINITIONS
 #else
 #  define HPY_MOD_EMBEDDABLE(modname)
 #  define _HPY_CTX_DEFINITIONS \
     _HPy_HIDDEN HPyContext *_ctx_for_trampolines; \
     _HPy_HIDDEN int _hpy_direct_calls; \
-    _HPy_HIDDEN const int64_t *_hpy_struct_offsets;
+    _HPy_HIDDEN const int64_t *_hpy_struct_offsets; \
+    _HPy_HIDDEN int64_t _hpy_offsets[12]; \
+    _HPy_HIDDEN _HPyInlineOps _hpy_inline_ops;
 /* The context every trampoline of this binary passes to the runtime. */
 extern _HPy_HIDDEN HPyContext *_ctx_for_trampolines;
 /* Whether that context lets trampolines call implementations directly. */
 extern _HPy_HIDDEN int _hpy_direct_calls;
 /* Where that context says a module's struct starts in an object of each builtin shape, or NULL
- * (_HPy_AsStruct_* then call the context). */
+ * (_HPy_AsStruct_* then call the context): not NULL, it points to _hpy_offsets, the binary's own
+ * copy, so that reading an offset is one load, not two in a row. */
 extern _HPy_HIDDEN const int64_t *_hpy_struct_offsets;
+extern _HPy_HIDDEN int64_t _hpy_offsets[12];
+/* Whether (and how) that context lets this binary change reference counts itself. */
+extern _HPy_HIDDEN _HPyInlineOps _hpy_inline_ops;
 #endif
 
 /* The ABI minor version a universal binary requires is the newest minor of the context members
@@ -92,6 +124,15 @@ HPyAPI_FUNC HPyContext *HPyGetContext(void)
 #  define _HPY_FROM_NOWHERE_MARKER(EXT_NAME)
 #endif
 
+/* A binary compiled with _HPY_IGNORE_INLINE_OPS never reads the fields appended for
+ * _HPY_RUNTIME_INLINE_OPS and _HPY_RUNTIME_DIRECT_TRAVERSE: it behaves as binaries built
+ * before they existed (tests). */
+#if defined(_HPY_IGNORE_INLINE_OPS)
+#  define _HPY_READ_INLINE_OPS(ctx) ((void)0)
+#else
+#  define _HPY_READ_INLINE_OPS(ctx) _HPy_ContextInlineOps((ctx), &_hpy_inline_ops)
+#endif
+
 #if defined(HPY_ABI_CPYTHON)
 
 #define HPy_MODINIT(EXT_NAME, MOD_DEF) \
@@ -115,7 +156,8 @@ HPyAPI_FUNC HPyContext *HPyGetContext(void)
     { \
         _ctx_for_trampolines = ctx; \
         _hpy_direct_calls = _HPy_ContextAllowsDirectCalls(ctx); \
-        _hpy_struct_offsets = _HPy_ContextStructOffsets(ctx); \
+        _hpy_struct_offsets = _HPy_ContextCopyStructOffsets(ctx, _hpy_offsets); \
+        _HPY_READ_INLINE_OPS(ctx); \
     } \
     HPyModuleDef *HPyInit_##EXT_NAME(void) { return &(MOD_DEF); }
 

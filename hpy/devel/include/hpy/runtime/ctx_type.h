@@ -25,14 +25,27 @@ typedef struct {
 _HPy_HIDDEN extern __thread _HPyThreadCall hpy__thread_call
     __attribute__((tls_model("initial-exec")));
 
+/* Whether the debug context was created: only debug mode reads the record, so until then none
+ * is kept (the garbage collector runs the regime's functions often). */
+_HPy_HIDDEN extern int hpy__debug_ctx_created;
+
 #  define _HPY_RESTRICTED_BEGIN(WHAT, TYPE, CAPSULE, FUNC)                                     \
     {                                                                                         \
-        _HPyRestricted restricted_ = { WHAT, TYPE, CAPSULE, _HPy_FPTR_CAST(HPyCFunction, FUNC) }; \
-        _HPyThreadCall saved_call_ = hpy__thread_call;                                        \
-        hpy__thread_call.debug_ctx = NULL;                                                    \
-        hpy__thread_call.restricted = &restricted_;
+        _HPyRestricted restricted_;                                                           \
+        _HPyThreadCall saved_call_ = { NULL, NULL };                                          \
+        int record_ = hpy__debug_ctx_created;                                                 \
+        if (record_) {                                                                        \
+            restricted_.what = (WHAT);                                                        \
+            restricted_.type = (TYPE);                                                        \
+            restricted_.capsule = (CAPSULE);                                                  \
+            restricted_.func = _HPy_FPTR_CAST(HPyCFunction, FUNC);                            \
+            saved_call_ = hpy__thread_call;                                                   \
+            hpy__thread_call.debug_ctx = NULL;                                                \
+            hpy__thread_call.restricted = &restricted_;                                       \
+        }
 #  define _HPY_RESTRICTED_END                                                                  \
-        hpy__thread_call = saved_call_;                                                       \
+        if (record_)                                                                          \
+            hpy__thread_call = saved_call_;                                                   \
     }
 #else
 #  define _HPY_RESTRICTED_BEGIN(WHAT, TYPE, CAPSULE, FUNC) {

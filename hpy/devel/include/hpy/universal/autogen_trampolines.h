@@ -8,11 +8,21 @@
 
 HPyAPI_FUNC HPy HPy_Dup(HPyContext *ctx, HPy h)
 {
+    if (_HPy_LIKELY(_hpy_inline_ops.mode != 0)) {
+        if (h._i != 0)
+            _HPy_InlineIncref(h._i);
+        return h;
+    }
     return ctx->ctx_Dup(ctx, h);
 }
 
 HPyAPI_FUNC void HPy_Close(HPyContext *ctx, HPy h)
 {
+    if (_HPy_LIKELY(_hpy_inline_ops.mode != 0)) {
+        if (h._i != 0)
+            _HPy_InlineDecref(h._i);
+        return;
+    }
     ctx->ctx_Close(ctx, h);
 }
 
@@ -113,6 +123,10 @@ HPyAPI_FUNC HPy HPyBool_FromBool(HPyContext *ctx, bool v)
 
 HPyAPI_FUNC HPy_ssize_t HPy_Length(HPyContext *ctx, HPy h)
 {
+    if (_HPy_LIKELY(_hpy_inline_ops.mode != 0)) {
+        if (_HPy_InlineIsTupleOrList(h._i))
+            return _HPy_InlineSize(h._i);
+    }
     return ctx->ctx_Length(ctx, h);
 }
 
@@ -417,6 +431,14 @@ HPyAPI_FUNC HPy HPy_GetItem(HPyContext *ctx, HPy obj, HPy key)
 
 HPyAPI_FUNC HPy HPy_GetItem_i(HPyContext *ctx, HPy obj, HPy_ssize_t idx)
 {
+    if (_HPy_LIKELY(_hpy_inline_ops.mode != 0)) {
+        intptr_t *items = _HPy_InlineItems(obj._i);
+        if (items != NULL &&
+                (size_t)idx < (size_t)_HPy_InlineSize(obj._i)) {
+            _HPy_InlineIncref(items[idx]);
+            return _hconv(items[idx]);
+        }
+    }
     return ctx->ctx_GetItem_i(ctx, obj, idx);
 }
 
@@ -447,30 +469,39 @@ HPyAPI_FUNC int HPy_SetItem_s(HPyContext *ctx, HPy obj, const char *utf8_key, HP
 
 HPyAPI_FUNC HPy HPy_Type(HPyContext *ctx, HPy obj)
 {
+    if (_HPy_LIKELY(_hpy_inline_ops.mode != 0)) {
+        intptr_t t = _HPy_InlineType(obj._i);
+        _HPy_InlineIncref(t);
+        return _hconv(t);
+    }
     return ctx->ctx_Type(ctx, obj);
 }
 
 HPyAPI_FUNC int HPy_TypeCheck(HPyContext *ctx, HPy obj, HPy type)
 {
+    if (_HPy_LIKELY(_hpy_inline_ops.mode != 0))
+        return _HPy_InlineTypeCheck(obj._i, type._i);
     return ctx->ctx_TypeCheck(ctx, obj, type);
 }
 
 HPyAPI_FUNC int HPy_Is(HPyContext *ctx, HPy obj, HPy other)
 {
+    if (_HPy_LIKELY(_hpy_inline_ops.mode != 0))
+        return obj._i == other._i;
     return ctx->ctx_Is(ctx, obj, other);
 }
 
 HPyAPI_FUNC void* _HPy_AsStruct_Object(HPyContext *ctx, HPy h)
 {
     if (_HPy_LIKELY(_hpy_struct_offsets != NULL))
-        return _HPy_ObjectStruct(h._i, _hpy_struct_offsets);
+        return _HPy_ObjectStruct(h._i, _hpy_offsets);
     return ctx->ctx_AsStruct_Object(ctx, h);
 }
 
 HPyAPI_FUNC void* _HPy_AsStruct_Legacy(HPyContext *ctx, HPy h)
 {
     if (_HPy_LIKELY(_hpy_struct_offsets != NULL))
-        return (char *)h._i + _hpy_struct_offsets[HPyType_BuiltinShape_Legacy + 1];
+        return (char *)h._i + _hpy_offsets[HPyType_BuiltinShape_Legacy + 1];
     return ctx->ctx_AsStruct_Legacy(ctx, h);
 }
 
@@ -679,11 +710,20 @@ HPyAPI_FUNC HPyListBuilder HPyListBuilder_New(HPyContext *ctx, HPy_ssize_t size)
 
 HPyAPI_FUNC void HPyListBuilder_Set(HPyContext *ctx, HPyListBuilder builder, HPy_ssize_t index, HPy h_item)
 {
+    if (_HPy_LIKELY(_hpy_inline_ops.mode != 0)) {
+        if (builder._lst != 0)
+            _HPy_InlineSetItem(_HPy_InlineListItems(builder._lst), index, h_item);
+        return;
+    }
     ctx->ctx_ListBuilder_Set(ctx, builder, index, h_item);
 }
 
 HPyAPI_FUNC HPy HPyListBuilder_Build(HPyContext *ctx, HPyListBuilder builder)
 {
+    if (_HPy_LIKELY(_hpy_inline_ops.mode != 0)) {
+        if (builder._lst != 0)
+            return _hconv(builder._lst);
+    }
     return ctx->ctx_ListBuilder_Build(ctx, builder);
 }
 
@@ -699,11 +739,20 @@ HPyAPI_FUNC HPyTupleBuilder HPyTupleBuilder_New(HPyContext *ctx, HPy_ssize_t siz
 
 HPyAPI_FUNC void HPyTupleBuilder_Set(HPyContext *ctx, HPyTupleBuilder builder, HPy_ssize_t index, HPy h_item)
 {
+    if (_HPy_LIKELY(_hpy_inline_ops.mode != 0)) {
+        if (builder._tup != 0)
+            _HPy_InlineSetItem(_HPy_InlineTupleItems(builder._tup), index, h_item);
+        return;
+    }
     ctx->ctx_TupleBuilder_Set(ctx, builder, index, h_item);
 }
 
 HPyAPI_FUNC HPy HPyTupleBuilder_Build(HPyContext *ctx, HPyTupleBuilder builder)
 {
+    if (_HPy_LIKELY(_hpy_inline_ops.mode != 0)) {
+        if (builder._tup != 0)
+            return _hconv(builder._tup);
+    }
     return ctx->ctx_TupleBuilder_Build(ctx, builder);
 }
 
@@ -734,11 +783,19 @@ HPyAPI_FUNC void HPyTracker_Close(HPyContext *ctx, HPyTracker ht)
 
 HPyAPI_FUNC void HPyField_Store(HPyContext *ctx, HPy target_object, HPyField *target_field, HPy h)
 {
+    if (_HPy_LIKELY(_hpy_inline_ops.mode != 0)) {
+        _HPy_InlineFieldStore(target_field, h);
+        return;
+    }
     ctx->ctx_Field_Store(ctx, target_object, target_field, h);
 }
 
 HPyAPI_FUNC HPy HPyField_Load(HPyContext *ctx, HPy source_object, HPyField source_field)
 {
+    if (_HPy_LIKELY(_hpy_inline_ops.mode != 0)) {
+        _HPy_InlineIncref(source_field._i);
+        return _hconv(source_field._i);
+    }
     return ctx->ctx_Field_Load(ctx, source_object, source_field);
 }
 
@@ -759,6 +816,10 @@ HPyAPI_FUNC void HPyGlobal_Store(HPyContext *ctx, HPyGlobal *global, HPy h)
 
 HPyAPI_FUNC HPy HPyGlobal_Load(HPyContext *ctx, HPyGlobal global)
 {
+    if (_HPy_LIKELY(_hpy_inline_ops.mode != 0)) {
+        _HPy_InlineIncref(global._i);
+        return _hconv(global._i);
+    }
     return ctx->ctx_Global_Load(ctx, global);
 }
 
@@ -770,42 +831,42 @@ HPyAPI_FUNC void _HPy_Dump(HPyContext *ctx, HPy h)
 HPyAPI_FUNC void* _HPy_AsStruct_Type(HPyContext *ctx, HPy h)
 {
     if (_HPy_LIKELY(_hpy_struct_offsets != NULL))
-        return (char *)h._i + _hpy_struct_offsets[HPyType_BuiltinShape_Type + 1];
+        return (char *)h._i + _hpy_offsets[HPyType_BuiltinShape_Type + 1];
     return ctx->ctx_AsStruct_Type(ctx, h);
 }
 
 HPyAPI_FUNC void* _HPy_AsStruct_Long(HPyContext *ctx, HPy h)
 {
     if (_HPy_LIKELY(_hpy_struct_offsets != NULL))
-        return (char *)h._i + _hpy_struct_offsets[HPyType_BuiltinShape_Long + 1];
+        return (char *)h._i + _hpy_offsets[HPyType_BuiltinShape_Long + 1];
     return ctx->ctx_AsStruct_Long(ctx, h);
 }
 
 HPyAPI_FUNC void* _HPy_AsStruct_Float(HPyContext *ctx, HPy h)
 {
     if (_HPy_LIKELY(_hpy_struct_offsets != NULL))
-        return (char *)h._i + _hpy_struct_offsets[HPyType_BuiltinShape_Float + 1];
+        return (char *)h._i + _hpy_offsets[HPyType_BuiltinShape_Float + 1];
     return ctx->ctx_AsStruct_Float(ctx, h);
 }
 
 HPyAPI_FUNC void* _HPy_AsStruct_Unicode(HPyContext *ctx, HPy h)
 {
     if (_HPy_LIKELY(_hpy_struct_offsets != NULL))
-        return (char *)h._i + _hpy_struct_offsets[HPyType_BuiltinShape_Unicode + 1];
+        return (char *)h._i + _hpy_offsets[HPyType_BuiltinShape_Unicode + 1];
     return ctx->ctx_AsStruct_Unicode(ctx, h);
 }
 
 HPyAPI_FUNC void* _HPy_AsStruct_Tuple(HPyContext *ctx, HPy h)
 {
     if (_HPy_LIKELY(_hpy_struct_offsets != NULL))
-        return (char *)h._i + _hpy_struct_offsets[HPyType_BuiltinShape_Tuple + 1];
+        return (char *)h._i + _hpy_offsets[HPyType_BuiltinShape_Tuple + 1];
     return ctx->ctx_AsStruct_Tuple(ctx, h);
 }
 
 HPyAPI_FUNC void* _HPy_AsStruct_List(HPyContext *ctx, HPy h)
 {
     if (_HPy_LIKELY(_hpy_struct_offsets != NULL))
-        return (char *)h._i + _hpy_struct_offsets[HPyType_BuiltinShape_List + 1];
+        return (char *)h._i + _hpy_offsets[HPyType_BuiltinShape_List + 1];
     return ctx->ctx_AsStruct_List(ctx, h);
 }
 
@@ -927,7 +988,7 @@ HPyAPI_FUNC HPy HPy_CallMethod(HPyContext *ctx, HPy name, const HPy *args, size_
 HPyAPI_FUNC void* _HPy_AsStruct_Dict(HPyContext *ctx, HPy h)
 {
     if (_HPy_LIKELY(_hpy_struct_offsets != NULL))
-        return (char *)h._i + _hpy_struct_offsets[HPyType_BuiltinShape_Dict + 1];
+        return (char *)h._i + _hpy_offsets[HPyType_BuiltinShape_Dict + 1];
     return ctx->ctx_AsStruct_Dict(ctx, h);
 }
 

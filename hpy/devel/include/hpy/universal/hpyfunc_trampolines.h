@@ -78,6 +78,29 @@ typedef struct {
      * _HPy_ObjectStruct). A context that must see those calls (debug, trace) does not set the
      * flag. */
     int64_t struct_offsets[12];
+    /* Appended with _HPY_RUNTIME_INLINE_OPS, and read only when that flag is set (a binary
+     * built before knows nothing of them, a runtime from before has none): how this interpreter
+     * counts references and lays out tuples and lists, so that a binary may do the frequent
+     * operations itself (see _HPyInlineOps). The count is the pointer-sized word at
+     * refcnt_offset in an object. An object whose count has a bit of refcnt_immortal_mask set is
+     * immortal: its count is never changed (0: there are no immortal objects). A count is 0 when
+     * its bits in refcnt_count_mask are: dealloc(obj) is then due. is_subtype(type of obj, type)
+     * is what a type check calls when obj's type is not the type itself. The item count of a
+     * tuple or list is the HPy_ssize_t at var_size_offset; a tuple's items start at
+     * tuple_items_offset, a list's are the array whose pointer is at list_items_offset. The
+     * context's h_TupleType and h_ListType are those exact types. */
+    int64_t refcnt_offset;
+    int64_t refcnt_immortal_mask;
+    int64_t refcnt_count_mask;
+    void (*dealloc)(void *obj);
+    int (*is_subtype)(void *sub, void *type);
+    int64_t var_size_offset;
+    int64_t tuple_items_offset;
+    int64_t list_items_offset;
+    /* With _HPY_RUNTIME_DIRECT_TRAVERSE only: what the general path does for a tp_traverse
+     * trampoline, to be called by the trampoline itself. */
+    int (*call_traverse)(HPyFunc_traverseproc impl, cpy_PyObject *self, cpy_visitproc visit,
+                         void *arg);
 } _HPyRuntimeInfo;
 
 #define _HPY_RUNTIME_INFO_MAGIC 0x48507952544e4631ULL
@@ -85,6 +108,14 @@ typedef struct {
 /* Bit 2 is retired: the headers that tested it took the Object shape's struct to start at one
  * offset in every object, which is not true of types whose instances vary in size. */
 #define _HPY_RUNTIME_STRUCT_OFFSETS 4ULL
+/* Handles, HPyFields and HPyGlobals are object pointers whose reference counts the binary may
+ * change itself, and whose tuples and lists it may read and fill, as the appended fields
+ * describe; set only together with the two bits above, and only by a context that need not see
+ * those calls (not debug, not trace), on an interpreter whose counts are changed by plain loads
+ * and stores under the GIL. */
+#define _HPY_RUNTIME_INLINE_OPS 8ULL
+/* call_traverse is set: tp_traverse trampolines call it instead of taking the general path. */
+#define _HPY_RUNTIME_DIRECT_TRAVERSE 16ULL
 
 /* struct_offsets indexes */
 #define _HPY_OFFSETS_OBJECT 1          /* HPyType_BuiltinShape_Object + 1 */
@@ -181,6 +212,8 @@ HPyAPI_FUNC void *_HPy_ObjectStruct(intptr_t obj, const int64_t *offsets)
 #define _HPyFunc_TRAMPOLINE_HPyFunc_TRAVERSEPROC(SYM, IMPL) \
     static int SYM(cpy_PyObject *self, cpy_visitproc visit, void *arg) \
     { \
+        if (_HPy_LIKELY(_hpy_inline_ops.call_traverse != NULL)) \
+            return _hpy_inline_ops.call_traverse((HPyFunc_traverseproc)(IMPL), self, visit, arg); \
         _HPyFunc_args_TRAVERSEPROC a = { self, visit, arg, 0 }; \
         _HPy_TRAMPOLINE_CALL(HPyFunc_TRAVERSEPROC, IMPL, &a); \
         return a.result; \

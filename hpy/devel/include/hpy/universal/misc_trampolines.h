@@ -20,6 +20,136 @@ HPyAPI_FUNC const int64_t *_HPy_ContextStructOffsets(HPyContext *ctx)
     return info->struct_offsets;
 }
 
+/* Copy the struct offsets the context advertises into copy (12 entries); copy, or NULL. */
+HPyAPI_FUNC const int64_t *_HPy_ContextCopyStructOffsets(HPyContext *ctx, int64_t *copy)
+{
+    const int64_t *offsets = _HPy_ContextStructOffsets(ctx);
+    if (offsets == NULL)
+        return NULL;
+    memcpy(copy, offsets, 12 * sizeof(int64_t));
+    return copy;
+}
+
+/* Fill *ops from the context's info: call_traverse with _HPY_RUNTIME_DIRECT_TRAVERSE; the
+ * inline operations with _HPY_RUNTIME_INLINE_OPS and the bits it builds on, when the count is
+ * an object's first word and counts the way of a _HPY_COUNTS_* mode of these headers (other
+ * descriptions, which a later runtime may give: the context is called). */
+HPyAPI_FUNC void _HPy_ContextInlineOps(HPyContext *ctx, _HPyInlineOps *ops)
+{
+    const uint64_t needed = _HPY_RUNTIME_OBJECT_HANDLES | _HPY_RUNTIME_STRUCT_OFFSETS |
+                            _HPY_RUNTIME_INLINE_OPS;
+    const _HPyRuntimeInfo *info = (const _HPyRuntimeInfo *)ctx->_private;
+    int mode;
+    memset(ops, 0, sizeof(*ops));
+    if (info == NULL || info->magic != _HPY_RUNTIME_INFO_MAGIC)
+        return;
+    if ((info->flags & _HPY_RUNTIME_DIRECT_TRAVERSE) != 0)
+        ops->call_traverse = info->call_traverse;
+    if ((info->flags & needed) != needed || info->refcnt_offset != 0)
+        return;
+    if (info->refcnt_immortal_mask == 0 && info->refcnt_count_mask == -1)
+        mode = _HPY_COUNTS_WORD;
+    else if (sizeof(HPy_ssize_t) == 8 && info->refcnt_immortal_mask == 0x80000000LL &&
+             info->refcnt_count_mask == 0xFFFFFFFFLL)
+        mode = _HPY_COUNTS_LOW32;
+    else
+        return;
+    ops->type_offset = (HPy_ssize_t)info->struct_offsets[_HPY_OFFSETS_OB_TYPE];
+    ops->size_offset = (HPy_ssize_t)info->var_size_offset;
+    ops->tuple_items = (HPy_ssize_t)info->tuple_items_offset;
+    ops->list_items = (HPy_ssize_t)info->list_items_offset;
+    ops->tuple_type = ctx->h_TupleType._i;
+    ops->list_type = ctx->h_ListType._i;
+    ops->dealloc = info->dealloc;
+    ops->is_subtype = info->is_subtype;
+    ops->mode = mode;
+}
+
+/* The inline forms of the frequent operations, valid only while _hpy_inline_ops.mode is not 0
+ * (the generated wrappers in autogen_trampolines.h test it and call the context otherwise). An
+ * object is the handle's value itself, its count its first word. */
+HPyAPI_FUNC void _HPy_InlineIncref(intptr_t obj)
+{
+    HPy_ssize_t *count = (HPy_ssize_t *)obj;
+    if (_hpy_inline_ops.mode == _HPY_COUNTS_WORD)
+        ++*count;
+    else if ((*count & (HPy_ssize_t)0x80000000LL) == 0)
+        ++*count;
+}
+
+HPyAPI_FUNC void _HPy_InlineDecref(intptr_t obj)
+{
+    HPy_ssize_t *count = (HPy_ssize_t *)obj;
+    if (_hpy_inline_ops.mode == _HPY_COUNTS_WORD) {
+        if (--*count == 0)
+            _hpy_inline_ops.dealloc((void *)obj);
+    }
+    else if ((*count & (HPy_ssize_t)0x80000000LL) == 0) {
+        if ((uint32_t)--*count == 0)
+            _hpy_inline_ops.dealloc((void *)obj);
+    }
+}
+
+HPyAPI_FUNC intptr_t _HPy_InlineType(intptr_t obj)
+{
+    return *(const intptr_t *)((const char *)obj + _hpy_inline_ops.type_offset);
+}
+
+HPyAPI_FUNC int _HPy_InlineTypeCheck(intptr_t obj, intptr_t type)
+{
+    intptr_t t = _HPy_InlineType(obj);
+    return t == type || _hpy_inline_ops.is_subtype((void *)t, (void *)type);
+}
+
+HPyAPI_FUNC HPy_ssize_t _HPy_InlineSize(intptr_t obj)
+{
+    return *(const HPy_ssize_t *)((const char *)obj + _hpy_inline_ops.size_offset);
+}
+
+HPyAPI_FUNC intptr_t *_HPy_InlineTupleItems(intptr_t tuple)
+{
+    return (intptr_t *)((char *)tuple + _hpy_inline_ops.tuple_items);
+}
+
+HPyAPI_FUNC intptr_t *_HPy_InlineListItems(intptr_t list)
+{
+    return *(intptr_t **)((char *)list + _hpy_inline_ops.list_items);
+}
+
+/* Where the items of obj are if it is an exact tuple or list, else NULL. */
+HPyAPI_FUNC intptr_t *_HPy_InlineItems(intptr_t obj)
+{
+    intptr_t t = _HPy_InlineType(obj);
+    if (t == _hpy_inline_ops.tuple_type)
+        return _HPy_InlineTupleItems(obj);
+    if (t == _hpy_inline_ops.list_type)
+        return _HPy_InlineListItems(obj);
+    return NULL;
+}
+
+/* A builder's slot receives a new reference to h (the slot is empty: the builder is new). */
+HPyAPI_FUNC void _HPy_InlineSetItem(intptr_t *items, HPy_ssize_t index, HPy h)
+{
+    _HPy_InlineIncref(h._i);
+    items[index] = h._i;
+}
+
+HPyAPI_FUNC int _HPy_InlineIsTupleOrList(intptr_t obj)
+{
+    intptr_t t = _HPy_InlineType(obj);
+    return t == _hpy_inline_ops.tuple_type || t == _hpy_inline_ops.list_type;
+}
+
+HPyAPI_FUNC void _HPy_InlineFieldStore(HPyField *field, HPy h)
+{
+    intptr_t old = field->_i;
+    if (h._i != 0)
+        _HPy_InlineIncref(h._i);
+    field->_i = h._i;
+    if (old != 0)
+        _HPy_InlineDecref(old);
+}
+
 HPyAPI_FUNC HPy _HPy_New(HPyContext *ctx, HPy h_type, void **data)
 {
     void *tmp = NULL;

@@ -1,0 +1,50 @@
+"""Inline operations across versions (docs/fast-paths.md): a binary built before
+_HPY_RUNTIME_INLINE_OPS and _HPY_RUNTIME_DIRECT_TRAVERSE existed (compiled with
+_HPY_IGNORE_INLINE_OPS, so that it never reads the runtime's new fields) on this runtime, and a
+binary of these headers on a runtime that does not offer them (hpy.universal._set_inline_ops(False):
+the flags are off and the appended fields are poisoned, so that a binary reading them anyway
+would find no subtype, count immortal objects, end in a fatal error on a count reaching 0 or a
+traverse call, and read tuples far outside the object). Both call the context, and behave as
+test_inline_ops.py checks."""
+import sys
+
+import pytest
+
+from test_inline_ops import CHECKS, build
+
+TEST_ABIS = ['universal', 'hybrid']
+
+
+@pytest.fixture(params=['old-binary', 'old-runtime'])
+def mod(request, compile_module):
+    return build(compile_module, old_binary=request.param == 'old-binary',
+                 old_runtime=request.param == 'old-runtime')
+
+
+def test_calls_the_context(mod):
+    assert mod.inline_ops() == (0, 0)
+
+
+@pytest.mark.parametrize('check', CHECKS, ids=[c.__name__[len('check_'):] for c in CHECKS])
+def test_behaviour(mod, check):
+    check(mod)
+
+
+def test_old_and_new_binaries_share_objects(compile_module):
+    # the same counts changed inline by one module and through the context by the other
+    new, old = build(compile_module), build(compile_module, old_binary=True)
+    obj = object()
+    base = sys.getrefcount(obj)
+    new.global_set(obj)
+    old.global_set(obj)
+    assert sys.getrefcount(obj) == base + 2
+    box, old_box = new.Box(), old.Box()
+    box.set(old.global_get())
+    old_box.set(new.global_get())
+    assert sys.getrefcount(obj) == base + 4
+    assert box.get() is obj and old_box.get() is obj
+    new.global_set(None)
+    old.global_set(None)
+    box.set(None)
+    old_box.set(None)
+    assert sys.getrefcount(obj) == base
