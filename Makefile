@@ -7,6 +7,7 @@
 #   make test-buildsys   the meson-python and scikit-build-core examples through `pip install .`
 #   make dist   the sdist and the wheel of this project, in dist/ (docs/packaging.md)
 #   make test-packaging  isolated pip installs of HPy projects against dist/ (packaging_tests/)
+#   make test-sanitize   the C-level tests (cpython, universal, debug) under ASan and UBSan
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
@@ -19,7 +20,7 @@ CYTHON_VERSION := $(shell sed -n "s/^TESTED_CYTHON = '\(.*\)'/\1/p" hpy/cython/v
 
 .PHONY: all build demo test test-cython-versions test-matrix api-coverage autogen autogen-check \
 	bench bench-cython cython-census clean system-deps test-buildsys dist wheelhouse \
-	test-packaging
+	test-packaging test-sanitize
 
 all: build
 
@@ -62,6 +63,12 @@ demo: build
 # test-matrix use when the sources have not changed since, and the compiled test modules.
 test: build autogen-check
 	$(PY) tools/suite_record.py run -n $(PYTEST_WORKERS) -q tests
+
+# The runtime, the helper libraries and the test modules built with -fsanitize=address,undefined
+# in build/sanitize/ (never over `make build`'s files), the C-level tests run in the cpython,
+# universal and debug ABIs with the sanitizer runtime preloaded (tools/test_sanitize.py).
+test-sanitize: $(INSTALL_STAMP)
+	$(PY) tools/test_sanitize.py -n $(PYTEST_WORKERS)
 
 # tests/test_cython_*.py once per release in MINOR_RELEASES (hpy/cython/version.py), each in a
 # venv of its own under build/cython-venvs/ (kept); a summary line per release.
