@@ -7,6 +7,9 @@
 #   make test-buildsys   the meson-python and scikit-build-core examples through `pip install .`
 #   make dist   the sdist and the wheel of this project, in dist/ (docs/packaging.md)
 #   make test-packaging  isolated pip installs of HPy projects against dist/ (packaging_tests/)
+#   make test-sanitize   the C-level tests (cpython, universal, debug) under ASan and UBSan
+#   make test-valgrind   a subset of the C-level tests under valgrind memcheck
+#   make fuzz   libFuzzer on the format parsers for FUZZ_SECONDS (default 60)
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
@@ -19,7 +22,7 @@ CYTHON_VERSION := $(shell sed -n "s/^TESTED_CYTHON = '\(.*\)'/\1/p" hpy/cython/v
 
 .PHONY: all build demo test test-cython-versions test-matrix api-coverage autogen autogen-check \
 	bench bench-cython cython-census clean system-deps test-buildsys dist wheelhouse \
-	test-packaging
+	test-packaging test-sanitize test-valgrind fuzz
 
 all: build
 
@@ -62,6 +65,25 @@ demo: build
 # test-matrix use when the sources have not changed since, and the compiled test modules.
 test: build autogen-check
 	$(PY) tools/suite_record.py run -n $(PYTEST_WORKERS) -q tests
+
+# The runtime, the helper libraries and the test modules built with -fsanitize=address,undefined
+# in build/sanitize/ (never over `make build`'s files), the C-level tests run in the cpython,
+# universal and debug ABIs with the sanitizer runtime preloaded (tools/test_sanitize.py).
+test-sanitize: $(INSTALL_STAMP)
+	$(PY) tools/test_sanitize.py -n $(PYTEST_WORKERS)
+
+# A few C-level test files (tools/test_valgrind.py) in the cpython, universal and debug ABIs under
+# memcheck (installs valgrind if missing); fails on invalid accesses and on definite leaks in HPy
+# code, CPython's noise is suppressed (tools/valgrind-python.supp).
+test-valgrind: build
+	$(PY) tools/test_valgrind.py -n $(PYTEST_WORKERS)
+
+# libFuzzer on HPyArg_Parse, HPyArg_ParseKeywords, HPy_BuildValue and HPyUnicode_FromFormat
+# (fuzz/, tools/fuzz.py): clang builds (installed if missing) with ASan and UBSan in build/fuzz/,
+# the inputs of fuzz/regressions/ first, then FUZZ_SECONDS of fuzzing from fuzz/corpus/.
+FUZZ_SECONDS ?= 60
+fuzz: $(INSTALL_STAMP)
+	$(PY) tools/fuzz.py --seconds $(FUZZ_SECONDS)
 
 # tests/test_cython_*.py once per release in MINOR_RELEASES (hpy/cython/version.py), each in a
 # venv of its own under build/cython-venvs/ (kept); a summary line per release.

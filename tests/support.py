@@ -8,9 +8,10 @@ Extra C declarations can precede them freely. Every module gets a unique name.
 import hashlib
 import importlib.machinery
 import importlib.util
-import shutil
 import os
 import re
+import shlex
+import shutil
 import subprocess
 import sys
 import sysconfig
@@ -44,6 +45,9 @@ ABIS = [a for a in ABIS if a not in os.environ.get('HPY_TEST_EXCLUDE_ABIS', '').
 DIRECT_CALLS = {'universal-dispatch': False}
 
 STRICT = ['-Wall', '-Wextra', '-Werror']
+# HPY_TEST_CFLAGS: more compiler flags for every module the tests compile (make test-sanitize
+# passes the sanitizer flags). They are part of a binary's cache key.
+EXTRA_CFLAGS = tuple(shlex.split(os.environ.get('HPY_TEST_CFLAGS', '')))
 
 
 def static_lib(abi):
@@ -126,7 +130,8 @@ def _compiled_in(binary_abi):
 def _cache_path(text, binary_abi, cplusplus, extra_flags):
     if not BINARY_CACHE:
         return None
-    key = repr((text, binary_abi, cplusplus, tuple(extra_flags))) + _compiled_in(binary_abi)
+    key = (repr((text, binary_abi, cplusplus, tuple(extra_flags), EXTRA_CFLAGS)) +
+           _compiled_in(binary_abi))
     digest = hashlib.sha256(key.encode('utf-8')).hexdigest()
     return os.path.join(BINARY_CACHE, digest + ext_suffix(binary_abi))
 
@@ -172,8 +177,11 @@ def compile_module(source, tmpdir, abi, name=None, cplusplus=False, extra_flags=
         flags += ['-DHPY_ABI_HYBRID', '-I' + INCLUDE, '-I' + PY_INCLUDE]
     else:
         flags += ['-DHPY_ABI_CPYTHON', '-I' + INCLUDE, '-I' + PY_INCLUDE]
-    cmd = cc + flags + list(extra_flags) + [src, static_lib(binary_abi), '-o', out]
-    res = subprocess.run(cmd, capture_output=True, text=True)
+    cmd = cc + flags + list(EXTRA_CFLAGS) + list(extra_flags) + [src, static_lib(binary_abi),
+                                                                  '-o', out]
+    # a sanitizer runtime preloaded into the tests (make test-sanitize) is not for the compiler
+    env = {k: v for k, v in os.environ.items() if k != 'LD_PRELOAD'}
+    res = subprocess.run(cmd, capture_output=True, text=True, env=env)
     if res.returncode != 0:
         raise CompilationError('%s\n%s%s' % (' '.join(cmd), res.stdout, res.stderr))
     if cached:

@@ -72,7 +72,12 @@ BAD = [
     ('r = HPy_BuildValue(ctx, "{i:i)", 1, 42)', "missing ',' in the format string passed to HPy_BuildValue"),
     ('r = HPy_BuildValue(ctx, "i i", 1, 2)', "bad format char ' ' in the format string passed to HPy_BuildValue"),
     ('r = HPy_BuildValue(ctx, "(i i)", 1, 2)', "bad format char ' ' in the format string passed to HPy_BuildValue"),
-    ('r = HPy_BuildValue(ctx, "i)", 1)', "internal error in HPy_BuildValue"),
+    ('r = HPy_BuildValue(ctx, "i)", 1)', "unmatched ')' in the format string passed to HPy_BuildValue"),
+    ('r = HPy_BuildValue(ctx, "ii)", 1, 2)', "unmatched ')' in the format string passed to HPy_BuildValue"),
+    ('r = HPy_BuildValue(ctx, ")")', "unmatched ')' in the format string passed to HPy_BuildValue"),
+    ('r = HPy_BuildValue(ctx, "(i))", 1)', "unmatched ')' in the format string passed to HPy_BuildValue"),
+    ('r = HPy_BuildValue(ctx, "[i]]", 1)', "unmatched ']' in the format string passed to HPy_BuildValue"),
+    ('r = HPy_BuildValue(ctx, "i}i", 1, 2)', "unmatched '}' in the format string passed to HPy_BuildValue"),
     ('r = HPy_BuildValue(ctx, "O", HPy_NULL)', "HPy_NULL object passed to HPy_BuildValue"),
     ('r = HPy_BuildValue(ctx, "(iO)", 42, HPy_NULL)', "HPy_NULL object passed to HPy_BuildValue"),
     ('r = HPy_BuildValue(ctx, "{s:O}", "a", HPy_NULL)', "HPy_NULL object passed to HPy_BuildValue"),
@@ -141,3 +146,74 @@ def test_O_is_new_handle(compile_module):
     for _ in range(100):
         assert mod.f(o) is o
     assert sys.getrefcount(o) == before
+
+
+NESTED = '''
+    #include <stdlib.h>
+    #include <string.h>
+    /* nested(kind, depth): HPy_BuildValue of "((...(i)...))" (kind 0), "[[...[i]...]]" (kind 1)
+       or "{i:{i:...{i:i}...}}" (kind 2) with `depth` levels; each 'i' is 7. */
+    HPyDef_METH(nested, "nested", HPyFunc_VARARGS)
+    static HPy nested_impl(HPyContext *ctx, HPy self, const HPy *args, size_t nargs)
+    {
+        long kind, depth, i;
+        char *fmt, *p;
+        HPy r;
+        (void)self;
+        if (!HPyArg_Parse(ctx, NULL, args, nargs, "ll", &kind, &depth))
+            return HPy_NULL;
+        fmt = (char *)malloc((size_t)depth * 4 + 2);
+        if (fmt == NULL)
+            return HPyErr_NoMemory(ctx);
+        p = fmt;
+        for (i = 0; i < depth; i++) {
+            if (kind == 2) {
+                memcpy(p, "{i:", 3);
+                p += 3;
+            } else {
+                *p++ = kind == 0 ? '(' : '[';
+            }
+        }
+        *p++ = 'i';
+        for (i = 0; i < depth; i++)
+            *p++ = kind == 0 ? ')' : kind == 1 ? ']' : '}';
+        *p = '\\0';
+        /* enough arguments for the 'i's of up to 15 levels of dicts */
+        r = HPy_BuildValue(ctx, fmt, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7);
+        free(fmt);
+        return r;
+    }
+    @EXPORT(nested)
+    @INIT
+'''
+
+
+def _unwrap(obj, kind, depth):
+    """The innermost value of a nested result, checking every level (iteratively: comparing a
+    1000-deep tuple would recurse in the interpreter)."""
+    for _ in range(depth):
+        if kind == 2:
+            assert type(obj) is dict and list(obj) == [7], obj
+            obj = obj[7]
+        else:
+            assert type(obj) is (tuple if kind == 0 else list) and len(obj) == 1
+            obj = obj[0]
+    return obj
+
+
+def test_nesting_limit(compile_module):
+    """Brackets nest up to 1000 levels; deeper formats are refused before anything is built,
+    never by exhausting the C stack."""
+    mod = compile_module(NESTED)
+    for kind in (0, 1):
+        assert _unwrap(mod.nested(kind, 1000), kind, 1000) == 7
+    for kind in (0, 1):
+        for depth in (1001, 50000):
+            with pytest.raises(SystemError) as e:
+                mod.nested(kind, depth)
+            assert str(e.value) == ('brackets nested deeper than 1000 levels in the format '
+                                    'string passed to HPy_BuildValue')
+    # dicts count as well: the variadic arguments cover 15 levels, the format is refused first
+    assert _unwrap(mod.nested(2, 15), 2, 14) == {7: 7}
+    with pytest.raises(SystemError, match='^brackets nested deeper than 1000 levels'):
+        mod.nested(2, 1001)

@@ -727,6 +727,25 @@ def test_generations():
     assert _debug.get_open_handles(g + 1) == []
 
 
+def test_many_generations_keep_their_starts(mod):
+    # generations outlive the growth of the table that records where each one starts
+    first = _debug.new_generation()
+    objs = ['leak %d' % i for i in range(5)]
+    gens = []
+    for i in range(3000):
+        gen = _debug.new_generation()
+        if i % 600 == 0:
+            mod.leak(objs[i // 600])
+            gens.append(gen)
+    assert gen == first + 3000
+    for k, g in enumerate(gens):
+        handles = _debug.get_open_handles(g)
+        assert sorted(h.obj for h in handles if h.obj in objs) == sorted(objs[k:])
+    for h in _debug.get_open_handles(first):
+        if h.obj in objs:
+            h._force_close()
+
+
 def test_debug_handle_objects(mod):
     obj = 'the object'
     gen = _debug.new_generation()

@@ -89,14 +89,20 @@ HPyAPI_IMPL DebugHandle *hpy__debug_closed_at(HPy_ssize_t i)
 
 HPyAPI_IMPL long hpy__debug_new_generation(void)
 {
-    uint64_t *starts = (uint64_t *)realloc(hpy__debug.generation_starts,
-                                           sizeof(uint64_t) * (size_t)(hpy__debug.generation + 1));
-    if (starts == NULL) {
-        PyErr_NoMemory();
-        return -1;
+    /* the array grows geometrically: a test harness may open millions of generations */
+    if ((size_t)hpy__debug.generation >= hpy__debug.generation_capacity) {
+        size_t capacity = hpy__debug.generation_capacity ? 2 * hpy__debug.generation_capacity : 64;
+        uint64_t *starts = (uint64_t *)realloc(hpy__debug.generation_starts,
+                                               sizeof(uint64_t) * capacity);
+        if (starts == NULL) {
+            PyErr_NoMemory();
+            return -1;
+        }
+        hpy__debug.generation_starts = starts;
+        hpy__debug.generation_capacity = capacity;
     }
-    starts[hpy__debug.generation] = hpy__debug.seq;     /* generation g starts at starts[g-1] */
-    hpy__debug.generation_starts = starts;
+    /* generation g starts at starts[g-1] */
+    hpy__debug.generation_starts[hpy__debug.generation] = hpy__debug.seq;
     return ++hpy__debug.generation;
 }
 

@@ -92,6 +92,7 @@ typedef struct {
     DebugHandle **chunks;           /* every chunk of handles ever carved */
     size_t nchunks;
     uint64_t *generation_starts;    /* first creation number of generation 1, 2, ... */
+    size_t generation_capacity;     /* entries allocated in generation_starts */
     long generation;
 } hpy_debug_state;
 

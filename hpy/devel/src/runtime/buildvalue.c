@@ -13,12 +13,17 @@
  * closing bracket is verified when the container has been built. A tuple closed by the wrong
  * bracket reports "unmatched '['" (kept for compatibility with the reference implementation).
  * The parser never moves past the terminating NUL of the format string.
+ *
+ * Brackets nest at most BUILDVALUE_MAX_DEPTH levels (checked over the whole format before any
+ * object is built): building recurses once per level, and a deeper format would exhaust the C
+ * stack. A closing bracket that closes nothing is reported as unmatched.
  */
 #include "hpy.h"
 
 #include <stdio.h>
 
 #define MSG_BUFSIZE 160
+#define BUILDVALUE_MAX_DEPTH 1000
 
 static void set_error_c(HPyContext *ctx, const char *what, char c)
 {
@@ -34,7 +39,8 @@ static HPy internal_error(HPyContext *ctx)
 
 /* Count the items of a container whose body starts at `p` and ends at the first `end` found at
  * depth 0 (`end` is '\0' for the top level). Returns -1 with an exception if the terminator is
- * reached first. */
+ * reached first. The top-level call also rejects closing brackets that close nothing and
+ * nesting deeper than BUILDVALUE_MAX_DEPTH, so the nested calls never see either. */
 static HPy_ssize_t count_items(HPyContext *ctx, const char *p, char end)
 {
     HPy_ssize_t depth = 0, count = 0;
@@ -62,11 +68,21 @@ static HPy_ssize_t count_items(HPyContext *ctx, const char *p, char end)
                 count++;
                 first_open = c;
             }
-            depth++;
+            if (++depth > BUILDVALUE_MAX_DEPTH) {
+                char buf[MSG_BUFSIZE];
+                snprintf(buf, sizeof(buf), "brackets nested deeper than %d levels in the format "
+                         "string passed to HPy_BuildValue", BUILDVALUE_MAX_DEPTH);
+                HPyErr_SetString(ctx, ctx->h_SystemError, buf);
+                return -1;
+            }
             break;
         case ')':
         case ']':
         case '}':
+            if (depth == 0 && end == '\0') {
+                set_error_c(ctx, "unmatched", c);
+                return -1;
+            }
             depth--;
             break;
         case ',':

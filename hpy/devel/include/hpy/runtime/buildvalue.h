@@ -1,4 +1,5 @@
-/* HPy_BuildValue: build an object from a format string (always a new handle). */
+/* HPy_BuildValue: build an object from a format string (always a new handle). Brackets nest at
+ * most 1000 levels; a deeper format is a SystemError. */
 #ifndef HPY_RUNTIME_BUILDVALUE_H
 #define HPY_RUNTIME_BUILDVALUE_H
 
