@@ -10,43 +10,18 @@
  * deallocator of the nearest base that still has work to do. tp_traverse and tp_clear visit the
  * HPyFields of every HPy type of the chain and hand the builtin part of the layout to the base.
  * HPy_tp_traverse and HPy_tp_destroy run in the restricted regime (docs/gc-regime.md).
- * Built on the registry and the layouts (ctx_type_registry.c, ctx_type_layout.c). */
+ * Built on the registry, the layouts and the plans (ctx_type_registry.c, ctx_type_layout.c,
+ * ctx_type_plan.c). */
 #include "ctx_type_internal.h"
 
 /* Write the default call function of obj's type, if its type uses the call protocol. */
 static void set_default_call(PyObject *obj)
 {
-    HPyTypeInfo *info = hpy__nearest_info(Py_TYPE(obj));
+    hpy_type_plan scratch;
+    HPyTypeInfo *info = hpy__plan(Py_TYPE(obj), &scratch)->nearest;
     if (info != NULL && info->call_offset > 0 && info->default_call != NULL)
         *(vectorcallfunc *)((char *)obj + info->call_offset) = info->default_call;
 }
-
-/* The nearest type, from t up, whose slot must still run after the HPy part of an object was
- * handled: not an HPy type whose slot is the automatic one (or its trampoline), not a class
- * using CPython's generic subtype slot, not a type that merely inherited the slot. */
-#define BASE_SLOT_OWNER(NAME, FIELD, IS_HPY, SUBTYPE_FUNC) \
-    static PyTypeObject *NAME(PyTypeObject *t) \
-    { \
-        HPyTypeRegistry *r = hpy__type_registry != NULL ? hpy__type_registry \
-                                                        : hpy__find_type_registry(0); \
-        for (; t != NULL; t = t->tp_base) { \
-            if (t->tp_flags & Py_TPFLAGS_HEAPTYPE) { \
-                HPyTypeInfo *info = hpy__type_info(t); \
-                if (info != NULL && (IS_HPY)) \
-                    continue; \
-                if (r != NULL && t->FIELD == r->SUBTYPE_FUNC) \
-                    continue; \
-            } \
-            if (t->tp_base != NULL && t->FIELD == t->tp_base->FIELD) \
-                continue; \
-            return t; \
-        } \
-        return NULL; \
-    }
-
-BASE_SLOT_OWNER(dealloc_owner, tp_dealloc, info->flags & HPY_TI_AUTO_DEALLOC, subtype_dealloc)
-BASE_SLOT_OWNER(traverse_owner, tp_traverse, info->traverse != NULL, subtype_traverse)
-BASE_SLOT_OWNER(clear_owner, tp_clear, info->traverse != NULL, subtype_clear)
 
 typedef struct {
     visitproc visit;
@@ -74,31 +49,17 @@ static int clear_field(HPyField *f, void *arg)
 HPyAPI_IMPL int call_traverseproc_from_trampoline(HPyFunc_traverseproc tp_traverse, PyObject *self,
                                                   visitproc visit, void *arg)
 {
-    PyTypeObject *tp = Py_TYPE(self), *owner = NULL, *t;
-    HPyTypeInfo *first = NULL, *info = NULL;
-    for (t = tp; t != NULL && (t->tp_flags & Py_TPFLAGS_HEAPTYPE); t = t->tp_base) {
-        HPyTypeInfo *i = hpy__type_info(t);
-        if (i == NULL)
-            continue;
-        if (first == NULL)
-            first = i;
-        if (i->traverse == tp_traverse) {
-            info = i;
-            owner = t;
-            break;
-        }
-    }
-    if (info == NULL) {         /* not found (cannot happen): do what can be done */
-        info = first;
-        owner = tp;
-    }
-    /* the builtin part of the layout (a list's items, a type's dict, ...) */
-    PyTypeObject *base = traverse_owner(owner->tp_base);
-    traverseproc base_traverse = base != NULL ? base->tp_traverse : NULL;
-    /* an instance of a heap type owns a reference to it; type_traverse and heap types' own
-     * traverse functions visit it themselves */
-    if (base_traverse == NULL ||
-        !((base->tp_flags & Py_TPFLAGS_HEAPTYPE) || PyType_IsSubtype(base, &PyType_Type)))
+    PyTypeObject *tp = Py_TYPE(self);
+    hpy_type_plan scratch, *p = hpy__plan(tp, &scratch);
+    if (p->trav_impl != tp_traverse)
+        hpy__plan_traverse(p, tp_traverse);
+    /* the visit function may run any code: nothing is read from the plan after it */
+    HPyTypeInfo *info = p->trav_info;
+    PyTypeObject *owner = p->trav_owner;
+    traverseproc base_traverse = p->trav_base;
+    Py_ssize_t dictoffset = p->trav_dict;
+    (void)owner;                /* unused where nothing records the restricted regime */
+    if (p->trav_visit_type)
         Py_VISIT(tp);
     hpy_visit_state state = { visit, arg };
     int res;
@@ -107,9 +68,8 @@ HPyAPI_IMPL int call_traverseproc_from_trampoline(HPyFunc_traverseproc tp_traver
     _HPY_RESTRICTED_END
     if (res != 0)
         return res;
-    /* a dict slot (legacy __dictoffset__ member) that no other traverse function visits */
-    if (owner->tp_dictoffset > 0 && (base == NULL || base->tp_dictoffset != owner->tp_dictoffset))
-        Py_VISIT(*(PyObject **)((char *)self + owner->tp_dictoffset));
+    if (dictoffset > 0)
+        Py_VISIT(*(PyObject **)((char *)self + dictoffset));
     return base_traverse != NULL ? base_traverse(self, visit, arg) : 0;
 }
 
@@ -127,28 +87,60 @@ HPyAPI_IMPL int _HPyType_FieldsVisible(PyTypeObject *tp)
     return result;
 }
 
-/* Clear every HPyField of self through the traverse implementations of its HPy types; returns
- * the highest of those types (NULL if none). */
-static PyTypeObject *clear_hpy_fields(PyObject *self)
+static void clear_fields_of(PyObject *self, HPyTypeInfo *info)
 {
-    PyTypeObject *top = NULL;
-    for (PyTypeObject *t = Py_TYPE(self); t != NULL && (t->tp_flags & Py_TPFLAGS_HEAPTYPE);
-         t = t->tp_base) {
-        HPyTypeInfo *info = hpy__type_info(t);
-        if (info != NULL && info->traverse != NULL) {
-            _HPY_RESTRICTED_BEGIN("tp_traverse", t, NULL, info->traverse)
-            info->traverse(hpy__struct_of(self, info), clear_field, NULL);
-            _HPY_RESTRICTED_END
-            top = t;
-        }
+    _HPY_RESTRICTED_BEGIN("tp_traverse", info->type, NULL, info->traverse)
+    info->traverse(hpy__struct_of(self, info), clear_field, NULL);
+    _HPY_RESTRICTED_END
+}
+
+static void run_destroy(PyObject *self, HPyTypeInfo *info)
+{
+    _HPY_RESTRICTED_BEGIN("tp_destroy", info->type, NULL, info->destroy)
+    info->destroy(hpy__struct_of(self, info));
+    _HPY_RESTRICTED_END
+}
+
+/* The HPy types of a plan's chain (most derived first) into chain; returns how many, or -1 when
+ * there are more than HPY_PLAN_CHAIN. */
+static int copy_chain(const hpy_type_plan *p, HPyTypeInfo **chain)
+{
+    int n = p->n_chain;
+    for (int k = 0; k < n; k++)
+        chain[k] = p->chain[k];
+    return n;
+}
+
+/* Clear the HPyFields of every HPy type of self's base chain, then run their HPy_tp_destroy
+ * (destroy != 0): for chains longer than a plan lists, each type looked up as it comes. */
+static void clear_long_chain(PyObject *self, int destroy)
+{
+    PyTypeObject *t;
+    for (t = Py_TYPE(self); t != NULL && (t->tp_flags & Py_TPFLAGS_HEAPTYPE); t = t->tp_base) {
+        HPyTypeInfo *i = hpy__type_info(t);
+        if (i != NULL && i->traverse != NULL)
+            clear_fields_of(self, i);
     }
-    return top;
+    if (!destroy)
+        return;
+    for (t = Py_TYPE(self); t != NULL && (t->tp_flags & Py_TPFLAGS_HEAPTYPE); t = t->tp_base) {
+        HPyTypeInfo *i = hpy__type_info(t);
+        if (i != NULL && i->destroy != NULL)
+            run_destroy(self, i);
+    }
 }
 
 HPyAPI_IMPL int hpy__auto_clear(PyObject *self)
 {
-    PyTypeObject *top = clear_hpy_fields(self);
-    PyTypeObject *base = top != NULL ? clear_owner(top->tp_base) : NULL;
+    hpy_type_plan scratch, *p = hpy__plan(Py_TYPE(self), &scratch);
+    PyTypeObject *base = p->clear_base;
+    HPyTypeInfo *chain[HPY_PLAN_CHAIN];
+    int n = copy_chain(p, chain);
+    if (n < 0)
+        clear_long_chain(self, 0);
+    for (int k = 0; k < n; k++)
+        if (chain[k]->traverse != NULL)
+            clear_fields_of(self, chain[k]);
     Py_ssize_t dictoffset = Py_TYPE(self)->tp_dictoffset;
     if (dictoffset > 0)
         Py_CLEAR(*(PyObject **)((char *)self + dictoffset));
@@ -174,21 +166,14 @@ HPyAPI_IMPL void hpy__auto_dealloc(PyObject *self)
     }
 }
 
-static void run_destroy(PyObject *self, HPyTypeInfo *info)
-{
-    _HPY_RESTRICTED_BEGIN("tp_destroy", info->type, NULL, info->destroy)
-    info->destroy(hpy__struct_of(self, info));
-    _HPY_RESTRICTED_END
-}
-
 static void auto_dealloc_body(PyObject *self)
 {
-    PyTypeObject *tp = Py_TYPE(self), *t;
-    HPyTypeInfo *info = hpy__type_info(tp);
+    PyTypeObject *tp = Py_TYPE(self);
+    hpy_type_plan scratch, *p = hpy__plan(tp, &scratch);
     /* if not, a class made by type() derives from an HPy type, and subtype_dealloc already ran
      * the finalizer and released its weak references and dict */
-    int outermost = info != NULL && (info->flags & HPY_TI_AUTO_DEALLOC);
-    if (outermost && tp->tp_finalize != NULL) {
+    if (p->outermost && tp->tp_finalize != NULL) {
+        p = NULL;               /* the code below may run anything */
         /* a finalizer runs on a tracked object (which stays so if it is resurrected) */
         int gc = PyType_IS_GC(tp);
         if (gc)
@@ -200,43 +185,27 @@ static void auto_dealloc_body(PyObject *self)
     }
     /* weak references and a dict slot of a legacy HPy type (subtype_dealloc only handles those
      * a class made by type() added itself) */
-    if (tp->tp_weaklistoffset != 0)
+    if (tp->tp_weaklistoffset != 0) {
         PyObject_ClearWeakRefs(self);
-    if (tp->tp_dictoffset > 0)
-        Py_CLEAR(*(PyObject **)((char *)self + tp->tp_dictoffset));
-    /* the HPy types of the base chain, each looked up once (most derived first) */
-    HPyTypeInfo *chain[8];
-    int n = 0, more = 0;
-    PyTypeObject *top = NULL;
-    for (t = tp; t != NULL && (t->tp_flags & Py_TPFLAGS_HEAPTYPE); t = t->tp_base) {
-        HPyTypeInfo *i = t == tp ? info : hpy__type_info(t);
-        if (i == NULL)
-            continue;
-        if (i->flags & HPY_TI_AUTO_DEALLOC)
-            top = t;
-        if (i->traverse != NULL) {
-            _HPY_RESTRICTED_BEGIN("tp_traverse", t, NULL, i->traverse)
-            i->traverse(hpy__struct_of(self, i), clear_field, NULL);
-            _HPY_RESTRICTED_END
-        }
-        if (n < 8)
-            chain[n++] = i;
-        else
-            more = 1;
+        p = NULL;
     }
-    for (int k = 0; k < n; k++) {
+    if (tp->tp_dictoffset > 0) {
+        Py_CLEAR(*(PyObject **)((char *)self + tp->tp_dictoffset));
+        p = NULL;
+    }
+    if (p == NULL)
+        p = hpy__plan(tp, &scratch);
+    PyTypeObject *base = p->dealloc_base;
+    HPyTypeInfo *chain[HPY_PLAN_CHAIN];
+    int n = copy_chain(p, chain);
+    if (n < 0)
+        clear_long_chain(self, 1);
+    for (int k = 0; k < n; k++)
+        if (chain[k]->traverse != NULL)
+            clear_fields_of(self, chain[k]);
+    for (int k = 0; k < n; k++)
         if (chain[k]->destroy != NULL)
             run_destroy(self, chain[k]);
-    }
-    if (more) {                 /* very deep chains: the rest, looked up again */
-        int seen = 0;
-        for (t = tp; t != NULL && (t->tp_flags & Py_TPFLAGS_HEAPTYPE); t = t->tp_base) {
-            HPyTypeInfo *i = hpy__type_info(t);
-            if (i != NULL && seen++ >= 8 && i->destroy != NULL)
-                run_destroy(self, i);
-        }
-    }
-    PyTypeObject *base = dealloc_owner(top != NULL ? top->tp_base : tp->tp_base);
     if (base == NULL || base == &PyBaseObject_Type) {
         tp->tp_free(self);
         Py_DECREF(tp);
@@ -340,12 +309,13 @@ HPyAPI_IMPL HPy ctx_New(HPyContext *ctx, HPy h_type, void **data)
         return HPy_NULL;
     }
     PyTypeObject *tp = (PyTypeObject *)t;
-    HPyTypeInfo *info = hpy__nearest_info(tp);
-    PyTypeObject *builtin = info != NULL ? hpy__shape_builtin(info->shape) : NULL;
+    hpy_type_plan scratch, *p = hpy__plan(tp, &scratch);
+    HPyTypeInfo *info = p->nearest;
+    PyTypeObject *builtin = p->builtin;
     PyObject *obj;
     /* PyType_GenericAlloc hands out zeroed memory and tracks GC objects itself */
     int generic = 0;
-    if (builtin != NULL && builtin != &PyBaseObject_Type && builtin != &PyType_Type) {
+    if (builtin != NULL) {
         /* a valid empty int, float, str, tuple, list or dict (zeroed memory is not one) */
         PyObject *empty = PyTuple_New(0);
         obj = empty != NULL ? builtin->tp_new(tp, empty, NULL) : NULL;
@@ -378,7 +348,8 @@ HPyAPI_IMPL void *ctx_AsStruct_Slow(HPyContext *ctx, HPy h)
 {
     (void)ctx;
     PyObject *obj = _h2py(h);
-    HPyTypeInfo *info = hpy__nearest_info(Py_TYPE(obj));
+    hpy_type_plan scratch;
+    HPyTypeInfo *info = hpy__plan(Py_TYPE(obj), &scratch)->nearest;
     return info != NULL ? hpy__struct_of(obj, info) : (void *)obj;
 }
 
@@ -386,7 +357,8 @@ HPyAPI_IMPL int ctx_SetCallFunction(HPyContext *ctx, HPy h, HPyCallFunction *fun
 {
     (void)ctx;
     PyObject *obj = _h2py(h);
-    HPyTypeInfo *info = hpy__nearest_info(Py_TYPE(obj));
+    hpy_type_plan scratch;
+    HPyTypeInfo *info = hpy__plan(Py_TYPE(obj), &scratch)->nearest;
     if (info == NULL || info->call_offset <= 0) {
         PyErr_Format(PyExc_TypeError, "type '%.50s does not implement the HPy call protocol",
                      Py_TYPE(obj)->tp_name);

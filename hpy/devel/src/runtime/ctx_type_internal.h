@@ -3,6 +3,7 @@
  *
  *     ctx_type_registry.c   what HPy remembers per type (HPyTypeInfo), found by PyTypeObject*
  *     ctx_type_layout.c     where a type's C struct goes, and which bases allow it
+ *     ctx_type_plan.c       what the lifecycle of an instance needs of its type's base chain
  *     ctx_type_instance.c   instances: allocation, deallocation, GC, fields, call protocol
  *     ctx_type_spec.c       HPyType_FromSpec: a spec and its params to a type
  *
@@ -147,6 +148,55 @@ _HPy_HIDDEN int hpy__check_shape_against_base(const char *name, HPyType_BuiltinS
 /* The items of an Object-shape type against one base b: 0, or -1 with TypeError. */
 _HPy_HIDDEN int hpy__check_items_against_base(const char *name, HPyType_Spec *spec,
                                               PyTypeObject *b);
+
+/* ---- plans (ctx_type_plan.c) ---------------------------------------------------------------- */
+
+#define HPY_PLAN_CHAIN 4            /* HPy types of a base chain a plan lists */
+#define HPY_PLAN_CACHE_BITS 6       /* a copy caches 2**HPY_PLAN_CACHE_BITS plans */
+
+/* What the lifecycle of an instance of `type` needs of its base chain. */
+typedef struct {
+    PyTypeObject *type;              /* the key: a type and its version tag */
+    unsigned int tag;
+    int outermost;                   /* type is an HPy type with hpy__auto_dealloc */
+    HPyTypeInfo *nearest;            /* of the nearest HPy type of the chain (type included) */
+    PyTypeObject *builtin;           /* the builtin whose tp_new makes an instance, or NULL */
+    int n_chain;                     /* entries of chain; -1: more than HPY_PLAN_CHAIN */
+    HPyTypeInfo *chain[HPY_PLAN_CHAIN];   /* the HPy types of the chain, most derived first */
+    PyTypeObject *dealloc_base;      /* whose tp_dealloc runs after the HPy part, or NULL */
+    PyTypeObject *clear_base;        /* whose tp_clear runs after the HPy part, or NULL */
+    /* tp_traverse through the trampoline of trav_impl (NULL: not worked out yet) */
+    HPyFunc_traverseproc trav_impl;
+    HPyTypeInfo *trav_info;          /* the HPy type whose implementation it is */
+    PyTypeObject *trav_owner;
+    traverseproc trav_base;          /* the base's traverse of the builtin part, or NULL */
+    Py_ssize_t trav_dict;            /* a dict slot to visit, or 0 */
+    int trav_visit_type;             /* visit the instance's type */
+} hpy_type_plan;
+
+static inline size_t hpy__plan_index(PyTypeObject *t)
+{
+    return (size_t)(((uint64_t)(uintptr_t)t * 0x9E3779B97F4A7C15ULL) >> (64 - HPY_PLAN_CACHE_BITS));
+}
+
+/* The plan of t worked out now: into the cache (t has a version tag) or into scratch. */
+_HPy_HIDDEN hpy_type_plan *hpy__plan_slow(PyTypeObject *t, hpy_type_plan *scratch);
+
+/* This copy's cache of plans (ctx_type_plan.c). */
+_HPy_HIDDEN extern hpy_type_plan hpy__plan_cache[1 << HPY_PLAN_CACHE_BITS];
+
+/* The plan of t (see ctx_type_plan.c for how long it stays valid). Never raises. */
+static inline hpy_type_plan *hpy__plan(PyTypeObject *t, hpy_type_plan *scratch)
+{
+    hpy_type_plan *p = &hpy__plan_cache[hpy__plan_index(t)];
+    unsigned int tag = t->tp_version_tag;
+    if (p->type == t && p->tag == tag && tag != 0)
+        return p;
+    return hpy__plan_slow(t, scratch);
+}
+
+/* Work out p's traversal through the trampoline of impl. */
+_HPy_HIDDEN void hpy__plan_traverse(hpy_type_plan *p, HPyFunc_traverseproc impl);
 
 /* ---- instances (ctx_type_instance.c) -------------------------------------------------------- */
 
