@@ -158,6 +158,9 @@ _HPy_HIDDEN int hpy__check_items_against_base(const char *name, HPyType_Spec *sp
 typedef struct {
     PyTypeObject *type;              /* the key: a type and its version tag */
     unsigned int tag;
+#if PY_VERSION_HEX >= 0x030C0000
+    PyInterpreterState *interp;      /* and the interpreter that gave the tag */
+#endif
     int outermost;                   /* type is an HPy type with hpy__auto_dealloc */
     HPyTypeInfo *nearest;            /* of the nearest HPy type of the chain (type included) */
     PyTypeObject *builtin;           /* the builtin whose tp_new makes an instance, or NULL */
@@ -190,7 +193,11 @@ static inline hpy_type_plan *hpy__plan(PyTypeObject *t, hpy_type_plan *scratch)
 {
     hpy_type_plan *p = &hpy__plan_cache[hpy__plan_index(t)];
     unsigned int tag = t->tp_version_tag;
-    if (p->type == t && p->tag == tag && tag != 0)
+    if (p->type == t && p->tag == tag && tag != 0
+#if PY_VERSION_HEX >= 0x030C0000
+        && p->interp == PyInterpreterState_Get()
+#endif
+        )
         return p;
     return hpy__plan_slow(t, scratch);
 }

@@ -12,7 +12,9 @@
  * gives a tag twice, and every change to a type or to one of its bases (an attribute, a slot,
  * __bases__) resets the tag to 0 (the tags of a type's bases are valid whenever its own is).
  * So a cached plan is never used for a type that died (whose infos may be freed) and another
- * type at its address, nor after a change that could alter it. A type without a tag (0) is not
+ * type at its address, nor after a change that could alter it. From CPython 3.12 on, each
+ * interpreter counts the tags of its heap types from the same start, so the key also holds the
+ * interpreter (two interpreters could give one tag to types at the same address). A type without a tag (0) is not
  * cached: its plan is worked out into the caller's scratch at each call. */
 #include "ctx_type_internal.h"
 
@@ -50,6 +52,9 @@ static void compute_plan(PyTypeObject *tp, hpy_type_plan *p)
     memset(p, 0, sizeof(*p));
     p->type = tp;
     p->tag = tp->tp_version_tag;
+#if PY_VERSION_HEX >= 0x030C0000
+    p->interp = PyInterpreterState_Get();
+#endif
     HPyTypeInfo *own = hpy__type_info(tp);
     p->outermost = own != NULL && (own->flags & HPY_TI_AUTO_DEALLOC);
     PyTypeObject *top_dealloc = NULL, *top_traverse = NULL;
