@@ -387,6 +387,38 @@ def test_getitem(mod):
     assert refcount_stable(value, lambda: mod.getitem_s(d, 'a'))
 
 
+def test_length_and_getitem_i_of_tuples_lists_and_their_subclasses(mod):
+    # exact tuples and lists are read directly; subclasses keep their own __len__/__getitem__
+    value = object()
+    t, lst = (value, 2, 3), [1, value]
+    assert mod.length(t) == 3 and mod.length(()) == 0 and mod.length(lst) == 2
+    assert mod.getitem_i(t, 0) is value and mod.getitem_i(lst, 1) is value
+    assert mod.getitem_i(t, -3) is value and mod.getitem_i(lst, -1) is value
+    for obj, idx, msg in ((t, 3, 'tuple'), ((), 0, 'tuple'), (lst, 2, 'list'), (t, -4, 'tuple')):
+        with pytest.raises(IndexError) as e:
+            mod.getitem_i(obj, idx)
+        assert str(e.value) == '%s index out of range' % msg
+
+    class T(tuple):
+        def __len__(self):
+            return 42
+
+        def __getitem__(self, i):
+            return ('T', i)
+
+    class L(list):
+        def __len__(self):
+            return 7
+
+        def __getitem__(self, i):
+            return ('L', i)
+    assert mod.length(T((1, 2))) == 42 and mod.length(L([1])) == 7
+    assert mod.getitem_i(T((1, 2)), 0) == ('T', 0) and mod.getitem_i(L([1]), 0) == ('L', 0)
+    assert mod.getitem_i(T((1, 2)), 5) == ('T', 5)
+    assert refcount_stable(value, lambda: mod.getitem_i(t, 0))
+    assert refcount_stable(value, lambda: mod.getitem_i(lst, 1))
+
+
 def test_setitem(mod):
     value = object()
     base = sys.getrefcount(value)

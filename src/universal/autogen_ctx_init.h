@@ -108,12 +108,6 @@ static PyObject *hpy__rt_Bool_FromBool(HPyContext *ctx, bool v)
     return PyBool_FromLong(v);
 }
 
-static HPy_ssize_t hpy__rt_Length(HPyContext *ctx, PyObject *h)
-{
-    (void)ctx;
-    return PyObject_Length(h);
-}
-
 static int hpy__rt_Number_Check(HPyContext *ctx, PyObject *h)
 {
     (void)ctx;
@@ -875,7 +869,7 @@ static void hpy__fill_universal_ctx(HPyContext *ctx)
     ctx->ctx_Float_FromDouble = _HPy_FPTR_CAST(HPy (*)(HPyContext *, double), hpy__rt_Float_FromDouble);
     ctx->ctx_Float_AsDouble = _HPy_FPTR_CAST(double (*)(HPyContext *, HPy), hpy__rt_Float_AsDouble);
     ctx->ctx_Bool_FromBool = _HPy_FPTR_CAST(HPy (*)(HPyContext *, bool), hpy__rt_Bool_FromBool);
-    ctx->ctx_Length = _HPy_FPTR_CAST(HPy_ssize_t (*)(HPyContext *, HPy), hpy__rt_Length);
+    ctx->ctx_Length = ctx_Length;
     ctx->ctx_Number_Check = _HPy_FPTR_CAST(int (*)(HPyContext *, HPy), hpy__rt_Number_Check);
     ctx->ctx_Add = _HPy_FPTR_CAST(HPy (*)(HPyContext *, HPy, HPy), hpy__rt_Add);
     ctx->ctx_Subtract = _HPy_FPTR_CAST(HPy (*)(HPyContext *, HPy, HPy), hpy__rt_Subtract);

@@ -146,12 +146,6 @@ HPyAPI_FUNC HPy ctx_Bool_FromBool(HPyContext *ctx, bool v)
     return _py2h(PyBool_FromLong(v));
 }
 
-HPyAPI_FUNC HPy_ssize_t ctx_Length(HPyContext *ctx, HPy h)
-{
-    (void)ctx;
-    return PyObject_Length(_h2py(h));
-}
-
 HPyAPI_FUNC int ctx_Number_Check(HPyContext *ctx, HPy h)
 {
     (void)ctx;

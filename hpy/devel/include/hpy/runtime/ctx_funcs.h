@@ -238,12 +238,35 @@ HPyAPI_FUNC HPy ctx_Bytes_FromStringAndSize(HPyContext *ctx, const char *bytes, 
     return _py2h(PyBytes_FromStringAndSize(bytes, len));
 }
 
-/* Sequences get their item directly (negative indexes counted from the end); other objects
- * are subscripted with an int key. */
+/* Exact tuples and lists answer directly (the universal headers' inline path does the same
+ * without a call); other objects through PyObject_Length. */
+HPyAPI_FUNC HPy_ssize_t ctx_Length(HPyContext *ctx, HPy h)
+{
+    (void)ctx;
+    PyObject *o = _h2py(h);
+    if (PyTuple_CheckExact(o))
+        return PyTuple_GET_SIZE(o);
+    if (PyList_CheckExact(o))
+        return PyList_GET_SIZE(o);
+    return PyObject_Length(o);
+}
+
+/* An item of an exact tuple or list in range is read directly; other sequences get their item
+ * from sq_item (negative indexes counted from the end); other objects are subscripted with an
+ * int key. */
 HPyAPI_FUNC HPy ctx_GetItem_i(HPyContext *ctx, HPy obj, HPy_ssize_t idx)
 {
     (void)ctx;
     PyObject *o = _h2py(obj);
+    PyObject *item = NULL;
+    if (PyTuple_CheckExact(o) && (size_t)idx < (size_t)PyTuple_GET_SIZE(o))
+        item = PyTuple_GET_ITEM(o, idx);
+    else if (PyList_CheckExact(o) && (size_t)idx < (size_t)PyList_GET_SIZE(o))
+        item = PyList_GET_ITEM(o, idx);
+    if (item != NULL) {
+        Py_INCREF(item);
+        return _py2h(item);
+    }
     PySequenceMethods *sq = Py_TYPE(o)->tp_as_sequence;
     if (sq != NULL && sq->sq_item != NULL) {
         if (idx >= 0)
