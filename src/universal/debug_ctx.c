@@ -49,12 +49,16 @@ static const char *shape_name(HPyType_BuiltinShape shape)
 
 /* _HPy_AsStruct_<S> needs an object whose type has the builtin shape S. */
 /* What the checks below need to know of a type, kept for the type last seen. A type is
- * identified by its address and its version tag: tags are never reused (a new type at the
- * address of a dead one has another tag, or none yet: 0, never kept), so the pair cannot name
- * two types. */
+ * identified by its address and its version tag: an interpreter never reuses a tag (a new type
+ * at the address of a dead one has another tag, or none yet: 0, never kept), so the pair cannot
+ * name two types; from 3.12 on, each interpreter counts from the same start, so the interpreter
+ * is part of the key. */
 typedef struct {
     PyTypeObject *type;
     unsigned int tag;
+#if PY_VERSION_HEX >= 0x030C0000
+    PyInterpreterState *interp;
+#endif
     HPyType_BuiltinShape shape;
     int fields_visible;             /* _HPyType_FieldsVisible() */
 } type_facts;
@@ -64,10 +68,19 @@ static type_facts last_seen;
 static type_facts facts_of(PyTypeObject *tp)
 {
     unsigned int tag = tp->tp_version_tag;
+#if PY_VERSION_HEX >= 0x030C0000
+    PyInterpreterState *interp = PyInterpreterState_Get();
+    if (tp == last_seen.type && tag == last_seen.tag && tag != 0 && interp == last_seen.interp)
+        return last_seen;
+    type_facts f = { tp, tag, interp,
+                     ctx_Type_GetBuiltinShape(hpy__debug.uctx, _py2h((PyObject *)tp)),
+                     _HPyType_FieldsVisible(tp) };
+#else
     if (tp == last_seen.type && tag == last_seen.tag && tag != 0)
         return last_seen;
     type_facts f = { tp, tag, ctx_Type_GetBuiltinShape(hpy__debug.uctx, _py2h((PyObject *)tp)),
                      _HPyType_FieldsVisible(tp) };
+#endif
     if (tag != 0)
         last_seen = f;
     return f;

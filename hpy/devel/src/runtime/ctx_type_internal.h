@@ -67,11 +67,17 @@ _HPy_HIDDEN extern HPyTypeRegistry *hpy__type_registry;
 _HPy_HIDDEN HPyTypeRegistry *hpy__find_type_registry(int create);
 
 /* The last type found in the registry. A type is identified by its address and its version tag:
- * CPython never gives a tag twice, and a type without one (0) is not cached, so the pair cannot
- * name a type that died (whose info may be freed) and another type at its address. */
+ * an interpreter never gives a tag twice, and a type without one (0) is not cached, so the pair
+ * cannot name a type that died (whose info may be freed) and another type at its address. From
+ * CPython 3.12 on, each interpreter counts its heap types' tags from the same start, so the key
+ * also holds the interpreter (HPY__TAG_INTERP). */
 _HPy_HIDDEN extern PyTypeObject *hpy__last_type;
 _HPy_HIDDEN extern unsigned int hpy__last_tag;
 _HPy_HIDDEN extern HPyTypeInfo *hpy__last_info;
+#if PY_VERSION_HEX >= 0x030C0000
+#define HPY__TAG_INTERP 1
+_HPy_HIDDEN extern PyInterpreterState *hpy__last_interp;
+#endif
 
 /* The info of a type created by HPyType_FromSpec, or NULL. Never raises. */
 static inline HPyTypeInfo *hpy__type_info(PyTypeObject *t)
@@ -79,7 +85,11 @@ static inline HPyTypeInfo *hpy__type_info(PyTypeObject *t)
     if (!(t->tp_flags & Py_TPFLAGS_HEAPTYPE))
         return NULL;
     unsigned int tag = t->tp_version_tag;
-    if (t == hpy__last_type && tag == hpy__last_tag && tag != 0)
+    if (t == hpy__last_type && tag == hpy__last_tag && tag != 0
+#ifdef HPY__TAG_INTERP
+        && hpy__last_interp == PyInterpreterState_Get()
+#endif
+        )
         return hpy__last_info;
     HPyTypeRegistry *r = hpy__type_registry != NULL ? hpy__type_registry
                                                     : hpy__find_type_registry(0);
@@ -88,6 +98,9 @@ static inline HPyTypeInfo *hpy__type_info(PyTypeObject *t)
         hpy__last_type = t;
         hpy__last_tag = tag;
         hpy__last_info = info;
+#ifdef HPY__TAG_INTERP
+        hpy__last_interp = PyInterpreterState_Get();
+#endif
     }
     return info;
 }
@@ -158,7 +171,7 @@ _HPy_HIDDEN int hpy__check_items_against_base(const char *name, HPyType_Spec *sp
 typedef struct {
     PyTypeObject *type;              /* the key: a type and its version tag */
     unsigned int tag;
-#if PY_VERSION_HEX >= 0x030C0000
+#ifdef HPY__TAG_INTERP
     PyInterpreterState *interp;      /* and the interpreter that gave the tag */
 #endif
     int outermost;                   /* type is an HPy type with hpy__auto_dealloc */
@@ -194,7 +207,7 @@ static inline hpy_type_plan *hpy__plan(PyTypeObject *t, hpy_type_plan *scratch)
     hpy_type_plan *p = &hpy__plan_cache[hpy__plan_index(t)];
     unsigned int tag = t->tp_version_tag;
     if (p->type == t && p->tag == tag && tag != 0
-#if PY_VERSION_HEX >= 0x030C0000
+#ifdef HPY__TAG_INTERP
         && p->interp == PyInterpreterState_Get()
 #endif
         )

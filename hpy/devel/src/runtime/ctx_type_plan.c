@@ -52,7 +52,7 @@ static void compute_plan(PyTypeObject *tp, hpy_type_plan *p)
     memset(p, 0, sizeof(*p));
     p->type = tp;
     p->tag = tp->tp_version_tag;
-#if PY_VERSION_HEX >= 0x030C0000
+#ifdef HPY__TAG_INTERP
     p->interp = PyInterpreterState_Get();
 #endif
     HPyTypeInfo *own = hpy__type_info(tp);
