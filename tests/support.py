@@ -196,7 +196,9 @@ class CompilationError(Exception):
 
 
 def load_module(name, path, abi):
-    spec = importlib.util.spec_from_file_location(name, path)
+    # the loader is named: '.hpy0.so' is no extension suffix on PyPy (only '.so' is, on CPython)
+    spec = importlib.util.spec_from_file_location(
+        name, path, loader=importlib.machinery.ExtensionFileLoader(name, path))
     if BINARY_ABI[abi] == 'cpython':
         mod = importlib.util.module_from_spec(spec)
         spec.loader.exec_module(mod)
