@@ -139,7 +139,7 @@ setup(
     long_description_content_type='text/markdown',
     python_requires='>=3.8',
     install_requires=['setuptools>=64.0'],
-    packages=['hpy.devel', 'hpy.debug', 'hpy.trace', 'hpy.cython', 'hpy.cython.gen'],
+    packages=['hpy', 'hpy.devel', 'hpy.debug', 'hpy.trace', 'hpy.cython', 'hpy.cython.gen'],
     extras_require={'cython': ['cython>=3.1,<3.4']},
     package_data={'hpy.devel': ['include/*.h', 'include/hpy/*.h', 'include/hpy/*/*.h',
                                 'src/runtime/*.c', 'src/runtime/*.h', 'lib/*/*.a',

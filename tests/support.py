@@ -41,7 +41,8 @@ LOAD_MODE = {'universal': 0, 'hybrid': 0, 'universal-dispatch': 0, 'trace': 2, '
 DEBUG_ABIS = ('debug', 'hybrid-debug')
 # HPY_TEST_EXCLUDE_ABIS=a,b: leave ABIs out of the parametrization (the interpreter matrix
 # uses it for debug mode, see tools/test_matrix.py).
-ABIS = [a for a in ABIS if a not in os.environ.get('HPY_TEST_EXCLUDE_ABIS', '').split(',')]
+EXCLUDED_ABIS = tuple(a for a in os.environ.get('HPY_TEST_EXCLUDE_ABIS', '').split(',') if a)
+ABIS = [a for a in ABIS if a not in EXCLUDED_ABIS]
 DIRECT_CALLS = {'universal-dispatch': False}
 
 STRICT = ['-Wall', '-Wextra', '-Werror']
