@@ -9,6 +9,7 @@ import hashlib
 import importlib.machinery
 import importlib.util
 import os
+import platform
 import re
 import shlex
 import shutil
@@ -196,10 +197,15 @@ class CompilationError(Exception):
     pass
 
 
-def load_module(name, path, abi):
-    # the loader is named: '.hpy0.so' is no extension suffix on PyPy (only '.so' is, on CPython)
-    spec = importlib.util.spec_from_file_location(
+def extension_spec(name, path):
+    """The spec of the extension binary at path. The loader is named: '.hpy0.so' is no extension
+    suffix on PyPy (only '.so' is), so spec_from_file_location alone finds none there."""
+    return importlib.util.spec_from_file_location(
         name, path, loader=importlib.machinery.ExtensionFileLoader(name, path))
+
+
+def load_module(name, path, abi):
+    spec = extension_spec(name, path)
     if BINARY_ABI[abi] == 'cpython':
         mod = importlib.util.module_from_spec(spec)
         spec.loader.exec_module(mod)
@@ -244,6 +250,40 @@ class ModuleBuilder:
         if isinstance(result, Exception):
             raise result.with_traceback(None)
         return result
+
+
+CPYTHON = platform.python_implementation() == 'CPython'
+
+
+class _Uncounted:
+    """What refcount() gives where an object's reference count is none of the test's business
+    (PyPy: cpyext counts the references C code holds and frees objects when its GC decides):
+    equal to any count, and itself after adding or subtracting one, so that the reference-count
+    assertions of a test of API behaviour hold there while the rest of the test runs. Tests that
+    check nothing but reference counts are marked runtime_specific instead."""
+
+    def __eq__(self, other):
+        return True
+
+    def __ne__(self, other):
+        return False
+
+    def __add__(self, other):
+        return self
+
+    __radd__ = __sub__ = __rsub__ = __add__
+    __hash__ = object.__hash__
+
+    def __repr__(self):
+        return '<reference count not kept by this interpreter>'
+
+
+UNCOUNTED = _Uncounted()
+
+
+def refcount(obj):
+    """sys.getrefcount(obj) on CPython; UNCOUNTED on an interpreter without it."""
+    return sys.getrefcount(obj) if CPYTHON else UNCOUNTED
 
 
 def run_python(code, env=None, timeout=120):

@@ -188,7 +188,7 @@ def run_in_debug_mode(compile_module, code):
         import gc, importlib.util, resource, threading
         import hpy.universal
         resource.setrlimit(resource.RLIMIT_CORE, (0, 0))   # no core file
-        spec = importlib.util.spec_from_file_location(%r, %r)
+        spec = (lambda n, p: importlib.util.spec_from_file_location(n, p, loader=__import__('importlib.machinery').machinery.ExtensionFileLoader(n, p)))(%r, %r)
         mod = hpy.universal.load(%r, %r, spec, mode=hpy.universal.MODE_DEBUG)
         print('loaded', flush=True)
     ''') % (name, path, name, path)

@@ -11,7 +11,7 @@ import pytest
 
 import hpy.universal
 from hpy.devel import abitag
-from support import compile_module as build, run_python
+from support import compile_module as build, run_python, extension_spec
 
 TEST_ABIS = ['universal', 'hybrid']
 
@@ -26,7 +26,7 @@ GOOD = '''
 
 
 def load(name, path, **kw):
-    spec = importlib.util.spec_from_file_location(name, path)
+    spec = extension_spec(name, path)
     return hpy.universal.load(name, path, spec, **kw)
 
 
@@ -172,7 +172,7 @@ def _bootstrap_code(name, path, env):
     return '''
 import importlib.util, sys, types
 import hpy.universal
-spec = importlib.util.spec_from_file_location(%r, %r)
+spec = (lambda n, p: importlib.util.spec_from_file_location(n, p, loader=__import__('importlib.machinery').machinery.ExtensionFileLoader(n, p)))(%r, %r)
 loader = types.SimpleNamespace(name=%r)
 try:
     mod = hpy.universal._load_bootstrap(%r, 'pkg.' + %r, 'pkg', %r, loader, spec, %r)
@@ -396,7 +396,7 @@ CREATES_A_LIST_INIT = '''
 # binary 10 000 times, dropping each result, and report the growth of the bytes malloc has in use
 # (glibc's mallinfo2) after each block of 2000 loads following the first.
 LOAD_AND_DROP = r'''
-import ctypes, gc, importlib.util, json, sys
+import ctypes, gc, importlib.machinery, importlib.util, json, sys
 import hpy.universal
 
 class MallInfo2(ctypes.Structure):
@@ -411,7 +411,9 @@ def in_use():
     return info.uordblks + info.hblkhd
 
 name, path, mode, spec_kind = %r, %r, %r, %r
-spec = importlib.util.spec_from_file_location(name, path) if spec_kind == 'file' else object()
+spec = (importlib.util.spec_from_file_location(
+    name, path, loader=importlib.machinery.ExtensionFileLoader(name, path))
+    if spec_kind == 'file' else object())
 
 def block(n):
     outcome = set()

@@ -7,6 +7,10 @@
 #  error "hpy/runtime/cpy_compat.h needs Python.h"
 #endif
 
+#if defined(PYPY_VERSION)
+#  include "hpy/runtime/pypy_compat.h"
+#endif
+
 /* Take the raised exception out of the thread state, and put it back (3.12 added these). */
 #if PY_VERSION_HEX < 0x030C0000
 static inline PyObject *HPyCompat_GetRaisedException(void)
