@@ -87,6 +87,9 @@ if [ ! -f {work}/.installed ]; then
     touch {work}/.installed
 fi
 {work}/venv/bin/python setup.py -q build_ext --inplace --force
+# a test that runs away with memory fails (its worker dies and is replaced) instead of taking
+# the machine's memory: 4 GiB of address space per process
+ulimit -v 4194304
 export HPY_TEST_BINARY_CACHE={work}/binaries HPY_TEST_BINARY_CACHE_MODE=read
 export HPY_TEST_EXCLUDE_ABIS={excluded} HPY_TEST_RESULTS={work}/results/pypy.json
 exec {work}/venv/bin/python -m pytest {options}
