@@ -158,6 +158,11 @@ test-matrix: build dist wheelhouse
 test-pypy: build
 	$(PY) tools/test_pypy.py
 
+# bench/pypy.py on PyPy (tools/bench_pypy.py): the bench's universal module against its pure-Python
+# and C-API (cpyext) twins. Needs root; not part of CI. BENCH_ARGS go to bench/pypy.py.
+bench-pypy: build
+	$(PY) tools/bench_pypy.py $(BENCH_ARGS)
+
 # How many context functions and helpers the suite calls in every ABI (must be all of them).
 api-coverage: build
 	$(PY) tools/api_coverage.py

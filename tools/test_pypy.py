@@ -37,6 +37,9 @@ EXCLUDED_ABIS = 'cpython,hybrid,hybrid-debug,universal-dispatch'
 COLUMNS = ABIS + ['other']
 EXAMPLES = ['quickstart', 'array']
 UNIVERSAL_SUFFIX = test_matrix.UNIVERSAL_SUFFIX
+PYDEPS = test_matrix.INSIDE + '/pydeps'     # pytest & co. (tools/test_matrix.py ensure_pydeps)
+ENV = {'PATH': '/usr/local/bin:/usr/bin:/bin', 'HOME': '/root', 'LANG': 'C.UTF-8',
+       'TMPDIR': '/tmp'}
 PYTEST_OPTIONS = ['-q', '-n', '2', '-p', 'no:cacheprovider', '--c-level-only', 'tests'] + \
     test_matrix.HOST_ONLY_OPTIONS
 
@@ -73,7 +76,8 @@ def host_examples(dest, log):
     shutil.copy2(os.path.join(ROOT, 'examples', 'demo_support.py'), dest)
 
 
-SCRIPT = '''set -e
+# The PyPy venv of the runs (kept): the project installed editable, its runtime built for PyPy.
+SETUP = '''set -e
 cd {work}/src
 if [ ! -x {work}/venv/bin/python ]; then
     rm -rf {work}/venv {work}/.installed
@@ -87,8 +91,10 @@ if [ ! -f {work}/.installed ]; then
     touch {work}/.installed
 fi
 {work}/venv/bin/python setup.py -q build_ext --inplace --force
-# a test that runs away with memory fails (its worker dies and is replaced) instead of taking
-# the machine's memory: 4 GiB of address space per process
+'''
+
+SCRIPT = SETUP + '''# a test that runs away with memory fails (its worker dies and is replaced) instead
+# of taking the machine's memory: 4 GiB of address space per process
 ulimit -v 4194304
 export HPY_TEST_BINARY_CACHE={work}/binaries HPY_TEST_BINARY_CACHE_MODE=read
 export HPY_TEST_EXCLUDE_ABIS={excluded} HPY_TEST_RESULTS={work}/results/pypy.json
@@ -213,16 +219,14 @@ def main():
         test_matrix.ensure_pydeps(log)
         os.makedirs(host_path(INSIDE + '/src'), exist_ok=True)
         test_matrix.sync_sources(host_path(INSIDE + '/src'))
-        pydeps = test_matrix.INSIDE + '/pydeps'
         with open(os.path.join(area, 'run-tests.sh'), 'w') as f:
-            f.write(SCRIPT.format(work=INSIDE, pypy=PYPY, pydeps=pydeps, excluded=EXCLUDED_ABIS,
+            f.write(SCRIPT.format(work=INSIDE, pypy=PYPY, pydeps=PYDEPS, excluded=EXCLUDED_ABIS,
                                   options=' '.join(PYTEST_OPTIONS)))
         with open(os.path.join(area, 'run-user.sh'), 'w') as f:
             f.write(USER_SCRIPT.format(work=INSIDE, pypy=PYPY))
         with open(os.path.join(area, 'run_examples.py'), 'w') as f:
             f.write(RUN_EXAMPLES.format(examples=EXAMPLES, n_jobs=4 * len(EXAMPLES)))
-        env = {'PATH': '/usr/local/bin:/usr/bin:/bin', 'HOME': '/root', 'LANG': 'C.UTF-8',
-               'TMPDIR': '/tmp'}
+        env = ENV
         chroot = test_matrix.chroot_cmd()
         with test_matrix.Mounts():
             suite_start = time.monotonic()
