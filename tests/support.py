@@ -255,12 +255,21 @@ class ModuleBuilder:
 CPYTHON = platform.python_implementation() == 'CPython'
 
 
+# Reasons of runtime_specific marks (tests/conftest.py) that many tests share.
+ONLY_REFCOUNTS = 'checks reference counts only (sys.getrefcount; PyPy keeps none)'
+FREED_AT_ONCE = ("expects objects freed as soon as their last reference goes, or by one "
+                 "gc.collect() (CPython's reference counting); PyPy's GC frees cpyext objects "
+                 "later, when it decides")
+C_CYCLES = ("expects the GC to collect a cycle through C objects' fields or to report them "
+            "(tp_traverse); PyPy's cpyext never calls tp_traverse (PyPy issue 3848)")
+
+
 class _Uncounted:
-    """What refcount() gives where an object's reference count is none of the test's business
-    (PyPy: cpyext counts the references C code holds and frees objects when its GC decides):
-    equal to any count, and itself after adding or subtracting one, so that the reference-count
-    assertions of a test of API behaviour hold there while the rest of the test runs. Tests that
-    check nothing but reference counts are marked runtime_specific instead."""
+    """What refcount() and basicsize() give where the interpreter does not show that number
+    (PyPy: cpyext counts the references C code holds and frees objects when its GC decides; its
+    types have no __basicsize__): equal to, and in any order with, any number, and itself after
+    arithmetic, so that such assertions of a test of API behaviour hold there while the rest of
+    the test runs. Tests that check nothing but such numbers are marked runtime_specific.""" 
 
     def __eq__(self, other):
         return True
@@ -271,8 +280,13 @@ class _Uncounted:
     def __add__(self, other):
         return self
 
-    __radd__ = __sub__ = __rsub__ = __add__
+    __radd__ = __sub__ = __rsub__ = __mod__ = __add__
     __hash__ = object.__hash__
+
+    def __lt__(self, other):
+        return True
+
+    __le__ = __gt__ = __ge__ = __lt__
 
     def __repr__(self):
         return '<reference count not kept by this interpreter>'
@@ -284,6 +298,11 @@ UNCOUNTED = _Uncounted()
 def refcount(obj):
     """sys.getrefcount(obj) on CPython; UNCOUNTED on an interpreter without it."""
     return sys.getrefcount(obj) if CPYTHON else UNCOUNTED
+
+
+def basicsize(cls):
+    """cls.__basicsize__ where types have one (CPython); UNCOUNTED elsewhere."""
+    return getattr(cls, '__basicsize__', UNCOUNTED)
 
 
 def run_python(code, env=None, timeout=120):

@@ -10,7 +10,7 @@ import gc
 
 import pytest
 
-from support import refcount
+from support import refcount, ONLY_REFCOUNTS
 
 # Modules several tests use are built once per ABI and test process.
 _SHARED = {}
@@ -799,7 +799,7 @@ def test_kw_no_tracker(compile_module):
         assert raises_exactly(TypeError, fn, b=3) == 'function no value for required argument'
 
 
-@pytest.mark.runtime_specific('checks reference counts only (sys.getrefcount; PyPy keeps none)')
+@pytest.mark.runtime_specific(ONLY_REFCOUNTS)
 @pytest.mark.no_refleak_check   # checks its own reference counts
 def test_no_refleaks(pm, compile_module):
     fmod = compile_module('''

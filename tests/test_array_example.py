@@ -15,7 +15,7 @@ from decimal import Decimal
 
 import pytest
 
-from support import BINARY_ABI, ROOT, refcount
+from support import BINARY_ABI, ROOT, refcount, ONLY_REFCOUNTS, C_CYCLES
 
 EXAMPLE = os.path.join(ROOT, 'examples', 'array')
 DTYPES = ['float64', 'int64', 'object']
@@ -249,6 +249,7 @@ def test_object_array_has_no_buffer(mod):
     assert a.exports == 0
 
 
+@pytest.mark.runtime_specific(C_CYCLES)
 def test_traverse_visits_every_element(mod):
     items = [object() for _ in range(5)]
     a = mod.Array('object', items)
@@ -266,6 +267,7 @@ class Marker:
     """Something the array holds, whose death a weak reference reports."""
 
 
+@pytest.mark.runtime_specific(C_CYCLES)
 @pytest.mark.parametrize('shape', ['self', 'pair', 'list', 'dict', 'instance'])
 def test_cycles_are_collected(mod, shape):
     A = mod.Array
@@ -316,7 +318,7 @@ def test_finalizer_in_a_cycle_sees_the_elements(mod):
     assert seen[0][1:] == ['x', 42]
 
 
-@pytest.mark.runtime_specific('checks reference counts only (sys.getrefcount; PyPy keeps none)')
+@pytest.mark.runtime_specific(ONLY_REFCOUNTS)
 @pytest.mark.parametrize('how', ['set', 'init'])
 def test_refcounts_of_stored_objects(mod, how):
     value, other = object(), object()
@@ -356,7 +358,7 @@ def test_refcounts_of_stored_objects(mod, how):
     assert refcount(value) == base
 
 
-@pytest.mark.runtime_specific('checks reference counts only (sys.getrefcount; PyPy keeps none)')
+@pytest.mark.runtime_specific(ONLY_REFCOUNTS)
 def test_refcount_of_numbers_sum(mod):
     n = 10 ** 20                           # not a cached small int
     base = refcount(n)

@@ -1,7 +1,7 @@
 """Tests of HPy_BuildValue (all ABIs)."""
 import pytest
 
-from support import refcount
+from support import refcount, ONLY_REFCOUNTS
 
 
 def cases_module(compile_module, cases):
@@ -131,7 +131,7 @@ def test_null_keeps_pending_error(compile_module):
             mod.f(i)
 
 
-@pytest.mark.runtime_specific('checks reference counts only (sys.getrefcount; PyPy keeps none)')
+@pytest.mark.runtime_specific(ONLY_REFCOUNTS)
 def test_O_is_new_handle(compile_module):
     mod = compile_module('''
         HPyDef_METH(f, "f", HPyFunc_O)

@@ -12,7 +12,7 @@ import operator
 import pytest
 
 from support import refcount as support_refcount
-from support import python_error
+from support import FREED_AT_ONCE, python_error
 
 PRELUDE = r'''
 #include <string.h>
@@ -1031,6 +1031,7 @@ def test_capsule_invalid_object(cmod):
         assert str(e.value) == 'PyCapsule_%s called with invalid PyCapsule object' % fn
 
 
+@pytest.mark.runtime_specific(FREED_AT_ONCE)
 def test_capsule_destructor(cmod):
     target, other, context = cmod.addresses()
     calls = cmod.dtor_state()[0][0]

@@ -802,6 +802,9 @@ def settle_closed_queue(mod):
     mod.close_kept()
 
 
+@pytest.mark.runtime_specific("reads the objects of closed handles (small ints and None), which "
+                              "stay alive only where the interpreter keeps them so (CPython's "
+                              "small-int cache, immortal None); on PyPy they are freed")
 def test_closed_handles_queue_max_size(mod, closed_queue_max_size):
     _debug.set_closed_handles_queue_max_size(10**6)        # nothing leaves the queue
     assert _debug.get_closed_handles_queue_max_size() == 10**6

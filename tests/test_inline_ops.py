@@ -15,7 +15,7 @@ import weakref
 import pytest
 
 import hpy.universal
-from support import load_module, refcount
+from support import CPYTHON, FREED_AT_ONCE, ONLY_REFCOUNTS, load_module, refcount
 
 SRC = r'''
 #include "hpy.h"
@@ -239,9 +239,9 @@ _loaded = {}
 
 def runtime_offers_inline():
     """What the runtime should say: not on a build that accounts for every reference change, nor
-    on a free-threaded one."""
+    on a free-threaded one, nor on PyPy (docs/pypy.md)."""
     return not (hasattr(sys, 'gettotalrefcount') or sysconfig.get_config_var('Py_GIL_DISABLED')
-                or sysconfig.get_config_var('Py_STATS'))
+                or sysconfig.get_config_var('Py_STATS') or not CPYTHON)
 
 
 def build(compile_module, old_binary=False, old_runtime=False):
@@ -473,12 +473,16 @@ CHECKS = [
 ]
 
 
-# checks of nothing but reference counts (taken with sys.getrefcount, which PyPy has not)
+# checks of nothing but reference counts
 REFCOUNT_ONLY = (check_dup_and_close_counts, check_immortal_objects_are_untouched)
+# checks that an object is freed when its last handle or field lets go of it
+FREED_CHECKS = (check_last_close_frees, check_field_store_and_load, check_field_of_a_dying_box,
+                check_builders)
 
 
 @pytest.mark.parametrize('check', [
-    pytest.param(c, marks=pytest.mark.runtime_specific('checks reference counts only (sys.getrefcount; PyPy keeps none)')) if c in REFCOUNT_ONLY else c
+    pytest.param(c, marks=pytest.mark.runtime_specific(ONLY_REFCOUNTS)) if c in REFCOUNT_ONLY else
+    pytest.param(c, marks=pytest.mark.runtime_specific(FREED_AT_ONCE)) if c in FREED_CHECKS else c
     for c in CHECKS], ids=[c.__name__[len('check_'):] for c in CHECKS])
 def test_behaviour(mod, check):
     check(mod)

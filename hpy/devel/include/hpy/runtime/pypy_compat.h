@@ -78,14 +78,220 @@ static inline int _HPyPyPy_Sequence_SetSlice(PyObject *o, Py_ssize_t i1, Py_ssiz
     return v == NULL ? PySequence_DelSlice(o, i1, i2) : PySequence_SetSlice(o, i1, i2, v);
 }
 
+/* A capsule's pointer may not be set to NULL. */
+static inline int _HPyPyPy_Capsule_SetPointerChecked(PyObject *o, void *p)
+{
+    if (p == NULL) {
+        PyErr_SetString(PyExc_ValueError, "PyCapsule_SetPointer called with null pointer");
+        return -1;
+    }
+    return _HPyPyPy_Capsule_SetPointer(o, p);
+}
+
+/* Conversions to unsigned C integers take int instances only (no __index__) and raise
+ * OverflowError for a negative value, with CPython's message. 0 when v may be converted. */
+static inline int _HPyPyPy_CheckUnsigned(PyObject *v, const char *negative)
+{
+    if (v == NULL) {
+        PyErr_BadInternalCall();
+        return -1;
+    }
+    if (!PyLong_Check(v)) {
+        PyErr_SetString(PyExc_TypeError, "an integer is required");
+        return -1;
+    }
+    int overflow;
+    long long x = PyLong_AsLongLongAndOverflow(v, &overflow);
+    if (x == -1 && PyErr_Occurred())
+        return -1;
+    if (overflow < 0 || (overflow == 0 && x < 0)) {
+        PyErr_SetString(PyExc_OverflowError, negative);
+        return -1;
+    }
+    return 0;
+}
+
+static inline unsigned long _HPyPyPy_Long_AsUnsignedLong(PyObject *v)
+{
+    if (_HPyPyPy_CheckUnsigned(v, "can't convert negative value to unsigned int") < 0)
+        return (unsigned long)-1;
+    return PyLong_AsUnsignedLong(v);
+}
+
+static inline unsigned long long _HPyPyPy_Long_AsUnsignedLongLong(PyObject *v)
+{
+    if (_HPyPyPy_CheckUnsigned(v, "can't convert negative int to unsigned") < 0)
+        return (unsigned long long)-1;
+    return PyLong_AsUnsignedLongLong(v);
+}
+
+static inline size_t _HPyPyPy_Long_AsSize_t(PyObject *v)
+{
+    if (_HPyPyPy_CheckUnsigned(v, "can't convert negative value to size_t") < 0)
+        return (size_t)-1;
+    return PyLong_AsSize_t(v);
+}
+
+/* A negative int is a pointer too (its two's complement), as on CPython. */
+static inline void *_HPyPyPy_Long_AsVoidPtr(PyObject *v)
+{
+    if (v != NULL && PyLong_Check(v)) {
+        int overflow;
+        long long x = PyLong_AsLongLongAndOverflow(v, &overflow);
+        if (x == -1 && PyErr_Occurred())
+            return NULL;
+        if (overflow == 0 && x < 0)
+            return (void *)(intptr_t)x;
+    }
+    return PyLong_AsVoidPtr(v);
+}
+
+/* Only int instances convert to a double (no __float__, no __index__). */
+static inline double _HPyPyPy_Long_AsDouble(PyObject *v)
+{
+    if (v == NULL) {
+        PyErr_BadInternalCall();
+        return -1.0;
+    }
+    if (!PyLong_Check(v)) {
+        PyErr_SetString(PyExc_TypeError, "an integer is required");
+        return -1.0;
+    }
+    return PyLong_AsDouble(v);
+}
+
+/* List and dict functions given another type: SystemError, as CPython's internal-call checks. */
+static inline PyObject *_HPyPyPy_List_New(Py_ssize_t n)
+{
+    if (n < 0) {
+        PyErr_BadInternalCall();
+        return NULL;
+    }
+    return PyList_New(n);
+}
+
+static inline int _HPyPyPy_List_Append(PyObject *list, PyObject *item)
+{
+    if (list == NULL || item == NULL || !PyList_Check(list)) {
+        PyErr_BadInternalCall();
+        return -1;
+    }
+    return PyList_Append(list, item);
+}
+
+static inline int _HPyPyPy_List_Insert(PyObject *list, Py_ssize_t i, PyObject *item)
+{
+    if (list == NULL || item == NULL || !PyList_Check(list)) {
+        PyErr_BadInternalCall();
+        return -1;
+    }
+    return PyList_Insert(list, i, item);
+}
+
+static inline PyObject *_HPyPyPy_Dict_Keys(PyObject *d)
+{
+    if (d == NULL || !PyDict_Check(d)) {
+        PyErr_BadInternalCall();
+        return NULL;
+    }
+    return PyDict_Keys(d);
+}
+
+static inline PyObject *_HPyPyPy_Dict_Copy(PyObject *d)
+{
+    if (d == NULL || !PyDict_Check(d)) {
+        PyErr_BadInternalCall();
+        return NULL;
+    }
+    return PyDict_Copy(d);
+}
+
+/* The size and data of a bytes object: TypeError for anything else. */
+static inline int _HPyPyPy_NotBytes(PyObject *o)
+{
+    if (o != NULL && PyBytes_Check(o))
+        return 0;
+    if (o == NULL)
+        PyErr_BadInternalCall();
+    else
+        PyErr_Format(PyExc_TypeError, "expected bytes, %.200s found", Py_TYPE(o)->tp_name);
+    return 1;
+}
+
+static inline Py_ssize_t _HPyPyPy_Bytes_Size(PyObject *o)
+{
+    return _HPyPyPy_NotBytes(o) ? -1 : PyBytes_Size(o);
+}
+
+static inline char *_HPyPyPy_Bytes_AsString(PyObject *o)
+{
+    return _HPyPyPy_NotBytes(o) ? NULL : PyBytes_AsString(o);
+}
+
+static inline PyObject *_HPyPyPy_Bytes_FromStringAndSize(const char *s, Py_ssize_t n)
+{
+    if (n < 0) {
+        PyErr_SetString(PyExc_SystemError, "Negative size passed to PyBytes_FromStringAndSize");
+        return NULL;
+    }
+    return PyBytes_FromStringAndSize(s, n);
+}
+
+/* A substring: negative bounds are an IndexError; the end is clipped to the length. */
+static inline PyObject *_HPyPyPy_Unicode_Substring(PyObject *s, Py_ssize_t start, Py_ssize_t end)
+{
+    if (start < 0 || end < 0) {
+        PyErr_SetString(PyExc_IndexError, "string index out of range");
+        return NULL;
+    }
+    return PyUnicode_Substring(s, start, end);
+}
+
+/* Decoding any object with the buffer protocol, as CPython does (cpyext: bytes only). */
+static inline PyObject *_HPyPyPy_Unicode_FromEncodedObject(PyObject *o, const char *encoding,
+                                                          const char *errors)
+{
+    if (o != NULL && !PyBytes_Check(o) && !PyUnicode_Check(o) && PyObject_CheckBuffer(o)) {
+        Py_buffer view;
+        if (PyObject_GetBuffer(o, &view, PyBUF_SIMPLE) < 0)
+            return NULL;
+        PyObject *res = PyUnicode_Decode((const char *)view.buf, view.len,
+                                         encoding != NULL ? encoding : "utf-8", errors);
+        PyBuffer_Release(&view);
+        return res;
+    }
+    return PyUnicode_FromEncodedObject(o, encoding, errors);
+}
+
+/* Attribute names must be str: CPython's TypeError and message. */
+static inline int _HPyPyPy_NotAttrName(PyObject *name)
+{
+    if (name != NULL && PyUnicode_Check(name))
+        return 0;
+    if (name == NULL)
+        PyErr_BadInternalCall();
+    else
+        PyErr_Format(PyExc_TypeError, "attribute name must be string, not '%.200s'",
+                     Py_TYPE(name)->tp_name);
+    return 1;
+}
+
+static inline PyObject *_HPyPyPy_Object_GetAttr(PyObject *o, PyObject *name)
+{
+    return _HPyPyPy_NotAttrName(name) ? NULL : PyObject_GetAttr(o, name);
+}
+
+static inline int _HPyPyPy_Object_SetAttr(PyObject *o, PyObject *name, PyObject *v)
+{
+    return _HPyPyPy_NotAttrName(name) ? -1 : PyObject_SetAttr(o, name, v);
+}
+
 #undef PyCapsule_GetPointer
 #define PyCapsule_GetPointer _HPyPyPy_Capsule_GetPointer
 #undef PyCapsule_GetName
 #define PyCapsule_GetName _HPyPyPy_Capsule_GetName
 #undef PyCapsule_GetContext
 #define PyCapsule_GetContext _HPyPyPy_Capsule_GetContext
-#undef PyCapsule_SetPointer
-#define PyCapsule_SetPointer _HPyPyPy_Capsule_SetPointer
 #undef PyCapsule_SetName
 #define PyCapsule_SetName _HPyPyPy_Capsule_SetName
 #undef PyCapsule_SetContext
@@ -98,5 +304,41 @@ static inline int _HPyPyPy_Sequence_SetSlice(PyObject *o, Py_ssize_t i1, Py_ssiz
 #define PyErr_SetObject _HPyPyPy_Err_SetObject
 #undef PySequence_SetSlice
 #define PySequence_SetSlice _HPyPyPy_Sequence_SetSlice
+#undef PyCapsule_SetPointer
+#define PyCapsule_SetPointer _HPyPyPy_Capsule_SetPointerChecked
+#undef PyLong_AsUnsignedLong
+#define PyLong_AsUnsignedLong _HPyPyPy_Long_AsUnsignedLong
+#undef PyLong_AsUnsignedLongLong
+#define PyLong_AsUnsignedLongLong _HPyPyPy_Long_AsUnsignedLongLong
+#undef PyLong_AsSize_t
+#define PyLong_AsSize_t _HPyPyPy_Long_AsSize_t
+#undef PyLong_AsVoidPtr
+#define PyLong_AsVoidPtr _HPyPyPy_Long_AsVoidPtr
+#undef PyLong_AsDouble
+#define PyLong_AsDouble _HPyPyPy_Long_AsDouble
+#undef PyList_New
+#define PyList_New _HPyPyPy_List_New
+#undef PyList_Append
+#define PyList_Append _HPyPyPy_List_Append
+#undef PyList_Insert
+#define PyList_Insert _HPyPyPy_List_Insert
+#undef PyDict_Keys
+#define PyDict_Keys _HPyPyPy_Dict_Keys
+#undef PyDict_Copy
+#define PyDict_Copy _HPyPyPy_Dict_Copy
+#undef PyBytes_Size
+#define PyBytes_Size _HPyPyPy_Bytes_Size
+#undef PyBytes_AsString
+#define PyBytes_AsString _HPyPyPy_Bytes_AsString
+#undef PyBytes_FromStringAndSize
+#define PyBytes_FromStringAndSize _HPyPyPy_Bytes_FromStringAndSize
+#undef PyUnicode_Substring
+#define PyUnicode_Substring _HPyPyPy_Unicode_Substring
+#undef PyUnicode_FromEncodedObject
+#define PyUnicode_FromEncodedObject _HPyPyPy_Unicode_FromEncodedObject
+#undef PyObject_GetAttr
+#define PyObject_GetAttr _HPyPyPy_Object_GetAttr
+#undef PyObject_SetAttr
+#define PyObject_SetAttr _HPyPyPy_Object_SetAttr
 
 #endif /* HPY_RUNTIME_PYPY_COMPAT_H */
