@@ -6,7 +6,7 @@ import array
 
 import pytest
 
-from support import CompilationError, compile_module as build_binary
+from support import CPYTHON, CompilationError, compile_module as build_binary
 
 LANGS = [pytest.param(False, id='c'), pytest.param(True, id='c++')]
 
@@ -452,7 +452,10 @@ def test_impl_after_the_macro(compile_module, cplusplus):
     assert not (n < 5) and (n == 'x') is False
     assert hash(n) == 1005
     # sequence and mapping slots
-    assert len(n) == 4 and list(n) == [5, 6, 7, 8] and 7 in n and 9 not in n and 'x' not in n
+    assert len(n) == 4 and 7 in n and 9 not in n and 'x' not in n
+    # iteration through sq_item (the type has no tp_iter); PyPy iterates through __getitem__,
+    # which is the mapping slot here, answering every index: no end
+    assert not CPYTHON or list(n) == [5, 6, 7, 8]
     assert n['v'] == 5 and n[2] == ('key', 2) and n[-1] == ('key', -1)
     n[0] = 9
     assert n.items() == (9, 10, 11, 12)

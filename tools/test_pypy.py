@@ -210,6 +210,9 @@ def main():
         shutil.rmtree(results, ignore_errors=True)
         os.makedirs(binaries)
         os.makedirs(results)
+        # the sources first: the binaries' keys hold the headers the tests see in the chroot
+        os.makedirs(host_path(INSIDE + '/src'), exist_ok=True)
+        test_matrix.sync_sources(host_path(INSIDE + '/src'))
         origin = host_binaries(binaries, log)
         n_binaries = len([n for n in os.listdir(binaries) if n.endswith(UNIVERSAL_SUFFIX)])
         if not n_binaries:
@@ -217,8 +220,6 @@ def main():
         before = test_matrix.hash_binaries(binaries)
         host_examples(os.path.join(area, 'examples'), log)
         test_matrix.ensure_pydeps(log)
-        os.makedirs(host_path(INSIDE + '/src'), exist_ok=True)
-        test_matrix.sync_sources(host_path(INSIDE + '/src'))
         with open(os.path.join(area, 'run-tests.sh'), 'w') as f:
             f.write(SCRIPT.format(work=INSIDE, pypy=PYPY, pydeps=PYDEPS, excluded=EXCLUDED_ABIS,
                                   options=' '.join(PYTEST_OPTIONS)))

@@ -118,7 +118,19 @@ typedef struct {
     PyMemberDef *members;
     PyGetSetDef *getsets;
     hpy_field_closure *fields;
+    struct hpy_getset_halves *halves;   /* PyPy only (ctx_type_pypy.c), else NULL */
 } hpy_local_info;
+
+/* On PyPy: a getset whose getter or setter is NULL (cpyext would call it) gets a stand-in that
+ * raises AttributeError as CPython does; its closure becomes *halves, which keeps the real
+ * ones. */
+typedef struct hpy_getset_halves {
+    const char *name;
+    getter get;
+    setter set;
+    void *closure;
+} hpy_getset_halves;
+_HPy_HIDDEN void hpy__pypy_complete_getset(PyGetSetDef *def, hpy_getset_halves *halves);
 
 /* Free an info made by this copy, with its arrays. */
 _HPy_HIDDEN void hpy__release_info(HPyTypeInfo *info);

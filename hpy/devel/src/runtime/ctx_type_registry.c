@@ -260,6 +260,7 @@ HPyAPI_IMPL void hpy__release_info(HPyTypeInfo *info)
     PyMem_Free(li->members);
     PyMem_Free(li->getsets);
     PyMem_Free(li->fields);
+    PyMem_Free(li->halves);
     PyMem_Free(li);
 }
 

@@ -537,6 +537,16 @@ HPyAPI_IMPL HPy ctx_Type_FromSpec(HPyContext *ctx, HPyType_Spec *spec, HPyType_S
     li->members = members;
     li->getsets = getsets;
     li->fields = fields;
+#if defined(PYPY_VERSION)
+    if (n_cpy_getsets > 0) {
+        li->halves = (hpy_getset_halves *)PyMem_Calloc((size_t)n_cpy_getsets,
+                                                       sizeof(hpy_getset_halves));
+        if (li->halves == NULL) {
+            PyErr_NoMemory();
+            goto fail;
+        }
+    }
+#endif
 
     /* members: the implicit __vectorcalloffset__, the HPy ones, the legacy ones */
     Py_ssize_t im = 0, ig = 0, ifield = 0;
@@ -578,6 +588,10 @@ HPyAPI_IMPL HPy ctx_Type_FromSpec(HPyContext *ctx, HPyType_Spec *spec, HPyType_S
             getsets[ig].set = (setter)g->setter_cpy_trampoline;
             getsets[ig].doc = g->doc;
             getsets[ig].closure = g->closure;
+#if defined(PYPY_VERSION)
+            if (g->getter_cpy_trampoline == NULL || g->setter_cpy_trampoline == NULL)
+                hpy__pypy_complete_getset(&getsets[ig], &li->halves[ig]);
+#endif
             ig++;
         }
     }
@@ -744,6 +758,7 @@ fail:
             li->members = NULL;
             li->getsets = NULL;
             li->fields = NULL;
+            li->halves = NULL;
         }
         hpy__release_info(&li->pub);
     }

@@ -60,7 +60,8 @@ static inline int _HPyPyPy_Capsule_IsValid(PyObject *o, const char *name)
     return o != NULL && PyCapsule_CheckExact(o) && PyCapsule_IsValid(o, name);
 }
 
-/* An exception set with a type that is no exception class: CPython's SystemError. */
+/* An exception set with a type that is no exception class: CPython's SystemError. A NULL value
+ * is no value (cpyext aborts when it normalizes one). */
 static inline void _HPyPyPy_Err_SetObject(PyObject *type, PyObject *value)
 {
     if (type == NULL || !PyExceptionClass_Check(type)) {
@@ -68,7 +69,16 @@ static inline void _HPyPyPy_Err_SetObject(PyObject *type, PyObject *value)
                      "_PyErr_SetObject: exception %R is not a BaseException subclass", type);
         return;
     }
-    PyErr_SetObject(type, value);
+    if (value == NULL)
+        PyErr_SetNone(type);
+    else
+        PyErr_SetObject(type, value);
+}
+
+/* No exception set matches nothing (cpyext would read the missing exception). */
+static inline int _HPyPyPy_Err_ExceptionMatches(PyObject *exc)
+{
+    return PyErr_Occurred() != NULL && PyErr_ExceptionMatches(exc);
 }
 
 /* A slice set to NULL is deleted (cpyext would store NULL). */
@@ -302,6 +312,8 @@ static inline int _HPyPyPy_Object_SetAttr(PyObject *o, PyObject *name, PyObject 
 #define PyCapsule_IsValid _HPyPyPy_Capsule_IsValid
 #undef PyErr_SetObject
 #define PyErr_SetObject _HPyPyPy_Err_SetObject
+#undef PyErr_ExceptionMatches
+#define PyErr_ExceptionMatches _HPyPyPy_Err_ExceptionMatches
 #undef PySequence_SetSlice
 #define PySequence_SetSlice _HPyPyPy_Sequence_SetSlice
 #undef PyCapsule_SetPointer
