@@ -43,4 +43,40 @@ HPyAPI_IMPL void hpy__pypy_complete_getset(PyGetSetDef *def, hpy_getset_halves *
     def->closure = halves;
 }
 
+static PyObject *none_get(PyObject *self, void *closure)
+{
+    (void)self;
+    (void)closure;
+    Py_RETURN_NONE;
+}
+
+static int none_set(PyObject *self, PyObject *value, void *closure)
+{
+    (void)self;
+    if (value == NULL)
+        PyErr_SetString(PyExc_TypeError, "can't delete numeric/char attribute");
+    else
+        PyErr_Format(PyExc_SystemError, "bad memberdescr type for %s", (const char *)closure);
+    return -1;
+}
+
+static int none_set_readonly(PyObject *self, PyObject *value, void *closure)
+{
+    (void)self;
+    (void)value;
+    (void)closure;
+    PyErr_SetString(PyExc_AttributeError, "readonly attribute");
+    return -1;
+}
+
+HPyAPI_IMPL void hpy__pypy_none_member(PyGetSetDef *def, const char *name, const char *doc,
+                                       int readonly)
+{
+    def->name = name;
+    def->get = none_get;
+    def->set = readonly ? none_set_readonly : none_set;
+    def->doc = doc;
+    def->closure = (void *)name;
+}
+
 #endif /* PYPY_VERSION */

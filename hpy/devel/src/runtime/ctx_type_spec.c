@@ -162,7 +162,7 @@ HPyAPI_IMPL HPy ctx_Type_FromSpec(HPyContext *ctx, HPyType_Spec *spec, HPyType_S
     }
 
     /* the defines */
-    Py_ssize_t n_members = 0, n_fields = 0, n_getsets = 0;
+    Py_ssize_t n_members = 0, n_fields = 0, n_getsets = 0, n_none = 0;
     int has_new = 0, has_vcoff_member = 0;
     HPyDef *call_def = NULL;
     HPyFunc_traverseproc traverse = NULL;
@@ -227,6 +227,8 @@ HPyAPI_IMPL HPy ctx_Type_FromSpec(HPyContext *ctx, HPyType_Spec *spec, HPyType_S
                 n_members++;
                 if (d->member.type == HPyMember_OBJECT || d->member.type == HPyMember_OBJECT_EX)
                     n_fields++;
+                if (HPY_NONE_AS_GETSET && d->member.type == HPyMember_NONE)
+                    n_none++;
                 break;
             case HPyDef_Kind_GetSet:
                 if (d->getset.name == NULL) {
@@ -510,9 +512,9 @@ HPyAPI_IMPL HPy ctx_Type_FromSpec(HPyContext *ctx, HPyType_Spec *spec, HPyType_S
     if (legacy_getsets != NULL)
         while (legacy_getsets[n_legacy_getsets].name != NULL)
             n_legacy_getsets++;
-    Py_ssize_t n_cpy_members = (call_def != NULL || inherit_call) + (n_members - n_fields) +
-                               n_legacy_members;
-    Py_ssize_t n_cpy_getsets = n_getsets + n_legacy_getsets + n_fields;
+    Py_ssize_t n_cpy_members = (call_def != NULL || inherit_call) +
+                               (n_members - n_fields - n_none) + n_legacy_members;
+    Py_ssize_t n_cpy_getsets = n_getsets + n_legacy_getsets + n_fields + n_none;
     if (n_cpy_members > 0) {
         members = (PyMemberDef *)PyMem_Calloc((size_t)n_cpy_members + 1, sizeof(PyMemberDef));
         if (members == NULL) {
@@ -562,7 +564,8 @@ HPyAPI_IMPL HPy ctx_Type_FromSpec(HPyContext *ctx, HPyType_Spec *spec, HPyType_S
         for (HPyDef **dp = spec->defines; *dp != NULL; dp++) {
             HPyMember *m = &(*dp)->member;
             if ((*dp)->kind != HPyDef_Kind_Member ||
-                m->type == HPyMember_OBJECT || m->type == HPyMember_OBJECT_EX)
+                m->type == HPyMember_OBJECT || m->type == HPyMember_OBJECT_EX ||
+                (HPY_NONE_AS_GETSET && m->type == HPyMember_NONE))
                 continue;
             members[im].name = m->name;
             members[im].type = (int)m->type;
@@ -597,6 +600,15 @@ HPyAPI_IMPL HPy ctx_Type_FromSpec(HPyContext *ctx, HPyType_Spec *spec, HPyType_S
     }
     for (Py_ssize_t i = 0; i < n_legacy_getsets; i++)
         getsets[ig++] = legacy_getsets[i];
+#if HPY_NONE_AS_GETSET
+    if (spec->defines != NULL) {
+        for (HPyDef **dp = spec->defines; *dp != NULL; dp++) {
+            HPyMember *m = &(*dp)->member;
+            if ((*dp)->kind == HPyDef_Kind_Member && m->type == HPyMember_NONE)
+                hpy__pypy_none_member(&getsets[ig++], m->name, m->doc, m->readonly);
+        }
+    }
+#endif
     if (spec->defines != NULL) {
         for (HPyDef **dp = spec->defines; *dp != NULL; dp++) {
             HPyMember *m = &(*dp)->member;

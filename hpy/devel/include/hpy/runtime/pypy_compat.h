@@ -11,6 +11,15 @@
 #  error "hpy/runtime/pypy_compat.h is for PyPy only"
 #endif
 
+/* CPython's words for a C-API function given what it cannot take (cpyext: 'Bad internal
+ * call!'). */
+static inline void _HPyPyPy_BadInternalCall(void)
+{
+    PyErr_SetString(PyExc_SystemError, "bad argument to internal function");
+}
+#undef PyErr_BadInternalCall
+#define PyErr_BadInternalCall _HPyPyPy_BadInternalCall
+
 /* A capsule function called with something that is not a capsule: CPython's ValueError. */
 static inline int _HPyPyPy_NotCapsule(PyObject *o, const char *fn)
 {
@@ -81,13 +90,6 @@ static inline int _HPyPyPy_Err_ExceptionMatches(PyObject *exc)
     return PyErr_Occurred() != NULL && PyErr_ExceptionMatches(exc);
 }
 
-/* A slice set to NULL is deleted (cpyext would store NULL). */
-static inline int _HPyPyPy_Sequence_SetSlice(PyObject *o, Py_ssize_t i1, Py_ssize_t i2,
-                                             PyObject *v)
-{
-    return v == NULL ? PySequence_DelSlice(o, i1, i2) : PySequence_SetSlice(o, i1, i2, v);
-}
-
 /* A capsule's pointer may not be set to NULL. */
 static inline int _HPyPyPy_Capsule_SetPointerChecked(PyObject *o, void *p)
 {
@@ -121,11 +123,23 @@ static inline int _HPyPyPy_CheckUnsigned(PyObject *v, const char *negative)
     return 0;
 }
 
+/* An OverflowError raised by the conversion just made gets CPython's message. */
+static inline void _HPyPyPy_OverflowMessage(const char *message)
+{
+    if (PyErr_Occurred() != NULL && PyErr_ExceptionMatches(PyExc_OverflowError)) {
+        PyErr_Clear();
+        PyErr_SetString(PyExc_OverflowError, message);
+    }
+}
+
 static inline unsigned long _HPyPyPy_Long_AsUnsignedLong(PyObject *v)
 {
     if (_HPyPyPy_CheckUnsigned(v, "can't convert negative value to unsigned int") < 0)
         return (unsigned long)-1;
-    return PyLong_AsUnsignedLong(v);
+    unsigned long r = PyLong_AsUnsignedLong(v);
+    if (r == (unsigned long)-1)
+        _HPyPyPy_OverflowMessage("Python int too large to convert to C unsigned long");
+    return r;
 }
 
 static inline unsigned long long _HPyPyPy_Long_AsUnsignedLongLong(PyObject *v)
@@ -139,7 +153,10 @@ static inline size_t _HPyPyPy_Long_AsSize_t(PyObject *v)
 {
     if (_HPyPyPy_CheckUnsigned(v, "can't convert negative value to size_t") < 0)
         return (size_t)-1;
-    return PyLong_AsSize_t(v);
+    size_t r = PyLong_AsSize_t(v);
+    if (r == (size_t)-1)
+        _HPyPyPy_OverflowMessage("Python int too large to convert to C size_t");
+    return r;
 }
 
 /* A negative int is a pointer too (its two's complement), as on CPython. */
@@ -270,6 +287,11 @@ static inline PyObject *_HPyPyPy_Unicode_FromEncodedObject(PyObject *o, const ch
         PyBuffer_Release(&view);
         return res;
     }
+    if (o != NULL && !PyBytes_Check(o) && !PyUnicode_Check(o)) {
+        PyErr_Format(PyExc_TypeError, "decoding to str: need a bytes-like object, %.80s found",
+                     Py_TYPE(o)->tp_name);
+        return NULL;
+    }
     return PyUnicode_FromEncodedObject(o, encoding, errors);
 }
 
@@ -296,6 +318,99 @@ static inline int _HPyPyPy_Object_SetAttr(PyObject *o, PyObject *name, PyObject 
     return _HPyPyPy_NotAttrName(name) ? -1 : PyObject_SetAttr(o, name, v);
 }
 
+/* Item and slice access on objects that lack the protocol, and list indexes out of range:
+ * CPython's TypeError and IndexError messages (cpyext words them its own way). */
+static inline int _HPyPyPy_Lacks(PyObject *o, const char *method, const char *what)
+{
+    if (o == NULL || PyType_Check(o) || PyObject_HasAttrString((PyObject *)Py_TYPE(o), method))
+        return 0;
+    PyErr_Format(PyExc_TypeError, what, Py_TYPE(o)->tp_name);
+    return 1;
+}
+
+static inline PyObject *_HPyPyPy_Object_GetItem(PyObject *o, PyObject *key)
+{
+    if (_HPyPyPy_Lacks(o, "__getitem__", "'%.200s' object is not subscriptable"))
+        return NULL;
+    return PyObject_GetItem(o, key);
+}
+
+static inline PyObject *_HPyPyPy_Sequence_GetSlice(PyObject *o, Py_ssize_t i1, Py_ssize_t i2)
+{
+    if (_HPyPyPy_Lacks(o, "__getitem__", "'%.200s' object is unsliceable"))
+        return NULL;
+    return PySequence_GetSlice(o, i1, i2);
+}
+
+static inline int _HPyPyPy_Sequence_DelSlice(PyObject *o, Py_ssize_t i1, Py_ssize_t i2)
+{
+    if (_HPyPyPy_Lacks(o, "__delitem__", "'%.200s' object doesn't support slice deletion"))
+        return -1;
+    return PySequence_DelSlice(o, i1, i2);
+}
+
+/* A slice set to NULL is deleted (cpyext would store NULL). */
+static inline int _HPyPyPy_Sequence_SetSliceChecked(PyObject *o, Py_ssize_t i1, Py_ssize_t i2,
+                                                    PyObject *v)
+{
+    if (v == NULL)
+        return _HPyPyPy_Sequence_DelSlice(o, i1, i2);
+    if (_HPyPyPy_Lacks(o, "__setitem__", "'%.200s' object doesn't support slice assignment"))
+        return -1;
+    return PySequence_SetSlice(o, i1, i2, v);
+}
+
+/* A list item set or deleted at an int index out of range. */
+static inline int _HPyPyPy_ListIndexOutOfRange(PyObject *o, PyObject *key)
+{
+    if (o == NULL || key == NULL || !PyList_Check(o) || !PyLong_Check(key))
+        return 0;
+    int overflow;
+    long long i = PyLong_AsLongLongAndOverflow(key, &overflow);
+    if (i == -1 && PyErr_Occurred()) {
+        PyErr_Clear();      /* the real call reports it */
+        return 0;
+    }
+    Py_ssize_t n = PyList_GET_SIZE(o);
+    if (overflow == 0 && i < 0)
+        i += n;
+    if (overflow == 0 && i >= 0 && i < n)
+        return 0;
+    PyErr_SetString(PyExc_IndexError, "list assignment index out of range");
+    return 1;
+}
+
+static inline int _HPyPyPy_Object_SetItem(PyObject *o, PyObject *key, PyObject *v)
+{
+    if (_HPyPyPy_Lacks(o, "__setitem__", "'%.200s' object does not support item assignment") ||
+        _HPyPyPy_ListIndexOutOfRange(o, key))
+        return -1;
+    return PyObject_SetItem(o, key, v);
+}
+
+static inline int _HPyPyPy_Object_DelItem(PyObject *o, PyObject *key)
+{
+    if (_HPyPyPy_Lacks(o, "__delitem__", "'%.200s' object doesn't support item deletion") ||
+        _HPyPyPy_ListIndexOutOfRange(o, key))
+        return -1;
+    return PyObject_DelItem(o, key);
+}
+
+/* A negative index counts from the end only where the object has a length (cpyext asks for
+ * it in any case). */
+static inline PyObject *_HPyPyPy_Sequence_GetItem(PyObject *o, Py_ssize_t i)
+{
+    if (i < 0 && o != NULL && !PyObject_HasAttrString((PyObject *)Py_TYPE(o), "__len__")) {
+        PyObject *key = PyLong_FromSsize_t(i);
+        if (key == NULL)
+            return NULL;
+        PyObject *res = PyObject_GetItem(o, key);
+        Py_DECREF(key);
+        return res;
+    }
+    return PySequence_GetItem(o, i);
+}
+
 #undef PyCapsule_GetPointer
 #define PyCapsule_GetPointer _HPyPyPy_Capsule_GetPointer
 #undef PyCapsule_GetName
@@ -315,7 +430,19 @@ static inline int _HPyPyPy_Object_SetAttr(PyObject *o, PyObject *name, PyObject 
 #undef PyErr_ExceptionMatches
 #define PyErr_ExceptionMatches _HPyPyPy_Err_ExceptionMatches
 #undef PySequence_SetSlice
-#define PySequence_SetSlice _HPyPyPy_Sequence_SetSlice
+#define PySequence_SetSlice _HPyPyPy_Sequence_SetSliceChecked
+#undef PySequence_DelSlice
+#define PySequence_DelSlice _HPyPyPy_Sequence_DelSlice
+#undef PySequence_GetSlice
+#define PySequence_GetSlice _HPyPyPy_Sequence_GetSlice
+#undef PyObject_GetItem
+#define PyObject_GetItem _HPyPyPy_Object_GetItem
+#undef PySequence_GetItem
+#define PySequence_GetItem _HPyPyPy_Sequence_GetItem
+#undef PyObject_SetItem
+#define PyObject_SetItem _HPyPyPy_Object_SetItem
+#undef PyObject_DelItem
+#define PyObject_DelItem _HPyPyPy_Object_DelItem
 #undef PyCapsule_SetPointer
 #define PyCapsule_SetPointer _HPyPyPy_Capsule_SetPointerChecked
 #undef PyLong_AsUnsignedLong
