@@ -5,6 +5,7 @@ A snippet is C code using the HPy API, plus two markers:
     @INIT           the module definition and HPy_MODINIT (must come last)
 Extra C declarations can precede them freely. Every module gets a unique name.
 """
+import gc
 import hashlib
 import importlib.machinery
 import importlib.util
@@ -303,6 +304,14 @@ def refcount(obj):
 def basicsize(cls):
     """cls.__basicsize__ where types have one (CPython); UNCOUNTED elsewhere."""
     return getattr(cls, '__basicsize__', UNCOUNTED)
+
+
+def release_views():
+    """Give the buffers of released memoryviews back to their exporters: CPython does it when a
+    view is released (memoryview.release(), the end of its with block), PyPy only when its GC
+    frees the view."""
+    if not CPYTHON:
+        gc.collect()
 
 
 def run_python(code, env=None, timeout=120):

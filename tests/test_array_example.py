@@ -15,7 +15,7 @@ from decimal import Decimal
 
 import pytest
 
-from support import BINARY_ABI, ROOT, refcount, ONLY_REFCOUNTS, C_CYCLES
+from support import BINARY_ABI, C_CYCLES, ONLY_REFCOUNTS, ROOT, refcount, release_views
 
 EXAMPLE = os.path.join(ROOT, 'examples', 'array')
 DTYPES = ['float64', 'int64', 'object']
@@ -204,6 +204,7 @@ def test_from_iterables(mod):
 ])
 def test_memoryview(mod, dtype, fmt, values):
     a = mod.Array(dtype, values)
+    release_views()
     assert a.exports == 0
     with memoryview(a) as mv:
         assert mv.format == fmt
@@ -224,9 +225,11 @@ def test_memoryview(mod, dtype, fmt, values):
         with memoryview(a) as mv2:
             assert a.exports == 2
             assert mv2.tolist() == mv.tolist()
+    release_views()
     assert a.exports == 0
     expected = [values[3], values[2], values[2], values[3]]
     assert bytes(a) == struct.pack('=4' + fmt, *expected)
+    release_views()
     assert a.exports == 0
     assert memoryview(a).cast('B').nbytes == 32
     # the view keeps the array alive
@@ -246,6 +249,7 @@ def test_object_array_has_no_buffer(mod):
         memoryview(a)
     with pytest.raises(BufferError):
         bytes(a)
+    release_views()
     assert a.exports == 0
 
 

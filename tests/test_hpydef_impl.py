@@ -6,7 +6,8 @@ import array
 
 import pytest
 
-from support import CPYTHON, CompilationError, compile_module as build_binary
+
+from support import CPYTHON, CompilationError, compile_module as build_binary, release_views
 
 LANGS = [pytest.param(False, id='c'), pytest.param(True, id='c++')]
 
@@ -469,8 +470,10 @@ def test_impl_after_the_macro(compile_module, cplusplus):
         assert view.tolist() == [3, 4, 5, 6] and view.readonly and view.obj is n
         assert view.format == 'l' and view.shape == (4,)
         assert n.exports == 1
+    release_views()
     assert n.exports == 0
     raw = bytes(n)
+    release_views()
     assert raw == array.array('l', [3, 4, 5, 6]).tobytes() and n.exports == 0
     # getters and setters, one implementation per kind with a closure
     assert type(n).value.__doc__ == 'the value' and type(n).exports.__doc__ == \

@@ -11,7 +11,7 @@ import pytest
 
 from support import refcount
 
-from test_inline_ops import CHECKS, build
+from test_inline_ops import CHECK_PARAMS, CHECKS, build
 
 TEST_ABIS = ['universal', 'hybrid']
 
@@ -26,7 +26,7 @@ def test_calls_the_context(mod):
     assert mod.inline_ops() == (0, 0)
 
 
-@pytest.mark.parametrize('check', CHECKS, ids=[c.__name__[len('check_'):] for c in CHECKS])
+@pytest.mark.parametrize('check', CHECK_PARAMS, ids=[c.__name__[len('check_'):] for c in CHECKS])
 def test_behaviour(mod, check):
     check(mod)
 

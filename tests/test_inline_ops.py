@@ -480,9 +480,12 @@ FREED_CHECKS = (check_last_close_frees, check_field_store_and_load, check_field_
                 check_builders)
 
 
-@pytest.mark.parametrize('check', [
+CHECK_PARAMS = [
     pytest.param(c, marks=pytest.mark.runtime_specific(ONLY_REFCOUNTS)) if c in REFCOUNT_ONLY else
     pytest.param(c, marks=pytest.mark.runtime_specific(FREED_AT_ONCE)) if c in FREED_CHECKS else c
-    for c in CHECKS], ids=[c.__name__[len('check_'):] for c in CHECKS])
+    for c in CHECKS]
+
+
+@pytest.mark.parametrize('check', CHECK_PARAMS, ids=[c.__name__[len('check_'):] for c in CHECKS])
 def test_behaviour(mod, check):
     check(mod)

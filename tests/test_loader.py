@@ -9,9 +9,10 @@ import sys
 
 import pytest
 
+
 import hpy.universal
 from hpy.devel import abitag
-from support import compile_module as build, run_python, extension_spec
+from support import FREED_AT_ONCE, compile_module as build, extension_spec, run_python
 
 TEST_ABIS = ['universal', 'hybrid']
 
@@ -458,6 +459,7 @@ def load_and_drop(name, path, mode=0, spec_kind='file'):
     ('create', 0, 'list'),              # HPy_mod_create: no module object holds the definition
     ('no_spec_name', 0, 'AttributeError'),  # refused before any module exists
 ])
+@pytest.mark.runtime_specific(FREED_AT_ONCE)
 def test_load_and_drop_keeps_memory_flat(tmp_path, hpy_abi, case, mode, outcome):
     if case == 'exec_fails':
         name, path = build(EXEC_FAILS, tmp_path, hpy_abi)

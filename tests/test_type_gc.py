@@ -418,6 +418,7 @@ static HPyType_Spec DNode_spec = {
 '''
 
 
+@pytest.mark.runtime_specific(C_CYCLES)
 def test_list_shape_with_fields(compile_module):
     mod = node_module(compile_module, LIST_NODE, [
         ('LNode', 'LNode_spec', '{ { HPyType_SpecParam_Base, ctx->h_ListType }, { 0, { 0 } } }'),
