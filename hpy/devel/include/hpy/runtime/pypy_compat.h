@@ -411,6 +411,47 @@ static inline PyObject *_HPyPyPy_Sequence_GetItem(PyObject *o, Py_ssize_t i)
     return PySequence_GetItem(o, i);
 }
 
+/* An OSError from errno as CPython makes it: "Error" for errno 0, and no filename arguments
+ * where there is no filename (cpyext passes None). */
+static inline PyObject *_HPyPyPy_Err_SetFromErrnoWithFilenameObjects(PyObject *type,
+                                                                     PyObject *f1, PyObject *f2)
+{
+    int e = errno;
+    const char *message = e != 0 ? strerror(e) : "Error";
+    PyObject *args;
+    if (f1 != NULL && f1 != Py_None && f2 != NULL && f2 != Py_None)
+        args = Py_BuildValue("(isOiO)", e, message, f1, 0, f2);
+    else if (f1 != NULL && f1 != Py_None)
+        args = Py_BuildValue("(isO)", e, message, f1);
+    else
+        args = Py_BuildValue("(is)", e, message);
+    if (args == NULL)
+        return NULL;
+    PyObject *exc = PyObject_Call(type, args, NULL);
+    Py_DECREF(args);
+    if (exc != NULL) {
+        PyErr_SetObject((PyObject *)Py_TYPE(exc), exc);
+        Py_DECREF(exc);
+    }
+    return NULL;
+}
+
+static inline PyObject *_HPyPyPy_Err_SetFromErrnoWithFilename(PyObject *type,
+                                                              const char *filename)
+{
+    int e = errno;
+    PyObject *name = NULL;
+    if (filename != NULL) {
+        name = PyUnicode_DecodeFSDefault(filename);
+        if (name == NULL)
+            return NULL;
+    }
+    errno = e;
+    _HPyPyPy_Err_SetFromErrnoWithFilenameObjects(type, name, NULL);
+    Py_XDECREF(name);
+    return NULL;
+}
+
 #undef PyCapsule_GetPointer
 #define PyCapsule_GetPointer _HPyPyPy_Capsule_GetPointer
 #undef PyCapsule_GetName
@@ -427,6 +468,10 @@ static inline PyObject *_HPyPyPy_Sequence_GetItem(PyObject *o, Py_ssize_t i)
 #define PyCapsule_IsValid _HPyPyPy_Capsule_IsValid
 #undef PyErr_SetObject
 #define PyErr_SetObject _HPyPyPy_Err_SetObject
+#undef PyErr_SetFromErrnoWithFilenameObjects
+#define PyErr_SetFromErrnoWithFilenameObjects _HPyPyPy_Err_SetFromErrnoWithFilenameObjects
+#undef PyErr_SetFromErrnoWithFilename
+#define PyErr_SetFromErrnoWithFilename _HPyPyPy_Err_SetFromErrnoWithFilename
 #undef PyErr_ExceptionMatches
 #define PyErr_ExceptionMatches _HPyPyPy_Err_ExceptionMatches
 #undef PySequence_SetSlice
