@@ -306,6 +306,13 @@ def basicsize(cls):
     return getattr(cls, '__basicsize__', UNCOUNTED)
 
 
+def free_dropped():
+    """Free the objects whose last reference went: CPython has done it already, PyPy does it
+    when its GC runs."""
+    if not CPYTHON:
+        gc.collect()
+
+
 def release_views():
     """Give the buffers of released memoryviews back to their exporters: CPython does it when a
     view is released (memoryview.release(), the end of its with block), PyPy only when its GC

@@ -307,6 +307,7 @@ def test_cycles_are_collected(mod, shape):
             gc.enable()
 
 
+@pytest.mark.runtime_specific(C_CYCLES)
 def test_finalizer_in_a_cycle_sees_the_elements(mod):
     seen = []
 

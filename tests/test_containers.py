@@ -12,7 +12,7 @@ import operator
 import pytest
 
 from support import refcount as support_refcount
-from support import FREED_AT_ONCE, python_error
+from support import FREED_AT_ONCE, free_dropped, python_error
 
 PRELUDE = r'''
 #include <string.h>
@@ -1077,4 +1077,5 @@ def test_capsule_invalid_destructor(cmod):
         assert str(e.value) == 'Invalid HPyCapsule destructor'
         calls += 1
         del cap     # the valid destructor is still installed
+        free_dropped()
         assert cmod.dtor_state()[0][0] == calls

@@ -7,7 +7,7 @@ import array
 import pytest
 
 
-from support import CPYTHON, CompilationError, compile_module as build_binary, release_views
+from support import CPYTHON, CompilationError, compile_module as build_binary, free_dropped, release_views
 
 LANGS = [pytest.param(False, id='c'), pytest.param(True, id='c++')]
 
@@ -503,6 +503,7 @@ def test_impl_after_the_macro(compile_module, cplusplus):
     assert type(o) is mod.Other
     before = mod.destroyed()
     del o
+    free_dropped()
     assert mod.destroyed() == before + 1
 
 

@@ -159,6 +159,14 @@ static inline size_t _HPyPyPy_Long_AsSize_t(PyObject *v)
     return r;
 }
 
+static inline Py_ssize_t _HPyPyPy_Long_AsSsize_t(PyObject *v)
+{
+    Py_ssize_t r = PyLong_AsSsize_t(v);
+    if (r == -1)
+        _HPyPyPy_OverflowMessage("Python int too large to convert to C ssize_t");
+    return r;
+}
+
 /* A negative int is a pointer too (its two's complement), as on CPython. */
 static inline void *_HPyPyPy_Long_AsVoidPtr(PyObject *v)
 {
@@ -496,6 +504,8 @@ static inline PyObject *_HPyPyPy_Err_SetFromErrnoWithFilename(PyObject *type,
 #define PyLong_AsUnsignedLongLong _HPyPyPy_Long_AsUnsignedLongLong
 #undef PyLong_AsSize_t
 #define PyLong_AsSize_t _HPyPyPy_Long_AsSize_t
+#undef PyLong_AsSsize_t
+#define PyLong_AsSsize_t _HPyPyPy_Long_AsSsize_t
 #undef PyLong_AsVoidPtr
 #define PyLong_AsVoidPtr _HPyPyPy_Long_AsVoidPtr
 #undef PyLong_AsDouble
