@@ -8,7 +8,8 @@ process for three variants of the module:
     HPy universal   hpy_bench.hpy0.so built on the host (CPython), loaded by our runtime
 
 Ratios are printed to pure Python, then HPy universal to the C API; CPU time, interleaved
-repeats and spreads as in bench/run.py (bench/_timing.py).
+repeats and spreads as in bench/run.py (bench/_timing.py), except that each variant is warmed up
+first and keeps its timer (its compiled loop) across the repeats.
 
     bench/pypy.py --universal PATH/hpy_bench.hpy0.so [--repeat N] [--target-time S] [--json F]
 """
@@ -32,12 +33,28 @@ def make_columns():
     ]
 
 
+def time_row(title, func, stmt, columns, ns, args, setup, check):
+    """bench/run.py's run_row, for a JIT: the same timers in every repeat (fresh code objects
+    would be traced and compiled again in each), each warmed up first."""
+    run.check_results(title, func, stmt, columns, ns, setup, check)
+    namespaces = [run.column_namespace(ns, col, func, setup) for col in columns]
+    timers = [_timing.make_timer(stmt, g, 'thread') for g in namespaces]
+    for timer in timers:
+        timer.timeit(_timing.calibrate(timer, args.warmup))
+    _, times = _timing.time_interleaved(lambda: timers, [c.key for c in columns], args.repeat,
+                                        args.target_time, args.max_repeat,
+                                        _timing.precise_enough('python'))
+    return times
+
+
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     p.add_argument('--universal', required=True, help='hpy_bench.hpy0.so built on the host')
     p.add_argument('--repeat', type=int, default=20)
     p.add_argument('--max-repeat', type=int, default=60)
-    p.add_argument('--target-time', type=float, default=0.01)
+    p.add_argument('--target-time', type=float, default=0.02)
+    p.add_argument('--warmup', type=float, default=0.2,
+                   help='CPU seconds each variant of a row runs before it is timed (the JIT)')
     p.add_argument('--filter', default=None)
     p.add_argument('--json', metavar='FILE')
     args = p.parse_args(argv)
@@ -66,8 +83,7 @@ def main(argv=None):
         title, func, stmt = row[:3]
         setup = row[3] if len(row) > 3 else None
         check = row[4] if len(row) > 4 else None
-        timing = ('thread', args.repeat, args.max_repeat, args.target_time, 'python', None)
-        _, times = run.run_row(title, func, stmt, columns, ns, timing, setup, check)
+        times = time_row(title, func, stmt, columns, ns, args, setup, check)
         by_python.append({'name': title, 'results': _timing.ratio_stats(times, 'python')})
         stats = _timing.ratio_stats({k: times[k] for k in ('capi', 'universal')}, 'capi')
         by_capi.append({'name': title, 'results': stats})
