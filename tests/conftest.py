@@ -1,4 +1,5 @@
 import gc
+import os
 import platform
 import sys
 
@@ -40,7 +41,36 @@ def pytest_configure(config):
         raise pytest.UsageError('--refleaks needs a debug build of CPython (sys.gettotalrefcount)')
 
 
+# tests/known_failures_pypy.txt: tests that fail on PyPy for a reason not fixed yet, each with
+# it. On PyPy they run as strict expected failures: counted as 'known' with their reason, and
+# one that passes fails the run (take it off the list). Never read on CPython.
+KNOWN_FAILURES_FILE = os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                   'known_failures_pypy.txt')
+
+
+def _known_failures():
+    known = {}
+    if platform.python_implementation() != 'PyPy':
+        return known
+    with open(KNOWN_FAILURES_FILE) as f:
+        for line in f:
+            line = line.strip()
+            if line and not line.startswith('#'):
+                test, _, reason = line.partition(' ')
+                if not reason.strip():
+                    raise pytest.UsageError('%s: %s has no reason' % (KNOWN_FAILURES_FILE, test))
+                known[test] = reason.strip()
+    return known
+
+
 def pytest_collection_modifyitems(config, items):
+    known = _known_failures()
+    for item in items:
+        reason = known.get(item.nodeid) or known.get(item.nodeid.split('[')[0])
+        if reason is not None:
+            item.add_marker(pytest.mark.xfail(reason='known failure on PyPy: ' + reason,
+                                              strict=True))
+            item.user_properties.append(('known_failure', reason))
     for item in items:
         _record_properties(item)
         marker = item.get_closest_marker('runtime_specific')
@@ -206,6 +236,9 @@ def pytest_runtest_logreport(report):
         rec['abi'] = abi
     if report.failed:
         rec['outcome'] = 'failed'
+    elif hasattr(report, 'wasxfail') and rec['outcome'] != 'failed':
+        rec['outcome'] = 'known'
+        rec['reason'] = dict(report.user_properties).get('known_failure', '')
     elif report.skipped and rec['outcome'] != 'failed':
         marked = dict(report.user_properties).get('runtime_specific')
         rec['outcome'] = 'marked' if marked else 'skipped'

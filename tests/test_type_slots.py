@@ -7,7 +7,7 @@ import os
 
 import pytest
 
-from support import ROOT
+from support import ROOT, release_views
 from type_helpers import with_types
 
 
@@ -413,6 +413,7 @@ def test_buffer_protocol(compile_module):
         assert mv.tobytes() == b'hello'
         assert mv.readonly and mv.format == 'B' and mv.shape == (5,) and mv.obj is b
         assert b.counts() == (1, 0)
+    release_views()
     assert b.counts() == (1, 1)
     assert bytes(b) == b'hello'
     assert b.counts() == (2, 2)

@@ -165,7 +165,7 @@ def summarize(results_file):
 
 
 def print_table(label, table):
-    order = ['passed', 'failed', 'marked', 'skipped']
+    order = ['passed', 'failed', 'known', 'marked', 'skipped']
     row = [label]
     for c in COLUMNS:
         counts = table[c]
@@ -181,16 +181,22 @@ def print_table(label, table):
 
 
 def print_marked(records):
-    """Each runtime-specific test (all ABIs together) with its reason."""
-    reasons = {}
-    for rec in records:
-        if rec['outcome'] == 'marked':
-            reasons.setdefault(rec['test'].split('[')[0], rec.get('reason', ''))
-    if reasons:
-        print('runtime-specific tests, not run on PyPy (marker runtime_specific, '
-              'tests/conftest.py):')
-        for test in sorted(reasons):
-            print('  %s: %s' % (test, reasons[test]))
+    """Each runtime-specific test and each known failure (all ABIs together) with its reason."""
+    for outcome, title in [('marked', 'runtime-specific tests, not run on PyPy (marker '
+                                      'runtime_specific, tests/conftest.py)'),
+                           ('known', 'known failures on PyPy, run as strict expected failures '
+                                     '(tests/known_failures_pypy.txt)')]:
+        by_reason = {}
+        for rec in records:
+            if rec['outcome'] == outcome:
+                reason = rec.get('reason', '').split('runtime-specific: ', 1)[-1]
+                by_reason.setdefault(reason, set()).add(rec['test'].split('[')[0])
+        if by_reason:
+            print('%s: %d tests' % (title, sum(len(t) for t in by_reason.values())))
+            for reason in sorted(by_reason):
+                print('  %s:' % reason)
+                for test in sorted(by_reason[reason]):
+                    print('    %s' % test)
 
 
 def main():

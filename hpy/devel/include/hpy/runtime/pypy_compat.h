@@ -460,6 +460,72 @@ static inline PyObject *_HPyPyPy_Err_SetFromErrnoWithFilename(PyObject *type,
     return NULL;
 }
 
+/* A writable buffer asked of a read-only exporter: CPython's BufferError (cpyext: ValueError). */
+static inline int _HPyPyPy_Object_GetBuffer(PyObject *o, Py_buffer *view, int flags)
+{
+    int res = PyObject_GetBuffer(o, view, flags);
+    if (res < 0 && (flags & PyBUF_WRITABLE) == PyBUF_WRITABLE &&
+        PyErr_ExceptionMatches(PyExc_ValueError)) {
+        PyErr_Clear();
+        PyErr_SetString(PyExc_BufferError, "Object is not writable.");
+    }
+    return res;
+}
+
+/* A warning without a category is a RuntimeWarning (cpyext: UserWarning). */
+static inline int _HPyPyPy_Err_WarnEx(PyObject *category, const char *message, Py_ssize_t level)
+{
+    return PyErr_WarnEx(category != NULL ? category : PyExc_RuntimeWarning, message, level);
+}
+
+/* Only str is encoded (cpyext calls the object's encode method). */
+static inline PyObject *_HPyPyPy_Unicode_EncodeFSDefault(PyObject *s)
+{
+    if (s == NULL || !PyUnicode_Check(s)) {
+        PyErr_SetString(PyExc_TypeError, "bad argument type for built-in operation");
+        return NULL;
+    }
+    return PyUnicode_EncodeFSDefault(s);
+}
+
+/* The raised exception goes to sys.unraisablehook with the object it was raised for, as
+ * CPython does (cpyext passes no object): the hook gets an object with the attributes of
+ * CPython's UnraisableHookArgs. Falls back to cpyext's function when that cannot be made. */
+static inline void _HPyPyPy_Err_WriteUnraisable(PyObject *obj)
+{
+    PyObject *hook = PySys_GetObject("unraisablehook");     /* borrowed */
+    PyObject *types = obj != NULL && hook != NULL && PyErr_Occurred() != NULL
+                      ? PyImport_ImportModule("types") : NULL;
+    if (types == NULL) {
+        PyErr_WriteUnraisable(obj);
+        return;
+    }
+    PyObject *type, *value, *tb;
+    PyErr_Fetch(&type, &value, &tb);
+    PyErr_NormalizeException(&type, &value, &tb);
+    PyObject *args = PyObject_CallMethod(types, "SimpleNamespace", NULL);
+    int ok = args != NULL &&
+             PyObject_SetAttrString(args, "exc_type", type != NULL ? type : Py_None) == 0 &&
+             PyObject_SetAttrString(args, "exc_value", value != NULL ? value : Py_None) == 0 &&
+             PyObject_SetAttrString(args, "exc_traceback", tb != NULL ? tb : Py_None) == 0 &&
+             PyObject_SetAttrString(args, "err_msg", Py_None) == 0 &&
+             PyObject_SetAttrString(args, "object", obj) == 0;
+    PyObject *res = ok ? PyObject_CallOneArg(hook, args) : NULL;
+    Py_XDECREF(args);
+    Py_DECREF(types);
+    if (res == NULL) {          /* the hook failed: report that, as CPython does */
+        Py_XDECREF(type);
+        Py_XDECREF(value);
+        Py_XDECREF(tb);
+        PyErr_WriteUnraisable(hook);
+        return;
+    }
+    Py_DECREF(res);
+    Py_XDECREF(type);
+    Py_XDECREF(value);
+    Py_XDECREF(tb);
+}
+
 #undef PyCapsule_GetPointer
 #define PyCapsule_GetPointer _HPyPyPy_Capsule_GetPointer
 #undef PyCapsule_GetName
@@ -480,6 +546,14 @@ static inline PyObject *_HPyPyPy_Err_SetFromErrnoWithFilename(PyObject *type,
 #define PyErr_SetFromErrnoWithFilenameObjects _HPyPyPy_Err_SetFromErrnoWithFilenameObjects
 #undef PyErr_SetFromErrnoWithFilename
 #define PyErr_SetFromErrnoWithFilename _HPyPyPy_Err_SetFromErrnoWithFilename
+#undef PyObject_GetBuffer
+#define PyObject_GetBuffer _HPyPyPy_Object_GetBuffer
+#undef PyErr_WarnEx
+#define PyErr_WarnEx _HPyPyPy_Err_WarnEx
+#undef PyUnicode_EncodeFSDefault
+#define PyUnicode_EncodeFSDefault _HPyPyPy_Unicode_EncodeFSDefault
+#undef PyErr_WriteUnraisable
+#define PyErr_WriteUnraisable _HPyPyPy_Err_WriteUnraisable
 #undef PyErr_ExceptionMatches
 #define PyErr_ExceptionMatches _HPyPyPy_Err_ExceptionMatches
 #undef PySequence_SetSlice
