@@ -327,34 +327,46 @@ static inline int _HPyPyPy_Object_SetAttr(PyObject *o, PyObject *name, PyObject 
 }
 
 /* Item and slice access on objects that lack the protocol, and list indexes out of range:
- * CPython's TypeError and IndexError messages (cpyext words them its own way). */
-static inline int _HPyPyPy_Lacks(PyObject *o, const char *method, const char *what)
+ * CPython's TypeError and IndexError messages (cpyext words them its own way). Looked at only
+ * once the call failed with a TypeError: the successful calls pay nothing. */
+static inline void _HPyPyPy_Reword(PyObject *o, const char *method, const char *what)
 {
-    if (o == NULL || PyType_Check(o) || PyObject_HasAttrString((PyObject *)Py_TYPE(o), method))
-        return 0;
+    if (o == NULL || PyType_Check(o) || !PyErr_ExceptionMatches(PyExc_TypeError))
+        return;
+    PyObject *type, *value, *tb;
+    PyErr_Fetch(&type, &value, &tb);
+    if (PyObject_HasAttrString((PyObject *)Py_TYPE(o), method)) {
+        PyErr_Restore(type, value, tb);
+        return;
+    }
+    Py_XDECREF(type);
+    Py_XDECREF(value);
+    Py_XDECREF(tb);
     PyErr_Format(PyExc_TypeError, what, Py_TYPE(o)->tp_name);
-    return 1;
 }
 
 static inline PyObject *_HPyPyPy_Object_GetItem(PyObject *o, PyObject *key)
 {
-    if (_HPyPyPy_Lacks(o, "__getitem__", "'%.200s' object is not subscriptable"))
-        return NULL;
-    return PyObject_GetItem(o, key);
+    PyObject *res = PyObject_GetItem(o, key);
+    if (res == NULL)
+        _HPyPyPy_Reword(o, "__getitem__", "'%.200s' object is not subscriptable");
+    return res;
 }
 
 static inline PyObject *_HPyPyPy_Sequence_GetSlice(PyObject *o, Py_ssize_t i1, Py_ssize_t i2)
 {
-    if (_HPyPyPy_Lacks(o, "__getitem__", "'%.200s' object is unsliceable"))
-        return NULL;
-    return PySequence_GetSlice(o, i1, i2);
+    PyObject *res = PySequence_GetSlice(o, i1, i2);
+    if (res == NULL)
+        _HPyPyPy_Reword(o, "__getitem__", "'%.200s' object is unsliceable");
+    return res;
 }
 
 static inline int _HPyPyPy_Sequence_DelSlice(PyObject *o, Py_ssize_t i1, Py_ssize_t i2)
 {
-    if (_HPyPyPy_Lacks(o, "__delitem__", "'%.200s' object doesn't support slice deletion"))
-        return -1;
-    return PySequence_DelSlice(o, i1, i2);
+    int res = PySequence_DelSlice(o, i1, i2);
+    if (res < 0)
+        _HPyPyPy_Reword(o, "__delitem__", "'%.200s' object doesn't support slice deletion");
+    return res;
 }
 
 /* A slice set to NULL is deleted (cpyext would store NULL). */
@@ -363,9 +375,10 @@ static inline int _HPyPyPy_Sequence_SetSliceChecked(PyObject *o, Py_ssize_t i1, 
 {
     if (v == NULL)
         return _HPyPyPy_Sequence_DelSlice(o, i1, i2);
-    if (_HPyPyPy_Lacks(o, "__setitem__", "'%.200s' object doesn't support slice assignment"))
-        return -1;
-    return PySequence_SetSlice(o, i1, i2, v);
+    int res = PySequence_SetSlice(o, i1, i2, v);
+    if (res < 0)
+        _HPyPyPy_Reword(o, "__setitem__", "'%.200s' object doesn't support slice assignment");
+    return res;
 }
 
 /* A list item set or deleted at an int index out of range. */
@@ -390,18 +403,22 @@ static inline int _HPyPyPy_ListIndexOutOfRange(PyObject *o, PyObject *key)
 
 static inline int _HPyPyPy_Object_SetItem(PyObject *o, PyObject *key, PyObject *v)
 {
-    if (_HPyPyPy_Lacks(o, "__setitem__", "'%.200s' object does not support item assignment") ||
-        _HPyPyPy_ListIndexOutOfRange(o, key))
+    if (_HPyPyPy_ListIndexOutOfRange(o, key))
         return -1;
-    return PyObject_SetItem(o, key, v);
+    int res = PyObject_SetItem(o, key, v);
+    if (res < 0)
+        _HPyPyPy_Reword(o, "__setitem__", "'%.200s' object does not support item assignment");
+    return res;
 }
 
 static inline int _HPyPyPy_Object_DelItem(PyObject *o, PyObject *key)
 {
-    if (_HPyPyPy_Lacks(o, "__delitem__", "'%.200s' object doesn't support item deletion") ||
-        _HPyPyPy_ListIndexOutOfRange(o, key))
+    if (_HPyPyPy_ListIndexOutOfRange(o, key))
         return -1;
-    return PyObject_DelItem(o, key);
+    int res = PyObject_DelItem(o, key);
+    if (res < 0)
+        _HPyPyPy_Reword(o, "__delitem__", "'%.200s' object doesn't support item deletion");
+    return res;
 }
 
 /* A negative index counts from the end only where the object has a length (cpyext asks for
