@@ -244,7 +244,10 @@ def test_fatal_by_default(compile_module, code, message):
         import importlib.util, resource
         import hpy.universal
         resource.setrlimit(resource.RLIMIT_CORE, (0, 0))   # no core file
-        spec = (lambda n, p: importlib.util.spec_from_file_location(n, p, loader=__import__('importlib.machinery').machinery.ExtensionFileLoader(n, p)))(%r, %r)
+        import importlib.machinery
+        _name, _path = %r, %r
+        spec = importlib.util.spec_from_file_location(
+            _name, _path, loader=importlib.machinery.ExtensionFileLoader(_name, _path))
         mod = hpy.universal.load(%r, %r, spec, mode=hpy.universal.MODE_DEBUG)
         print('loaded', flush=True)
     ''') % (name, path, name, path)

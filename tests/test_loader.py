@@ -173,7 +173,10 @@ def _bootstrap_code(name, path, env):
     return '''
 import importlib.util, sys, types
 import hpy.universal
-spec = (lambda n, p: importlib.util.spec_from_file_location(n, p, loader=__import__('importlib.machinery').machinery.ExtensionFileLoader(n, p)))(%r, %r)
+import importlib.machinery
+_name, _path = %r, %r
+spec = importlib.util.spec_from_file_location(
+    _name, _path, loader=importlib.machinery.ExtensionFileLoader(_name, _path))
 loader = types.SimpleNamespace(name=%r)
 try:
     mod = hpy.universal._load_bootstrap(%r, 'pkg.' + %r, 'pkg', %r, loader, spec, %r)

@@ -416,6 +416,7 @@ def test_buffer_protocol(compile_module):
     release_views()
     assert b.counts() == (1, 1)
     assert bytes(b) == b'hello'
+    release_views()
     assert b.counts() == (2, 2)
     r, w = os.pipe()
     try:
