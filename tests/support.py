@@ -266,7 +266,7 @@ C_CYCLES = ("expects the GC to collect a cycle through C objects' fields or to r
 
 
 class _Uncounted:
-    """What refcount() and basicsize() give where the interpreter does not show that number
+    """What refcount(), basicsize() and itemsize() give where the interpreter does not show that number
     (PyPy: cpyext counts the references C code holds and frees objects when its GC decides; its
     types have no __basicsize__): equal to, and in any order with, any number, and itself after
     arithmetic, so that such assertions of a test of API behaviour hold there while the rest of
@@ -304,6 +304,11 @@ def refcount(obj):
 def basicsize(cls):
     """cls.__basicsize__ where types have one (CPython); UNCOUNTED elsewhere."""
     return getattr(cls, '__basicsize__', UNCOUNTED)
+
+
+def itemsize(cls):
+    """cls.__itemsize__ where types have one (CPython); UNCOUNTED elsewhere."""
+    return getattr(cls, '__itemsize__', UNCOUNTED)
 
 
 def free_dropped():

@@ -9,7 +9,7 @@ import sys
 
 import pytest
 
-from support import CPYTHON, C_CYCLES, basicsize
+from support import CPYTHON, C_CYCLES, basicsize, itemsize
 
 # what the runtime on PyPy deliberately does not do (docs/pypy.md)
 LAYOUT = "expects CPython's object sizes in its messages (PyPy's object header is larger)"
@@ -871,7 +871,7 @@ def test_shape_conflicts_with_base(compile_module):
     with raises_exactly(ValueError, 'invalid shape: 42'):
         mod.make(4)
     # items after the struct: the default shape may have them (tests/test_type_varsize.py) ...
-    assert mod.make(5).__itemsize__ == 8
+    assert itemsize(mod.make(5)) == 8
     # ... other builtin shapes may not
     with raises_exactly(TypeError, "type 'mytest.ItemsizeList' has .itemsize 8, but only types "
                                    "of builtin shape HPyType_BuiltinShape_Object or "
