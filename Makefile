@@ -10,6 +10,8 @@
 #   make test-sanitize   the C-level tests (cpython, universal, debug) under ASan and UBSan
 #   make test-valgrind   a subset of the C-level tests under valgrind memcheck
 #   make fuzz   libFuzzer on the format parsers for FUZZ_SECONDS (default 60)
+#   make test-pypy   the host's universal test binaries and examples on PyPy with our runtime
+#   make bench-pypy  the bench's universal module on PyPy against pure Python and a C-API build
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
@@ -22,7 +24,7 @@ CYTHON_VERSION := $(shell sed -n "s/^TESTED_CYTHON = '\(.*\)'/\1/p" hpy/cython/v
 
 .PHONY: all build demo test test-cython-versions test-matrix api-coverage autogen autogen-check \
 	bench bench-cython cython-census clean system-deps test-buildsys dist wheelhouse \
-	test-packaging test-sanitize test-valgrind fuzz
+	test-packaging test-sanitize test-valgrind fuzz test-pypy bench-pypy
 
 all: build
 
@@ -149,6 +151,17 @@ test-packaging: dist wheelhouse
 # installed and tested on each (tools/matrix_wheel.py). Needs root.
 test-matrix: build dist wheelhouse
 	$(PY) tools/test_matrix.py
+
+# The C-level tests' universal binaries, built on the host (or taken from `make test`'s record),
+# run on PyPy (the matrix's chroot, tools/test_pypy.py) with our runtime built there, in the
+# universal, debug and trace ABIs; examples/quickstart and examples/array too. Needs root.
+test-pypy: build
+	$(PY) tools/test_pypy.py
+
+# bench/pypy.py on PyPy (tools/bench_pypy.py): the bench's universal module against its pure-Python
+# and C-API (cpyext) twins. Needs root; not part of CI. BENCH_ARGS go to bench/pypy.py.
+bench-pypy: build
+	$(PY) tools/bench_pypy.py $(BENCH_ARGS)
 
 # How many context functions and helpers the suite calls in every ABI (must be all of them).
 api-coverage: build

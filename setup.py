@@ -2,6 +2,7 @@
 hpy.devel headers and helper sources, and one static helper library per ABI."""
 import glob
 import os
+import platform
 import subprocess
 
 from setuptools import Extension, setup
@@ -96,6 +97,10 @@ class build_ext_hpy_runtime(build_ext):
                                glob.glob(os.path.join(RUNTIME_SRC, 'ctx_*.c'))),
                         'hpy-ctx-cpython'),
         }
+        if platform.python_implementation() == 'PyPy':
+            # the CPython ABI is CPython's own layout (an HPy_buffer is a Py_buffer, which
+            # PyPy's is not): on PyPy, HPy extensions are universal or hybrid binaries
+            del abis['cpython']
         for abi, (flags, sources, libname) in abis.items():
             tmp = os.path.join(self.build_temp, 'hpy-lib-' + abi)
             objects = self.compiler.compile(
@@ -134,7 +139,7 @@ setup(
     long_description_content_type='text/markdown',
     python_requires='>=3.8',
     install_requires=['setuptools>=64.0'],
-    packages=['hpy.devel', 'hpy.debug', 'hpy.trace', 'hpy.cython', 'hpy.cython.gen'],
+    packages=['hpy', 'hpy.devel', 'hpy.debug', 'hpy.trace', 'hpy.cython', 'hpy.cython.gen'],
     extras_require={'cython': ['cython>=3.1,<3.4']},
     package_data={'hpy.devel': ['include/*.h', 'include/hpy/*.h', 'include/hpy/*/*.h',
                                 'src/runtime/*.c', 'src/runtime/*.h', 'lib/*/*.a',

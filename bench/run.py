@@ -17,6 +17,7 @@ import atexit
 import contextlib
 import fcntl
 import glob
+import importlib.machinery
 import importlib.util
 import json
 import os
@@ -406,7 +407,9 @@ def load_column(col, name, path, run_dir):
     os.makedirs(copy_dir, exist_ok=True)
     copy = os.path.join(copy_dir, os.path.basename(path))
     shutil.copyfile(path, copy)
-    spec = importlib.util.spec_from_file_location(name, copy)
+    # the loader is named: '.hpy0.so' is no extension suffix on PyPy
+    spec = importlib.util.spec_from_file_location(
+        name, copy, loader=importlib.machinery.ExtensionFileLoader(name, copy))
     if col.binary in ('capi', 'cpython'):
         mod = importlib.util.module_from_spec(spec)
         spec.loader.exec_module(mod)

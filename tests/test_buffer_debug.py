@@ -3,13 +3,13 @@ HPy_GetBuffer did not fill, the obj handle closed by the module or used after th
 closed handle passed to HPy_GetBuffer, each reported (to the on_invalid_handle callback, or
 fatal by default: checked in a subprocess); a buffer never released is a leak LeakDetector
 finds."""
-import sys
 import textwrap
 
 import pytest
 
 from hpy.debug import HPyLeakError, LeakDetector
 from hpy.universal import _debug
+from support import refcount as support_refcount
 from support import DEBUG_ABIS, run_python
 
 TEST_ABIS = list(DEBUG_ABIS)
@@ -157,7 +157,7 @@ def reports():
 def refcount(box):
     """The reference count of box[0], measured the same way wherever it is called from (on
     3.14, sys.getrefcount of a local depends on how the compiler loads it at that place)."""
-    return sys.getrefcount(box[0])
+    return support_refcount(box[0])
 
 
 def exported(obj):
@@ -244,7 +244,10 @@ def test_fatal_by_default(compile_module, code, message):
         import importlib.util, resource
         import hpy.universal
         resource.setrlimit(resource.RLIMIT_CORE, (0, 0))   # no core file
-        spec = importlib.util.spec_from_file_location(%r, %r)
+        import importlib.machinery
+        _name, _path = %r, %r
+        spec = importlib.util.spec_from_file_location(
+            _name, _path, loader=importlib.machinery.ExtensionFileLoader(_name, _path))
         mod = hpy.universal.load(%r, %r, spec, mode=hpy.universal.MODE_DEBUG)
         print('loaded', flush=True)
     ''') % (name, path, name, path)

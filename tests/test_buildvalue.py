@@ -1,6 +1,8 @@
 """Tests of HPy_BuildValue (all ABIs)."""
 import pytest
 
+from support import refcount, ONLY_REFCOUNTS
+
 
 def cases_module(compile_module, cases):
     body = '\n'.join('case %d: %s; break;' % (i, c) for i, c in enumerate(cases))
@@ -129,6 +131,7 @@ def test_null_keeps_pending_error(compile_module):
             mod.f(i)
 
 
+@pytest.mark.runtime_specific(ONLY_REFCOUNTS)
 def test_O_is_new_handle(compile_module):
     mod = compile_module('''
         HPyDef_METH(f, "f", HPyFunc_O)
@@ -140,12 +143,11 @@ def test_O_is_new_handle(compile_module):
         @EXPORT(f)
         @INIT
     ''')
-    import sys
     o = object()
-    before = sys.getrefcount(o)
+    before = refcount(o)
     for _ in range(100):
         assert mod.f(o) is o
-    assert sys.getrefcount(o) == before
+    assert refcount(o) == before
 
 
 NESTED = '''

@@ -12,6 +12,8 @@ import time
 
 import pytest
 
+from support import refcount
+
 PRELUDE = r'''
 #include <string.h>
 #include <stdint.h>
@@ -83,11 +85,11 @@ NULL = ...
 
 def refcount_stable(obj, fn, n=50):
     gc.collect()
-    before = sys.getrefcount(obj)
+    before = refcount(obj)
     for _ in range(n):
         fn()
     gc.collect()
-    return sys.getrefcount(obj) == before
+    return refcount(obj) == before
 
 
 # --- calls -----------------------------------------------------------------------------------

@@ -1,11 +1,12 @@
 """The loader and binaries that get their context from nowhere (HPyGetContext)."""
-import importlib.util
 import os
 import shutil
 import tempfile
 import subprocess
 
 import pytest
+
+from support import extension_spec
 
 import hpy.universal
 from test_context import SRC
@@ -19,7 +20,7 @@ def test_binary_records_the_choice_and_keeps_its_context(compile_module, hpy_abi
     exported = subprocess.run(['nm', '-D', '--defined-only', path], capture_output=True,
                               text=True).stdout
     assert 'HPyContextFromNowhere_fromnowhere' in exported
-    spec = importlib.util.spec_from_file_location(name, path)
+    spec = extension_spec(name, path)
     mod = hpy.universal.load(name, path, spec)
     assert mod.same_context().startswith('HPy Universal ABI')
     # the same file again with another context: refused, the first module keeps its context
@@ -41,7 +42,7 @@ def test_many_binaries_get_their_context_from_nowhere(compile_module, tmp_path):
     # every hybrid binary gets its context from nowhere: a process may load any number of them
     name, path = compile_module.compile(SRC, name='fromnowhere', template=False,
                                         extra_flags=['-pthread'])
-    spec = importlib.util.spec_from_file_location(name, path)
+    spec = extension_spec(name, path)
     base = tempfile.mkdtemp(dir=str(tmp_path))
     for i in range(300):
         copy = os.path.join(base, str(i), os.path.basename(path))

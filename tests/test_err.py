@@ -8,7 +8,7 @@ import warnings
 
 import pytest
 
-from support import run_python
+from support import run_python, refcount
 
 TESTS_DIR = os.path.dirname(os.path.abspath(__file__))
 
@@ -433,11 +433,11 @@ def test_write_unraisable(mod):
     del seen[:]
     sys.unraisablehook = seen.append
     try:
-        before = sys.getrefcount(obj)
+        before = refcount(obj)
         for _ in range(100):
             mod.write_unraisable(ValueError, 'cannot raise this', obj)
         del seen[:]
-        assert sys.getrefcount(obj) == before
+        assert refcount(obj) == before
     finally:
         sys.unraisablehook = saved
 

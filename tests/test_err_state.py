@@ -311,7 +311,10 @@ def test_put_refuses_a_non_exception(compile_module, hpy_abi):
         res = run_python(textwrap.dedent('''
             import importlib.util, resource, hpy.universal
             resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
-            spec = importlib.util.spec_from_file_location(%r, %r)
+            import importlib.machinery
+            _name, _path = %r, %r
+            spec = importlib.util.spec_from_file_location(
+                _name, _path, loader=importlib.machinery.ExtensionFileLoader(_name, _path))
             mod = hpy.universal.load(%r, %r, spec, mode=hpy.universal.MODE_DEBUG)
             mod.put(5)
         ''') % (name, path, name, path), env={'PYTHONFAULTHANDLER': ''})

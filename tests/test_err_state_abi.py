@@ -2,9 +2,10 @@
 any of them requires 0.2 and a minor-1 runtime refuses it at load time with the documented
 message, while modules of minor 0 and 1 still load."""
 import ctypes
-import importlib.util
 
 import pytest
+
+from support import extension_spec
 
 import hpy.universal
 
@@ -64,7 +65,7 @@ def required_minor(name, path):
 
 
 def load(name, path):
-    return hpy.universal.load(name, path, importlib.util.spec_from_file_location(name, path))
+    return hpy.universal.load(name, path, extension_spec(name, path))
 
 
 @pytest.mark.parametrize('member', sorted(USES_MINOR_2))

@@ -77,7 +77,10 @@ def run_in_debug_mode(compile_module, code):
         import importlib.util, resource
         import hpy.universal
         resource.setrlimit(resource.RLIMIT_CORE, (0, 0))   # no core file
-        spec = importlib.util.spec_from_file_location(%r, %r)
+        import importlib.machinery
+        _name, _path = %r, %r
+        spec = importlib.util.spec_from_file_location(
+            _name, _path, loader=importlib.machinery.ExtensionFileLoader(_name, _path))
         mod = hpy.universal.load(%r, %r, spec, mode=hpy.universal.MODE_DEBUG)
         print('loaded', flush=True)
     ''') % (name, path, name, path)

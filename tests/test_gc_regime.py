@@ -5,6 +5,10 @@ mode any API use from them would end the process: tests/test_debug_context.py)."
 import gc
 import weakref
 
+import pytest
+
+from support import C_CYCLES
+
 BAG = '''
 #include "hpy.h"
 #include <stdlib.h>
@@ -173,12 +177,14 @@ def check_bags(mod):
     assert mod.counts()[0] - d0 == 3
 
 
+@pytest.mark.runtime_specific(C_CYCLES)
 def test_visit_array_macro(compile_module):
     mod = compile_module(BAG, name='gcregime', template=False)
     mod.set_use_function(False)
     check_bags(mod)
 
 
+@pytest.mark.runtime_specific(C_CYCLES)
 def test_visit_array_function(compile_module):
     mod = compile_module(BAG, name='gcregime', template=False)
     mod.set_use_function(True)

@@ -1,5 +1,6 @@
 """HPyGlobal: module-level references registered in HPyModuleDef.globals."""
-import sys
+
+from support import refcount
 
 
 def test_store_and_load(compile_module):
@@ -37,14 +38,14 @@ def test_store_and_load(compile_module):
     ''', name='globalsmod', template=False)
     assert mod.load() == 'initial'
     obj = object()
-    base = sys.getrefcount(obj)
+    base = refcount(obj)
     mod.store(obj)
     assert mod.load() is obj
-    assert sys.getrefcount(obj) == base + 1        # the global holds one reference
+    assert refcount(obj) == base + 1        # the global holds one reference
     for _ in range(20):
         mod.store(obj)
         assert mod.load() is obj
-    assert sys.getrefcount(obj) == base + 1        # storing again releases the previous value
+    assert refcount(obj) == base + 1        # storing again releases the previous value
     mod.store(None)
-    assert sys.getrefcount(obj) == base
+    assert refcount(obj) == base
     mod.store('initial')        # the module object is reused when --refleaks repeats the test

@@ -6,7 +6,8 @@ import array
 
 import pytest
 
-from support import CompilationError, compile_module as build_binary
+
+from support import CPYTHON, CompilationError, compile_module as build_binary, free_dropped, release_views
 
 LANGS = [pytest.param(False, id='c'), pytest.param(True, id='c++')]
 
@@ -452,7 +453,10 @@ def test_impl_after_the_macro(compile_module, cplusplus):
     assert not (n < 5) and (n == 'x') is False
     assert hash(n) == 1005
     # sequence and mapping slots
-    assert len(n) == 4 and list(n) == [5, 6, 7, 8] and 7 in n and 9 not in n and 'x' not in n
+    assert len(n) == 4 and 7 in n and 9 not in n and 'x' not in n
+    # iteration through sq_item (the type has no tp_iter); PyPy iterates through __getitem__,
+    # which is the mapping slot here, answering every index: no end
+    assert not CPYTHON or list(n) == [5, 6, 7, 8]
     assert n['v'] == 5 and n[2] == ('key', 2) and n[-1] == ('key', -1)
     n[0] = 9
     assert n.items() == (9, 10, 11, 12)
@@ -466,8 +470,10 @@ def test_impl_after_the_macro(compile_module, cplusplus):
         assert view.tolist() == [3, 4, 5, 6] and view.readonly and view.obj is n
         assert view.format == 'l' and view.shape == (4,)
         assert n.exports == 1
+    release_views()
     assert n.exports == 0
     raw = bytes(n)
+    release_views()
     assert raw == array.array('l', [3, 4, 5, 6]).tobytes() and n.exports == 0
     # getters and setters, one implementation per kind with a closure
     assert type(n).value.__doc__ == 'the value' and type(n).exports.__doc__ == \
@@ -497,6 +503,7 @@ def test_impl_after_the_macro(compile_module, cplusplus):
     assert type(o) is mod.Other
     before = mod.destroyed()
     del o
+    free_dropped()
     assert mod.destroyed() == before + 1
 
 

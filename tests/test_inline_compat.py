@@ -6,11 +6,12 @@ the flags are off and the appended fields are poisoned, so that a binary reading
 would find no subtype, count immortal objects, end in a fatal error on a count reaching 0 or a
 traverse call, and read tuples far outside the object). Both call the context, and behave as
 test_inline_ops.py checks."""
-import sys
 
 import pytest
 
-from test_inline_ops import CHECKS, build
+from support import refcount
+
+from test_inline_ops import CHECK_PARAMS, CHECKS, build
 
 TEST_ABIS = ['universal', 'hybrid']
 
@@ -25,7 +26,7 @@ def test_calls_the_context(mod):
     assert mod.inline_ops() == (0, 0)
 
 
-@pytest.mark.parametrize('check', CHECKS, ids=[c.__name__[len('check_'):] for c in CHECKS])
+@pytest.mark.parametrize('check', CHECK_PARAMS, ids=[c.__name__[len('check_'):] for c in CHECKS])
 def test_behaviour(mod, check):
     check(mod)
 
@@ -34,17 +35,17 @@ def test_old_and_new_binaries_share_objects(compile_module):
     # the same counts changed inline by one module and through the context by the other
     new, old = build(compile_module), build(compile_module, old_binary=True)
     obj = object()
-    base = sys.getrefcount(obj)
+    base = refcount(obj)
     new.global_set(obj)
     old.global_set(obj)
-    assert sys.getrefcount(obj) == base + 2
+    assert refcount(obj) == base + 2
     box, old_box = new.Box(), old.Box()
     box.set(old.global_get())
     old_box.set(new.global_get())
-    assert sys.getrefcount(obj) == base + 4
+    assert refcount(obj) == base + 4
     assert box.get() is obj and old_box.get() is obj
     new.global_set(None)
     old.global_set(None)
     box.set(None)
     old_box.set(None)
-    assert sys.getrefcount(obj) == base
+    assert refcount(obj) == base

@@ -1,6 +1,7 @@
 """The legacy bridge between handles and PyObject*, for the CPython and hybrid ABIs (in the
 universal ABI using it is a compile error, see test_headers.py)."""
-import sys
+
+from support import refcount
 
 TEST_ABIS = ['cpython', 'hybrid', 'hybrid-debug']
 
@@ -35,10 +36,10 @@ def test_from_and_as_pyobject(compile_module):
         @INIT
     ''')
     obj = object()
-    base = sys.getrefcount(obj)
+    base = refcount(obj)
     for _ in range(50):
         assert mod.roundtrip(obj) == (obj, obj)
-    assert sys.getrefcount(obj) == base
+    assert refcount(obj) == base
     assert mod.nulls() is None
 
 

@@ -9,9 +9,10 @@ import sys
 
 import pytest
 
+
 import hpy.universal
 from hpy.devel import abitag
-from support import compile_module as build, run_python
+from support import FREED_AT_ONCE, compile_module as build, extension_spec, run_python
 
 TEST_ABIS = ['universal', 'hybrid']
 
@@ -26,7 +27,7 @@ GOOD = '''
 
 
 def load(name, path, **kw):
-    spec = importlib.util.spec_from_file_location(name, path)
+    spec = extension_spec(name, path)
     return hpy.universal.load(name, path, spec, **kw)
 
 
@@ -172,7 +173,10 @@ def _bootstrap_code(name, path, env):
     return '''
 import importlib.util, sys, types
 import hpy.universal
-spec = importlib.util.spec_from_file_location(%r, %r)
+import importlib.machinery
+_name, _path = %r, %r
+spec = importlib.util.spec_from_file_location(
+    _name, _path, loader=importlib.machinery.ExtensionFileLoader(_name, _path))
 loader = types.SimpleNamespace(name=%r)
 try:
     mod = hpy.universal._load_bootstrap(%r, 'pkg.' + %r, 'pkg', %r, loader, spec, %r)
@@ -396,7 +400,7 @@ CREATES_A_LIST_INIT = '''
 # binary 10 000 times, dropping each result, and report the growth of the bytes malloc has in use
 # (glibc's mallinfo2) after each block of 2000 loads following the first.
 LOAD_AND_DROP = r'''
-import ctypes, gc, importlib.util, json, sys
+import ctypes, gc, importlib.machinery, importlib.util, json, sys
 import hpy.universal
 
 class MallInfo2(ctypes.Structure):
@@ -411,7 +415,9 @@ def in_use():
     return info.uordblks + info.hblkhd
 
 name, path, mode, spec_kind = %r, %r, %r, %r
-spec = importlib.util.spec_from_file_location(name, path) if spec_kind == 'file' else object()
+spec = (importlib.util.spec_from_file_location(
+    name, path, loader=importlib.machinery.ExtensionFileLoader(name, path))
+    if spec_kind == 'file' else object())
 
 def block(n):
     outcome = set()
@@ -456,6 +462,7 @@ def load_and_drop(name, path, mode=0, spec_kind='file'):
     ('create', 0, 'list'),              # HPy_mod_create: no module object holds the definition
     ('no_spec_name', 0, 'AttributeError'),  # refused before any module exists
 ])
+@pytest.mark.runtime_specific(FREED_AT_ONCE)
 def test_load_and_drop_keeps_memory_flat(tmp_path, hpy_abi, case, mode, outcome):
     if case == 'exec_fails':
         name, path = build(EXEC_FAILS, tmp_path, hpy_abi)

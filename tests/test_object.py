@@ -10,6 +10,7 @@ import types
 
 import pytest
 
+from support import refcount as support_refcount
 from support import python_error
 
 # ---------------------------------------------------------------------------------------------
@@ -215,11 +216,11 @@ def mod(compile_module):
 def refcount_stable(obj, fn, n=50):
     """Call fn n times and check that obj's reference count did not change."""
     gc.collect()
-    before = sys.getrefcount(obj)
+    before = support_refcount(obj)
     for _ in range(n):
         fn()
     gc.collect()
-    return sys.getrefcount(obj) == before
+    return support_refcount(obj) == before
 
 
 class Plain:
@@ -278,21 +279,21 @@ def test_hasattr(mod):
 def test_setattr_and_delete_with_null(mod):
     o = Plain()
     value = object()
-    base = sys.getrefcount(value)
+    base = support_refcount(value)
     assert mod.setattr(o, 'a', value) == 0
     assert o.a is value
     assert mod.setattr_s(o, 'b', value) == 0
     assert o.b is value
     assert mod.setattr_s(o, 'ü', value) == 0
     assert getattr(o, 'ü') is value
-    assert sys.getrefcount(value) == base + 3
+    assert support_refcount(value) == base + 3
     # HPy_NULL as value deletes the attribute
     assert mod.setattr(o, 'a', NULL) == 0
     assert not hasattr(o, 'a')
     assert mod.setattr_s(o, 'b', NULL) == 0
     assert not hasattr(o, 'b')
     assert mod.delattr_s(o, 'ü') == 0
-    assert sys.getrefcount(value) == base
+    assert support_refcount(value) == base
     with pytest.raises(AttributeError):
         mod.setattr(o, 'a', NULL)
     with pytest.raises(AttributeError):
@@ -421,14 +422,14 @@ def test_length_and_getitem_i_of_tuples_lists_and_their_subclasses(mod):
 
 def test_setitem(mod):
     value = object()
-    base = sys.getrefcount(value)
+    base = support_refcount(value)
     d = {}
     assert mod.setitem(d, 'a', value) == 0
     assert mod.setitem_s(d, 'é', value) == 0
     assert mod.setitem_i(d, 7, value) == 0
     assert mod.setitem_i(d, -7, 'neg') == 0
     assert d == {'a': value, 'é': value, 7: value, -7: 'neg'}
-    assert sys.getrefcount(value) == base + 3
+    assert support_refcount(value) == base + 3
     lst = [0, 1, 2]
     assert mod.setitem(lst, 0, 'x') == 0
     assert mod.setitem_i(lst, 1, 'y') == 0
@@ -448,7 +449,7 @@ def test_setitem(mod):
         mod.setitem({}, [], 1)
     assert str(e.value) == python_error(operator.setitem, {}, [], 1)
     del d
-    assert sys.getrefcount(value) == base
+    assert support_refcount(value) == base
 
     class Recorder:
         def __init__(self):
@@ -498,10 +499,10 @@ def test_delitem(mod):
         mod.delitem_i((1,), 0)
     assert str(e.value) == "'tuple' object doesn't support item deletion"
     value = object()
-    base = sys.getrefcount(value)
+    base = support_refcount(value)
     d = {'k': value}
     mod.delitem_s(d, 'k')
-    assert sys.getrefcount(value) == base
+    assert support_refcount(value) == base
 
 
 # --- slices and containment ------------------------------------------------------------------
@@ -742,7 +743,7 @@ def test_type_getname(mod):
     assert mod.type_getname(collections.OrderedDict) == 'OrderedDict'
     assert mod.type_getname(types.SimpleNamespace) == 'SimpleNamespace'
     assert mod.type_getname(io.BytesIO) == 'BytesIO'
-    assert mod.type_getname(type(sys.flags)) == 'flags'
+    assert mod.type_getname(type(sys.flags)) == type(sys.flags).__name__   # 'flags' on CPython
     # heap types: __name__ (ht_name), dots included, renames visible
     assert mod.type_getname(Plain) == 'Plain'
 

@@ -232,8 +232,9 @@ def test_failing_hook_is_fatal(compile_module, tmp_path):
 def test_hpy_env_selects_trace(compile_module):
     name, path = compile_module.compile(SRC)
     code = '\n'.join([
-        'import importlib.util, os, types, hpy.universal',
-        'spec = importlib.util.spec_from_file_location(%r, %r)' % (name, path),
+        'import importlib.machinery, importlib.util, os, types, hpy.universal',
+        'spec = importlib.util.spec_from_file_location(%r, %r, '
+        'loader=importlib.machinery.ExtensionFileLoader(%r, %r))' % (name, path, name, path),
         'mod = hpy.universal._load_bootstrap(%r, %r, "", %r, None, spec, os.environ)'
         % (name, name, path),
         'print(mod.name())',

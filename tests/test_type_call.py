@@ -3,6 +3,8 @@ HPy_SetCallFunction and HPyDef_CALL_FUNCTION, an explicit __vectorcalloffset__ m
 errors."""
 import pytest
 
+from support import basicsize
+
 from type_helpers import raises_exactly, with_types
 
 CALL = '''
@@ -144,7 +146,7 @@ def test_tp_call(compile_module):
         assert callable(c)
         # the hidden field is after the struct, aligned: object header 16, struct 8, field 8
         assert '__vectorcalloffset__' in T.__dict__
-        assert T.__basicsize__ == 32 + 8
+        assert basicsize(T) == 32 + 8
     assert not callable(mod.Plain())
 
 
@@ -159,7 +161,7 @@ def test_runtime_tp_new(compile_module):
 
 def test_tp_call_without_struct(compile_module):
     mod = call_module(compile_module)
-    assert mod.NoStruct.__basicsize__ == object.__basicsize__ + 8
+    assert basicsize(mod.NoStruct) == basicsize(object) + 8
     assert mod.NoStruct()(1) == ('tp_call', 0, (1,), {})
 
 
@@ -250,7 +252,7 @@ def test_explicit_vectorcalloffset(compile_module):
     e = mod.Explicit(1, 2)
     assert e('x', y=1) == ('a', 2, ('x',), {'y': 1})
     assert '__vectorcalloffset__' in mod.Explicit.__dict__
-    assert mod.Explicit.__basicsize__ == object.__basicsize__ + 24
+    assert basicsize(mod.Explicit) == basicsize(object) + 24
     mod.set_call(e, 'b')
     assert e() == ('b', 2, (), {})
 
@@ -310,8 +312,8 @@ def test_hpy_subclass_with_its_own_struct(compile_module, base):
                                     *other))
     B = getattr(mod, base)
     for T, name in ((mod.Sub, 'tp_call'), (mod.Sub2, 'sub2')):
-        assert B.__basicsize__ == 40                   # 16 + struct 8 + padding 8 + field 8
-        assert T.__basicsize__ == 16 + 32 + 8 and '__vectorcalloffset__' in T.__dict__
+        assert basicsize(B) == 40                   # 16 + struct 8 + padding 8 + field 8
+        assert basicsize(T) == 16 + 32 + 8 and '__vectorcalloffset__' in T.__dict__
         s = T()
         assert s.y() == 0x7777777777
         assert s(1) == (name, 0, (1,), {})

@@ -2,10 +2,11 @@
 HPyType_Spec.legacy_slots, and the rules between legacy and pure types (abi.md §9.7). Only the
 CPython and hybrid ABIs can see PyObject."""
 import gc
-import sys
 import weakref
 
 import pytest
+
+from support import refcount
 
 from type_helpers import raises_exactly, with_types
 
@@ -181,11 +182,11 @@ def test_legacy_gc_weakrefs_and_dict(compile_module):
     assert mod.counts()[0] == before + 1
     o = mod.Legacy()
     payload = object()
-    base = sys.getrefcount(payload)
+    base = refcount(payload)
     o.attr = payload
     o.f = payload
     del o                                       # the dict and the field are released
-    assert sys.getrefcount(payload) == base
+    assert refcount(payload) == base
     assert mod.counts()[0] == before + 2
 
 

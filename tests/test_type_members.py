@@ -1,8 +1,9 @@
 """HPyDef_MEMBER of every HPyMember_FieldType (abi.md §5.3, §9.7 step 7) and HPyDef_GET/SET/GETSET
 with closures."""
-import sys
 
 import pytest
+
+from support import refcount
 
 from type_helpers import raises_exactly, with_types
 
@@ -225,24 +226,24 @@ def test_object_members(compile_module):
     with raises_exactly(AttributeError, msg):
         m.objex
     value = object()
-    base = sys.getrefcount(value)
+    base = refcount(value)
     m.obj = value
     m.objex = value
     assert m.obj is value and m.objex is value and m.load() is value
-    assert sys.getrefcount(value) == base + 2
+    assert refcount(value) == base + 2
     m.obj = None
     assert m.obj is None and m.load() is None         # None is stored, not a null field
     del m.obj
     assert m.obj is None and m.load() is Ellipsis
     del m.objex
-    assert sys.getrefcount(value) == base
+    assert refcount(value) == base
     with raises_exactly(AttributeError, msg):
         m.objex
     with raises_exactly(AttributeError, msg):
         del m.objex
     m.objex = value
     del m
-    assert sys.getrefcount(value) == base           # the fields are released with the object
+    assert refcount(value) == base           # the fields are released with the object
     assert mod.Members.obj_ro.__set__ is not None
     with pytest.raises(AttributeError):
         mod.Members().obj_ro = 1

@@ -7,7 +7,7 @@ import os
 
 import pytest
 
-from support import ROOT
+from support import CPYTHON, ROOT, release_views
 from type_helpers import with_types
 
 
@@ -413,13 +413,17 @@ def test_buffer_protocol(compile_module):
         assert mv.tobytes() == b'hello'
         assert mv.readonly and mv.format == 'B' and mv.shape == (5,) and mv.obj is b
         assert b.counts() == (1, 0)
+    release_views()
     assert b.counts() == (1, 1)
     assert bytes(b) == b'hello'
+    release_views()
     assert b.counts() == (2, 2)
     r, w = os.pipe()
     try:
-        with pytest.raises(BufferError, match='read-only buffer'):
-            os.readv(r, [b])                     # asks for a writable buffer
+        # asks for a writable buffer (PyPy's os.readv refuses a read-only one itself)
+        with pytest.raises(BufferError if CPYTHON else TypeError,
+                           match='read-only buffer' if CPYTHON else 'read-write'):
+            os.readv(r, [b])
     finally:
         os.close(r)
         os.close(w)

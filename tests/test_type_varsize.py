@@ -15,8 +15,10 @@ import pytest
 
 from type_helpers import raises_exactly, with_types
 
-_generic_alloc = ctypes.PYFUNCTYPE(ctypes.py_object, ctypes.py_object, ctypes.c_ssize_t)(
-    ('PyType_GenericAlloc', ctypes.pythonapi))
+# every test reads CPython's object layout at id(obj) or allocates through ctypes.pythonapi
+pytestmark = pytest.mark.runtime_specific(
+    "reads CPython's object layout at id(obj) (ob_size, the struct's offset) and calls "
+    'PyType_GenericAlloc through ctypes.pythonapi (PyPy has neither)')
 
 # where CPython keeps the item count of a variable-size object (PyVarObject.ob_size)
 OB_SIZE_OFFSET = ctypes.sizeof(ctypes.c_ssize_t) + ctypes.sizeof(ctypes.c_void_p)
@@ -26,7 +28,9 @@ Py_TPFLAGS_HAVE_VECTORCALL = 1 << 11
 
 def alloc(T, n):
     """A new instance of T with n items, as C-API code makes one."""
-    return _generic_alloc(T, n)
+    generic_alloc = ctypes.PYFUNCTYPE(ctypes.py_object, ctypes.py_object, ctypes.c_ssize_t)(
+        ('PyType_GenericAlloc', ctypes.pythonapi))
+    return generic_alloc(T, n)
 
 
 def struct_offset(mod, obj):

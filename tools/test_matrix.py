@@ -38,7 +38,8 @@ CHROOT = os.environ.get('HPY_MATRIX_CHROOT', '/var/cache/hpy-chroot/sid')
 INSIDE = '/work/hpy-matrix'            # working area, as seen from inside the chroot
 PACKAGES = ['python3.13-dev', 'python3.13-venv', 'python3.14-dev', 'python3.14-venv',
             'python3.14-dbg', 'python3.15-dev', 'python3.15-venv', 'gcc', 'g++', 'make',
-            'binutils', 'ca-certificates', 'git']  # git: tests of tools/suite_record.py
+            'binutils', 'ca-certificates', 'git',  # git: tests of tools/suite_record.py
+            'pypy3', 'pypy3-dev', 'pypy3-venv']    # make test-pypy (tools/test_pypy.py)
 INTERPRETERS = [  # (label, executable inside the chroot, extra pytest options)
     ('3.13', 'python3.13', []),
     ('3.14', 'python3.14', []),

@@ -15,9 +15,10 @@ HPyAPI_IMPL int hpy__debug_ctx_created;
  * build that accounts for every change (Py_REF_DEBUG: sys.gettotalrefcount must stay right;
  * Py_STATS counts them), nor on a free-threaded one (counts are split and atomic), nor on an
  * interpreter whose counting this runtime does not know (after 3.15, or 3.12+ on 32 bits, where
- * immortality is a range). */
+ * immortality is a range), nor on PyPy (an object's count there is cpyext's, which also counts
+ * the link to the PyPy object and decides on its own when the object goes away). */
 #if defined(Py_REF_DEBUG) || defined(Py_TRACE_REFS) || defined(Py_STATS) || \
-    defined(Py_GIL_DISABLED) || PY_VERSION_HEX >= 0x03100000 || \
+    defined(Py_GIL_DISABLED) || defined(PYPY_VERSION) || PY_VERSION_HEX >= 0x03100000 || \
     (PY_VERSION_HEX >= 0x030C0000 && SIZEOF_VOID_P != 8)
 #  define HPY_INLINE_OPS 0
 #else
@@ -34,6 +35,14 @@ HPyAPI_IMPL int hpy__debug_ctx_created;
 #else
 #  define HPY_IMMORTAL_MASK ((int64_t)0)
 #  define HPY_COUNT_MASK ((int64_t)-1)
+#endif
+
+/* Where a list's item array is (read by modules only under _HPY_RUNTIME_INLINE_OPS). PyPy's
+ * lists have no C item array: an offset far outside any object, never used there. */
+#if defined(PYPY_VERSION)
+#  define HPY_LIST_ITEMS_OFFSET ((int64_t)1 << 40)
+#else
+#  define HPY_LIST_ITEMS_OFFSET offsetof(PyListObject, ob_item)
 #endif
 
 static void hpy_dealloc(void *obj)
@@ -76,7 +85,7 @@ static const _HPyRuntimeInfo universal_info = {
     hpy_is_subtype,
     offsetof(PyVarObject, ob_size),
     offsetof(PyTupleObject, ob_item),
-    offsetof(PyListObject, ob_item),
+    HPY_LIST_ITEMS_OFFSET,
     call_traverseproc_from_trampoline,
 };
 

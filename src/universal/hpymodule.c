@@ -74,12 +74,14 @@ static int check_from_nowhere(void *lib, const char *shortname, const char *sona
     snprintf(symbol, sizeof(symbol), "HPyContextFromNowhere_%.200s", shortname);
     if (dlsym(lib, symbol) == NULL)
         return 0;
+#if !defined(PYPY_VERSION)    /* PyPy has a single interpreter */
     if (PyInterpreterState_Get() != PyInterpreterState_Main()) {
         PyErr_Format(PyExc_RuntimeError,
                      "HPy extension module '%s' at path '%s' gets its context with HPyGetContext, "
                      "which cannot be honored in a sub-interpreter", shortname, soname);
         return -1;
     }
+#endif
     for (size_t i = 0; i < n_from_nowhere; i++) {
         if (from_nowhere[i].lib != lib)
             continue;
@@ -278,6 +280,18 @@ static PyObject *load(PyObject *self, PyObject *args, PyObject *kwargs)
 #define HPY_FORMS "expected universal, debug or trace, or per module: name:mode[,name:mode...], " \
                   "plus at most one bare mode for the modules not named"
 
+/* Whether the n bytes of a and b are equal ASCII text, ignoring case. */
+static int ascii_iequal(const char *a, const char *b, Py_ssize_t n)
+{
+    for (Py_ssize_t i = 0; i < n; i++) {
+        char x = a[i] >= 'A' && a[i] <= 'Z' ? (char)(a[i] - 'A' + 'a') : a[i];
+        char y = b[i] >= 'A' && b[i] <= 'Z' ? (char)(b[i] - 'A' + 'a') : b[i];
+        if (x != y)
+            return 0;
+    }
+    return 1;
+}
+
 /* The mode a word of HPY names: universal, debug or trace spelled out in full, in any ASCII case.
  * -1 if it names none, -2 with an exception on error. */
 static int parse_mode(PyObject *word)
@@ -292,10 +306,26 @@ static int parse_mode(PyObject *word)
     if (s == NULL)
         return -2;
     for (size_t i = 0; i < sizeof(modes) / sizeof(modes[0]); i++) {
-        if ((size_t)len == strlen(modes[i].name) && PyOS_strnicmp(s, modes[i].name, len) == 0)
+        if ((size_t)len == strlen(modes[i].name) && ascii_iequal(s, modes[i].name, len))
             return modes[i].mode;
     }
     return -1;
+}
+
+/* Whether a str is an identifier: 1 or 0 (-1 with an exception on error, PyPy only). PyPy's
+ * C-API emulation has no PyUnicode_IsIdentifier: str.isidentifier there. */
+static int is_identifier(PyObject *s)
+{
+#if defined(PYPY_VERSION)
+    PyObject *res = PyObject_CallMethod(s, "isidentifier", NULL);
+    if (res == NULL)
+        return -1;
+    int ok = PyObject_IsTrue(res);
+    Py_DECREF(res);
+    return ok;
+#else
+    return PyUnicode_IsIdentifier(s) == 1;
+#endif
 }
 
 /* A module name in HPY: identifiers joined by dots. 1 if it is one, 0 if not, -1 on error. */
@@ -305,8 +335,8 @@ static int is_dotted_name(PyObject *name, PyObject *dot)
     if (parts == NULL)
         return -1;
     int ok = 1;
-    for (Py_ssize_t i = 0; ok && i < PyList_GET_SIZE(parts); i++)
-        ok = PyUnicode_IsIdentifier(PyList_GET_ITEM(parts, i)) == 1;
+    for (Py_ssize_t i = 0; ok == 1 && i < PyList_GET_SIZE(parts); i++)
+        ok = is_identifier(PyList_GET_ITEM(parts, i));
     Py_DECREF(parts);
     return ok;
 }

@@ -132,7 +132,29 @@ typedef struct {
     PyMemberDef *members;
     PyGetSetDef *getsets;
     hpy_field_closure *fields;
+    struct hpy_getset_halves *halves;   /* PyPy only (ctx_type_pypy.c), else NULL */
 } hpy_local_info;
+
+/* On PyPy: a getset whose getter or setter is NULL (cpyext would call it) gets a stand-in that
+ * raises AttributeError as CPython does; its closure becomes *halves, which keeps the real
+ * ones. */
+typedef struct hpy_getset_halves {
+    const char *name;
+    getter get;
+    setter set;
+    void *closure;
+} hpy_getset_halves;
+_HPy_HIDDEN void hpy__pypy_complete_getset(PyGetSetDef *def, hpy_getset_halves *halves);
+
+/* On PyPy, whose member descriptors refuse T_NONE, an HPyMember_NONE member is a getset that
+ * behaves as CPython's T_NONE member: it reads None, and a write fails as CPython's does. */
+#if defined(PYPY_VERSION)
+#  define HPY_NONE_AS_GETSET 1
+_HPy_HIDDEN void hpy__pypy_none_member(PyGetSetDef *def, const char *name, const char *doc,
+                                       int readonly);
+#else
+#  define HPY_NONE_AS_GETSET 0
+#endif
 
 /* Free an info made by this copy, with its arrays. */
 _HPy_HIDDEN void hpy__release_info(HPyTypeInfo *info);

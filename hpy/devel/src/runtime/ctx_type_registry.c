@@ -23,7 +23,8 @@
  *
  * There is one registry per process, shared by the runtime and every CPython-ABI extension
  * (each of them compiles these files): the first copy that needs it creates it and publishes it
- * as a capsule named HPY_TYPE_REGISTRY in the interpreter's dict (PyInterpreterState_GetDict); the
+ * as a capsule named HPY_TYPE_REGISTRY in the interpreter's dict (PyInterpreterState_GetDict; on PyPy
+ * the sys module's dict, registry_home); the
  * other copies find it there. So an HPy type may inherit from an HPy type of another extension,
  * in any ABI. The capsule gives function pointers (the creating copy does all table work) and
  * relies on the layout of HPyTypeInfo (ctx_type_internal.h); changing either needs a new
@@ -191,11 +192,23 @@ static HPyTypeRegistry *create_registry(void)
     return r;
 }
 
+/* The dict the registry's capsule is published in (borrowed): the interpreter's dict; on PyPy,
+ * whose C-API emulation has none and which has a single interpreter, the sys module's. */
+static PyObject *registry_home(void)
+{
+#if defined(PYPY_VERSION)
+    PyObject *sys = PyImport_AddModule("sys");     /* borrowed */
+    return sys != NULL ? PyModule_GetDict(sys) : NULL;
+#else
+    return PyInterpreterState_GetDict(PyInterpreterState_Get());
+#endif
+}
+
 HPyAPI_IMPL HPyTypeRegistry *hpy__find_type_registry(int create)
 {
     if (hpy__type_registry != NULL)
         return hpy__type_registry;
-    PyObject *d = PyInterpreterState_GetDict(PyInterpreterState_Get());
+    PyObject *d = registry_home();
     if (d == NULL) {
         if (create)
             PyErr_SetString(PyExc_SystemError, "HPy: the interpreter has no dict for the type "
@@ -250,6 +263,7 @@ HPyAPI_IMPL void hpy__release_info(HPyTypeInfo *info)
     PyMem_Free(li->members);
     PyMem_Free(li->getsets);
     PyMem_Free(li->fields);
+    PyMem_Free(li->halves);
     PyMem_Free(li);
 }
 

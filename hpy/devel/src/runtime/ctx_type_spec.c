@@ -162,7 +162,7 @@ HPyAPI_IMPL HPy ctx_Type_FromSpec(HPyContext *ctx, HPyType_Spec *spec, HPyType_S
     }
 
     /* the defines */
-    Py_ssize_t n_members = 0, n_fields = 0, n_getsets = 0;
+    Py_ssize_t n_members = 0, n_fields = 0, n_getsets = 0, n_none = 0;
     int has_new = 0, has_vcoff_member = 0;
     HPyDef *call_def = NULL;
     HPyFunc_traverseproc traverse = NULL;
@@ -227,6 +227,8 @@ HPyAPI_IMPL HPy ctx_Type_FromSpec(HPyContext *ctx, HPyType_Spec *spec, HPyType_S
                 n_members++;
                 if (d->member.type == HPyMember_OBJECT || d->member.type == HPyMember_OBJECT_EX)
                     n_fields++;
+                if (HPY_NONE_AS_GETSET && d->member.type == HPyMember_NONE)
+                    n_none++;
                 break;
             case HPyDef_Kind_GetSet:
                 if (d->getset.name == NULL) {
@@ -510,9 +512,9 @@ HPyAPI_IMPL HPy ctx_Type_FromSpec(HPyContext *ctx, HPyType_Spec *spec, HPyType_S
     if (legacy_getsets != NULL)
         while (legacy_getsets[n_legacy_getsets].name != NULL)
             n_legacy_getsets++;
-    Py_ssize_t n_cpy_members = (call_def != NULL || inherit_call) + (n_members - n_fields) +
-                               n_legacy_members;
-    Py_ssize_t n_cpy_getsets = n_getsets + n_legacy_getsets + n_fields;
+    Py_ssize_t n_cpy_members = (call_def != NULL || inherit_call) +
+                               (n_members - n_fields - n_none) + n_legacy_members;
+    Py_ssize_t n_cpy_getsets = n_getsets + n_legacy_getsets + n_fields + n_none;
     if (n_cpy_members > 0) {
         members = (PyMemberDef *)PyMem_Calloc((size_t)n_cpy_members + 1, sizeof(PyMemberDef));
         if (members == NULL) {
@@ -537,6 +539,16 @@ HPyAPI_IMPL HPy ctx_Type_FromSpec(HPyContext *ctx, HPyType_Spec *spec, HPyType_S
     li->members = members;
     li->getsets = getsets;
     li->fields = fields;
+#if defined(PYPY_VERSION)
+    if (n_cpy_getsets > 0) {
+        li->halves = (hpy_getset_halves *)PyMem_Calloc((size_t)n_cpy_getsets,
+                                                       sizeof(hpy_getset_halves));
+        if (li->halves == NULL) {
+            PyErr_NoMemory();
+            goto fail;
+        }
+    }
+#endif
 
     /* members: the implicit __vectorcalloffset__, the HPy ones, the legacy ones */
     Py_ssize_t im = 0, ig = 0, ifield = 0;
@@ -552,7 +564,8 @@ HPyAPI_IMPL HPy ctx_Type_FromSpec(HPyContext *ctx, HPyType_Spec *spec, HPyType_S
         for (HPyDef **dp = spec->defines; *dp != NULL; dp++) {
             HPyMember *m = &(*dp)->member;
             if ((*dp)->kind != HPyDef_Kind_Member ||
-                m->type == HPyMember_OBJECT || m->type == HPyMember_OBJECT_EX)
+                m->type == HPyMember_OBJECT || m->type == HPyMember_OBJECT_EX ||
+                (HPY_NONE_AS_GETSET && m->type == HPyMember_NONE))
                 continue;
             members[im].name = m->name;
             members[im].type = (int)m->type;
@@ -578,11 +591,24 @@ HPyAPI_IMPL HPy ctx_Type_FromSpec(HPyContext *ctx, HPyType_Spec *spec, HPyType_S
             getsets[ig].set = (setter)g->setter_cpy_trampoline;
             getsets[ig].doc = g->doc;
             getsets[ig].closure = g->closure;
+#if defined(PYPY_VERSION)
+            if (g->getter_cpy_trampoline == NULL || g->setter_cpy_trampoline == NULL)
+                hpy__pypy_complete_getset(&getsets[ig], &li->halves[ig]);
+#endif
             ig++;
         }
     }
     for (Py_ssize_t i = 0; i < n_legacy_getsets; i++)
         getsets[ig++] = legacy_getsets[i];
+#if HPY_NONE_AS_GETSET
+    if (spec->defines != NULL) {
+        for (HPyDef **dp = spec->defines; *dp != NULL; dp++) {
+            HPyMember *m = &(*dp)->member;
+            if ((*dp)->kind == HPyDef_Kind_Member && m->type == HPyMember_NONE)
+                hpy__pypy_none_member(&getsets[ig++], m->name, m->doc, m->readonly);
+        }
+    }
+#endif
     if (spec->defines != NULL) {
         for (HPyDef **dp = spec->defines; *dp != NULL; dp++) {
             HPyMember *m = &(*dp)->member;
@@ -744,6 +770,7 @@ fail:
             li->members = NULL;
             li->getsets = NULL;
             li->fields = NULL;
+            li->halves = NULL;
         }
         hpy__release_info(&li->pub);
     }

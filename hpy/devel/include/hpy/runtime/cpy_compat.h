@@ -7,6 +7,10 @@
 #  error "hpy/runtime/cpy_compat.h needs Python.h"
 #endif
 
+#if defined(PYPY_VERSION)
+#  include "hpy/runtime/pypy_compat.h"
+#endif
+
 /* Take the raised exception out of the thread state, and put it back (3.12 added these). */
 #if PY_VERSION_HEX < 0x030C0000
 static inline PyObject *HPyCompat_GetRaisedException(void)
@@ -82,6 +86,19 @@ static inline int HPyCompat_HasAttrString(PyObject *obj, const char *name)
  * directly. */
 #if PY_VERSION_HEX >= 0x030C0000
 #  define HPyCompat_Type_FromMetaclass PyType_FromMetaclass
+#elif defined(PYPY_VERSION)
+/* PyPy (cpyext) has neither PyType_FromMetaclass nor a type object that could be moved into an
+ * instance of another metaclass: only 'type' is accepted there, with a clear error otherwise. */
+static inline PyObject *HPyCompat_Type_FromMetaclass(PyTypeObject *metaclass, PyObject *module,
+                                                    PyType_Spec *spec, PyObject *bases)
+{
+    if (metaclass != NULL && metaclass != &PyType_Type) {
+        PyErr_SetString(PyExc_TypeError, "HPy on PyPy: types with a metaclass other than 'type' "
+                                         "are not supported");
+        return NULL;
+    }
+    return PyType_FromModuleAndSpec(module, spec, bases);
+}
 #else
 static inline PyTypeObject *_HPyCompat_Winner(PyTypeObject *winner, PyObject *base)
 {
@@ -184,7 +201,9 @@ static inline PyObject *HPyCompat_Type_FromMetaclass(PyTypeObject *metaclass, Py
 /* Give a type a version tag now (lookups cache per-type data under it), if it can have one. */
 static inline void HPyCompat_AssignVersionTag(PyTypeObject *type)
 {
-#if PY_VERSION_HEX >= 0x030C0000
+#if defined(PYPY_VERSION)
+    (void)type;     /* PyPy's types have no version tag */
+#elif PY_VERSION_HEX >= 0x030C0000
     (void)PyUnstable_Type_AssignVersionTag(type);
 #else
     /* a lookup through the type's method cache assigns the tag */
