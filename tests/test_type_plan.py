@@ -6,6 +6,7 @@ import gc
 
 import pytest
 
+from support import C_CYCLES, FREED_AT_ONCE
 from test_type_gc import DYNAMIC, NODE, counts
 from type_helpers import with_types
 
@@ -66,6 +67,7 @@ def chain(mod, levels, bare=()):
     return T
 
 
+@pytest.mark.runtime_specific(C_CYCLES)
 @pytest.mark.parametrize('levels', [1, 3, 4, 6])
 def test_hpy_chains_of_every_length(compile_module, levels):
     """Every HPy type of the chain has its fields cleared and its destroy run (most derived
@@ -90,6 +92,7 @@ def test_hpy_chains_of_every_length(compile_module, levels):
     assert counts(mod) == (1, 0, 1, expected, len(expected))
 
 
+@pytest.mark.runtime_specific(C_CYCLES)
 def test_hpy_chains_with_bare_levels(compile_module):
     mod = plan_module(compile_module)
     T = chain(mod, 6, bare=(0, 2, 5))
@@ -103,6 +106,7 @@ def test_hpy_chains_with_bare_levels(compile_module):
         assert counts(mod) == (1, 0, 1, 'FLLLD', 5)
 
 
+@pytest.mark.runtime_specific(C_CYCLES)
 def test_python_subclass_of_subclass(compile_module):
     mod = plan_module(compile_module)
     for base, levels in ((mod.Node, 0), (mod.PlainNode, 0), (chain(mod, 2), 2),
@@ -128,6 +132,7 @@ def test_python_subclass_of_subclass(compile_module):
             assert counts(mod) == (1, 0, 1, expected, len(expected))
 
 
+@pytest.mark.runtime_specific(FREED_AT_ONCE)
 def test_types_that_change(compile_module):
     """Changing a class (an attribute, a finalizer, its base) between deallocations."""
     mod = plan_module(compile_module)
@@ -160,6 +165,7 @@ def test_types_that_change(compile_module):
     del mod.Node.y
 
 
+@pytest.mark.runtime_specific(C_CYCLES)
 def test_types_dying_and_new_types_at_their_addresses(compile_module):
     """A type whose instances were deallocated dies; a type made later, perhaps at the same
     address and with another chain, is handled as what it is."""
@@ -190,6 +196,7 @@ def test_types_dying_and_new_types_at_their_addresses(compile_module):
         del plain
 
 
+@pytest.mark.runtime_specific(C_CYCLES)
 def test_many_types_in_turn(compile_module):
     """More types than the runtime keeps per-type data for, their instances made and released
     in turn (a type's data is worked out again when another type took its place)."""
