@@ -218,3 +218,107 @@ def test_many_types_in_turn(compile_module):
         gc.collect()
         c = mod.counts()
         assert c[:3] == (expected, 0, expected)
+
+
+# A type in the common case the plans single out (no finalizer, weak references, dict or other
+# HPy type in its chain): deallocation clears its one field and runs its destroy, and HPy_New
+# allocates it directly. With and without the GC, and a variant with weak references.
+LINK = '''
+typedef struct { long magic; HPyField next; } LinkObject;
+HPyType_HELPERS(LinkObject)
+typedef struct { long magic; HPyField next; HPy_ssize_t weaklist; } WeakLinkObject;
+static long links_made, links_destroyed, bad_links;
+HPyDef_SLOT(Link_new, HPy_tp_new)
+static HPy Link_new_impl(HPyContext *ctx, HPy cls, const HPy *args, HPy_ssize_t nargs, HPy kw)
+{
+    LinkObject *l;
+    (void)kw;
+    HPy h = HPy_New(ctx, cls, &l);
+    if (HPy_IsNull(h))
+        return h;
+    if (l->magic != 0 || !HPyField_IsNull(l->next))
+        bad_links++;                           /* HPy_New hands out a zeroed struct */
+    l->magic = 0x5EED;
+    if (nargs > 0 && !HPy_Is(ctx, args[0], ctx->h_None))
+        HPyField_Store(ctx, h, &l->next, args[0]);
+    links_made++;
+    return h;
+}
+HPyDef_SLOT(Link_traverse, HPy_tp_traverse)
+static int Link_traverse_impl(void *self, HPyFunc_visitproc visit, void *arg)
+{
+    HPy_VISIT(&((LinkObject *)self)->next);
+    return 0;
+}
+HPyDef_SLOT(Link_destroy, HPy_tp_destroy)
+static void Link_destroy_impl(void *self)
+{
+    LinkObject *l = (LinkObject *)self;
+    if (l->magic != 0x5EED || !HPyField_IsNull(l->next))
+        bad_links++;
+    l->magic = 0;
+    links_destroyed++;
+}
+HPyDef_MEMBER(Link_next, "next", HPyMember_OBJECT, offsetof(LinkObject, next))
+HPyDef_MEMBER(Link_weaklist, "__weaklistoffset__", HPyMember_HPYSSIZET,
+              offsetof(WeakLinkObject, weaklist), .readonly = 1)
+static HPyDef *Link_defines[] = { &Link_new, &Link_traverse, &Link_destroy, &Link_next, NULL };
+static HPyType_Spec Link_spec = {
+    .name = "mytest.Link", .basicsize = sizeof(LinkObject),
+    .flags = HPy_TPFLAGS_DEFAULT | HPy_TPFLAGS_BASETYPE | HPy_TPFLAGS_HAVE_GC,
+    .defines = Link_defines,
+};
+static HPyType_Spec PlainLink_spec = {
+    .name = "mytest.PlainLink", .basicsize = sizeof(LinkObject),
+    .flags = HPy_TPFLAGS_DEFAULT | HPy_TPFLAGS_BASETYPE, .defines = Link_defines,
+};
+static HPyDef *WeakLink_defines[] = {
+    &Link_new, &Link_traverse, &Link_destroy, &Link_next, &Link_weaklist, NULL
+};
+static HPyType_Spec WeakLink_spec = {
+    .name = "mytest.WeakLink", .basicsize = sizeof(WeakLinkObject),
+    .flags = HPy_TPFLAGS_DEFAULT | HPy_TPFLAGS_HAVE_GC, .defines = WeakLink_defines,
+};
+HPyDef_METH(link_counts, "link_counts", HPyFunc_NOARGS)
+static HPy link_counts_impl(HPyContext *ctx, HPy self)
+{
+    (void)self;
+    return HPy_BuildValue(ctx, "lll", links_made, links_destroyed, bad_links);
+}
+@EXPORT(link_counts)
+'''
+
+
+def link_module(compile_module):
+    return compile_module(with_types(LINK + '@INIT\n', ('Link', 'Link_spec'),
+                                     ('PlainLink', 'PlainLink_spec'),
+                                     ('WeakLink', 'WeakLink_spec')))
+
+
+@pytest.mark.runtime_specific(FREED_AT_ONCE)
+@pytest.mark.parametrize('kind', ['Link', 'PlainLink', 'WeakLink', 'subclass', 'tuples'])
+def test_deep_chains_of_the_common_case(compile_module, kind):
+    """Chains far deeper than the C stack could recurse through, of HPy instances alone, of a
+    Python subclass, and with a tuple between each two: every instance is destroyed once, with
+    its field cleared first."""
+    mod = link_module(compile_module)
+    T = mod.WeakLink if kind == 'WeakLink' else mod.PlainLink if kind == 'PlainLink' else mod.Link
+    if kind == 'subclass':
+        class T(mod.Link):
+            pass
+    n = 200000
+    made0, destroyed0, bad0 = mod.link_counts()
+    for _ in range(2):
+        head = None
+        for i in range(n):
+            head = T((head,) if kind == 'tuples' and head is not None else head)
+        if kind == 'WeakLink':
+            import weakref
+            r = weakref.ref(head)
+            assert r() is head
+        del head
+        gc.collect()
+        if kind == 'WeakLink':
+            assert r() is None
+    made, destroyed, bad = mod.link_counts()
+    assert (made - made0, destroyed - destroyed0, bad - bad0) == (2 * n, 2 * n, 0)

@@ -149,14 +149,68 @@ HPyAPI_IMPL int hpy__auto_clear(PyObject *self)
     return 0;
 }
 
-static void auto_dealloc_body(PyObject *self);
+static HPY__NOINLINE void auto_dealloc_body(PyObject *self);
+
+/* The common case of a plan's dealloc_one. */
+static HPY__ALWAYS_INLINE void dealloc_one(PyObject *self, PyTypeObject *tp, HPyTypeInfo *info)
+{
+    if (info->traverse != NULL)
+        clear_fields_of(self, info);
+    if (info->destroy != NULL)
+        run_destroy(self, info);
+    tp->tp_free(self);
+    Py_DECREF(tp);
+}
+
+#ifndef Py_GIL_DISABLED
+/* Deallocations of this copy's HPy instances nest (releasing a field may deallocate the next
+ * object of a chain) up to HPY__DEALLOC_DEPTH levels; an instance reached deeper is put aside
+ * (untracked, count 0, as CPython's trashcan does) and deallocated when the outermost level
+ * returns, so a chain of any length takes a bounded C stack, with or without the GC. The state is
+ * shared by all threads: they run holding the GIL, and a thread that switches in the middle of a
+ * deallocation adds its depth to the next one's, which only makes that one put objects aside
+ * sooner. Instances of classes whose tp_dealloc is another (a Python subclass: subtype_dealloc
+ * with its own trashcan) are never put aside: their deallocation is already under way. */
+#define HPY__DEALLOC_DEPTH 16
+static int dealloc_depth, draining;
+static PyObject **deferred;
+static size_t n_deferred, deferred_cap;
+
+/* 1 when self was put aside; 0 when there is no memory for it (it is deallocated now). */
+static HPY__NOINLINE int defer_dealloc(PyObject *self)
+{
+    if (n_deferred == deferred_cap) {
+        size_t cap = deferred_cap != 0 ? 2 * deferred_cap : 64;
+        PyObject **items = (PyObject **)PyMem_RawRealloc(deferred, cap * sizeof(PyObject *));
+        if (items == NULL)
+            return 0;
+        deferred = items;
+        deferred_cap = cap;
+    }
+    deferred[n_deferred++] = self;
+    return 1;
+}
+
+/* Deallocate what was put aside, and what that puts aside in turn. */
+static HPY__NOINLINE void drain_deferred(void)
+{
+    draining = 1;
+    while (n_deferred > 0)
+        hpy__auto_dealloc(deferred[--n_deferred]);
+    draining = 0;
+    PyMem_RawFree(deferred);
+    deferred = NULL;
+    deferred_cap = 0;
+}
+#endif
 
 HPyAPI_IMPL void hpy__auto_dealloc(PyObject *self)
 {
-    /* releasing the fields may deallocate long chains of objects: past some depth, CPython's
-     * trashcan defers the deallocation (of untracked GC objects only) */
-    if (PyType_IS_GC(Py_TYPE(self))) {
+    PyTypeObject *tp = Py_TYPE(self);
+    if (PyType_IS_GC(tp))
         PyObject_GC_UnTrack(self);
+#ifdef Py_GIL_DISABLED
+    if (PyType_IS_GC(tp)) {
         Py_TRASHCAN_BEGIN(self, hpy__auto_dealloc)
         auto_dealloc_body(self);
         Py_TRASHCAN_END
@@ -164,9 +218,23 @@ HPyAPI_IMPL void hpy__auto_dealloc(PyObject *self)
     else {
         auto_dealloc_body(self);
     }
+#else
+    if (dealloc_depth >= HPY__DEALLOC_DEPTH && tp->tp_dealloc == hpy__auto_dealloc &&
+        defer_dealloc(self))
+        return;
+    hpy_type_plan *p = hpy__plan_cached(tp);
+    HPyTypeInfo *one = p != NULL ? p->dealloc_one : NULL;
+    dealloc_depth++;
+    if (one != NULL)
+        dealloc_one(self, tp, one);
+    else
+        auto_dealloc_body(self);
+    if (--dealloc_depth == 0 && n_deferred > 0 && !draining)
+        drain_deferred();
+#endif
 }
 
-static void auto_dealloc_body(PyObject *self)
+static HPY__NOINLINE void auto_dealloc_body(PyObject *self)
 {
     PyTypeObject *tp = Py_TYPE(self);
     hpy_type_plan scratch, *p = hpy__plan(tp, &scratch);
@@ -299,10 +367,9 @@ HPyAPI_IMPL int hpy__field_set(PyObject *self, PyObject *value, void *closure)
     return 0;
 }
 
-HPyAPI_IMPL HPy ctx_New(HPyContext *ctx, HPy h_type, void **data)
+/* HPy_New of anything but the plan's common case. */
+static HPY__NOINLINE HPy new_general(PyObject *t, void **data)
 {
-    (void)ctx;
-    PyObject *t = _h2py(h_type);
     if (t == NULL || !PyType_Check(t)) {
         PyErr_SetString(PyExc_TypeError, "HPy_New arg 1 must be a type");
         *data = NULL;
@@ -340,6 +407,31 @@ HPyAPI_IMPL HPy ctx_New(HPyContext *ctx, HPy h_type, void **data)
         PyObject_GC_Track(obj);
     *data = (char *)obj + offset;
     return _py2h(obj);
+}
+
+HPyAPI_IMPL HPy ctx_New(HPyContext *ctx, HPy h_type, void **data)
+{
+    (void)ctx;
+    PyObject *t = _h2py(h_type);
+    if (t != NULL && PyType_Check(t)) {
+        PyTypeObject *tp = (PyTypeObject *)t;
+        hpy_type_plan *p = hpy__plan_cached(tp);
+        if (p != NULL && p->new_generic && tp->tp_alloc == PyType_GenericAlloc) {
+            /* the allocation may run the garbage collector: nothing is read from the plan after */
+            Py_ssize_t offset = p->new_offset, call_offset = p->new_call_offset;
+            vectorcallfunc call = p->new_call;
+            PyObject *obj = PyType_GenericAlloc(tp, 0);
+            if (obj == NULL) {
+                *data = NULL;
+                return HPy_NULL;
+            }
+            if (call != NULL)
+                *(vectorcallfunc *)((char *)obj + call_offset) = call;
+            *data = (char *)obj + offset;
+            return _py2h(obj);
+        }
+    }
+    return new_general(t, data);
 }
 
 /* ctx_AsStruct_<shape> are inline in hpy/runtime/ctx_funcs.h. */

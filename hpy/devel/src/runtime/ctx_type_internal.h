@@ -18,6 +18,19 @@
 #include "hpy/runtime/ctx_funcs.h"
 #include "hpy/runtime/ctx_type.h"
 
+/* A slow path kept out of line, so that the fast path it leaves needs no stack frame; a step of a
+ * fast path kept in line. */
+#if defined(__GNUC__) || defined(__clang__)
+#  define HPY__NOINLINE __attribute__((noinline))
+#  define HPY__ALWAYS_INLINE inline __attribute__((always_inline))
+#elif defined(_MSC_VER)
+#  define HPY__NOINLINE __declspec(noinline)
+#  define HPY__ALWAYS_INLINE __forceinline
+#else
+#  define HPY__NOINLINE
+#  define HPY__ALWAYS_INLINE inline
+#endif
+
 /* ---- the registry (ctx_type_registry.c) ----------------------------------------------------- */
 
 #define HPY_TYPE_REGISTRY "hpy._type_registry_v1"
@@ -203,6 +216,15 @@ typedef struct {
     HPyTypeInfo *chain[HPY_PLAN_CHAIN];   /* the HPy types of the chain, most derived first */
     PyTypeObject *dealloc_base;      /* whose tp_dealloc runs after the HPy part, or NULL */
     PyTypeObject *clear_base;        /* whose tp_clear runs after the HPy part, or NULL */
+    /* the common cases, decided once: an instance is deallocated by clearing the fields of
+     * dealloc_one and running its destroy, then tp_free (no finalizer, weak references, dict,
+     * other HPy type or base deallocator to run); HPy_New only calls PyType_GenericAlloc and
+     * writes new_call at new_call_offset (when not NULL). NULL / 0: take the general path. */
+    HPyTypeInfo *dealloc_one;
+    int new_generic;
+    Py_ssize_t new_offset;           /* where the module's struct starts */
+    Py_ssize_t new_call_offset;
+    vectorcallfunc new_call;
     /* tp_traverse through the trampoline of trav_impl (NULL: not worked out yet) */
     HPyFunc_traverseproc trav_impl;
     HPyTypeInfo *trav_info;          /* the HPy type whose implementation it is */
@@ -223,8 +245,8 @@ _HPy_HIDDEN hpy_type_plan *hpy__plan_slow(PyTypeObject *t, hpy_type_plan *scratc
 /* This copy's cache of plans (ctx_type_plan.c). */
 _HPy_HIDDEN extern hpy_type_plan hpy__plan_cache[1 << HPY_PLAN_CACHE_BITS];
 
-/* The plan of t (see ctx_type_plan.c for how long it stays valid). Never raises. */
-static inline hpy_type_plan *hpy__plan(PyTypeObject *t, hpy_type_plan *scratch)
+/* The cached plan of t, or NULL (see ctx_type_plan.c for how long it stays valid). */
+static inline hpy_type_plan *hpy__plan_cached(PyTypeObject *t)
 {
     hpy_type_plan *p = &hpy__plan_cache[hpy__plan_index(t)];
     unsigned int tag = t->tp_version_tag;
@@ -234,7 +256,14 @@ static inline hpy_type_plan *hpy__plan(PyTypeObject *t, hpy_type_plan *scratch)
 #endif
         )
         return p;
-    return hpy__plan_slow(t, scratch);
+    return NULL;
+}
+
+/* The plan of t (see ctx_type_plan.c for how long it stays valid). Never raises. */
+static inline hpy_type_plan *hpy__plan(PyTypeObject *t, hpy_type_plan *scratch)
+{
+    hpy_type_plan *p = hpy__plan_cached(t);
+    return p != NULL ? p : hpy__plan_slow(t, scratch);
 }
 
 /* Work out p's traversal through the trampoline of impl. */

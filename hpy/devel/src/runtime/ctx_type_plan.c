@@ -80,6 +80,18 @@ static void compute_plan(PyTypeObject *tp, hpy_type_plan *p)
     }
     p->dealloc_base = dealloc_owner(top_dealloc != NULL ? top_dealloc->tp_base : tp->tp_base);
     p->clear_base = top_traverse != NULL ? clear_owner(top_traverse->tp_base) : NULL;
+    if (p->outermost && p->n_chain == 1 && tp->tp_finalize == NULL &&
+        tp->tp_weaklistoffset == 0 && tp->tp_dictoffset <= 0 &&
+        (p->dealloc_base == NULL || p->dealloc_base == &PyBaseObject_Type))
+        p->dealloc_one = own;
+    if (p->builtin == NULL) {
+        p->new_generic = 1;
+        p->new_offset = p->nearest != NULL ? p->nearest->struct_offset : 0;
+        if (p->nearest != NULL && p->nearest->call_offset > 0) {
+            p->new_call_offset = p->nearest->call_offset;
+            p->new_call = p->nearest->default_call;
+        }
+    }
 }
 
 HPyAPI_IMPL hpy_type_plan *hpy__plan_slow(PyTypeObject *tp, hpy_type_plan *scratch)
