@@ -181,7 +181,7 @@ static HPY__NOINLINE int defer_dealloc(PyObject *self)
 {
     if (n_deferred == deferred_cap) {
         size_t cap = deferred_cap != 0 ? 2 * deferred_cap : 64;
-        PyObject **items = (PyObject **)PyMem_RawRealloc(deferred, cap * sizeof(PyObject *));
+        PyObject **items = (PyObject **)realloc(deferred, cap * sizeof(PyObject *));
         if (items == NULL)
             return 0;
         deferred = items;
@@ -198,7 +198,7 @@ static HPY__NOINLINE void drain_deferred(void)
     while (n_deferred > 0)
         hpy__auto_dealloc(deferred[--n_deferred]);
     draining = 0;
-    PyMem_RawFree(deferred);
+    free(deferred);
     deferred = NULL;
     deferred_cap = 0;
 }
