@@ -115,7 +115,7 @@ SRC = '''
     static HPyType_Spec Box_spec = {
         .name = "ctxmisuse.Box",
         .basicsize = sizeof(BoxObject),
-        .flags = HPy_TPFLAGS_DEFAULT | HPy_TPFLAGS_HAVE_GC,
+        .flags = HPy_TPFLAGS_DEFAULT | HPy_TPFLAGS_HAVE_GC | HPy_TPFLAGS_BASETYPE,
         .defines = Box_defines,
     };
 
@@ -139,7 +139,7 @@ SRC = '''
     static HPyType_Spec Blind_spec = {
         .name = "ctxmisuse.Blind",
         .basicsize = sizeof(BlindObject),
-        .flags = HPy_TPFLAGS_DEFAULT,
+        .flags = HPy_TPFLAGS_DEFAULT | HPy_TPFLAGS_BASETYPE,
         .defines = Blind_defines,
     };
 
@@ -279,6 +279,25 @@ def test_field_store_into_a_type_without_traverse(compile_module):
     assert_aborted(res, 'Fatal Python error', "Invalid usage of HPyField_Store: instances of "
                    "type 'ctxmisuse.Blind' hold objects in HPyFields, but the type declares no "
                    "HPy_tp_traverse")
+
+
+def test_field_store_checks_each_of_many_types_in_turn(compile_module):
+    """What debug mode knows of the types it saw is kept per type: many types used in turn,
+    more than it keeps at once, each get their own answer."""
+    res = run_in_debug_mode(compile_module, '''
+        boxes = [type('B%d' % i, (mod.Box,), {}) for i in range(40)]
+        for _ in range(3):
+            for B in boxes:
+                B(1)
+                mod.Blind()
+                mod.Box(2)
+        print('boxes fine', flush=True)
+        type('BlindSub', (mod.Blind,), {})(1)
+    ''')
+    assert res.stdout == 'loaded\nboxes fine\n', (res.stdout, res.stderr)
+    assert res.returncode != 0
+    assert "Invalid usage of HPyField_Store: instances of type 'BlindSub' hold objects in " \
+           "HPyFields" in res.stderr, res.stderr
 
 
 def test_restricted_regime_ends_with_the_function(compile_module):

@@ -48,7 +48,8 @@ static const char *shape_name(HPyType_BuiltinShape shape)
 }
 
 /* _HPy_AsStruct_<S> needs an object whose type has the builtin shape S. */
-/* What the checks below need to know of a type, kept for the type last seen. A type is
+/* What the checks below need to know of a type, kept for the types seen lately (a small table
+ * indexed by the type's address: a module usually works with a few types in turn). A type is
  * identified by its address and its version tag: an interpreter never reuses a tag (a new type
  * at the address of a dead one has another tag, or none yet: 0, never kept), so the pair cannot
  * name two types; from 3.12 on, each interpreter counts from the same start, so the interpreter
@@ -63,26 +64,29 @@ typedef struct {
     int fields_visible;             /* _HPyType_FieldsVisible() */
 } type_facts;
 
-static type_facts last_seen;
+#define SEEN_BITS 4
+static type_facts seen[1 << SEEN_BITS];
 
 static type_facts facts_of(PyTypeObject *tp)
 {
     unsigned int tag = tp->tp_version_tag;
+    type_facts *slot =
+        &seen[((uint64_t)(uintptr_t)tp * 0x9E3779B97F4A7C15ULL) >> (64 - SEEN_BITS)];
 #if PY_VERSION_HEX >= 0x030C0000
     PyInterpreterState *interp = PyInterpreterState_Get();
-    if (tp == last_seen.type && tag == last_seen.tag && tag != 0 && interp == last_seen.interp)
-        return last_seen;
+    if (tp == slot->type && tag == slot->tag && tag != 0 && interp == slot->interp)
+        return *slot;
     type_facts f = { tp, tag, interp,
                      ctx_Type_GetBuiltinShape(hpy__debug.uctx, _py2h((PyObject *)tp)),
                      _HPyType_FieldsVisible(tp) };
 #else
-    if (tp == last_seen.type && tag == last_seen.tag && tag != 0)
-        return last_seen;
+    if (tp == slot->type && tag == slot->tag && tag != 0)
+        return *slot;
     type_facts f = { tp, tag, ctx_Type_GetBuiltinShape(hpy__debug.uctx, _py2h((PyObject *)tp)),
                      _HPyType_FieldsVisible(tp) };
 #endif
     if (tag != 0)
-        last_seen = f;
+        *slot = f;
     return f;
 }
 
