@@ -85,8 +85,11 @@ MAIN_SUITE = SUITES[0].key
 # --------------------------------------------------------------------------------------------
 
 class Column:
-    def __init__(self, key, title, binary, mode=None, target=None, versus=None):
+    def __init__(self, key, title, binary, mode=None, target=None, versus=None, sampling=None):
         self.key = key
+        # trace mode: hpy.trace.set_duration_sampling(sampling) before each of its timed runs
+        # (outside the time), since the sampling is the runtime's, shared by every trace column
+        self.sampling = sampling
         self.title = title
         self.binary = binary
         self.mode = mode
@@ -120,7 +123,11 @@ def make_columns():
         Column('universal', 'HPy universal', 'universal', mode=0, target=1.05, versus='cpython'),
         Column('hybrid', 'HPy hybrid', 'hybrid', mode=0, versus='cpython'),
         Column('debug', 'HPy debug', 'universal', mode=1, target=2.0, versus='cpython'),
-        Column('trace', 'HPy trace', 'universal', mode=2, target=1.5, versus='cpython'),
+        Column('trace', 'HPy trace', 'universal', mode=2, target=1.5, versus='cpython',
+               sampling=1),
+        # the same with durations sampled (docs/runtime.md, "Trace mode"): counts stay exact
+        Column('trace128', 'HPy trace, 1/128 timed', 'universal', mode=2, target=1.5,
+               versus='cpython', sampling=128),
     ]
 
 
@@ -467,6 +474,13 @@ def check_results(row, func, stmt, cols, ns, setup=None, check=None):
                                  % (row, cols[0].key, base, key, value))
 
 
+def sampling_setup(col):
+    """What runs before each timed run of the column, outside the time."""
+    if col.sampling is None:
+        return 'pass'
+    return 'import hpy.trace; hpy.trace.set_duration_sampling(%d)' % col.sampling
+
+
 def run_row(row, func, stmt, cols, ns, timing, setup=None, check=None):
     """timing: (clock, repeat, max_repeat, target_time, base key, versus)."""
     clock, repeat, max_repeat, target_time, base_key, versus = timing
@@ -475,7 +489,8 @@ def run_row(row, func, stmt, cols, ns, timing, setup=None, check=None):
     namespaces = [column_namespace(ns, col, func, setup) for col in cols]
 
     def make_timers():
-        return [_timing.make_timer(stmt, g, clock) for g in namespaces]
+        return [_timing.make_timer(stmt, g, clock, sampling_setup(col))
+                for col, g in zip(cols, namespaces)]
 
     return _timing.time_interleaved(make_timers, [c.key for c in cols], repeat, target_time,
                                     max_repeat, _timing.precise_enough(base_key, versus))
@@ -608,7 +623,7 @@ def main(argv=None):
             'noisy_ratios': noisy,
             'loop_overhead_s': overhead,
             'unit': 'seconds per call',
-            'columns': [{'key': c.key, 'title': c.title, 'binary': c.binary, 'mode': c.mode,
+            'columns': [{'key': c.key, 'title': c.title, 'binary': c.binary, 'mode': c.mode, 'sampling': c.sampling,
                          'target': c.target, 'versus': c.versus, 'path': c.path,
                          'paths': c.paths,
                          'available': not c.error,
