@@ -498,7 +498,7 @@ def test_new_types_where_dead_ones_were(compile_module):
     at the same address is not mistaken for it."""
     mod = node_module(compile_module, DYNAMIC)
     mod.reset()
-    for i in range(15):
+    for i in range(8):
         T = mod.make_type()
         assert mod.shape(T) == 0
         T.cycle = T
@@ -511,7 +511,7 @@ def test_new_types_where_dead_ones_were(compile_module):
         t.next = t
         del T, t
         gc.collect()
-    assert mod.counts()[:2] == (15, 0)
+    assert mod.counts()[:2] == (8, 0)
 
 
 @pytest.mark.runtime_specific(FREED_AT_ONCE)
