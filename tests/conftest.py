@@ -94,6 +94,21 @@ def pytest_generate_tests(metafunc):
         metafunc.parametrize('hpy_abi', abis)
 
 
+@pytest.fixture(autouse=True)
+def _young_heap():
+    """Each test starts with the objects of the earlier ones frozen (gc.freeze), after a
+    collection of what the previous test left: a gc.collect() in a test, and the collections of
+    --refleaks, then scan only what the test made, instead of the whole heap of a worker that ran
+    hundreds of tests (a quarter of a second each, more on a debug build). An object the test
+    made is collected as before, also when older objects refer to it or it to them; only cycles
+    among objects of earlier tests that die later are never collected, which in a test session
+    costs some memory and nothing else. PyPy has no gc.freeze: unchanged there."""
+    if hasattr(gc, 'freeze'):
+        gc.collect()
+        gc.freeze()
+    yield
+
+
 @pytest.fixture
 def compile_module(tmp_path, hpy_abi):
     """Build a C snippet (see support.py) as an extension in the test's ABI and import it."""
