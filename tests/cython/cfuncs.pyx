@@ -2,7 +2,8 @@
 # constants that UTF-8 C strings cannot hold, and the C API's size constants.
 
 from libc.stdint cimport int8_t, uint8_t, int64_t, uint32_t
-from libc.stdbool cimport bool as cbool
+cdef extern from "<stdbool.h>":
+    ctypedef bint cbool "bool"
 
 cdef extern from *:
     Py_ssize_t PY_SSIZE_T_MAX
