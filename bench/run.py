@@ -87,12 +87,12 @@ MAIN_SUITE = SUITES[0].key
 class Column:
     def __init__(self, key, title, binary, mode=None, target=None, versus=None, sampling=None):
         self.key = key
-        # trace mode: hpy.trace.set_duration_sampling(sampling) before each of its timed runs
-        # (outside the time), since the sampling is the runtime's, shared by every trace column
-        self.sampling = sampling
         self.title = title
         self.binary = binary
         self.mode = mode
+        # trace mode: hpy.trace.set_duration_sampling(sampling) before each of its timed runs
+        # (outside the time), since the sampling is the runtime's, shared by every trace column
+        self.sampling = sampling
         self.target = target
         self.versus = versus   # the column this one's ratio is to (None: the first column)
         self.modules = {}      # suite key -> loaded module
@@ -623,8 +623,8 @@ def main(argv=None):
             'noisy_ratios': noisy,
             'loop_overhead_s': overhead,
             'unit': 'seconds per call',
-            'columns': [{'key': c.key, 'title': c.title, 'binary': c.binary, 'mode': c.mode, 'sampling': c.sampling,
-                         'target': c.target, 'versus': c.versus, 'path': c.path,
+            'columns': [{'key': c.key, 'title': c.title, 'binary': c.binary, 'mode': c.mode,
+                         'sampling': c.sampling, 'target': c.target, 'versus': c.versus, 'path': c.path,
                          'paths': c.paths,
                          'available': not c.error,
                          'error': c.error} for c in columns],

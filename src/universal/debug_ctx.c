@@ -70,8 +70,7 @@ static type_facts seen[1 << SEEN_BITS];
 static type_facts facts_of(PyTypeObject *tp)
 {
     unsigned int tag = tp->tp_version_tag;
-    type_facts *slot =
-        &seen[((uint64_t)(uintptr_t)tp * 0x9E3779B97F4A7C15ULL) >> (64 - SEEN_BITS)];
+    type_facts *slot = &seen[hpy__type_slot(tp, SEEN_BITS)];
 #if PY_VERSION_HEX >= 0x030C0000
     PyInterpreterState *interp = PyInterpreterState_Get();
     if (tp == slot->type && tag == slot->tag && tag != 0 && interp == slot->interp)

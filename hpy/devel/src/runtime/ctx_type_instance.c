@@ -416,7 +416,7 @@ HPyAPI_IMPL HPy ctx_New(HPyContext *ctx, HPy h_type, void **data)
     if (t != NULL && PyType_Check(t)) {
         PyTypeObject *tp = (PyTypeObject *)t;
         hpy_type_plan *p = hpy__plan_cached(tp);
-        if (p != NULL && p->new_generic && tp->tp_alloc == PyType_GenericAlloc) {
+        if (p != NULL && p->builtin == NULL && tp->tp_alloc == PyType_GenericAlloc) {
             /* the allocation may run the garbage collector: nothing is read from the plan after */
             Py_ssize_t offset = p->new_offset, call_offset = p->new_call_offset;
             vectorcallfunc call = p->new_call;

@@ -218,10 +218,9 @@ typedef struct {
     PyTypeObject *clear_base;        /* whose tp_clear runs after the HPy part, or NULL */
     /* the common cases, decided once: an instance is deallocated by clearing the fields of
      * dealloc_one and running its destroy, then tp_free (no finalizer, weak references, dict,
-     * other HPy type or base deallocator to run); HPy_New only calls PyType_GenericAlloc and
-     * writes new_call at new_call_offset (when not NULL). NULL / 0: take the general path. */
-    HPyTypeInfo *dealloc_one;
-    int new_generic;
+     * other HPy type or base deallocator to run); HPy_New of a type without builtin only calls
+     * PyType_GenericAlloc and writes new_call at new_call_offset (when not NULL). */
+    HPyTypeInfo *dealloc_one;        /* NULL: the general path */
     Py_ssize_t new_offset;           /* where the module's struct starts */
     Py_ssize_t new_call_offset;
     vectorcallfunc new_call;
@@ -236,7 +235,7 @@ typedef struct {
 
 static inline size_t hpy__plan_index(PyTypeObject *t)
 {
-    return (size_t)(((uint64_t)(uintptr_t)t * 0x9E3779B97F4A7C15ULL) >> (64 - HPY_PLAN_CACHE_BITS));
+    return hpy__type_slot(t, HPY_PLAN_CACHE_BITS);
 }
 
 /* The plan of t worked out now: into the cache (t has a version tag) or into scratch. */

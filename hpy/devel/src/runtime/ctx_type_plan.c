@@ -85,7 +85,6 @@ static void compute_plan(PyTypeObject *tp, hpy_type_plan *p)
         (p->dealloc_base == NULL || p->dealloc_base == &PyBaseObject_Type))
         p->dealloc_one = own;
     if (p->builtin == NULL) {
-        p->new_generic = 1;
         p->new_offset = p->nearest != NULL ? p->nearest->struct_offset : 0;
         if (p->nearest != NULL && p->nearest->call_offset > 0) {
             p->new_call_offset = p->nearest->call_offset;

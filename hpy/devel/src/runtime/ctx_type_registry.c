@@ -57,7 +57,7 @@ static int table_shift;
 
 static inline size_t table_index(PyTypeObject *key)
 {
-    return (size_t)(((uint64_t)(uintptr_t)key * 0x9E3779B97F4A7C15ULL) >> table_shift);
+    return hpy__type_slot(key, 64 - table_shift);
 }
 
 static hpy_table_entry *table_find(PyTypeObject *key)

@@ -13,6 +13,13 @@ typedef struct {
     HPyCFunction func;              /* the module's implementation */
 } _HPyRestricted;
 
+/* The slot of a type in a table of 2**bits entries (0 < bits < 64) indexed by address: the
+ * address times a 64-bit odd constant, top bits (the low bits of an address are always zero). */
+static inline size_t hpy__type_slot(const PyTypeObject *t, int bits)
+{
+    return (size_t)(((uint64_t)(uintptr_t)t * 0x9E3779B97F4A7C15ULL) >> (64 - bits));
+}
+
 #ifdef HPY_RUNTIME_INTERNAL
 /* What runs on this thread: the debug context handed to the running call (NULL: none), and the
  * function of the restricted regime running (NULL: none). A call entered from restricted code
