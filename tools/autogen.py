@@ -591,7 +591,10 @@ TRACE_UNWRAPPED = ('ctx_FatalError', 'ctx_CallRealFunctionFromTrampoline')
 
 def gen_trace_ctx(members):
     """The trace context: every function member counted, and timed on a sample of calls, around
-    the universal one. The including file declares, before including this file:
+    the universal one. The wrappers call the runtime's implementation of the member (ctx_*, the
+    function the universal context holds) by name, with the universal context: no second
+    indirect call, and the small ones inline. The including file declares, before including
+    this file:
       hpy__trace_tick(index): count a call; nonzero when it takes the slow path;
       hpy__trace_universal(): the wrapped context;
       hpy__trace_enter(index, &probe) -> wrapped context, and hpy__trace_exit(index, &probe):
@@ -609,7 +612,7 @@ def gen_trace_ctx(members):
             continue
         name = m.ctx_field[4:]
         args = ', '.join(p.name for p in m.params)
-        call = 'u_->%s(%s)' % (m.ctx_field, ', '.join(['u_'] + [p.name for p in m.params[1:]]))
+        call = '%s(%s)' % (m.impl_name, ', '.join(['u_'] + [p.name for p in m.params[1:]]))
         void = m.ctx_ret == 'void'
         slow = ['static HPY__TRACE_SLOW %s(%s)' % (c_decl(m.ctx_ret, 'hpy__trace_slow_' + name),
                                                    m.params_text()),
@@ -728,7 +731,8 @@ DEBUG_UNSUPPORTED = ('const HPy *', 'HPyListBuilder', 'HPyTupleBuilder', 'HPyTra
 
 def gen_debug_ctx(members):
     """The debug context: every function member unwraps its debug-handle arguments (reporting
-    closed ones), calls the universal member and wraps an HPy result in a new debug handle.
+    closed ones), calls the runtime's implementation of the member (ctx_*, the function the
+    universal context holds, called by name) and wraps an HPy result in a new debug handle.
     The including file defines hpy__debug_unwrap(ctx, h), hpy__debug_wrap(ctx, uh),
     hpy__debug_uctx(ctx, api_name) (the universal context behind ctx, after checking that ctx is
     the context of the call running on this thread), hpy__debug_uctx_any(ctx) (the same without
@@ -773,7 +777,7 @@ def gen_debug_ctx(members):
                 args.append(p.name)
         for pname, kind, c_args in debug_checks(m):
             lines.append('    hpy__debug_check_%s(ctx, u_%s, %s);' % (kind, pname, c_args))
-        call = 'u_->%s(%s)' % (m.ctx_field, ', '.join(args))
+        call = '%s(%s)' % (m.impl_name, ', '.join(args))
         if m.ctx_ret == 'void':
             lines.append('    %s;' % call)
         else:

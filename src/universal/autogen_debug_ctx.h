@@ -34,42 +34,42 @@ static HPy hpy__debug_CallMethod(HPyContext *ctx, HPy name, const HPy *args, siz
 static HPy hpy__debug_Long_FromInt32_t(HPyContext *ctx, int32_t value)
 {
     HPyContext *u_ = hpy__debug_uctx(ctx, "HPyLong_FromInt32_t");
-    HPy r_ = u_->ctx_Long_FromInt32_t(u_, value);
+    HPy r_ = ctx_Long_FromInt32_t(u_, value);
     return hpy__debug_wrap(ctx, r_);
 }
 
 static HPy hpy__debug_Long_FromUInt32_t(HPyContext *ctx, uint32_t value)
 {
     HPyContext *u_ = hpy__debug_uctx(ctx, "HPyLong_FromUInt32_t");
-    HPy r_ = u_->ctx_Long_FromUInt32_t(u_, value);
+    HPy r_ = ctx_Long_FromUInt32_t(u_, value);
     return hpy__debug_wrap(ctx, r_);
 }
 
 static HPy hpy__debug_Long_FromInt64_t(HPyContext *ctx, int64_t v)
 {
     HPyContext *u_ = hpy__debug_uctx(ctx, "HPyLong_FromInt64_t");
-    HPy r_ = u_->ctx_Long_FromInt64_t(u_, v);
+    HPy r_ = ctx_Long_FromInt64_t(u_, v);
     return hpy__debug_wrap(ctx, r_);
 }
 
 static HPy hpy__debug_Long_FromUInt64_t(HPyContext *ctx, uint64_t v)
 {
     HPyContext *u_ = hpy__debug_uctx(ctx, "HPyLong_FromUInt64_t");
-    HPy r_ = u_->ctx_Long_FromUInt64_t(u_, v);
+    HPy r_ = ctx_Long_FromUInt64_t(u_, v);
     return hpy__debug_wrap(ctx, r_);
 }
 
 static HPy hpy__debug_Long_FromSize_t(HPyContext *ctx, size_t value)
 {
     HPyContext *u_ = hpy__debug_uctx(ctx, "HPyLong_FromSize_t");
-    HPy r_ = u_->ctx_Long_FromSize_t(u_, value);
+    HPy r_ = ctx_Long_FromSize_t(u_, value);
     return hpy__debug_wrap(ctx, r_);
 }
 
 static HPy hpy__debug_Long_FromSsize_t(HPyContext *ctx, HPy_ssize_t value)
 {
     HPyContext *u_ = hpy__debug_uctx(ctx, "HPyLong_FromSsize_t");
-    HPy r_ = u_->ctx_Long_FromSsize_t(u_, value);
+    HPy r_ = ctx_Long_FromSsize_t(u_, value);
     return hpy__debug_wrap(ctx, r_);
 }
 
@@ -77,7 +77,7 @@ static int32_t hpy__debug_Long_AsInt32_t(HPyContext *ctx, HPy h)
 {
     HPyContext *u_ = hpy__debug_uctx(ctx, "HPyLong_AsInt32_t");
     HPy u_h = hpy__debug_unwrap(ctx, h);
-    int32_t r_ = u_->ctx_Long_AsInt32_t(u_, u_h);
+    int32_t r_ = ctx_Long_AsInt32_t(u_, u_h);
     return r_;
 }
 
@@ -85,7 +85,7 @@ static uint32_t hpy__debug_Long_AsUInt32_t(HPyContext *ctx, HPy h)
 {
     HPyContext *u_ = hpy__debug_uctx(ctx, "HPyLong_AsUInt32_t");
     HPy u_h = hpy__debug_unwrap(ctx, h);
-    uint32_t r_ = u_->ctx_Long_AsUInt32_t(u_, u_h);
+    uint32_t r_ = ctx_Long_AsUInt32_t(u_, u_h);
     return r_;
 }
 
@@ -93,7 +93,7 @@ static uint32_t hpy__debug_Long_AsUInt32_tMask(HPyContext *ctx, HPy h)
 {
     HPyContext *u_ = hpy__debug_uctx(ctx, "HPyLong_AsUInt32_tMask");
     HPy u_h = hpy__debug_unwrap(ctx, h);
-    uint32_t r_ = u_->ctx_Long_AsUInt32_tMask(u_, u_h);
+    uint32_t r_ = ctx_Long_AsUInt32_tMask(u_, u_h);
     return r_;
 }
 
@@ -101,7 +101,7 @@ static int64_t hpy__debug_Long_AsInt64_t(HPyContext *ctx, HPy h)
 {
     HPyContext *u_ = hpy__debug_uctx(ctx, "HPyLong_AsInt64_t");
     HPy u_h = hpy__debug_unwrap(ctx, h);
-    int64_t r_ = u_->ctx_Long_AsInt64_t(u_, u_h);
+    int64_t r_ = ctx_Long_AsInt64_t(u_, u_h);
     return r_;
 }
 
@@ -109,7 +109,7 @@ static uint64_t hpy__debug_Long_AsUInt64_t(HPyContext *ctx, HPy h)
 {
     HPyContext *u_ = hpy__debug_uctx(ctx, "HPyLong_AsUInt64_t");
     HPy u_h = hpy__debug_unwrap(ctx, h);
-    uint64_t r_ = u_->ctx_Long_AsUInt64_t(u_, u_h);
+    uint64_t r_ = ctx_Long_AsUInt64_t(u_, u_h);
     return r_;
 }
 
@@ -117,7 +117,7 @@ static uint64_t hpy__debug_Long_AsUInt64_tMask(HPyContext *ctx, HPy h)
 {
     HPyContext *u_ = hpy__debug_uctx(ctx, "HPyLong_AsUInt64_tMask");
     HPy u_h = hpy__debug_unwrap(ctx, h);
-    uint64_t r_ = u_->ctx_Long_AsUInt64_tMask(u_, u_h);
+    uint64_t r_ = ctx_Long_AsUInt64_tMask(u_, u_h);
     return r_;
 }
 
@@ -125,7 +125,7 @@ static size_t hpy__debug_Long_AsSize_t(HPyContext *ctx, HPy h)
 {
     HPyContext *u_ = hpy__debug_uctx(ctx, "HPyLong_AsSize_t");
     HPy u_h = hpy__debug_unwrap(ctx, h);
-    size_t r_ = u_->ctx_Long_AsSize_t(u_, u_h);
+    size_t r_ = ctx_Long_AsSize_t(u_, u_h);
     return r_;
 }
 
@@ -133,7 +133,7 @@ static HPy_ssize_t hpy__debug_Long_AsSsize_t(HPyContext *ctx, HPy h)
 {
     HPyContext *u_ = hpy__debug_uctx(ctx, "HPyLong_AsSsize_t");
     HPy u_h = hpy__debug_unwrap(ctx, h);
-    HPy_ssize_t r_ = u_->ctx_Long_AsSsize_t(u_, u_h);
+    HPy_ssize_t r_ = ctx_Long_AsSsize_t(u_, u_h);
     return r_;
 }
 
@@ -141,7 +141,7 @@ static void*hpy__debug_Long_AsVoidPtr(HPyContext *ctx, HPy h)
 {
     HPyContext *u_ = hpy__debug_uctx(ctx, "HPyLong_AsVoidPtr");
     HPy u_h = hpy__debug_unwrap(ctx, h);
-    void*r_ = u_->ctx_Long_AsVoidPtr(u_, u_h);
+    void*r_ = ctx_Long_AsVoidPtr(u_, u_h);
     return r_;
 }
 
@@ -149,14 +149,14 @@ static double hpy__debug_Long_AsDouble(HPyContext *ctx, HPy h)
 {
     HPyContext *u_ = hpy__debug_uctx(ctx, "HPyLong_AsDouble");
     HPy u_h = hpy__debug_unwrap(ctx, h);
-    double r_ = u_->ctx_Long_AsDouble(u_, u_h);
+    double r_ = ctx_Long_AsDouble(u_, u_h);
     return r_;
 }
 
 static HPy hpy__debug_Float_FromDouble(HPyContext *ctx, double v)
 {
     HPyContext *u_ = hpy__debug_uctx(ctx, "HPyFloat_FromDouble");
-    HPy r_ = u_->ctx_Float_FromDouble(u_, v);
+    HPy r_ = ctx_Float_FromDouble(u_, v);
     return hpy__debug_wrap(ctx, r_);
 }
 
@@ -164,14 +164,14 @@ static double hpy__debug_Float_AsDouble(HPyContext *ctx, HPy h)
 {
     HPyContext *u_ = hpy__debug_uctx(ctx, "HPyFloat_AsDouble");
     HPy u_h = hpy__debug_unwrap(ctx, h);
-    double r_ = u_->ctx_Float_AsDouble(u_, u_h);
+    double r_ = ctx_Float_AsDouble(u_, u_h);
     return r_;
 }
 
 static HPy hpy__debug_Bool_FromBool(HPyContext *ctx, bool v)
 {
     HPyContext *u_ = hpy__debug_uctx(ctx, "HPyBool_FromBool");
-    HPy r_ = u_->ctx_Bool_FromBool(u_, v);
+    HPy r_ = ctx_Bool_FromBool(u_, v);
     return hpy__debug_wrap(ctx, r_);
 }
 
@@ -179,7 +179,7 @@ static HPy_ssize_t hpy__debug_Length(HPyContext *ctx, HPy h)
 {
     HPyContext *u_ = hpy__debug_uctx(ctx, "HPy_Length");
     HPy u_h = hpy__debug_unwrap(ctx, h);
-    HPy_ssize_t r_ = u_->ctx_Length(u_, u_h);
+    HPy_ssize_t r_ = ctx_Length(u_, u_h);
     return r_;
 }
 
@@ -187,7 +187,7 @@ static int hpy__debug_Number_Check(HPyContext *ctx, HPy h)
 {
     HPyContext *u_ = hpy__debug_uctx(ctx, "HPyNumber_Check");
     HPy u_h = hpy__debug_unwrap(ctx, h);
-    int r_ = u_->ctx_Number_Check(u_, u_h);
+    int r_ = ctx_Number_Check(u_, u_h);
     return r_;
 }
 
@@ -196,7 +196,7 @@ static HPy hpy__debug_Add(HPyContext *ctx, HPy h1, HPy h2)
     HPyContext *u_ = hpy__debug_uctx(ctx, "HPy_Add");
     HPy u_h1 = hpy__debug_unwrap(ctx, h1);
     HPy u_h2 = hpy__debug_unwrap(ctx, h2);
-    HPy r_ = u_->ctx_Add(u_, u_h1, u_h2);
+    HPy r_ = ctx_Add(u_, u_h1, u_h2);
     return hpy__debug_wrap(ctx, r_);
 }
 
@@ -205,7 +205,7 @@ static HPy hpy__debug_Subtract(HPyContext *ctx, HPy h1, HPy h2)
     HPyContext *u_ = hpy__debug_uctx(ctx, "HPy_Subtract");
     HPy u_h1 = hpy__debug_unwrap(ctx, h1);
     HPy u_h2 = hpy__debug_unwrap(ctx, h2);
-    HPy r_ = u_->ctx_Subtract(u_, u_h1, u_h2);
+    HPy r_ = ctx_Subtract(u_, u_h1, u_h2);
     return hpy__debug_wrap(ctx, r_);
 }
 
@@ -214,7 +214,7 @@ static HPy hpy__debug_Multiply(HPyContext *ctx, HPy h1, HPy h2)
     HPyContext *u_ = hpy__debug_uctx(ctx, "HPy_Multiply");
     HPy u_h1 = hpy__debug_unwrap(ctx, h1);
     HPy u_h2 = hpy__debug_unwrap(ctx, h2);
-    HPy r_ = u_->ctx_Multiply(u_, u_h1, u_h2);
+    HPy r_ = ctx_Multiply(u_, u_h1, u_h2);
     return hpy__debug_wrap(ctx, r_);
 }
 
@@ -223,7 +223,7 @@ static HPy hpy__debug_MatrixMultiply(HPyContext *ctx, HPy h1, HPy h2)
     HPyContext *u_ = hpy__debug_uctx(ctx, "HPy_MatrixMultiply");
     HPy u_h1 = hpy__debug_unwrap(ctx, h1);
     HPy u_h2 = hpy__debug_unwrap(ctx, h2);
-    HPy r_ = u_->ctx_MatrixMultiply(u_, u_h1, u_h2);
+    HPy r_ = ctx_MatrixMultiply(u_, u_h1, u_h2);
     return hpy__debug_wrap(ctx, r_);
 }
 
@@ -232,7 +232,7 @@ static HPy hpy__debug_FloorDivide(HPyContext *ctx, HPy h1, HPy h2)
     HPyContext *u_ = hpy__debug_uctx(ctx, "HPy_FloorDivide");
     HPy u_h1 = hpy__debug_unwrap(ctx, h1);
     HPy u_h2 = hpy__debug_unwrap(ctx, h2);
-    HPy r_ = u_->ctx_FloorDivide(u_, u_h1, u_h2);
+    HPy r_ = ctx_FloorDivide(u_, u_h1, u_h2);
     return hpy__debug_wrap(ctx, r_);
 }
 
@@ -241,7 +241,7 @@ static HPy hpy__debug_TrueDivide(HPyContext *ctx, HPy h1, HPy h2)
     HPyContext *u_ = hpy__debug_uctx(ctx, "HPy_TrueDivide");
     HPy u_h1 = hpy__debug_unwrap(ctx, h1);
     HPy u_h2 = hpy__debug_unwrap(ctx, h2);
-    HPy r_ = u_->ctx_TrueDivide(u_, u_h1, u_h2);
+    HPy r_ = ctx_TrueDivide(u_, u_h1, u_h2);
     return hpy__debug_wrap(ctx, r_);
 }
 
@@ -250,7 +250,7 @@ static HPy hpy__debug_Remainder(HPyContext *ctx, HPy h1, HPy h2)
     HPyContext *u_ = hpy__debug_uctx(ctx, "HPy_Remainder");
     HPy u_h1 = hpy__debug_unwrap(ctx, h1);
     HPy u_h2 = hpy__debug_unwrap(ctx, h2);
-    HPy r_ = u_->ctx_Remainder(u_, u_h1, u_h2);
+    HPy r_ = ctx_Remainder(u_, u_h1, u_h2);
     return hpy__debug_wrap(ctx, r_);
 }
 
@@ -259,7 +259,7 @@ static HPy hpy__debug_Divmod(HPyContext *ctx, HPy h1, HPy h2)
     HPyContext *u_ = hpy__debug_uctx(ctx, "HPy_Divmod");
     HPy u_h1 = hpy__debug_unwrap(ctx, h1);
     HPy u_h2 = hpy__debug_unwrap(ctx, h2);
-    HPy r_ = u_->ctx_Divmod(u_, u_h1, u_h2);
+    HPy r_ = ctx_Divmod(u_, u_h1, u_h2);
     return hpy__debug_wrap(ctx, r_);
 }
 
@@ -269,7 +269,7 @@ static HPy hpy__debug_Power(HPyContext *ctx, HPy h1, HPy h2, HPy h3)
     HPy u_h1 = hpy__debug_unwrap(ctx, h1);
     HPy u_h2 = hpy__debug_unwrap(ctx, h2);
     HPy u_h3 = hpy__debug_unwrap(ctx, h3);
-    HPy r_ = u_->ctx_Power(u_, u_h1, u_h2, u_h3);
+    HPy r_ = ctx_Power(u_, u_h1, u_h2, u_h3);
     return hpy__debug_wrap(ctx, r_);
 }
 
@@ -277,7 +277,7 @@ static HPy hpy__debug_Negative(HPyContext *ctx, HPy h1)
 {
     HPyContext *u_ = hpy__debug_uctx(ctx, "HPy_Negative");
     HPy u_h1 = hpy__debug_unwrap(ctx, h1);
-    HPy r_ = u_->ctx_Negative(u_, u_h1);
+    HPy r_ = ctx_Negative(u_, u_h1);
     return hpy__debug_wrap(ctx, r_);
 }
 
@@ -285,7 +285,7 @@ static HPy hpy__debug_Positive(HPyContext *ctx, HPy h1)
 {
     HPyContext *u_ = hpy__debug_uctx(ctx, "HPy_Positive");
     HPy u_h1 = hpy__debug_unwrap(ctx, h1);
-    HPy r_ = u_->ctx_Positive(u_, u_h1);
+    HPy r_ = ctx_Positive(u_, u_h1);
     return hpy__debug_wrap(ctx, r_);
 }
 
@@ -293,7 +293,7 @@ static HPy hpy__debug_Absolute(HPyContext *ctx, HPy h1)
 {
     HPyContext *u_ = hpy__debug_uctx(ctx, "HPy_Absolute");
     HPy u_h1 = hpy__debug_unwrap(ctx, h1);
-    HPy r_ = u_->ctx_Absolute(u_, u_h1);
+    HPy r_ = ctx_Absolute(u_, u_h1);
     return hpy__debug_wrap(ctx, r_);
 }
 
@@ -301,7 +301,7 @@ static HPy hpy__debug_Invert(HPyContext *ctx, HPy h1)
 {
     HPyContext *u_ = hpy__debug_uctx(ctx, "HPy_Invert");
     HPy u_h1 = hpy__debug_unwrap(ctx, h1);
-    HPy r_ = u_->ctx_Invert(u_, u_h1);
+    HPy r_ = ctx_Invert(u_, u_h1);
     return hpy__debug_wrap(ctx, r_);
 }
 
@@ -310,7 +310,7 @@ static HPy hpy__debug_Lshift(HPyContext *ctx, HPy h1, HPy h2)
     HPyContext *u_ = hpy__debug_uctx(ctx, "HPy_Lshift");
     HPy u_h1 = hpy__debug_unwrap(ctx, h1);
     HPy u_h2 = hpy__debug_unwrap(ctx, h2);
-    HPy r_ = u_->ctx_Lshift(u_, u_h1, u_h2);
+    HPy r_ = ctx_Lshift(u_, u_h1, u_h2);
     return hpy__debug_wrap(ctx, r_);
 }
 
@@ -319,7 +319,7 @@ static HPy hpy__debug_Rshift(HPyContext *ctx, HPy h1, HPy h2)
     HPyContext *u_ = hpy__debug_uctx(ctx, "HPy_Rshift");
     HPy u_h1 = hpy__debug_unwrap(ctx, h1);
     HPy u_h2 = hpy__debug_unwrap(ctx, h2);
-    HPy r_ = u_->ctx_Rshift(u_, u_h1, u_h2);
+    HPy r_ = ctx_Rshift(u_, u_h1, u_h2);
     return hpy__debug_wrap(ctx, r_);
 }
 
@@ -328,7 +328,7 @@ static HPy hpy__debug_And(HPyContext *ctx, HPy h1, HPy h2)
     HPyContext *u_ = hpy__debug_uctx(ctx, "HPy_And");
     HPy u_h1 = hpy__debug_unwrap(ctx, h1);
     HPy u_h2 = hpy__debug_unwrap(ctx, h2);
-    HPy r_ = u_->ctx_And(u_, u_h1, u_h2);
+    HPy r_ = ctx_And(u_, u_h1, u_h2);
     return hpy__debug_wrap(ctx, r_);
 }
 
@@ -337,7 +337,7 @@ static HPy hpy__debug_Xor(HPyContext *ctx, HPy h1, HPy h2)
     HPyContext *u_ = hpy__debug_uctx(ctx, "HPy_Xor");
     HPy u_h1 = hpy__debug_unwrap(ctx, h1);
     HPy u_h2 = hpy__debug_unwrap(ctx, h2);
-    HPy r_ = u_->ctx_Xor(u_, u_h1, u_h2);
+    HPy r_ = ctx_Xor(u_, u_h1, u_h2);
     return hpy__debug_wrap(ctx, r_);
 }
 
@@ -346,7 +346,7 @@ static HPy hpy__debug_Or(HPyContext *ctx, HPy h1, HPy h2)
     HPyContext *u_ = hpy__debug_uctx(ctx, "HPy_Or");
     HPy u_h1 = hpy__debug_unwrap(ctx, h1);
     HPy u_h2 = hpy__debug_unwrap(ctx, h2);
-    HPy r_ = u_->ctx_Or(u_, u_h1, u_h2);
+    HPy r_ = ctx_Or(u_, u_h1, u_h2);
     return hpy__debug_wrap(ctx, r_);
 }
 
@@ -354,7 +354,7 @@ static HPy hpy__debug_Index(HPyContext *ctx, HPy h1)
 {
     HPyContext *u_ = hpy__debug_uctx(ctx, "HPy_Index");
     HPy u_h1 = hpy__debug_unwrap(ctx, h1);
-    HPy r_ = u_->ctx_Index(u_, u_h1);
+    HPy r_ = ctx_Index(u_, u_h1);
     return hpy__debug_wrap(ctx, r_);
 }
 
@@ -362,7 +362,7 @@ static HPy hpy__debug_Long(HPyContext *ctx, HPy h1)
 {
     HPyContext *u_ = hpy__debug_uctx(ctx, "HPy_Long");
     HPy u_h1 = hpy__debug_unwrap(ctx, h1);
-    HPy r_ = u_->ctx_Long(u_, u_h1);
+    HPy r_ = ctx_Long(u_, u_h1);
     return hpy__debug_wrap(ctx, r_);
 }
 
@@ -370,7 +370,7 @@ static HPy hpy__debug_Float(HPyContext *ctx, HPy h1)
 {
     HPyContext *u_ = hpy__debug_uctx(ctx, "HPy_Float");
     HPy u_h1 = hpy__debug_unwrap(ctx, h1);
-    HPy r_ = u_->ctx_Float(u_, u_h1);
+    HPy r_ = ctx_Float(u_, u_h1);
     return hpy__debug_wrap(ctx, r_);
 }
 
@@ -379,7 +379,7 @@ static HPy hpy__debug_InPlaceAdd(HPyContext *ctx, HPy h1, HPy h2)
     HPyContext *u_ = hpy__debug_uctx(ctx, "HPy_InPlaceAdd");
     HPy u_h1 = hpy__debug_unwrap(ctx, h1);
     HPy u_h2 = hpy__debug_unwrap(ctx, h2);
-    HPy r_ = u_->ctx_InPlaceAdd(u_, u_h1, u_h2);
+    HPy r_ = ctx_InPlaceAdd(u_, u_h1, u_h2);
     return hpy__debug_wrap(ctx, r_);
 }
 
@@ -388,7 +388,7 @@ static HPy hpy__debug_InPlaceSubtract(HPyContext *ctx, HPy h1, HPy h2)
     HPyContext *u_ = hpy__debug_uctx(ctx, "HPy_InPlaceSubtract");
     HPy u_h1 = hpy__debug_unwrap(ctx, h1);
     HPy u_h2 = hpy__debug_unwrap(ctx, h2);
-    HPy r_ = u_->ctx_InPlaceSubtract(u_, u_h1, u_h2);
+    HPy r_ = ctx_InPlaceSubtract(u_, u_h1, u_h2);
     return hpy__debug_wrap(ctx, r_);
 }
 
@@ -397,7 +397,7 @@ static HPy hpy__debug_InPlaceMultiply(HPyContext *ctx, HPy h1, HPy h2)
     HPyContext *u_ = hpy__debug_uctx(ctx, "HPy_InPlaceMultiply");
     HPy u_h1 = hpy__debug_unwrap(ctx, h1);
     HPy u_h2 = hpy__debug_unwrap(ctx, h2);
-    HPy r_ = u_->ctx_InPlaceMultiply(u_, u_h1, u_h2);
+    HPy r_ = ctx_InPlaceMultiply(u_, u_h1, u_h2);
     return hpy__debug_wrap(ctx, r_);
 }
 
@@ -406,7 +406,7 @@ static HPy hpy__debug_InPlaceMatrixMultiply(HPyContext *ctx, HPy h1, HPy h2)
     HPyContext *u_ = hpy__debug_uctx(ctx, "HPy_InPlaceMatrixMultiply");
     HPy u_h1 = hpy__debug_unwrap(ctx, h1);
     HPy u_h2 = hpy__debug_unwrap(ctx, h2);
-    HPy r_ = u_->ctx_InPlaceMatrixMultiply(u_, u_h1, u_h2);
+    HPy r_ = ctx_InPlaceMatrixMultiply(u_, u_h1, u_h2);
     return hpy__debug_wrap(ctx, r_);
 }
 
@@ -415,7 +415,7 @@ static HPy hpy__debug_InPlaceFloorDivide(HPyContext *ctx, HPy h1, HPy h2)
     HPyContext *u_ = hpy__debug_uctx(ctx, "HPy_InPlaceFloorDivide");
     HPy u_h1 = hpy__debug_unwrap(ctx, h1);
     HPy u_h2 = hpy__debug_unwrap(ctx, h2);
-    HPy r_ = u_->ctx_InPlaceFloorDivide(u_, u_h1, u_h2);
+    HPy r_ = ctx_InPlaceFloorDivide(u_, u_h1, u_h2);
     return hpy__debug_wrap(ctx, r_);
 }
 
@@ -424,7 +424,7 @@ static HPy hpy__debug_InPlaceTrueDivide(HPyContext *ctx, HPy h1, HPy h2)
     HPyContext *u_ = hpy__debug_uctx(ctx, "HPy_InPlaceTrueDivide");
     HPy u_h1 = hpy__debug_unwrap(ctx, h1);
     HPy u_h2 = hpy__debug_unwrap(ctx, h2);
-    HPy r_ = u_->ctx_InPlaceTrueDivide(u_, u_h1, u_h2);
+    HPy r_ = ctx_InPlaceTrueDivide(u_, u_h1, u_h2);
     return hpy__debug_wrap(ctx, r_);
 }
 
@@ -433,7 +433,7 @@ static HPy hpy__debug_InPlaceRemainder(HPyContext *ctx, HPy h1, HPy h2)
     HPyContext *u_ = hpy__debug_uctx(ctx, "HPy_InPlaceRemainder");
     HPy u_h1 = hpy__debug_unwrap(ctx, h1);
     HPy u_h2 = hpy__debug_unwrap(ctx, h2);
-    HPy r_ = u_->ctx_InPlaceRemainder(u_, u_h1, u_h2);
+    HPy r_ = ctx_InPlaceRemainder(u_, u_h1, u_h2);
     return hpy__debug_wrap(ctx, r_);
 }
 
@@ -443,7 +443,7 @@ static HPy hpy__debug_InPlacePower(HPyContext *ctx, HPy h1, HPy h2, HPy h3)
     HPy u_h1 = hpy__debug_unwrap(ctx, h1);
     HPy u_h2 = hpy__debug_unwrap(ctx, h2);
     HPy u_h3 = hpy__debug_unwrap(ctx, h3);
-    HPy r_ = u_->ctx_InPlacePower(u_, u_h1, u_h2, u_h3);
+    HPy r_ = ctx_InPlacePower(u_, u_h1, u_h2, u_h3);
     return hpy__debug_wrap(ctx, r_);
 }
 
@@ -452,7 +452,7 @@ static HPy hpy__debug_InPlaceLshift(HPyContext *ctx, HPy h1, HPy h2)
     HPyContext *u_ = hpy__debug_uctx(ctx, "HPy_InPlaceLshift");
     HPy u_h1 = hpy__debug_unwrap(ctx, h1);
     HPy u_h2 = hpy__debug_unwrap(ctx, h2);
-    HPy r_ = u_->ctx_InPlaceLshift(u_, u_h1, u_h2);
+    HPy r_ = ctx_InPlaceLshift(u_, u_h1, u_h2);
     return hpy__debug_wrap(ctx, r_);
 }
 
@@ -461,7 +461,7 @@ static HPy hpy__debug_InPlaceRshift(HPyContext *ctx, HPy h1, HPy h2)
     HPyContext *u_ = hpy__debug_uctx(ctx, "HPy_InPlaceRshift");
     HPy u_h1 = hpy__debug_unwrap(ctx, h1);
     HPy u_h2 = hpy__debug_unwrap(ctx, h2);
-    HPy r_ = u_->ctx_InPlaceRshift(u_, u_h1, u_h2);
+    HPy r_ = ctx_InPlaceRshift(u_, u_h1, u_h2);
     return hpy__debug_wrap(ctx, r_);
 }
 
@@ -470,7 +470,7 @@ static HPy hpy__debug_InPlaceAnd(HPyContext *ctx, HPy h1, HPy h2)
     HPyContext *u_ = hpy__debug_uctx(ctx, "HPy_InPlaceAnd");
     HPy u_h1 = hpy__debug_unwrap(ctx, h1);
     HPy u_h2 = hpy__debug_unwrap(ctx, h2);
-    HPy r_ = u_->ctx_InPlaceAnd(u_, u_h1, u_h2);
+    HPy r_ = ctx_InPlaceAnd(u_, u_h1, u_h2);
     return hpy__debug_wrap(ctx, r_);
 }
 
@@ -479,7 +479,7 @@ static HPy hpy__debug_InPlaceXor(HPyContext *ctx, HPy h1, HPy h2)
     HPyContext *u_ = hpy__debug_uctx(ctx, "HPy_InPlaceXor");
     HPy u_h1 = hpy__debug_unwrap(ctx, h1);
     HPy u_h2 = hpy__debug_unwrap(ctx, h2);
-    HPy r_ = u_->ctx_InPlaceXor(u_, u_h1, u_h2);
+    HPy r_ = ctx_InPlaceXor(u_, u_h1, u_h2);
     return hpy__debug_wrap(ctx, r_);
 }
 
@@ -488,7 +488,7 @@ static HPy hpy__debug_InPlaceOr(HPyContext *ctx, HPy h1, HPy h2)
     HPyContext *u_ = hpy__debug_uctx(ctx, "HPy_InPlaceOr");
     HPy u_h1 = hpy__debug_unwrap(ctx, h1);
     HPy u_h2 = hpy__debug_unwrap(ctx, h2);
-    HPy r_ = u_->ctx_InPlaceOr(u_, u_h1, u_h2);
+    HPy r_ = ctx_InPlaceOr(u_, u_h1, u_h2);
     return hpy__debug_wrap(ctx, r_);
 }
 
@@ -496,7 +496,7 @@ static int hpy__debug_Callable_Check(HPyContext *ctx, HPy h)
 {
     HPyContext *u_ = hpy__debug_uctx(ctx, "HPyCallable_Check");
     HPy u_h = hpy__debug_unwrap(ctx, h);
-    int r_ = u_->ctx_Callable_Check(u_, u_h);
+    int r_ = ctx_Callable_Check(u_, u_h);
     return r_;
 }
 
@@ -506,21 +506,21 @@ static HPy hpy__debug_CallTupleDict(HPyContext *ctx, HPy callable, HPy args, HPy
     HPy u_callable = hpy__debug_unwrap(ctx, callable);
     HPy u_args = hpy__debug_unwrap(ctx, args);
     HPy u_kw = hpy__debug_unwrap(ctx, kw);
-    HPy r_ = u_->ctx_CallTupleDict(u_, u_callable, u_args, u_kw);
+    HPy r_ = ctx_CallTupleDict(u_, u_callable, u_args, u_kw);
     return hpy__debug_wrap(ctx, r_);
 }
 
 static void hpy__debug_FatalError(HPyContext *ctx, const char *message)
 {
     HPyContext *u_ = hpy__debug_uctx(ctx, "HPy_FatalError");
-    u_->ctx_FatalError(u_, message);
+    ctx_FatalError(u_, message);
 }
 
 static void hpy__debug_Err_SetString(HPyContext *ctx, HPy h_type, const char *utf8_message)
 {
     HPyContext *u_ = hpy__debug_uctx(ctx, "HPyErr_SetString");
     HPy u_h_type = hpy__debug_unwrap(ctx, h_type);
-    u_->ctx_Err_SetString(u_, u_h_type, utf8_message);
+    ctx_Err_SetString(u_, u_h_type, utf8_message);
 }
 
 static void hpy__debug_Err_SetObject(HPyContext *ctx, HPy h_type, HPy h_value)
@@ -528,14 +528,14 @@ static void hpy__debug_Err_SetObject(HPyContext *ctx, HPy h_type, HPy h_value)
     HPyContext *u_ = hpy__debug_uctx(ctx, "HPyErr_SetObject");
     HPy u_h_type = hpy__debug_unwrap(ctx, h_type);
     HPy u_h_value = hpy__debug_unwrap(ctx, h_value);
-    u_->ctx_Err_SetObject(u_, u_h_type, u_h_value);
+    ctx_Err_SetObject(u_, u_h_type, u_h_value);
 }
 
 static HPy hpy__debug_Err_SetFromErrnoWithFilename(HPyContext *ctx, HPy h_type, const char *filename_fsencoded)
 {
     HPyContext *u_ = hpy__debug_uctx(ctx, "HPyErr_SetFromErrnoWithFilename");
     HPy u_h_type = hpy__debug_unwrap(ctx, h_type);
-    HPy r_ = u_->ctx_Err_SetFromErrnoWithFilename(u_, u_h_type, filename_fsencoded);
+    HPy r_ = ctx_Err_SetFromErrnoWithFilename(u_, u_h_type, filename_fsencoded);
     return hpy__debug_wrap(ctx, r_);
 }
 
@@ -545,13 +545,13 @@ static void hpy__debug_Err_SetFromErrnoWithFilenameObjects(HPyContext *ctx, HPy 
     HPy u_h_type = hpy__debug_unwrap(ctx, h_type);
     HPy u_filename1 = hpy__debug_unwrap(ctx, filename1);
     HPy u_filename2 = hpy__debug_unwrap(ctx, filename2);
-    u_->ctx_Err_SetFromErrnoWithFilenameObjects(u_, u_h_type, u_filename1, u_filename2);
+    ctx_Err_SetFromErrnoWithFilenameObjects(u_, u_h_type, u_filename1, u_filename2);
 }
 
 static int hpy__debug_Err_Occurred(HPyContext *ctx)
 {
     HPyContext *u_ = hpy__debug_uctx(ctx, "HPyErr_Occurred");
-    int r_ = u_->ctx_Err_Occurred(u_);
+    int r_ = ctx_Err_Occurred(u_);
     return r_;
 }
 
@@ -559,20 +559,20 @@ static int hpy__debug_Err_ExceptionMatches(HPyContext *ctx, HPy exc)
 {
     HPyContext *u_ = hpy__debug_uctx(ctx, "HPyErr_ExceptionMatches");
     HPy u_exc = hpy__debug_unwrap(ctx, exc);
-    int r_ = u_->ctx_Err_ExceptionMatches(u_, u_exc);
+    int r_ = ctx_Err_ExceptionMatches(u_, u_exc);
     return r_;
 }
 
 static void hpy__debug_Err_NoMemory(HPyContext *ctx)
 {
     HPyContext *u_ = hpy__debug_uctx(ctx, "HPyErr_NoMemory");
-    u_->ctx_Err_NoMemory(u_);
+    ctx_Err_NoMemory(u_);
 }
 
 static void hpy__debug_Err_Clear(HPyContext *ctx)
 {
     HPyContext *u_ = hpy__debug_uctx(ctx, "HPyErr_Clear");
-    u_->ctx_Err_Clear(u_);
+    ctx_Err_Clear(u_);
 }
 
 static HPy hpy__debug_Err_NewException(HPyContext *ctx, const char *utf8_name, HPy base, HPy dict)
@@ -580,7 +580,7 @@ static HPy hpy__debug_Err_NewException(HPyContext *ctx, const char *utf8_name, H
     HPyContext *u_ = hpy__debug_uctx(ctx, "HPyErr_NewException");
     HPy u_base = hpy__debug_unwrap(ctx, base);
     HPy u_dict = hpy__debug_unwrap(ctx, dict);
-    HPy r_ = u_->ctx_Err_NewException(u_, utf8_name, u_base, u_dict);
+    HPy r_ = ctx_Err_NewException(u_, utf8_name, u_base, u_dict);
     return hpy__debug_wrap(ctx, r_);
 }
 
@@ -589,7 +589,7 @@ static HPy hpy__debug_Err_NewExceptionWithDoc(HPyContext *ctx, const char *utf8_
     HPyContext *u_ = hpy__debug_uctx(ctx, "HPyErr_NewExceptionWithDoc");
     HPy u_base = hpy__debug_unwrap(ctx, base);
     HPy u_dict = hpy__debug_unwrap(ctx, dict);
-    HPy r_ = u_->ctx_Err_NewExceptionWithDoc(u_, utf8_name, utf8_doc, u_base, u_dict);
+    HPy r_ = ctx_Err_NewExceptionWithDoc(u_, utf8_name, utf8_doc, u_base, u_dict);
     return hpy__debug_wrap(ctx, r_);
 }
 
@@ -597,7 +597,7 @@ static int hpy__debug_Err_WarnEx(HPyContext *ctx, HPy category, const char *utf8
 {
     HPyContext *u_ = hpy__debug_uctx(ctx, "HPyErr_WarnEx");
     HPy u_category = hpy__debug_unwrap(ctx, category);
-    int r_ = u_->ctx_Err_WarnEx(u_, u_category, utf8_message, stack_level);
+    int r_ = ctx_Err_WarnEx(u_, u_category, utf8_message, stack_level);
     return r_;
 }
 
@@ -605,14 +605,14 @@ static void hpy__debug_Err_WriteUnraisable(HPyContext *ctx, HPy obj)
 {
     HPyContext *u_ = hpy__debug_uctx(ctx, "HPyErr_WriteUnraisable");
     HPy u_obj = hpy__debug_unwrap(ctx, obj);
-    u_->ctx_Err_WriteUnraisable(u_, u_obj);
+    ctx_Err_WriteUnraisable(u_, u_obj);
 }
 
 static int hpy__debug_IsTrue(HPyContext *ctx, HPy h)
 {
     HPyContext *u_ = hpy__debug_uctx(ctx, "HPy_IsTrue");
     HPy u_h = hpy__debug_unwrap(ctx, h);
-    int r_ = u_->ctx_IsTrue(u_, u_h);
+    int r_ = ctx_IsTrue(u_, u_h);
     return r_;
 }
 
@@ -621,7 +621,7 @@ static HPy hpy__debug_GetAttr(HPyContext *ctx, HPy obj, HPy name)
     HPyContext *u_ = hpy__debug_uctx(ctx, "HPy_GetAttr");
     HPy u_obj = hpy__debug_unwrap(ctx, obj);
     HPy u_name = hpy__debug_unwrap(ctx, name);
-    HPy r_ = u_->ctx_GetAttr(u_, u_obj, u_name);
+    HPy r_ = ctx_GetAttr(u_, u_obj, u_name);
     return hpy__debug_wrap(ctx, r_);
 }
 
@@ -629,7 +629,7 @@ static HPy hpy__debug_GetAttr_s(HPyContext *ctx, HPy obj, const char *utf8_name)
 {
     HPyContext *u_ = hpy__debug_uctx(ctx, "HPy_GetAttr_s");
     HPy u_obj = hpy__debug_unwrap(ctx, obj);
-    HPy r_ = u_->ctx_GetAttr_s(u_, u_obj, utf8_name);
+    HPy r_ = ctx_GetAttr_s(u_, u_obj, utf8_name);
     return hpy__debug_wrap(ctx, r_);
 }
 
@@ -638,7 +638,7 @@ static int hpy__debug_HasAttr(HPyContext *ctx, HPy obj, HPy name)
     HPyContext *u_ = hpy__debug_uctx(ctx, "HPy_HasAttr");
     HPy u_obj = hpy__debug_unwrap(ctx, obj);
     HPy u_name = hpy__debug_unwrap(ctx, name);
-    int r_ = u_->ctx_HasAttr(u_, u_obj, u_name);
+    int r_ = ctx_HasAttr(u_, u_obj, u_name);
     return r_;
 }
 
@@ -646,7 +646,7 @@ static int hpy__debug_HasAttr_s(HPyContext *ctx, HPy obj, const char *utf8_name)
 {
     HPyContext *u_ = hpy__debug_uctx(ctx, "HPy_HasAttr_s");
     HPy u_obj = hpy__debug_unwrap(ctx, obj);
-    int r_ = u_->ctx_HasAttr_s(u_, u_obj, utf8_name);
+    int r_ = ctx_HasAttr_s(u_, u_obj, utf8_name);
     return r_;
 }
 
@@ -656,7 +656,7 @@ static int hpy__debug_SetAttr(HPyContext *ctx, HPy obj, HPy name, HPy value)
     HPy u_obj = hpy__debug_unwrap(ctx, obj);
     HPy u_name = hpy__debug_unwrap(ctx, name);
     HPy u_value = hpy__debug_unwrap(ctx, value);
-    int r_ = u_->ctx_SetAttr(u_, u_obj, u_name, u_value);
+    int r_ = ctx_SetAttr(u_, u_obj, u_name, u_value);
     return r_;
 }
 
@@ -665,7 +665,7 @@ static int hpy__debug_SetAttr_s(HPyContext *ctx, HPy obj, const char *utf8_name,
     HPyContext *u_ = hpy__debug_uctx(ctx, "HPy_SetAttr_s");
     HPy u_obj = hpy__debug_unwrap(ctx, obj);
     HPy u_value = hpy__debug_unwrap(ctx, value);
-    int r_ = u_->ctx_SetAttr_s(u_, u_obj, utf8_name, u_value);
+    int r_ = ctx_SetAttr_s(u_, u_obj, utf8_name, u_value);
     return r_;
 }
 
@@ -674,7 +674,7 @@ static HPy hpy__debug_GetItem(HPyContext *ctx, HPy obj, HPy key)
     HPyContext *u_ = hpy__debug_uctx(ctx, "HPy_GetItem");
     HPy u_obj = hpy__debug_unwrap(ctx, obj);
     HPy u_key = hpy__debug_unwrap(ctx, key);
-    HPy r_ = u_->ctx_GetItem(u_, u_obj, u_key);
+    HPy r_ = ctx_GetItem(u_, u_obj, u_key);
     return hpy__debug_wrap(ctx, r_);
 }
 
@@ -682,7 +682,7 @@ static HPy hpy__debug_GetItem_i(HPyContext *ctx, HPy obj, HPy_ssize_t idx)
 {
     HPyContext *u_ = hpy__debug_uctx(ctx, "HPy_GetItem_i");
     HPy u_obj = hpy__debug_unwrap(ctx, obj);
-    HPy r_ = u_->ctx_GetItem_i(u_, u_obj, idx);
+    HPy r_ = ctx_GetItem_i(u_, u_obj, idx);
     return hpy__debug_wrap(ctx, r_);
 }
 
@@ -690,7 +690,7 @@ static HPy hpy__debug_GetItem_s(HPyContext *ctx, HPy obj, const char *utf8_key)
 {
     HPyContext *u_ = hpy__debug_uctx(ctx, "HPy_GetItem_s");
     HPy u_obj = hpy__debug_unwrap(ctx, obj);
-    HPy r_ = u_->ctx_GetItem_s(u_, u_obj, utf8_key);
+    HPy r_ = ctx_GetItem_s(u_, u_obj, utf8_key);
     return hpy__debug_wrap(ctx, r_);
 }
 
@@ -699,7 +699,7 @@ static int hpy__debug_Contains(HPyContext *ctx, HPy container, HPy key)
     HPyContext *u_ = hpy__debug_uctx(ctx, "HPy_Contains");
     HPy u_container = hpy__debug_unwrap(ctx, container);
     HPy u_key = hpy__debug_unwrap(ctx, key);
-    int r_ = u_->ctx_Contains(u_, u_container, u_key);
+    int r_ = ctx_Contains(u_, u_container, u_key);
     return r_;
 }
 
@@ -709,7 +709,7 @@ static int hpy__debug_SetItem(HPyContext *ctx, HPy obj, HPy key, HPy value)
     HPy u_obj = hpy__debug_unwrap(ctx, obj);
     HPy u_key = hpy__debug_unwrap(ctx, key);
     HPy u_value = hpy__debug_unwrap(ctx, value);
-    int r_ = u_->ctx_SetItem(u_, u_obj, u_key, u_value);
+    int r_ = ctx_SetItem(u_, u_obj, u_key, u_value);
     return r_;
 }
 
@@ -718,7 +718,7 @@ static int hpy__debug_SetItem_i(HPyContext *ctx, HPy obj, HPy_ssize_t idx, HPy v
     HPyContext *u_ = hpy__debug_uctx(ctx, "HPy_SetItem_i");
     HPy u_obj = hpy__debug_unwrap(ctx, obj);
     HPy u_value = hpy__debug_unwrap(ctx, value);
-    int r_ = u_->ctx_SetItem_i(u_, u_obj, idx, u_value);
+    int r_ = ctx_SetItem_i(u_, u_obj, idx, u_value);
     return r_;
 }
 
@@ -727,7 +727,7 @@ static int hpy__debug_SetItem_s(HPyContext *ctx, HPy obj, const char *utf8_key, 
     HPyContext *u_ = hpy__debug_uctx(ctx, "HPy_SetItem_s");
     HPy u_obj = hpy__debug_unwrap(ctx, obj);
     HPy u_value = hpy__debug_unwrap(ctx, value);
-    int r_ = u_->ctx_SetItem_s(u_, u_obj, utf8_key, u_value);
+    int r_ = ctx_SetItem_s(u_, u_obj, utf8_key, u_value);
     return r_;
 }
 
@@ -735,7 +735,7 @@ static HPy hpy__debug_Type(HPyContext *ctx, HPy obj)
 {
     HPyContext *u_ = hpy__debug_uctx(ctx, "HPy_Type");
     HPy u_obj = hpy__debug_unwrap(ctx, obj);
-    HPy r_ = u_->ctx_Type(u_, u_obj);
+    HPy r_ = ctx_Type(u_, u_obj);
     return hpy__debug_wrap(ctx, r_);
 }
 
@@ -745,7 +745,7 @@ static int hpy__debug_TypeCheck(HPyContext *ctx, HPy obj, HPy type)
     HPy u_obj = hpy__debug_unwrap(ctx, obj);
     HPy u_type = hpy__debug_unwrap(ctx, type);
     hpy__debug_check_type(ctx, u_type, "HPy_TypeCheck arg 2 must be a type");
-    int r_ = u_->ctx_TypeCheck(u_, u_obj, u_type);
+    int r_ = ctx_TypeCheck(u_, u_obj, u_type);
     return r_;
 }
 
@@ -754,7 +754,7 @@ static int hpy__debug_Is(HPyContext *ctx, HPy obj, HPy other)
     HPyContext *u_ = hpy__debug_uctx(ctx, "HPy_Is");
     HPy u_obj = hpy__debug_unwrap(ctx, obj);
     HPy u_other = hpy__debug_unwrap(ctx, other);
-    int r_ = u_->ctx_Is(u_, u_obj, u_other);
+    int r_ = ctx_Is(u_, u_obj, u_other);
     return r_;
 }
 
@@ -763,7 +763,7 @@ static void*hpy__debug_AsStruct_Object(HPyContext *ctx, HPy h)
     HPyContext *u_ = hpy__debug_uctx(ctx, "_HPy_AsStruct_Object");
     HPy u_h = hpy__debug_unwrap(ctx, h);
     hpy__debug_check_shape(ctx, u_h, HPyType_BuiltinShape_Object, "_HPy_AsStruct_Object");
-    void*r_ = u_->ctx_AsStruct_Object(u_, u_h);
+    void*r_ = ctx_AsStruct_Object(u_, u_h);
     return r_;
 }
 
@@ -772,7 +772,7 @@ static void*hpy__debug_AsStruct_Legacy(HPyContext *ctx, HPy h)
     HPyContext *u_ = hpy__debug_uctx(ctx, "_HPy_AsStruct_Legacy");
     HPy u_h = hpy__debug_unwrap(ctx, h);
     hpy__debug_check_shape(ctx, u_h, HPyType_BuiltinShape_Legacy, "_HPy_AsStruct_Legacy");
-    void*r_ = u_->ctx_AsStruct_Legacy(u_, u_h);
+    void*r_ = ctx_AsStruct_Legacy(u_, u_h);
     return r_;
 }
 
@@ -780,7 +780,7 @@ static HPy hpy__debug_New(HPyContext *ctx, HPy h_type, void **data)
 {
     HPyContext *u_ = hpy__debug_uctx(ctx, "_HPy_New");
     HPy u_h_type = hpy__debug_unwrap(ctx, h_type);
-    HPy r_ = u_->ctx_New(u_, u_h_type, data);
+    HPy r_ = ctx_New(u_, u_h_type, data);
     return hpy__debug_wrap(ctx, r_);
 }
 
@@ -788,7 +788,7 @@ static HPy hpy__debug_Repr(HPyContext *ctx, HPy obj)
 {
     HPyContext *u_ = hpy__debug_uctx(ctx, "HPy_Repr");
     HPy u_obj = hpy__debug_unwrap(ctx, obj);
-    HPy r_ = u_->ctx_Repr(u_, u_obj);
+    HPy r_ = ctx_Repr(u_, u_obj);
     return hpy__debug_wrap(ctx, r_);
 }
 
@@ -796,7 +796,7 @@ static HPy hpy__debug_Str(HPyContext *ctx, HPy obj)
 {
     HPyContext *u_ = hpy__debug_uctx(ctx, "HPy_Str");
     HPy u_obj = hpy__debug_unwrap(ctx, obj);
-    HPy r_ = u_->ctx_Str(u_, u_obj);
+    HPy r_ = ctx_Str(u_, u_obj);
     return hpy__debug_wrap(ctx, r_);
 }
 
@@ -804,7 +804,7 @@ static HPy hpy__debug_ASCII(HPyContext *ctx, HPy obj)
 {
     HPyContext *u_ = hpy__debug_uctx(ctx, "HPy_ASCII");
     HPy u_obj = hpy__debug_unwrap(ctx, obj);
-    HPy r_ = u_->ctx_ASCII(u_, u_obj);
+    HPy r_ = ctx_ASCII(u_, u_obj);
     return hpy__debug_wrap(ctx, r_);
 }
 
@@ -812,7 +812,7 @@ static HPy hpy__debug_Bytes(HPyContext *ctx, HPy obj)
 {
     HPyContext *u_ = hpy__debug_uctx(ctx, "HPy_Bytes");
     HPy u_obj = hpy__debug_unwrap(ctx, obj);
-    HPy r_ = u_->ctx_Bytes(u_, u_obj);
+    HPy r_ = ctx_Bytes(u_, u_obj);
     return hpy__debug_wrap(ctx, r_);
 }
 
@@ -821,7 +821,7 @@ static HPy hpy__debug_RichCompare(HPyContext *ctx, HPy v, HPy w, int op)
     HPyContext *u_ = hpy__debug_uctx(ctx, "HPy_RichCompare");
     HPy u_v = hpy__debug_unwrap(ctx, v);
     HPy u_w = hpy__debug_unwrap(ctx, w);
-    HPy r_ = u_->ctx_RichCompare(u_, u_v, u_w, op);
+    HPy r_ = ctx_RichCompare(u_, u_v, u_w, op);
     return hpy__debug_wrap(ctx, r_);
 }
 
@@ -830,7 +830,7 @@ static int hpy__debug_RichCompareBool(HPyContext *ctx, HPy v, HPy w, int op)
     HPyContext *u_ = hpy__debug_uctx(ctx, "HPy_RichCompareBool");
     HPy u_v = hpy__debug_unwrap(ctx, v);
     HPy u_w = hpy__debug_unwrap(ctx, w);
-    int r_ = u_->ctx_RichCompareBool(u_, u_v, u_w, op);
+    int r_ = ctx_RichCompareBool(u_, u_v, u_w, op);
     return r_;
 }
 
@@ -838,7 +838,7 @@ static HPy_hash_t hpy__debug_Hash(HPyContext *ctx, HPy obj)
 {
     HPyContext *u_ = hpy__debug_uctx(ctx, "HPy_Hash");
     HPy u_obj = hpy__debug_unwrap(ctx, obj);
-    HPy_hash_t r_ = u_->ctx_Hash(u_, u_obj);
+    HPy_hash_t r_ = ctx_Hash(u_, u_obj);
     return r_;
 }
 
@@ -846,7 +846,7 @@ static int hpy__debug_Bytes_Check(HPyContext *ctx, HPy h)
 {
     HPyContext *u_ = hpy__debug_uctx(ctx, "HPyBytes_Check");
     HPy u_h = hpy__debug_unwrap(ctx, h);
-    int r_ = u_->ctx_Bytes_Check(u_, u_h);
+    int r_ = ctx_Bytes_Check(u_, u_h);
     return r_;
 }
 
@@ -854,7 +854,7 @@ static HPy_ssize_t hpy__debug_Bytes_Size(HPyContext *ctx, HPy h)
 {
     HPyContext *u_ = hpy__debug_uctx(ctx, "HPyBytes_Size");
     HPy u_h = hpy__debug_unwrap(ctx, h);
-    HPy_ssize_t r_ = u_->ctx_Bytes_Size(u_, u_h);
+    HPy_ssize_t r_ = ctx_Bytes_Size(u_, u_h);
     return r_;
 }
 
@@ -862,28 +862,28 @@ static HPy_ssize_t hpy__debug_Bytes_GET_SIZE(HPyContext *ctx, HPy h)
 {
     HPyContext *u_ = hpy__debug_uctx(ctx, "HPyBytes_GET_SIZE");
     HPy u_h = hpy__debug_unwrap(ctx, h);
-    HPy_ssize_t r_ = u_->ctx_Bytes_GET_SIZE(u_, u_h);
+    HPy_ssize_t r_ = ctx_Bytes_GET_SIZE(u_, u_h);
     return r_;
 }
 
 static HPy hpy__debug_Bytes_FromString(HPyContext *ctx, const char *bytes)
 {
     HPyContext *u_ = hpy__debug_uctx(ctx, "HPyBytes_FromString");
-    HPy r_ = u_->ctx_Bytes_FromString(u_, bytes);
+    HPy r_ = ctx_Bytes_FromString(u_, bytes);
     return hpy__debug_wrap(ctx, r_);
 }
 
 static HPy hpy__debug_Bytes_FromStringAndSize(HPyContext *ctx, const char *bytes, HPy_ssize_t len)
 {
     HPyContext *u_ = hpy__debug_uctx(ctx, "HPyBytes_FromStringAndSize");
-    HPy r_ = u_->ctx_Bytes_FromStringAndSize(u_, bytes, len);
+    HPy r_ = ctx_Bytes_FromStringAndSize(u_, bytes, len);
     return hpy__debug_wrap(ctx, r_);
 }
 
 static HPy hpy__debug_Unicode_FromString(HPyContext *ctx, const char *utf8)
 {
     HPyContext *u_ = hpy__debug_uctx(ctx, "HPyUnicode_FromString");
-    HPy r_ = u_->ctx_Unicode_FromString(u_, utf8);
+    HPy r_ = ctx_Unicode_FromString(u_, utf8);
     return hpy__debug_wrap(ctx, r_);
 }
 
@@ -891,7 +891,7 @@ static int hpy__debug_Unicode_Check(HPyContext *ctx, HPy h)
 {
     HPyContext *u_ = hpy__debug_uctx(ctx, "HPyUnicode_Check");
     HPy u_h = hpy__debug_unwrap(ctx, h);
-    int r_ = u_->ctx_Unicode_Check(u_, u_h);
+    int r_ = ctx_Unicode_Check(u_, u_h);
     return r_;
 }
 
@@ -899,7 +899,7 @@ static HPy hpy__debug_Unicode_AsASCIIString(HPyContext *ctx, HPy h)
 {
     HPyContext *u_ = hpy__debug_uctx(ctx, "HPyUnicode_AsASCIIString");
     HPy u_h = hpy__debug_unwrap(ctx, h);
-    HPy r_ = u_->ctx_Unicode_AsASCIIString(u_, u_h);
+    HPy r_ = ctx_Unicode_AsASCIIString(u_, u_h);
     return hpy__debug_wrap(ctx, r_);
 }
 
@@ -907,7 +907,7 @@ static HPy hpy__debug_Unicode_AsLatin1String(HPyContext *ctx, HPy h)
 {
     HPyContext *u_ = hpy__debug_uctx(ctx, "HPyUnicode_AsLatin1String");
     HPy u_h = hpy__debug_unwrap(ctx, h);
-    HPy r_ = u_->ctx_Unicode_AsLatin1String(u_, u_h);
+    HPy r_ = ctx_Unicode_AsLatin1String(u_, u_h);
     return hpy__debug_wrap(ctx, r_);
 }
 
@@ -915,28 +915,28 @@ static HPy hpy__debug_Unicode_AsUTF8String(HPyContext *ctx, HPy h)
 {
     HPyContext *u_ = hpy__debug_uctx(ctx, "HPyUnicode_AsUTF8String");
     HPy u_h = hpy__debug_unwrap(ctx, h);
-    HPy r_ = u_->ctx_Unicode_AsUTF8String(u_, u_h);
+    HPy r_ = ctx_Unicode_AsUTF8String(u_, u_h);
     return hpy__debug_wrap(ctx, r_);
 }
 
 static HPy hpy__debug_Unicode_FromWideChar(HPyContext *ctx, const wchar_t *w, HPy_ssize_t size)
 {
     HPyContext *u_ = hpy__debug_uctx(ctx, "HPyUnicode_FromWideChar");
-    HPy r_ = u_->ctx_Unicode_FromWideChar(u_, w, size);
+    HPy r_ = ctx_Unicode_FromWideChar(u_, w, size);
     return hpy__debug_wrap(ctx, r_);
 }
 
 static HPy hpy__debug_Unicode_DecodeFSDefault(HPyContext *ctx, const char *v)
 {
     HPyContext *u_ = hpy__debug_uctx(ctx, "HPyUnicode_DecodeFSDefault");
-    HPy r_ = u_->ctx_Unicode_DecodeFSDefault(u_, v);
+    HPy r_ = ctx_Unicode_DecodeFSDefault(u_, v);
     return hpy__debug_wrap(ctx, r_);
 }
 
 static HPy hpy__debug_Unicode_DecodeFSDefaultAndSize(HPyContext *ctx, const char *v, HPy_ssize_t size)
 {
     HPyContext *u_ = hpy__debug_uctx(ctx, "HPyUnicode_DecodeFSDefaultAndSize");
-    HPy r_ = u_->ctx_Unicode_DecodeFSDefaultAndSize(u_, v, size);
+    HPy r_ = ctx_Unicode_DecodeFSDefaultAndSize(u_, v, size);
     return hpy__debug_wrap(ctx, r_);
 }
 
@@ -944,7 +944,7 @@ static HPy hpy__debug_Unicode_EncodeFSDefault(HPyContext *ctx, HPy h)
 {
     HPyContext *u_ = hpy__debug_uctx(ctx, "HPyUnicode_EncodeFSDefault");
     HPy u_h = hpy__debug_unwrap(ctx, h);
-    HPy r_ = u_->ctx_Unicode_EncodeFSDefault(u_, u_h);
+    HPy r_ = ctx_Unicode_EncodeFSDefault(u_, u_h);
     return hpy__debug_wrap(ctx, r_);
 }
 
@@ -952,21 +952,21 @@ static HPy_UCS4 hpy__debug_Unicode_ReadChar(HPyContext *ctx, HPy h, HPy_ssize_t 
 {
     HPyContext *u_ = hpy__debug_uctx(ctx, "HPyUnicode_ReadChar");
     HPy u_h = hpy__debug_unwrap(ctx, h);
-    HPy_UCS4 r_ = u_->ctx_Unicode_ReadChar(u_, u_h, index);
+    HPy_UCS4 r_ = ctx_Unicode_ReadChar(u_, u_h, index);
     return r_;
 }
 
 static HPy hpy__debug_Unicode_DecodeASCII(HPyContext *ctx, const char *ascii, HPy_ssize_t size, const char *errors)
 {
     HPyContext *u_ = hpy__debug_uctx(ctx, "HPyUnicode_DecodeASCII");
-    HPy r_ = u_->ctx_Unicode_DecodeASCII(u_, ascii, size, errors);
+    HPy r_ = ctx_Unicode_DecodeASCII(u_, ascii, size, errors);
     return hpy__debug_wrap(ctx, r_);
 }
 
 static HPy hpy__debug_Unicode_DecodeLatin1(HPyContext *ctx, const char *latin1, HPy_ssize_t size, const char *errors)
 {
     HPyContext *u_ = hpy__debug_uctx(ctx, "HPyUnicode_DecodeLatin1");
-    HPy r_ = u_->ctx_Unicode_DecodeLatin1(u_, latin1, size, errors);
+    HPy r_ = ctx_Unicode_DecodeLatin1(u_, latin1, size, errors);
     return hpy__debug_wrap(ctx, r_);
 }
 
@@ -974,14 +974,14 @@ static int hpy__debug_List_Check(HPyContext *ctx, HPy h)
 {
     HPyContext *u_ = hpy__debug_uctx(ctx, "HPyList_Check");
     HPy u_h = hpy__debug_unwrap(ctx, h);
-    int r_ = u_->ctx_List_Check(u_, u_h);
+    int r_ = ctx_List_Check(u_, u_h);
     return r_;
 }
 
 static HPy hpy__debug_List_New(HPyContext *ctx, HPy_ssize_t len)
 {
     HPyContext *u_ = hpy__debug_uctx(ctx, "HPyList_New");
-    HPy r_ = u_->ctx_List_New(u_, len);
+    HPy r_ = ctx_List_New(u_, len);
     return hpy__debug_wrap(ctx, r_);
 }
 
@@ -990,7 +990,7 @@ static int hpy__debug_List_Append(HPyContext *ctx, HPy h_list, HPy h_item)
     HPyContext *u_ = hpy__debug_uctx(ctx, "HPyList_Append");
     HPy u_h_list = hpy__debug_unwrap(ctx, h_list);
     HPy u_h_item = hpy__debug_unwrap(ctx, h_item);
-    int r_ = u_->ctx_List_Append(u_, u_h_list, u_h_item);
+    int r_ = ctx_List_Append(u_, u_h_list, u_h_item);
     return r_;
 }
 
@@ -998,14 +998,14 @@ static int hpy__debug_Dict_Check(HPyContext *ctx, HPy h)
 {
     HPyContext *u_ = hpy__debug_uctx(ctx, "HPyDict_Check");
     HPy u_h = hpy__debug_unwrap(ctx, h);
-    int r_ = u_->ctx_Dict_Check(u_, u_h);
+    int r_ = ctx_Dict_Check(u_, u_h);
     return r_;
 }
 
 static HPy hpy__debug_Dict_New(HPyContext *ctx)
 {
     HPyContext *u_ = hpy__debug_uctx(ctx, "HPyDict_New");
-    HPy r_ = u_->ctx_Dict_New(u_);
+    HPy r_ = ctx_Dict_New(u_);
     return hpy__debug_wrap(ctx, r_);
 }
 
@@ -1013,21 +1013,21 @@ static int hpy__debug_Tuple_Check(HPyContext *ctx, HPy h)
 {
     HPyContext *u_ = hpy__debug_uctx(ctx, "HPyTuple_Check");
     HPy u_h = hpy__debug_unwrap(ctx, h);
-    int r_ = u_->ctx_Tuple_Check(u_, u_h);
+    int r_ = ctx_Tuple_Check(u_, u_h);
     return r_;
 }
 
 static HPy hpy__debug_Import_ImportModule(HPyContext *ctx, const char *utf8_name)
 {
     HPyContext *u_ = hpy__debug_uctx(ctx, "HPyImport_ImportModule");
-    HPy r_ = u_->ctx_Import_ImportModule(u_, utf8_name);
+    HPy r_ = ctx_Import_ImportModule(u_, utf8_name);
     return hpy__debug_wrap(ctx, r_);
 }
 
 static HPy hpy__debug_FromPyObject(HPyContext *ctx, cpy_PyObject *obj)
 {
     HPyContext *u_ = hpy__debug_uctx(ctx, "HPy_FromPyObject");
-    HPy r_ = u_->ctx_FromPyObject(u_, obj);
+    HPy r_ = ctx_FromPyObject(u_, obj);
     return hpy__debug_wrap(ctx, r_);
 }
 
@@ -1035,7 +1035,7 @@ static cpy_PyObject*hpy__debug_AsPyObject(HPyContext *ctx, HPy h)
 {
     HPyContext *u_ = hpy__debug_uctx(ctx, "HPy_AsPyObject");
     HPy u_h = hpy__debug_unwrap(ctx, h);
-    cpy_PyObject*r_ = u_->ctx_AsPyObject(u_, u_h);
+    cpy_PyObject*r_ = ctx_AsPyObject(u_, u_h);
     return r_;
 }
 
@@ -1045,27 +1045,27 @@ static void hpy__debug_Field_Store(HPyContext *ctx, HPy target_object, HPyField 
     HPy u_target_object = hpy__debug_unwrap(ctx, target_object);
     HPy u_h = hpy__debug_unwrap(ctx, h);
     hpy__debug_check_holds_objects(ctx, u_target_object, "HPyField_Store");
-    u_->ctx_Field_Store(u_, u_target_object, target_field, u_h);
+    ctx_Field_Store(u_, u_target_object, target_field, u_h);
 }
 
 static HPy hpy__debug_Field_Load(HPyContext *ctx, HPy source_object, HPyField source_field)
 {
     HPyContext *u_ = hpy__debug_uctx(ctx, "HPyField_Load");
     HPy u_source_object = hpy__debug_unwrap(ctx, source_object);
-    HPy r_ = u_->ctx_Field_Load(u_, u_source_object, source_field);
+    HPy r_ = ctx_Field_Load(u_, u_source_object, source_field);
     return hpy__debug_wrap(ctx, r_);
 }
 
 static void hpy__debug_ReenterPythonExecution(HPyContext *ctx, HPyThreadState state)
 {
     HPyContext *u_ = hpy__debug_uctx(ctx, "HPy_ReenterPythonExecution");
-    u_->ctx_ReenterPythonExecution(u_, state);
+    ctx_ReenterPythonExecution(u_, state);
 }
 
 static HPyThreadState hpy__debug_LeavePythonExecution(HPyContext *ctx)
 {
     HPyContext *u_ = hpy__debug_uctx(ctx, "HPy_LeavePythonExecution");
-    HPyThreadState r_ = u_->ctx_LeavePythonExecution(u_);
+    HPyThreadState r_ = ctx_LeavePythonExecution(u_);
     return r_;
 }
 
@@ -1073,13 +1073,13 @@ static void hpy__debug_Global_Store(HPyContext *ctx, HPyGlobal *global, HPy h)
 {
     HPyContext *u_ = hpy__debug_uctx(ctx, "HPyGlobal_Store");
     HPy u_h = hpy__debug_unwrap(ctx, h);
-    u_->ctx_Global_Store(u_, global, u_h);
+    ctx_Global_Store(u_, global, u_h);
 }
 
 static HPy hpy__debug_Global_Load(HPyContext *ctx, HPyGlobal global)
 {
     HPyContext *u_ = hpy__debug_uctx(ctx, "HPyGlobal_Load");
-    HPy r_ = u_->ctx_Global_Load(u_, global);
+    HPy r_ = ctx_Global_Load(u_, global);
     return hpy__debug_wrap(ctx, r_);
 }
 
@@ -1087,7 +1087,7 @@ static void hpy__debug_Dump(HPyContext *ctx, HPy h)
 {
     HPyContext *u_ = hpy__debug_uctx(ctx, "_HPy_Dump");
     HPy u_h = hpy__debug_unwrap(ctx, h);
-    u_->ctx_Dump(u_, u_h);
+    ctx_Dump(u_, u_h);
 }
 
 static void*hpy__debug_AsStruct_Type(HPyContext *ctx, HPy h)
@@ -1095,7 +1095,7 @@ static void*hpy__debug_AsStruct_Type(HPyContext *ctx, HPy h)
     HPyContext *u_ = hpy__debug_uctx(ctx, "_HPy_AsStruct_Type");
     HPy u_h = hpy__debug_unwrap(ctx, h);
     hpy__debug_check_shape(ctx, u_h, HPyType_BuiltinShape_Type, "_HPy_AsStruct_Type");
-    void*r_ = u_->ctx_AsStruct_Type(u_, u_h);
+    void*r_ = ctx_AsStruct_Type(u_, u_h);
     return r_;
 }
 
@@ -1104,7 +1104,7 @@ static void*hpy__debug_AsStruct_Long(HPyContext *ctx, HPy h)
     HPyContext *u_ = hpy__debug_uctx(ctx, "_HPy_AsStruct_Long");
     HPy u_h = hpy__debug_unwrap(ctx, h);
     hpy__debug_check_shape(ctx, u_h, HPyType_BuiltinShape_Long, "_HPy_AsStruct_Long");
-    void*r_ = u_->ctx_AsStruct_Long(u_, u_h);
+    void*r_ = ctx_AsStruct_Long(u_, u_h);
     return r_;
 }
 
@@ -1113,7 +1113,7 @@ static void*hpy__debug_AsStruct_Float(HPyContext *ctx, HPy h)
     HPyContext *u_ = hpy__debug_uctx(ctx, "_HPy_AsStruct_Float");
     HPy u_h = hpy__debug_unwrap(ctx, h);
     hpy__debug_check_shape(ctx, u_h, HPyType_BuiltinShape_Float, "_HPy_AsStruct_Float");
-    void*r_ = u_->ctx_AsStruct_Float(u_, u_h);
+    void*r_ = ctx_AsStruct_Float(u_, u_h);
     return r_;
 }
 
@@ -1122,7 +1122,7 @@ static void*hpy__debug_AsStruct_Unicode(HPyContext *ctx, HPy h)
     HPyContext *u_ = hpy__debug_uctx(ctx, "_HPy_AsStruct_Unicode");
     HPy u_h = hpy__debug_unwrap(ctx, h);
     hpy__debug_check_shape(ctx, u_h, HPyType_BuiltinShape_Unicode, "_HPy_AsStruct_Unicode");
-    void*r_ = u_->ctx_AsStruct_Unicode(u_, u_h);
+    void*r_ = ctx_AsStruct_Unicode(u_, u_h);
     return r_;
 }
 
@@ -1131,7 +1131,7 @@ static void*hpy__debug_AsStruct_Tuple(HPyContext *ctx, HPy h)
     HPyContext *u_ = hpy__debug_uctx(ctx, "_HPy_AsStruct_Tuple");
     HPy u_h = hpy__debug_unwrap(ctx, h);
     hpy__debug_check_shape(ctx, u_h, HPyType_BuiltinShape_Tuple, "_HPy_AsStruct_Tuple");
-    void*r_ = u_->ctx_AsStruct_Tuple(u_, u_h);
+    void*r_ = ctx_AsStruct_Tuple(u_, u_h);
     return r_;
 }
 
@@ -1140,7 +1140,7 @@ static void*hpy__debug_AsStruct_List(HPyContext *ctx, HPy h)
     HPyContext *u_ = hpy__debug_uctx(ctx, "_HPy_AsStruct_List");
     HPy u_h = hpy__debug_unwrap(ctx, h);
     hpy__debug_check_shape(ctx, u_h, HPyType_BuiltinShape_List, "_HPy_AsStruct_List");
-    void*r_ = u_->ctx_AsStruct_List(u_, u_h);
+    void*r_ = ctx_AsStruct_List(u_, u_h);
     return r_;
 }
 
@@ -1148,7 +1148,7 @@ static HPyType_BuiltinShape hpy__debug_Type_GetBuiltinShape(HPyContext *ctx, HPy
 {
     HPyContext *u_ = hpy__debug_uctx(ctx, "_HPyType_GetBuiltinShape");
     HPy u_h_type = hpy__debug_unwrap(ctx, h_type);
-    HPyType_BuiltinShape r_ = u_->ctx_Type_GetBuiltinShape(u_, u_h_type);
+    HPyType_BuiltinShape r_ = ctx_Type_GetBuiltinShape(u_, u_h_type);
     return r_;
 }
 
@@ -1157,7 +1157,7 @@ static int hpy__debug_DelItem(HPyContext *ctx, HPy obj, HPy key)
     HPyContext *u_ = hpy__debug_uctx(ctx, "HPy_DelItem");
     HPy u_obj = hpy__debug_unwrap(ctx, obj);
     HPy u_key = hpy__debug_unwrap(ctx, key);
-    int r_ = u_->ctx_DelItem(u_, u_obj, u_key);
+    int r_ = ctx_DelItem(u_, u_obj, u_key);
     return r_;
 }
 
@@ -1165,7 +1165,7 @@ static int hpy__debug_DelItem_i(HPyContext *ctx, HPy obj, HPy_ssize_t idx)
 {
     HPyContext *u_ = hpy__debug_uctx(ctx, "HPy_DelItem_i");
     HPy u_obj = hpy__debug_unwrap(ctx, obj);
-    int r_ = u_->ctx_DelItem_i(u_, u_obj, idx);
+    int r_ = ctx_DelItem_i(u_, u_obj, idx);
     return r_;
 }
 
@@ -1173,14 +1173,14 @@ static int hpy__debug_DelItem_s(HPyContext *ctx, HPy obj, const char *utf8_key)
 {
     HPyContext *u_ = hpy__debug_uctx(ctx, "HPy_DelItem_s");
     HPy u_obj = hpy__debug_unwrap(ctx, obj);
-    int r_ = u_->ctx_DelItem_s(u_, u_obj, utf8_key);
+    int r_ = ctx_DelItem_s(u_, u_obj, utf8_key);
     return r_;
 }
 
 static HPy hpy__debug_Capsule_New(HPyContext *ctx, void *pointer, const char *utf8_name, HPyCapsule_Destructor *destructor)
 {
     HPyContext *u_ = hpy__debug_uctx(ctx, "HPyCapsule_New");
-    HPy r_ = u_->ctx_Capsule_New(u_, pointer, utf8_name, destructor);
+    HPy r_ = ctx_Capsule_New(u_, pointer, utf8_name, destructor);
     return hpy__debug_wrap(ctx, r_);
 }
 
@@ -1188,7 +1188,7 @@ static void*hpy__debug_Capsule_Get(HPyContext *ctx, HPy capsule, _HPyCapsule_key
 {
     HPyContext *u_ = hpy__debug_uctx(ctx, "HPyCapsule_Get");
     HPy u_capsule = hpy__debug_unwrap(ctx, capsule);
-    void*r_ = u_->ctx_Capsule_Get(u_, u_capsule, key, utf8_name);
+    void*r_ = ctx_Capsule_Get(u_, u_capsule, key, utf8_name);
     return r_;
 }
 
@@ -1196,7 +1196,7 @@ static int hpy__debug_Capsule_IsValid(HPyContext *ctx, HPy capsule, const char *
 {
     HPyContext *u_ = hpy__debug_uctx(ctx, "HPyCapsule_IsValid");
     HPy u_capsule = hpy__debug_unwrap(ctx, capsule);
-    int r_ = u_->ctx_Capsule_IsValid(u_, u_capsule, utf8_name);
+    int r_ = ctx_Capsule_IsValid(u_, u_capsule, utf8_name);
     return r_;
 }
 
@@ -1204,14 +1204,14 @@ static int hpy__debug_Capsule_Set(HPyContext *ctx, HPy capsule, _HPyCapsule_key 
 {
     HPyContext *u_ = hpy__debug_uctx(ctx, "HPyCapsule_Set");
     HPy u_capsule = hpy__debug_unwrap(ctx, capsule);
-    int r_ = u_->ctx_Capsule_Set(u_, u_capsule, key, value);
+    int r_ = ctx_Capsule_Set(u_, u_capsule, key, value);
     return r_;
 }
 
 static HPy hpy__debug_Compile_s(HPyContext *ctx, const char *utf8_source, const char *utf8_filename, HPy_SourceKind kind)
 {
     HPyContext *u_ = hpy__debug_uctx(ctx, "HPy_Compile_s");
-    HPy r_ = u_->ctx_Compile_s(u_, utf8_source, utf8_filename, kind);
+    HPy r_ = ctx_Compile_s(u_, utf8_source, utf8_filename, kind);
     return hpy__debug_wrap(ctx, r_);
 }
 
@@ -1221,7 +1221,7 @@ static HPy hpy__debug_EvalCode(HPyContext *ctx, HPy code, HPy globals, HPy local
     HPy u_code = hpy__debug_unwrap(ctx, code);
     HPy u_globals = hpy__debug_unwrap(ctx, globals);
     HPy u_locals = hpy__debug_unwrap(ctx, locals);
-    HPy r_ = u_->ctx_EvalCode(u_, u_code, u_globals, u_locals);
+    HPy r_ = ctx_EvalCode(u_, u_code, u_globals, u_locals);
     return hpy__debug_wrap(ctx, r_);
 }
 
@@ -1229,7 +1229,7 @@ static HPy hpy__debug_ContextVar_New(HPyContext *ctx, const char *name, HPy defa
 {
     HPyContext *u_ = hpy__debug_uctx(ctx, "HPyContextVar_New");
     HPy u_default_value = hpy__debug_unwrap(ctx, default_value);
-    HPy r_ = u_->ctx_ContextVar_New(u_, name, u_default_value);
+    HPy r_ = ctx_ContextVar_New(u_, name, u_default_value);
     return hpy__debug_wrap(ctx, r_);
 }
 
@@ -1239,7 +1239,7 @@ static int32_t hpy__debug_ContextVar_Get(HPyContext *ctx, HPy context_var, HPy d
     HPy u_context_var = hpy__debug_unwrap(ctx, context_var);
     HPy u_default_value = hpy__debug_unwrap(ctx, default_value);
     HPy u_result = HPy_NULL;
-    int32_t r_ = u_->ctx_ContextVar_Get(u_, u_context_var, u_default_value, result != NULL ? &u_result : NULL);
+    int32_t r_ = ctx_ContextVar_Get(u_, u_context_var, u_default_value, result != NULL ? &u_result : NULL);
     if (result != NULL)
         *result = hpy__debug_wrap(ctx, u_result);
     return r_;
@@ -1250,7 +1250,7 @@ static HPy hpy__debug_ContextVar_Set(HPyContext *ctx, HPy context_var, HPy value
     HPyContext *u_ = hpy__debug_uctx(ctx, "HPyContextVar_Set");
     HPy u_context_var = hpy__debug_unwrap(ctx, context_var);
     HPy u_value = hpy__debug_unwrap(ctx, value);
-    HPy r_ = u_->ctx_ContextVar_Set(u_, u_context_var, u_value);
+    HPy r_ = ctx_ContextVar_Set(u_, u_context_var, u_value);
     return hpy__debug_wrap(ctx, r_);
 }
 
@@ -1261,7 +1261,7 @@ static int hpy__debug_Type_IsSubtype(HPyContext *ctx, HPy sub, HPy type)
     HPy u_type = hpy__debug_unwrap(ctx, type);
     hpy__debug_check_type(ctx, u_sub, "HPyType_IsSubtype arg 1 must be a type");
     hpy__debug_check_type(ctx, u_type, "HPyType_IsSubtype arg 2 must be a type");
-    int r_ = u_->ctx_Type_IsSubtype(u_, u_sub, u_type);
+    int r_ = ctx_Type_IsSubtype(u_, u_sub, u_type);
     return r_;
 }
 
@@ -1269,7 +1269,7 @@ static HPy hpy__debug_Unicode_FromEncodedObject(HPyContext *ctx, HPy obj, const 
 {
     HPyContext *u_ = hpy__debug_uctx(ctx, "HPyUnicode_FromEncodedObject");
     HPy u_obj = hpy__debug_unwrap(ctx, obj);
-    HPy r_ = u_->ctx_Unicode_FromEncodedObject(u_, u_obj, encoding, errors);
+    HPy r_ = ctx_Unicode_FromEncodedObject(u_, u_obj, encoding, errors);
     return hpy__debug_wrap(ctx, r_);
 }
 
@@ -1278,7 +1278,7 @@ static HPy hpy__debug_Unicode_Substring(HPyContext *ctx, HPy str, HPy_ssize_t st
     HPyContext *u_ = hpy__debug_uctx(ctx, "HPyUnicode_Substring");
     HPy u_str = hpy__debug_unwrap(ctx, str);
     hpy__debug_check_unicode(ctx, u_str, "HPyUnicode_Substring arg 1 must be a Unicode object");
-    HPy r_ = u_->ctx_Unicode_Substring(u_, u_str, start, end);
+    HPy r_ = ctx_Unicode_Substring(u_, u_str, start, end);
     return hpy__debug_wrap(ctx, r_);
 }
 
@@ -1286,7 +1286,7 @@ static HPy hpy__debug_Dict_Keys(HPyContext *ctx, HPy h)
 {
     HPyContext *u_ = hpy__debug_uctx(ctx, "HPyDict_Keys");
     HPy u_h = hpy__debug_unwrap(ctx, h);
-    HPy r_ = u_->ctx_Dict_Keys(u_, u_h);
+    HPy r_ = ctx_Dict_Keys(u_, u_h);
     return hpy__debug_wrap(ctx, r_);
 }
 
@@ -1294,7 +1294,7 @@ static HPy hpy__debug_Dict_Copy(HPyContext *ctx, HPy h)
 {
     HPyContext *u_ = hpy__debug_uctx(ctx, "HPyDict_Copy");
     HPy u_h = hpy__debug_unwrap(ctx, h);
-    HPy r_ = u_->ctx_Dict_Copy(u_, u_h);
+    HPy r_ = ctx_Dict_Copy(u_, u_h);
     return hpy__debug_wrap(ctx, r_);
 }
 
@@ -1302,7 +1302,7 @@ static int hpy__debug_Slice_Unpack(HPyContext *ctx, HPy slice, HPy_ssize_t *star
 {
     HPyContext *u_ = hpy__debug_uctx(ctx, "HPySlice_Unpack");
     HPy u_slice = hpy__debug_unwrap(ctx, slice);
-    int r_ = u_->ctx_Slice_Unpack(u_, u_slice, start, stop, step);
+    int r_ = ctx_Slice_Unpack(u_, u_slice, start, stop, step);
     return r_;
 }
 
@@ -1310,7 +1310,7 @@ static int hpy__debug_SetCallFunction(HPyContext *ctx, HPy h, HPyCallFunction *f
 {
     HPyContext *u_ = hpy__debug_uctx(ctx, "HPy_SetCallFunction");
     HPy u_h = hpy__debug_unwrap(ctx, h);
-    int r_ = u_->ctx_SetCallFunction(u_, u_h, func);
+    int r_ = ctx_SetCallFunction(u_, u_h, func);
     return r_;
 }
 
@@ -1319,7 +1319,7 @@ static void*hpy__debug_AsStruct_Dict(HPyContext *ctx, HPy h)
     HPyContext *u_ = hpy__debug_uctx(ctx, "_HPy_AsStruct_Dict");
     HPy u_h = hpy__debug_unwrap(ctx, h);
     hpy__debug_check_shape(ctx, u_h, HPyType_BuiltinShape_Dict, "_HPy_AsStruct_Dict");
-    void*r_ = u_->ctx_AsStruct_Dict(u_, u_h);
+    void*r_ = ctx_AsStruct_Dict(u_, u_h);
     return r_;
 }
 
@@ -1328,7 +1328,7 @@ static int hpy__debug_List_Insert(HPyContext *ctx, HPy h_list, HPy_ssize_t index
     HPyContext *u_ = hpy__debug_uctx(ctx, "HPyList_Insert");
     HPy u_h_list = hpy__debug_unwrap(ctx, h_list);
     HPy u_h_item = hpy__debug_unwrap(ctx, h_item);
-    int r_ = u_->ctx_List_Insert(u_, u_h_list, index, u_h_item);
+    int r_ = ctx_List_Insert(u_, u_h_list, index, u_h_item);
     return r_;
 }
 
@@ -1336,7 +1336,7 @@ static HPy hpy__debug_GetSlice(HPyContext *ctx, HPy obj, HPy_ssize_t start, HPy_
 {
     HPyContext *u_ = hpy__debug_uctx(ctx, "HPy_GetSlice");
     HPy u_obj = hpy__debug_unwrap(ctx, obj);
-    HPy r_ = u_->ctx_GetSlice(u_, u_obj, start, end);
+    HPy r_ = ctx_GetSlice(u_, u_obj, start, end);
     return hpy__debug_wrap(ctx, r_);
 }
 
@@ -1345,7 +1345,7 @@ static int hpy__debug_SetSlice(HPyContext *ctx, HPy obj, HPy_ssize_t start, HPy_
     HPyContext *u_ = hpy__debug_uctx(ctx, "HPy_SetSlice");
     HPy u_obj = hpy__debug_unwrap(ctx, obj);
     HPy u_value = hpy__debug_unwrap(ctx, value);
-    int r_ = u_->ctx_SetSlice(u_, u_obj, start, end, u_value);
+    int r_ = ctx_SetSlice(u_, u_obj, start, end, u_value);
     return r_;
 }
 
@@ -1353,7 +1353,7 @@ static int hpy__debug_DelSlice(HPyContext *ctx, HPy obj, HPy_ssize_t start, HPy_
 {
     HPyContext *u_ = hpy__debug_uctx(ctx, "HPy_DelSlice");
     HPy u_obj = hpy__debug_unwrap(ctx, obj);
-    int r_ = u_->ctx_DelSlice(u_, u_obj, start, end);
+    int r_ = ctx_DelSlice(u_, u_obj, start, end);
     return r_;
 }
 
@@ -1361,7 +1361,7 @@ static HPy hpy__debug_GetIter(HPyContext *ctx, HPy obj)
 {
     HPyContext *u_ = hpy__debug_uctx(ctx, "HPy_GetIter");
     HPy u_obj = hpy__debug_unwrap(ctx, obj);
-    HPy r_ = u_->ctx_GetIter(u_, u_obj);
+    HPy r_ = ctx_GetIter(u_, u_obj);
     return hpy__debug_wrap(ctx, r_);
 }
 
@@ -1369,7 +1369,7 @@ static HPy hpy__debug_Iter_Next(HPyContext *ctx, HPy obj)
 {
     HPyContext *u_ = hpy__debug_uctx(ctx, "HPyIter_Next");
     HPy u_obj = hpy__debug_unwrap(ctx, obj);
-    HPy r_ = u_->ctx_Iter_Next(u_, u_obj);
+    HPy r_ = ctx_Iter_Next(u_, u_obj);
     return hpy__debug_wrap(ctx, r_);
 }
 
@@ -1377,7 +1377,7 @@ static int hpy__debug_Iter_Check(HPyContext *ctx, HPy obj)
 {
     HPyContext *u_ = hpy__debug_uctx(ctx, "HPyIter_Check");
     HPy u_obj = hpy__debug_unwrap(ctx, obj);
-    int r_ = u_->ctx_Iter_Check(u_, u_obj);
+    int r_ = ctx_Iter_Check(u_, u_obj);
     return r_;
 }
 
@@ -1387,27 +1387,27 @@ static HPy hpy__debug_Slice_New(HPyContext *ctx, HPy start, HPy stop, HPy step)
     HPy u_start = hpy__debug_unwrap(ctx, start);
     HPy u_stop = hpy__debug_unwrap(ctx, stop);
     HPy u_step = hpy__debug_unwrap(ctx, step);
-    HPy r_ = u_->ctx_Slice_New(u_, u_start, u_stop, u_step);
+    HPy r_ = ctx_Slice_New(u_, u_start, u_stop, u_step);
     return hpy__debug_wrap(ctx, r_);
 }
 
 static HPyThreadState hpy__debug_AttachThread(HPyContext *ctx)
 {
     HPyContext *u_ = hpy__debug_uctx_any(ctx);
-    HPyThreadState r_ = u_->ctx_AttachThread(u_);
+    HPyThreadState r_ = ctx_AttachThread(u_);
     return r_;
 }
 
 static void hpy__debug_DetachThread(HPyContext *ctx, HPyThreadState state)
 {
     HPyContext *u_ = hpy__debug_uctx_any(ctx);
-    u_->ctx_DetachThread(u_, state);
+    ctx_DetachThread(u_, state);
 }
 
 static HPy hpy__debug_Err_GetRaisedException(HPyContext *ctx)
 {
     HPyContext *u_ = hpy__debug_uctx(ctx, "HPyErr_GetRaisedException");
-    HPy r_ = u_->ctx_Err_GetRaisedException(u_);
+    HPy r_ = ctx_Err_GetRaisedException(u_);
     return hpy__debug_wrap(ctx, r_);
 }
 
@@ -1416,20 +1416,20 @@ static void hpy__debug_Err_SetRaisedException(HPyContext *ctx, HPy exc)
     HPyContext *u_ = hpy__debug_uctx(ctx, "HPyErr_SetRaisedException");
     HPy u_exc = hpy__debug_unwrap(ctx, exc);
     hpy__debug_check_exception_or_null(ctx, u_exc, "HPyErr_SetRaisedException arg must be an exception instance or HPy_NULL");
-    u_->ctx_Err_SetRaisedException(u_, u_exc);
+    ctx_Err_SetRaisedException(u_, u_exc);
 }
 
 static void hpy__debug_Traceback_Add(HPyContext *ctx, const char *utf8_funcname, const char *utf8_filename, int lineno)
 {
     HPyContext *u_ = hpy__debug_uctx(ctx, "HPyTraceback_Add");
-    u_->ctx_Traceback_Add(u_, utf8_funcname, utf8_filename, lineno);
+    ctx_Traceback_Add(u_, utf8_funcname, utf8_filename, lineno);
 }
 
 static HPy hpy__debug_Type_GetModuleByDef(HPyContext *ctx, HPy type, HPyModuleDef *def)
 {
     HPyContext *u_ = hpy__debug_uctx(ctx, "HPyType_GetModuleByDef");
     HPy u_type = hpy__debug_unwrap(ctx, type);
-    HPy r_ = u_->ctx_Type_GetModuleByDef(u_, u_type, def);
+    HPy r_ = ctx_Type_GetModuleByDef(u_, u_type, def);
     return hpy__debug_wrap(ctx, r_);
 }
 

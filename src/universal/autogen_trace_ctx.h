@@ -215,7 +215,7 @@ static HPY__TRACE_SLOW HPy hpy__trace_slow_Dup(HPyContext *ctx, HPy h)
     (void)ctx;
     hpy__trace_probe p_;
     HPyContext *u_ = hpy__trace_enter(0, &p_);
-    HPy r_ = u_->ctx_Dup(u_, h);
+    HPy r_ = ctx_Dup(u_, h);
     hpy__trace_exit(0, &p_);
     return r_;
 }
@@ -226,7 +226,7 @@ static HPy hpy__trace_Dup(HPyContext *ctx, HPy h)
         return hpy__trace_slow_Dup(ctx, h);
     }
     HPyContext *u_ = hpy__trace_universal();
-    return u_->ctx_Dup(u_, h);
+    return ctx_Dup(u_, h);
 }
 
 static HPY__TRACE_SLOW void hpy__trace_slow_Close(HPyContext *ctx, HPy h)
@@ -234,7 +234,7 @@ static HPY__TRACE_SLOW void hpy__trace_slow_Close(HPyContext *ctx, HPy h)
     (void)ctx;
     hpy__trace_probe p_;
     HPyContext *u_ = hpy__trace_enter(1, &p_);
-    u_->ctx_Close(u_, h);
+    ctx_Close(u_, h);
     hpy__trace_exit(1, &p_);
 }
 
@@ -245,7 +245,7 @@ static void hpy__trace_Close(HPyContext *ctx, HPy h)
         return;
     }
     HPyContext *u_ = hpy__trace_universal();
-    u_->ctx_Close(u_, h);
+    ctx_Close(u_, h);
 }
 
 static HPY__TRACE_SLOW HPy hpy__trace_slow_Long_FromInt32_t(HPyContext *ctx, int32_t value)
@@ -253,7 +253,7 @@ static HPY__TRACE_SLOW HPy hpy__trace_slow_Long_FromInt32_t(HPyContext *ctx, int
     (void)ctx;
     hpy__trace_probe p_;
     HPyContext *u_ = hpy__trace_enter(2, &p_);
-    HPy r_ = u_->ctx_Long_FromInt32_t(u_, value);
+    HPy r_ = ctx_Long_FromInt32_t(u_, value);
     hpy__trace_exit(2, &p_);
     return r_;
 }
@@ -264,7 +264,7 @@ static HPy hpy__trace_Long_FromInt32_t(HPyContext *ctx, int32_t value)
         return hpy__trace_slow_Long_FromInt32_t(ctx, value);
     }
     HPyContext *u_ = hpy__trace_universal();
-    return u_->ctx_Long_FromInt32_t(u_, value);
+    return ctx_Long_FromInt32_t(u_, value);
 }
 
 static HPY__TRACE_SLOW HPy hpy__trace_slow_Long_FromUInt32_t(HPyContext *ctx, uint32_t value)
@@ -272,7 +272,7 @@ static HPY__TRACE_SLOW HPy hpy__trace_slow_Long_FromUInt32_t(HPyContext *ctx, ui
     (void)ctx;
     hpy__trace_probe p_;
     HPyContext *u_ = hpy__trace_enter(3, &p_);
-    HPy r_ = u_->ctx_Long_FromUInt32_t(u_, value);
+    HPy r_ = ctx_Long_FromUInt32_t(u_, value);
     hpy__trace_exit(3, &p_);
     return r_;
 }
@@ -283,7 +283,7 @@ static HPy hpy__trace_Long_FromUInt32_t(HPyContext *ctx, uint32_t value)
         return hpy__trace_slow_Long_FromUInt32_t(ctx, value);
     }
     HPyContext *u_ = hpy__trace_universal();
-    return u_->ctx_Long_FromUInt32_t(u_, value);
+    return ctx_Long_FromUInt32_t(u_, value);
 }
 
 static HPY__TRACE_SLOW HPy hpy__trace_slow_Long_FromInt64_t(HPyContext *ctx, int64_t v)
@@ -291,7 +291,7 @@ static HPY__TRACE_SLOW HPy hpy__trace_slow_Long_FromInt64_t(HPyContext *ctx, int
     (void)ctx;
     hpy__trace_probe p_;
     HPyContext *u_ = hpy__trace_enter(4, &p_);
-    HPy r_ = u_->ctx_Long_FromInt64_t(u_, v);
+    HPy r_ = ctx_Long_FromInt64_t(u_, v);
     hpy__trace_exit(4, &p_);
     return r_;
 }
@@ -302,7 +302,7 @@ static HPy hpy__trace_Long_FromInt64_t(HPyContext *ctx, int64_t v)
         return hpy__trace_slow_Long_FromInt64_t(ctx, v);
     }
     HPyContext *u_ = hpy__trace_universal();
-    return u_->ctx_Long_FromInt64_t(u_, v);
+    return ctx_Long_FromInt64_t(u_, v);
 }
 
 static HPY__TRACE_SLOW HPy hpy__trace_slow_Long_FromUInt64_t(HPyContext *ctx, uint64_t v)
@@ -310,7 +310,7 @@ static HPY__TRACE_SLOW HPy hpy__trace_slow_Long_FromUInt64_t(HPyContext *ctx, ui
     (void)ctx;
     hpy__trace_probe p_;
     HPyContext *u_ = hpy__trace_enter(5, &p_);
-    HPy r_ = u_->ctx_Long_FromUInt64_t(u_, v);
+    HPy r_ = ctx_Long_FromUInt64_t(u_, v);
     hpy__trace_exit(5, &p_);
     return r_;
 }
@@ -321,7 +321,7 @@ static HPy hpy__trace_Long_FromUInt64_t(HPyContext *ctx, uint64_t v)
         return hpy__trace_slow_Long_FromUInt64_t(ctx, v);
     }
     HPyContext *u_ = hpy__trace_universal();
-    return u_->ctx_Long_FromUInt64_t(u_, v);
+    return ctx_Long_FromUInt64_t(u_, v);
 }
 
 static HPY__TRACE_SLOW HPy hpy__trace_slow_Long_FromSize_t(HPyContext *ctx, size_t value)
@@ -329,7 +329,7 @@ static HPY__TRACE_SLOW HPy hpy__trace_slow_Long_FromSize_t(HPyContext *ctx, size
     (void)ctx;
     hpy__trace_probe p_;
     HPyContext *u_ = hpy__trace_enter(6, &p_);
-    HPy r_ = u_->ctx_Long_FromSize_t(u_, value);
+    HPy r_ = ctx_Long_FromSize_t(u_, value);
     hpy__trace_exit(6, &p_);
     return r_;
 }
@@ -340,7 +340,7 @@ static HPy hpy__trace_Long_FromSize_t(HPyContext *ctx, size_t value)
         return hpy__trace_slow_Long_FromSize_t(ctx, value);
     }
     HPyContext *u_ = hpy__trace_universal();
-    return u_->ctx_Long_FromSize_t(u_, value);
+    return ctx_Long_FromSize_t(u_, value);
 }
 
 static HPY__TRACE_SLOW HPy hpy__trace_slow_Long_FromSsize_t(HPyContext *ctx, HPy_ssize_t value)
@@ -348,7 +348,7 @@ static HPY__TRACE_SLOW HPy hpy__trace_slow_Long_FromSsize_t(HPyContext *ctx, HPy
     (void)ctx;
     hpy__trace_probe p_;
     HPyContext *u_ = hpy__trace_enter(7, &p_);
-    HPy r_ = u_->ctx_Long_FromSsize_t(u_, value);
+    HPy r_ = ctx_Long_FromSsize_t(u_, value);
     hpy__trace_exit(7, &p_);
     return r_;
 }
@@ -359,7 +359,7 @@ static HPy hpy__trace_Long_FromSsize_t(HPyContext *ctx, HPy_ssize_t value)
         return hpy__trace_slow_Long_FromSsize_t(ctx, value);
     }
     HPyContext *u_ = hpy__trace_universal();
-    return u_->ctx_Long_FromSsize_t(u_, value);
+    return ctx_Long_FromSsize_t(u_, value);
 }
 
 static HPY__TRACE_SLOW int32_t hpy__trace_slow_Long_AsInt32_t(HPyContext *ctx, HPy h)
@@ -367,7 +367,7 @@ static HPY__TRACE_SLOW int32_t hpy__trace_slow_Long_AsInt32_t(HPyContext *ctx, H
     (void)ctx;
     hpy__trace_probe p_;
     HPyContext *u_ = hpy__trace_enter(8, &p_);
-    int32_t r_ = u_->ctx_Long_AsInt32_t(u_, h);
+    int32_t r_ = ctx_Long_AsInt32_t(u_, h);
     hpy__trace_exit(8, &p_);
     return r_;
 }
@@ -378,7 +378,7 @@ static int32_t hpy__trace_Long_AsInt32_t(HPyContext *ctx, HPy h)
         return hpy__trace_slow_Long_AsInt32_t(ctx, h);
     }
     HPyContext *u_ = hpy__trace_universal();
-    return u_->ctx_Long_AsInt32_t(u_, h);
+    return ctx_Long_AsInt32_t(u_, h);
 }
 
 static HPY__TRACE_SLOW uint32_t hpy__trace_slow_Long_AsUInt32_t(HPyContext *ctx, HPy h)
@@ -386,7 +386,7 @@ static HPY__TRACE_SLOW uint32_t hpy__trace_slow_Long_AsUInt32_t(HPyContext *ctx,
     (void)ctx;
     hpy__trace_probe p_;
     HPyContext *u_ = hpy__trace_enter(9, &p_);
-    uint32_t r_ = u_->ctx_Long_AsUInt32_t(u_, h);
+    uint32_t r_ = ctx_Long_AsUInt32_t(u_, h);
     hpy__trace_exit(9, &p_);
     return r_;
 }
@@ -397,7 +397,7 @@ static uint32_t hpy__trace_Long_AsUInt32_t(HPyContext *ctx, HPy h)
         return hpy__trace_slow_Long_AsUInt32_t(ctx, h);
     }
     HPyContext *u_ = hpy__trace_universal();
-    return u_->ctx_Long_AsUInt32_t(u_, h);
+    return ctx_Long_AsUInt32_t(u_, h);
 }
 
 static HPY__TRACE_SLOW uint32_t hpy__trace_slow_Long_AsUInt32_tMask(HPyContext *ctx, HPy h)
@@ -405,7 +405,7 @@ static HPY__TRACE_SLOW uint32_t hpy__trace_slow_Long_AsUInt32_tMask(HPyContext *
     (void)ctx;
     hpy__trace_probe p_;
     HPyContext *u_ = hpy__trace_enter(10, &p_);
-    uint32_t r_ = u_->ctx_Long_AsUInt32_tMask(u_, h);
+    uint32_t r_ = ctx_Long_AsUInt32_tMask(u_, h);
     hpy__trace_exit(10, &p_);
     return r_;
 }
@@ -416,7 +416,7 @@ static uint32_t hpy__trace_Long_AsUInt32_tMask(HPyContext *ctx, HPy h)
         return hpy__trace_slow_Long_AsUInt32_tMask(ctx, h);
     }
     HPyContext *u_ = hpy__trace_universal();
-    return u_->ctx_Long_AsUInt32_tMask(u_, h);
+    return ctx_Long_AsUInt32_tMask(u_, h);
 }
 
 static HPY__TRACE_SLOW int64_t hpy__trace_slow_Long_AsInt64_t(HPyContext *ctx, HPy h)
@@ -424,7 +424,7 @@ static HPY__TRACE_SLOW int64_t hpy__trace_slow_Long_AsInt64_t(HPyContext *ctx, H
     (void)ctx;
     hpy__trace_probe p_;
     HPyContext *u_ = hpy__trace_enter(11, &p_);
-    int64_t r_ = u_->ctx_Long_AsInt64_t(u_, h);
+    int64_t r_ = ctx_Long_AsInt64_t(u_, h);
     hpy__trace_exit(11, &p_);
     return r_;
 }
@@ -435,7 +435,7 @@ static int64_t hpy__trace_Long_AsInt64_t(HPyContext *ctx, HPy h)
         return hpy__trace_slow_Long_AsInt64_t(ctx, h);
     }
     HPyContext *u_ = hpy__trace_universal();
-    return u_->ctx_Long_AsInt64_t(u_, h);
+    return ctx_Long_AsInt64_t(u_, h);
 }
 
 static HPY__TRACE_SLOW uint64_t hpy__trace_slow_Long_AsUInt64_t(HPyContext *ctx, HPy h)
@@ -443,7 +443,7 @@ static HPY__TRACE_SLOW uint64_t hpy__trace_slow_Long_AsUInt64_t(HPyContext *ctx,
     (void)ctx;
     hpy__trace_probe p_;
     HPyContext *u_ = hpy__trace_enter(12, &p_);
-    uint64_t r_ = u_->ctx_Long_AsUInt64_t(u_, h);
+    uint64_t r_ = ctx_Long_AsUInt64_t(u_, h);
     hpy__trace_exit(12, &p_);
     return r_;
 }
@@ -454,7 +454,7 @@ static uint64_t hpy__trace_Long_AsUInt64_t(HPyContext *ctx, HPy h)
         return hpy__trace_slow_Long_AsUInt64_t(ctx, h);
     }
     HPyContext *u_ = hpy__trace_universal();
-    return u_->ctx_Long_AsUInt64_t(u_, h);
+    return ctx_Long_AsUInt64_t(u_, h);
 }
 
 static HPY__TRACE_SLOW uint64_t hpy__trace_slow_Long_AsUInt64_tMask(HPyContext *ctx, HPy h)
@@ -462,7 +462,7 @@ static HPY__TRACE_SLOW uint64_t hpy__trace_slow_Long_AsUInt64_tMask(HPyContext *
     (void)ctx;
     hpy__trace_probe p_;
     HPyContext *u_ = hpy__trace_enter(13, &p_);
-    uint64_t r_ = u_->ctx_Long_AsUInt64_tMask(u_, h);
+    uint64_t r_ = ctx_Long_AsUInt64_tMask(u_, h);
     hpy__trace_exit(13, &p_);
     return r_;
 }
@@ -473,7 +473,7 @@ static uint64_t hpy__trace_Long_AsUInt64_tMask(HPyContext *ctx, HPy h)
         return hpy__trace_slow_Long_AsUInt64_tMask(ctx, h);
     }
     HPyContext *u_ = hpy__trace_universal();
-    return u_->ctx_Long_AsUInt64_tMask(u_, h);
+    return ctx_Long_AsUInt64_tMask(u_, h);
 }
 
 static HPY__TRACE_SLOW size_t hpy__trace_slow_Long_AsSize_t(HPyContext *ctx, HPy h)
@@ -481,7 +481,7 @@ static HPY__TRACE_SLOW size_t hpy__trace_slow_Long_AsSize_t(HPyContext *ctx, HPy
     (void)ctx;
     hpy__trace_probe p_;
     HPyContext *u_ = hpy__trace_enter(14, &p_);
-    size_t r_ = u_->ctx_Long_AsSize_t(u_, h);
+    size_t r_ = ctx_Long_AsSize_t(u_, h);
     hpy__trace_exit(14, &p_);
     return r_;
 }
@@ -492,7 +492,7 @@ static size_t hpy__trace_Long_AsSize_t(HPyContext *ctx, HPy h)
         return hpy__trace_slow_Long_AsSize_t(ctx, h);
     }
     HPyContext *u_ = hpy__trace_universal();
-    return u_->ctx_Long_AsSize_t(u_, h);
+    return ctx_Long_AsSize_t(u_, h);
 }
 
 static HPY__TRACE_SLOW HPy_ssize_t hpy__trace_slow_Long_AsSsize_t(HPyContext *ctx, HPy h)
@@ -500,7 +500,7 @@ static HPY__TRACE_SLOW HPy_ssize_t hpy__trace_slow_Long_AsSsize_t(HPyContext *ct
     (void)ctx;
     hpy__trace_probe p_;
     HPyContext *u_ = hpy__trace_enter(15, &p_);
-    HPy_ssize_t r_ = u_->ctx_Long_AsSsize_t(u_, h);
+    HPy_ssize_t r_ = ctx_Long_AsSsize_t(u_, h);
     hpy__trace_exit(15, &p_);
     return r_;
 }
@@ -511,7 +511,7 @@ static HPy_ssize_t hpy__trace_Long_AsSsize_t(HPyContext *ctx, HPy h)
         return hpy__trace_slow_Long_AsSsize_t(ctx, h);
     }
     HPyContext *u_ = hpy__trace_universal();
-    return u_->ctx_Long_AsSsize_t(u_, h);
+    return ctx_Long_AsSsize_t(u_, h);
 }
 
 static HPY__TRACE_SLOW void*hpy__trace_slow_Long_AsVoidPtr(HPyContext *ctx, HPy h)
@@ -519,7 +519,7 @@ static HPY__TRACE_SLOW void*hpy__trace_slow_Long_AsVoidPtr(HPyContext *ctx, HPy 
     (void)ctx;
     hpy__trace_probe p_;
     HPyContext *u_ = hpy__trace_enter(16, &p_);
-    void*r_ = u_->ctx_Long_AsVoidPtr(u_, h);
+    void*r_ = ctx_Long_AsVoidPtr(u_, h);
     hpy__trace_exit(16, &p_);
     return r_;
 }
@@ -530,7 +530,7 @@ static void*hpy__trace_Long_AsVoidPtr(HPyContext *ctx, HPy h)
         return hpy__trace_slow_Long_AsVoidPtr(ctx, h);
     }
     HPyContext *u_ = hpy__trace_universal();
-    return u_->ctx_Long_AsVoidPtr(u_, h);
+    return ctx_Long_AsVoidPtr(u_, h);
 }
 
 static HPY__TRACE_SLOW double hpy__trace_slow_Long_AsDouble(HPyContext *ctx, HPy h)
@@ -538,7 +538,7 @@ static HPY__TRACE_SLOW double hpy__trace_slow_Long_AsDouble(HPyContext *ctx, HPy
     (void)ctx;
     hpy__trace_probe p_;
     HPyContext *u_ = hpy__trace_enter(17, &p_);
-    double r_ = u_->ctx_Long_AsDouble(u_, h);
+    double r_ = ctx_Long_AsDouble(u_, h);
     hpy__trace_exit(17, &p_);
     return r_;
 }
@@ -549,7 +549,7 @@ static double hpy__trace_Long_AsDouble(HPyContext *ctx, HPy h)
         return hpy__trace_slow_Long_AsDouble(ctx, h);
     }
     HPyContext *u_ = hpy__trace_universal();
-    return u_->ctx_Long_AsDouble(u_, h);
+    return ctx_Long_AsDouble(u_, h);
 }
 
 static HPY__TRACE_SLOW HPy hpy__trace_slow_Float_FromDouble(HPyContext *ctx, double v)
@@ -557,7 +557,7 @@ static HPY__TRACE_SLOW HPy hpy__trace_slow_Float_FromDouble(HPyContext *ctx, dou
     (void)ctx;
     hpy__trace_probe p_;
     HPyContext *u_ = hpy__trace_enter(18, &p_);
-    HPy r_ = u_->ctx_Float_FromDouble(u_, v);
+    HPy r_ = ctx_Float_FromDouble(u_, v);
     hpy__trace_exit(18, &p_);
     return r_;
 }
@@ -568,7 +568,7 @@ static HPy hpy__trace_Float_FromDouble(HPyContext *ctx, double v)
         return hpy__trace_slow_Float_FromDouble(ctx, v);
     }
     HPyContext *u_ = hpy__trace_universal();
-    return u_->ctx_Float_FromDouble(u_, v);
+    return ctx_Float_FromDouble(u_, v);
 }
 
 static HPY__TRACE_SLOW double hpy__trace_slow_Float_AsDouble(HPyContext *ctx, HPy h)
@@ -576,7 +576,7 @@ static HPY__TRACE_SLOW double hpy__trace_slow_Float_AsDouble(HPyContext *ctx, HP
     (void)ctx;
     hpy__trace_probe p_;
     HPyContext *u_ = hpy__trace_enter(19, &p_);
-    double r_ = u_->ctx_Float_AsDouble(u_, h);
+    double r_ = ctx_Float_AsDouble(u_, h);
     hpy__trace_exit(19, &p_);
     return r_;
 }
@@ -587,7 +587,7 @@ static double hpy__trace_Float_AsDouble(HPyContext *ctx, HPy h)
         return hpy__trace_slow_Float_AsDouble(ctx, h);
     }
     HPyContext *u_ = hpy__trace_universal();
-    return u_->ctx_Float_AsDouble(u_, h);
+    return ctx_Float_AsDouble(u_, h);
 }
 
 static HPY__TRACE_SLOW HPy hpy__trace_slow_Bool_FromBool(HPyContext *ctx, bool v)
@@ -595,7 +595,7 @@ static HPY__TRACE_SLOW HPy hpy__trace_slow_Bool_FromBool(HPyContext *ctx, bool v
     (void)ctx;
     hpy__trace_probe p_;
     HPyContext *u_ = hpy__trace_enter(20, &p_);
-    HPy r_ = u_->ctx_Bool_FromBool(u_, v);
+    HPy r_ = ctx_Bool_FromBool(u_, v);
     hpy__trace_exit(20, &p_);
     return r_;
 }
@@ -606,7 +606,7 @@ static HPy hpy__trace_Bool_FromBool(HPyContext *ctx, bool v)
         return hpy__trace_slow_Bool_FromBool(ctx, v);
     }
     HPyContext *u_ = hpy__trace_universal();
-    return u_->ctx_Bool_FromBool(u_, v);
+    return ctx_Bool_FromBool(u_, v);
 }
 
 static HPY__TRACE_SLOW HPy_ssize_t hpy__trace_slow_Length(HPyContext *ctx, HPy h)
@@ -614,7 +614,7 @@ static HPY__TRACE_SLOW HPy_ssize_t hpy__trace_slow_Length(HPyContext *ctx, HPy h
     (void)ctx;
     hpy__trace_probe p_;
     HPyContext *u_ = hpy__trace_enter(21, &p_);
-    HPy_ssize_t r_ = u_->ctx_Length(u_, h);
+    HPy_ssize_t r_ = ctx_Length(u_, h);
     hpy__trace_exit(21, &p_);
     return r_;
 }
@@ -625,7 +625,7 @@ static HPy_ssize_t hpy__trace_Length(HPyContext *ctx, HPy h)
         return hpy__trace_slow_Length(ctx, h);
     }
     HPyContext *u_ = hpy__trace_universal();
-    return u_->ctx_Length(u_, h);
+    return ctx_Length(u_, h);
 }
 
 static HPY__TRACE_SLOW int hpy__trace_slow_Number_Check(HPyContext *ctx, HPy h)
@@ -633,7 +633,7 @@ static HPY__TRACE_SLOW int hpy__trace_slow_Number_Check(HPyContext *ctx, HPy h)
     (void)ctx;
     hpy__trace_probe p_;
     HPyContext *u_ = hpy__trace_enter(22, &p_);
-    int r_ = u_->ctx_Number_Check(u_, h);
+    int r_ = ctx_Number_Check(u_, h);
     hpy__trace_exit(22, &p_);
     return r_;
 }
@@ -644,7 +644,7 @@ static int hpy__trace_Number_Check(HPyContext *ctx, HPy h)
         return hpy__trace_slow_Number_Check(ctx, h);
     }
     HPyContext *u_ = hpy__trace_universal();
-    return u_->ctx_Number_Check(u_, h);
+    return ctx_Number_Check(u_, h);
 }
 
 static HPY__TRACE_SLOW HPy hpy__trace_slow_Add(HPyContext *ctx, HPy h1, HPy h2)
@@ -652,7 +652,7 @@ static HPY__TRACE_SLOW HPy hpy__trace_slow_Add(HPyContext *ctx, HPy h1, HPy h2)
     (void)ctx;
     hpy__trace_probe p_;
     HPyContext *u_ = hpy__trace_enter(23, &p_);
-    HPy r_ = u_->ctx_Add(u_, h1, h2);
+    HPy r_ = ctx_Add(u_, h1, h2);
     hpy__trace_exit(23, &p_);
     return r_;
 }
@@ -663,7 +663,7 @@ static HPy hpy__trace_Add(HPyContext *ctx, HPy h1, HPy h2)
         return hpy__trace_slow_Add(ctx, h1, h2);
     }
     HPyContext *u_ = hpy__trace_universal();
-    return u_->ctx_Add(u_, h1, h2);
+    return ctx_Add(u_, h1, h2);
 }
 
 static HPY__TRACE_SLOW HPy hpy__trace_slow_Subtract(HPyContext *ctx, HPy h1, HPy h2)
@@ -671,7 +671,7 @@ static HPY__TRACE_SLOW HPy hpy__trace_slow_Subtract(HPyContext *ctx, HPy h1, HPy
     (void)ctx;
     hpy__trace_probe p_;
     HPyContext *u_ = hpy__trace_enter(24, &p_);
-    HPy r_ = u_->ctx_Subtract(u_, h1, h2);
+    HPy r_ = ctx_Subtract(u_, h1, h2);
     hpy__trace_exit(24, &p_);
     return r_;
 }
@@ -682,7 +682,7 @@ static HPy hpy__trace_Subtract(HPyContext *ctx, HPy h1, HPy h2)
         return hpy__trace_slow_Subtract(ctx, h1, h2);
     }
     HPyContext *u_ = hpy__trace_universal();
-    return u_->ctx_Subtract(u_, h1, h2);
+    return ctx_Subtract(u_, h1, h2);
 }
 
 static HPY__TRACE_SLOW HPy hpy__trace_slow_Multiply(HPyContext *ctx, HPy h1, HPy h2)
@@ -690,7 +690,7 @@ static HPY__TRACE_SLOW HPy hpy__trace_slow_Multiply(HPyContext *ctx, HPy h1, HPy
     (void)ctx;
     hpy__trace_probe p_;
     HPyContext *u_ = hpy__trace_enter(25, &p_);
-    HPy r_ = u_->ctx_Multiply(u_, h1, h2);
+    HPy r_ = ctx_Multiply(u_, h1, h2);
     hpy__trace_exit(25, &p_);
     return r_;
 }
@@ -701,7 +701,7 @@ static HPy hpy__trace_Multiply(HPyContext *ctx, HPy h1, HPy h2)
         return hpy__trace_slow_Multiply(ctx, h1, h2);
     }
     HPyContext *u_ = hpy__trace_universal();
-    return u_->ctx_Multiply(u_, h1, h2);
+    return ctx_Multiply(u_, h1, h2);
 }
 
 static HPY__TRACE_SLOW HPy hpy__trace_slow_MatrixMultiply(HPyContext *ctx, HPy h1, HPy h2)
@@ -709,7 +709,7 @@ static HPY__TRACE_SLOW HPy hpy__trace_slow_MatrixMultiply(HPyContext *ctx, HPy h
     (void)ctx;
     hpy__trace_probe p_;
     HPyContext *u_ = hpy__trace_enter(26, &p_);
-    HPy r_ = u_->ctx_MatrixMultiply(u_, h1, h2);
+    HPy r_ = ctx_MatrixMultiply(u_, h1, h2);
     hpy__trace_exit(26, &p_);
     return r_;
 }
@@ -720,7 +720,7 @@ static HPy hpy__trace_MatrixMultiply(HPyContext *ctx, HPy h1, HPy h2)
         return hpy__trace_slow_MatrixMultiply(ctx, h1, h2);
     }
     HPyContext *u_ = hpy__trace_universal();
-    return u_->ctx_MatrixMultiply(u_, h1, h2);
+    return ctx_MatrixMultiply(u_, h1, h2);
 }
 
 static HPY__TRACE_SLOW HPy hpy__trace_slow_FloorDivide(HPyContext *ctx, HPy h1, HPy h2)
@@ -728,7 +728,7 @@ static HPY__TRACE_SLOW HPy hpy__trace_slow_FloorDivide(HPyContext *ctx, HPy h1, 
     (void)ctx;
     hpy__trace_probe p_;
     HPyContext *u_ = hpy__trace_enter(27, &p_);
-    HPy r_ = u_->ctx_FloorDivide(u_, h1, h2);
+    HPy r_ = ctx_FloorDivide(u_, h1, h2);
     hpy__trace_exit(27, &p_);
     return r_;
 }
@@ -739,7 +739,7 @@ static HPy hpy__trace_FloorDivide(HPyContext *ctx, HPy h1, HPy h2)
         return hpy__trace_slow_FloorDivide(ctx, h1, h2);
     }
     HPyContext *u_ = hpy__trace_universal();
-    return u_->ctx_FloorDivide(u_, h1, h2);
+    return ctx_FloorDivide(u_, h1, h2);
 }
 
 static HPY__TRACE_SLOW HPy hpy__trace_slow_TrueDivide(HPyContext *ctx, HPy h1, HPy h2)
@@ -747,7 +747,7 @@ static HPY__TRACE_SLOW HPy hpy__trace_slow_TrueDivide(HPyContext *ctx, HPy h1, H
     (void)ctx;
     hpy__trace_probe p_;
     HPyContext *u_ = hpy__trace_enter(28, &p_);
-    HPy r_ = u_->ctx_TrueDivide(u_, h1, h2);
+    HPy r_ = ctx_TrueDivide(u_, h1, h2);
     hpy__trace_exit(28, &p_);
     return r_;
 }
@@ -758,7 +758,7 @@ static HPy hpy__trace_TrueDivide(HPyContext *ctx, HPy h1, HPy h2)
         return hpy__trace_slow_TrueDivide(ctx, h1, h2);
     }
     HPyContext *u_ = hpy__trace_universal();
-    return u_->ctx_TrueDivide(u_, h1, h2);
+    return ctx_TrueDivide(u_, h1, h2);
 }
 
 static HPY__TRACE_SLOW HPy hpy__trace_slow_Remainder(HPyContext *ctx, HPy h1, HPy h2)
@@ -766,7 +766,7 @@ static HPY__TRACE_SLOW HPy hpy__trace_slow_Remainder(HPyContext *ctx, HPy h1, HP
     (void)ctx;
     hpy__trace_probe p_;
     HPyContext *u_ = hpy__trace_enter(29, &p_);
-    HPy r_ = u_->ctx_Remainder(u_, h1, h2);
+    HPy r_ = ctx_Remainder(u_, h1, h2);
     hpy__trace_exit(29, &p_);
     return r_;
 }
@@ -777,7 +777,7 @@ static HPy hpy__trace_Remainder(HPyContext *ctx, HPy h1, HPy h2)
         return hpy__trace_slow_Remainder(ctx, h1, h2);
     }
     HPyContext *u_ = hpy__trace_universal();
-    return u_->ctx_Remainder(u_, h1, h2);
+    return ctx_Remainder(u_, h1, h2);
 }
 
 static HPY__TRACE_SLOW HPy hpy__trace_slow_Divmod(HPyContext *ctx, HPy h1, HPy h2)
@@ -785,7 +785,7 @@ static HPY__TRACE_SLOW HPy hpy__trace_slow_Divmod(HPyContext *ctx, HPy h1, HPy h
     (void)ctx;
     hpy__trace_probe p_;
     HPyContext *u_ = hpy__trace_enter(30, &p_);
-    HPy r_ = u_->ctx_Divmod(u_, h1, h2);
+    HPy r_ = ctx_Divmod(u_, h1, h2);
     hpy__trace_exit(30, &p_);
     return r_;
 }
@@ -796,7 +796,7 @@ static HPy hpy__trace_Divmod(HPyContext *ctx, HPy h1, HPy h2)
         return hpy__trace_slow_Divmod(ctx, h1, h2);
     }
     HPyContext *u_ = hpy__trace_universal();
-    return u_->ctx_Divmod(u_, h1, h2);
+    return ctx_Divmod(u_, h1, h2);
 }
 
 static HPY__TRACE_SLOW HPy hpy__trace_slow_Power(HPyContext *ctx, HPy h1, HPy h2, HPy h3)
@@ -804,7 +804,7 @@ static HPY__TRACE_SLOW HPy hpy__trace_slow_Power(HPyContext *ctx, HPy h1, HPy h2
     (void)ctx;
     hpy__trace_probe p_;
     HPyContext *u_ = hpy__trace_enter(31, &p_);
-    HPy r_ = u_->ctx_Power(u_, h1, h2, h3);
+    HPy r_ = ctx_Power(u_, h1, h2, h3);
     hpy__trace_exit(31, &p_);
     return r_;
 }
@@ -815,7 +815,7 @@ static HPy hpy__trace_Power(HPyContext *ctx, HPy h1, HPy h2, HPy h3)
         return hpy__trace_slow_Power(ctx, h1, h2, h3);
     }
     HPyContext *u_ = hpy__trace_universal();
-    return u_->ctx_Power(u_, h1, h2, h3);
+    return ctx_Power(u_, h1, h2, h3);
 }
 
 static HPY__TRACE_SLOW HPy hpy__trace_slow_Negative(HPyContext *ctx, HPy h1)
@@ -823,7 +823,7 @@ static HPY__TRACE_SLOW HPy hpy__trace_slow_Negative(HPyContext *ctx, HPy h1)
     (void)ctx;
     hpy__trace_probe p_;
     HPyContext *u_ = hpy__trace_enter(32, &p_);
-    HPy r_ = u_->ctx_Negative(u_, h1);
+    HPy r_ = ctx_Negative(u_, h1);
     hpy__trace_exit(32, &p_);
     return r_;
 }
@@ -834,7 +834,7 @@ static HPy hpy__trace_Negative(HPyContext *ctx, HPy h1)
         return hpy__trace_slow_Negative(ctx, h1);
     }
     HPyContext *u_ = hpy__trace_universal();
-    return u_->ctx_Negative(u_, h1);
+    return ctx_Negative(u_, h1);
 }
 
 static HPY__TRACE_SLOW HPy hpy__trace_slow_Positive(HPyContext *ctx, HPy h1)
@@ -842,7 +842,7 @@ static HPY__TRACE_SLOW HPy hpy__trace_slow_Positive(HPyContext *ctx, HPy h1)
     (void)ctx;
     hpy__trace_probe p_;
     HPyContext *u_ = hpy__trace_enter(33, &p_);
-    HPy r_ = u_->ctx_Positive(u_, h1);
+    HPy r_ = ctx_Positive(u_, h1);
     hpy__trace_exit(33, &p_);
     return r_;
 }
@@ -853,7 +853,7 @@ static HPy hpy__trace_Positive(HPyContext *ctx, HPy h1)
         return hpy__trace_slow_Positive(ctx, h1);
     }
     HPyContext *u_ = hpy__trace_universal();
-    return u_->ctx_Positive(u_, h1);
+    return ctx_Positive(u_, h1);
 }
 
 static HPY__TRACE_SLOW HPy hpy__trace_slow_Absolute(HPyContext *ctx, HPy h1)
@@ -861,7 +861,7 @@ static HPY__TRACE_SLOW HPy hpy__trace_slow_Absolute(HPyContext *ctx, HPy h1)
     (void)ctx;
     hpy__trace_probe p_;
     HPyContext *u_ = hpy__trace_enter(34, &p_);
-    HPy r_ = u_->ctx_Absolute(u_, h1);
+    HPy r_ = ctx_Absolute(u_, h1);
     hpy__trace_exit(34, &p_);
     return r_;
 }
@@ -872,7 +872,7 @@ static HPy hpy__trace_Absolute(HPyContext *ctx, HPy h1)
         return hpy__trace_slow_Absolute(ctx, h1);
     }
     HPyContext *u_ = hpy__trace_universal();
-    return u_->ctx_Absolute(u_, h1);
+    return ctx_Absolute(u_, h1);
 }
 
 static HPY__TRACE_SLOW HPy hpy__trace_slow_Invert(HPyContext *ctx, HPy h1)
@@ -880,7 +880,7 @@ static HPY__TRACE_SLOW HPy hpy__trace_slow_Invert(HPyContext *ctx, HPy h1)
     (void)ctx;
     hpy__trace_probe p_;
     HPyContext *u_ = hpy__trace_enter(35, &p_);
-    HPy r_ = u_->ctx_Invert(u_, h1);
+    HPy r_ = ctx_Invert(u_, h1);
     hpy__trace_exit(35, &p_);
     return r_;
 }
@@ -891,7 +891,7 @@ static HPy hpy__trace_Invert(HPyContext *ctx, HPy h1)
         return hpy__trace_slow_Invert(ctx, h1);
     }
     HPyContext *u_ = hpy__trace_universal();
-    return u_->ctx_Invert(u_, h1);
+    return ctx_Invert(u_, h1);
 }
 
 static HPY__TRACE_SLOW HPy hpy__trace_slow_Lshift(HPyContext *ctx, HPy h1, HPy h2)
@@ -899,7 +899,7 @@ static HPY__TRACE_SLOW HPy hpy__trace_slow_Lshift(HPyContext *ctx, HPy h1, HPy h
     (void)ctx;
     hpy__trace_probe p_;
     HPyContext *u_ = hpy__trace_enter(36, &p_);
-    HPy r_ = u_->ctx_Lshift(u_, h1, h2);
+    HPy r_ = ctx_Lshift(u_, h1, h2);
     hpy__trace_exit(36, &p_);
     return r_;
 }
@@ -910,7 +910,7 @@ static HPy hpy__trace_Lshift(HPyContext *ctx, HPy h1, HPy h2)
         return hpy__trace_slow_Lshift(ctx, h1, h2);
     }
     HPyContext *u_ = hpy__trace_universal();
-    return u_->ctx_Lshift(u_, h1, h2);
+    return ctx_Lshift(u_, h1, h2);
 }
 
 static HPY__TRACE_SLOW HPy hpy__trace_slow_Rshift(HPyContext *ctx, HPy h1, HPy h2)
@@ -918,7 +918,7 @@ static HPY__TRACE_SLOW HPy hpy__trace_slow_Rshift(HPyContext *ctx, HPy h1, HPy h
     (void)ctx;
     hpy__trace_probe p_;
     HPyContext *u_ = hpy__trace_enter(37, &p_);
-    HPy r_ = u_->ctx_Rshift(u_, h1, h2);
+    HPy r_ = ctx_Rshift(u_, h1, h2);
     hpy__trace_exit(37, &p_);
     return r_;
 }
@@ -929,7 +929,7 @@ static HPy hpy__trace_Rshift(HPyContext *ctx, HPy h1, HPy h2)
         return hpy__trace_slow_Rshift(ctx, h1, h2);
     }
     HPyContext *u_ = hpy__trace_universal();
-    return u_->ctx_Rshift(u_, h1, h2);
+    return ctx_Rshift(u_, h1, h2);
 }
 
 static HPY__TRACE_SLOW HPy hpy__trace_slow_And(HPyContext *ctx, HPy h1, HPy h2)
@@ -937,7 +937,7 @@ static HPY__TRACE_SLOW HPy hpy__trace_slow_And(HPyContext *ctx, HPy h1, HPy h2)
     (void)ctx;
     hpy__trace_probe p_;
     HPyContext *u_ = hpy__trace_enter(38, &p_);
-    HPy r_ = u_->ctx_And(u_, h1, h2);
+    HPy r_ = ctx_And(u_, h1, h2);
     hpy__trace_exit(38, &p_);
     return r_;
 }
@@ -948,7 +948,7 @@ static HPy hpy__trace_And(HPyContext *ctx, HPy h1, HPy h2)
         return hpy__trace_slow_And(ctx, h1, h2);
     }
     HPyContext *u_ = hpy__trace_universal();
-    return u_->ctx_And(u_, h1, h2);
+    return ctx_And(u_, h1, h2);
 }
 
 static HPY__TRACE_SLOW HPy hpy__trace_slow_Xor(HPyContext *ctx, HPy h1, HPy h2)
@@ -956,7 +956,7 @@ static HPY__TRACE_SLOW HPy hpy__trace_slow_Xor(HPyContext *ctx, HPy h1, HPy h2)
     (void)ctx;
     hpy__trace_probe p_;
     HPyContext *u_ = hpy__trace_enter(39, &p_);
-    HPy r_ = u_->ctx_Xor(u_, h1, h2);
+    HPy r_ = ctx_Xor(u_, h1, h2);
     hpy__trace_exit(39, &p_);
     return r_;
 }
@@ -967,7 +967,7 @@ static HPy hpy__trace_Xor(HPyContext *ctx, HPy h1, HPy h2)
         return hpy__trace_slow_Xor(ctx, h1, h2);
     }
     HPyContext *u_ = hpy__trace_universal();
-    return u_->ctx_Xor(u_, h1, h2);
+    return ctx_Xor(u_, h1, h2);
 }
 
 static HPY__TRACE_SLOW HPy hpy__trace_slow_Or(HPyContext *ctx, HPy h1, HPy h2)
@@ -975,7 +975,7 @@ static HPY__TRACE_SLOW HPy hpy__trace_slow_Or(HPyContext *ctx, HPy h1, HPy h2)
     (void)ctx;
     hpy__trace_probe p_;
     HPyContext *u_ = hpy__trace_enter(40, &p_);
-    HPy r_ = u_->ctx_Or(u_, h1, h2);
+    HPy r_ = ctx_Or(u_, h1, h2);
     hpy__trace_exit(40, &p_);
     return r_;
 }
@@ -986,7 +986,7 @@ static HPy hpy__trace_Or(HPyContext *ctx, HPy h1, HPy h2)
         return hpy__trace_slow_Or(ctx, h1, h2);
     }
     HPyContext *u_ = hpy__trace_universal();
-    return u_->ctx_Or(u_, h1, h2);
+    return ctx_Or(u_, h1, h2);
 }
 
 static HPY__TRACE_SLOW HPy hpy__trace_slow_Index(HPyContext *ctx, HPy h1)
@@ -994,7 +994,7 @@ static HPY__TRACE_SLOW HPy hpy__trace_slow_Index(HPyContext *ctx, HPy h1)
     (void)ctx;
     hpy__trace_probe p_;
     HPyContext *u_ = hpy__trace_enter(41, &p_);
-    HPy r_ = u_->ctx_Index(u_, h1);
+    HPy r_ = ctx_Index(u_, h1);
     hpy__trace_exit(41, &p_);
     return r_;
 }
@@ -1005,7 +1005,7 @@ static HPy hpy__trace_Index(HPyContext *ctx, HPy h1)
         return hpy__trace_slow_Index(ctx, h1);
     }
     HPyContext *u_ = hpy__trace_universal();
-    return u_->ctx_Index(u_, h1);
+    return ctx_Index(u_, h1);
 }
 
 static HPY__TRACE_SLOW HPy hpy__trace_slow_Long(HPyContext *ctx, HPy h1)
@@ -1013,7 +1013,7 @@ static HPY__TRACE_SLOW HPy hpy__trace_slow_Long(HPyContext *ctx, HPy h1)
     (void)ctx;
     hpy__trace_probe p_;
     HPyContext *u_ = hpy__trace_enter(42, &p_);
-    HPy r_ = u_->ctx_Long(u_, h1);
+    HPy r_ = ctx_Long(u_, h1);
     hpy__trace_exit(42, &p_);
     return r_;
 }
@@ -1024,7 +1024,7 @@ static HPy hpy__trace_Long(HPyContext *ctx, HPy h1)
         return hpy__trace_slow_Long(ctx, h1);
     }
     HPyContext *u_ = hpy__trace_universal();
-    return u_->ctx_Long(u_, h1);
+    return ctx_Long(u_, h1);
 }
 
 static HPY__TRACE_SLOW HPy hpy__trace_slow_Float(HPyContext *ctx, HPy h1)
@@ -1032,7 +1032,7 @@ static HPY__TRACE_SLOW HPy hpy__trace_slow_Float(HPyContext *ctx, HPy h1)
     (void)ctx;
     hpy__trace_probe p_;
     HPyContext *u_ = hpy__trace_enter(43, &p_);
-    HPy r_ = u_->ctx_Float(u_, h1);
+    HPy r_ = ctx_Float(u_, h1);
     hpy__trace_exit(43, &p_);
     return r_;
 }
@@ -1043,7 +1043,7 @@ static HPy hpy__trace_Float(HPyContext *ctx, HPy h1)
         return hpy__trace_slow_Float(ctx, h1);
     }
     HPyContext *u_ = hpy__trace_universal();
-    return u_->ctx_Float(u_, h1);
+    return ctx_Float(u_, h1);
 }
 
 static HPY__TRACE_SLOW HPy hpy__trace_slow_InPlaceAdd(HPyContext *ctx, HPy h1, HPy h2)
@@ -1051,7 +1051,7 @@ static HPY__TRACE_SLOW HPy hpy__trace_slow_InPlaceAdd(HPyContext *ctx, HPy h1, H
     (void)ctx;
     hpy__trace_probe p_;
     HPyContext *u_ = hpy__trace_enter(44, &p_);
-    HPy r_ = u_->ctx_InPlaceAdd(u_, h1, h2);
+    HPy r_ = ctx_InPlaceAdd(u_, h1, h2);
     hpy__trace_exit(44, &p_);
     return r_;
 }
@@ -1062,7 +1062,7 @@ static HPy hpy__trace_InPlaceAdd(HPyContext *ctx, HPy h1, HPy h2)
         return hpy__trace_slow_InPlaceAdd(ctx, h1, h2);
     }
     HPyContext *u_ = hpy__trace_universal();
-    return u_->ctx_InPlaceAdd(u_, h1, h2);
+    return ctx_InPlaceAdd(u_, h1, h2);
 }
 
 static HPY__TRACE_SLOW HPy hpy__trace_slow_InPlaceSubtract(HPyContext *ctx, HPy h1, HPy h2)
@@ -1070,7 +1070,7 @@ static HPY__TRACE_SLOW HPy hpy__trace_slow_InPlaceSubtract(HPyContext *ctx, HPy 
     (void)ctx;
     hpy__trace_probe p_;
     HPyContext *u_ = hpy__trace_enter(45, &p_);
-    HPy r_ = u_->ctx_InPlaceSubtract(u_, h1, h2);
+    HPy r_ = ctx_InPlaceSubtract(u_, h1, h2);
     hpy__trace_exit(45, &p_);
     return r_;
 }
@@ -1081,7 +1081,7 @@ static HPy hpy__trace_InPlaceSubtract(HPyContext *ctx, HPy h1, HPy h2)
         return hpy__trace_slow_InPlaceSubtract(ctx, h1, h2);
     }
     HPyContext *u_ = hpy__trace_universal();
-    return u_->ctx_InPlaceSubtract(u_, h1, h2);
+    return ctx_InPlaceSubtract(u_, h1, h2);
 }
 
 static HPY__TRACE_SLOW HPy hpy__trace_slow_InPlaceMultiply(HPyContext *ctx, HPy h1, HPy h2)
@@ -1089,7 +1089,7 @@ static HPY__TRACE_SLOW HPy hpy__trace_slow_InPlaceMultiply(HPyContext *ctx, HPy 
     (void)ctx;
     hpy__trace_probe p_;
     HPyContext *u_ = hpy__trace_enter(46, &p_);
-    HPy r_ = u_->ctx_InPlaceMultiply(u_, h1, h2);
+    HPy r_ = ctx_InPlaceMultiply(u_, h1, h2);
     hpy__trace_exit(46, &p_);
     return r_;
 }
@@ -1100,7 +1100,7 @@ static HPy hpy__trace_InPlaceMultiply(HPyContext *ctx, HPy h1, HPy h2)
         return hpy__trace_slow_InPlaceMultiply(ctx, h1, h2);
     }
     HPyContext *u_ = hpy__trace_universal();
-    return u_->ctx_InPlaceMultiply(u_, h1, h2);
+    return ctx_InPlaceMultiply(u_, h1, h2);
 }
 
 static HPY__TRACE_SLOW HPy hpy__trace_slow_InPlaceMatrixMultiply(HPyContext *ctx, HPy h1, HPy h2)
@@ -1108,7 +1108,7 @@ static HPY__TRACE_SLOW HPy hpy__trace_slow_InPlaceMatrixMultiply(HPyContext *ctx
     (void)ctx;
     hpy__trace_probe p_;
     HPyContext *u_ = hpy__trace_enter(47, &p_);
-    HPy r_ = u_->ctx_InPlaceMatrixMultiply(u_, h1, h2);
+    HPy r_ = ctx_InPlaceMatrixMultiply(u_, h1, h2);
     hpy__trace_exit(47, &p_);
     return r_;
 }
@@ -1119,7 +1119,7 @@ static HPy hpy__trace_InPlaceMatrixMultiply(HPyContext *ctx, HPy h1, HPy h2)
         return hpy__trace_slow_InPlaceMatrixMultiply(ctx, h1, h2);
     }
     HPyContext *u_ = hpy__trace_universal();
-    return u_->ctx_InPlaceMatrixMultiply(u_, h1, h2);
+    return ctx_InPlaceMatrixMultiply(u_, h1, h2);
 }
 
 static HPY__TRACE_SLOW HPy hpy__trace_slow_InPlaceFloorDivide(HPyContext *ctx, HPy h1, HPy h2)
@@ -1127,7 +1127,7 @@ static HPY__TRACE_SLOW HPy hpy__trace_slow_InPlaceFloorDivide(HPyContext *ctx, H
     (void)ctx;
     hpy__trace_probe p_;
     HPyContext *u_ = hpy__trace_enter(48, &p_);
-    HPy r_ = u_->ctx_InPlaceFloorDivide(u_, h1, h2);
+    HPy r_ = ctx_InPlaceFloorDivide(u_, h1, h2);
     hpy__trace_exit(48, &p_);
     return r_;
 }
@@ -1138,7 +1138,7 @@ static HPy hpy__trace_InPlaceFloorDivide(HPyContext *ctx, HPy h1, HPy h2)
         return hpy__trace_slow_InPlaceFloorDivide(ctx, h1, h2);
     }
     HPyContext *u_ = hpy__trace_universal();
-    return u_->ctx_InPlaceFloorDivide(u_, h1, h2);
+    return ctx_InPlaceFloorDivide(u_, h1, h2);
 }
 
 static HPY__TRACE_SLOW HPy hpy__trace_slow_InPlaceTrueDivide(HPyContext *ctx, HPy h1, HPy h2)
@@ -1146,7 +1146,7 @@ static HPY__TRACE_SLOW HPy hpy__trace_slow_InPlaceTrueDivide(HPyContext *ctx, HP
     (void)ctx;
     hpy__trace_probe p_;
     HPyContext *u_ = hpy__trace_enter(49, &p_);
-    HPy r_ = u_->ctx_InPlaceTrueDivide(u_, h1, h2);
+    HPy r_ = ctx_InPlaceTrueDivide(u_, h1, h2);
     hpy__trace_exit(49, &p_);
     return r_;
 }
@@ -1157,7 +1157,7 @@ static HPy hpy__trace_InPlaceTrueDivide(HPyContext *ctx, HPy h1, HPy h2)
         return hpy__trace_slow_InPlaceTrueDivide(ctx, h1, h2);
     }
     HPyContext *u_ = hpy__trace_universal();
-    return u_->ctx_InPlaceTrueDivide(u_, h1, h2);
+    return ctx_InPlaceTrueDivide(u_, h1, h2);
 }
 
 static HPY__TRACE_SLOW HPy hpy__trace_slow_InPlaceRemainder(HPyContext *ctx, HPy h1, HPy h2)
@@ -1165,7 +1165,7 @@ static HPY__TRACE_SLOW HPy hpy__trace_slow_InPlaceRemainder(HPyContext *ctx, HPy
     (void)ctx;
     hpy__trace_probe p_;
     HPyContext *u_ = hpy__trace_enter(50, &p_);
-    HPy r_ = u_->ctx_InPlaceRemainder(u_, h1, h2);
+    HPy r_ = ctx_InPlaceRemainder(u_, h1, h2);
     hpy__trace_exit(50, &p_);
     return r_;
 }
@@ -1176,7 +1176,7 @@ static HPy hpy__trace_InPlaceRemainder(HPyContext *ctx, HPy h1, HPy h2)
         return hpy__trace_slow_InPlaceRemainder(ctx, h1, h2);
     }
     HPyContext *u_ = hpy__trace_universal();
-    return u_->ctx_InPlaceRemainder(u_, h1, h2);
+    return ctx_InPlaceRemainder(u_, h1, h2);
 }
 
 static HPY__TRACE_SLOW HPy hpy__trace_slow_InPlacePower(HPyContext *ctx, HPy h1, HPy h2, HPy h3)
@@ -1184,7 +1184,7 @@ static HPY__TRACE_SLOW HPy hpy__trace_slow_InPlacePower(HPyContext *ctx, HPy h1,
     (void)ctx;
     hpy__trace_probe p_;
     HPyContext *u_ = hpy__trace_enter(51, &p_);
-    HPy r_ = u_->ctx_InPlacePower(u_, h1, h2, h3);
+    HPy r_ = ctx_InPlacePower(u_, h1, h2, h3);
     hpy__trace_exit(51, &p_);
     return r_;
 }
@@ -1195,7 +1195,7 @@ static HPy hpy__trace_InPlacePower(HPyContext *ctx, HPy h1, HPy h2, HPy h3)
         return hpy__trace_slow_InPlacePower(ctx, h1, h2, h3);
     }
     HPyContext *u_ = hpy__trace_universal();
-    return u_->ctx_InPlacePower(u_, h1, h2, h3);
+    return ctx_InPlacePower(u_, h1, h2, h3);
 }
 
 static HPY__TRACE_SLOW HPy hpy__trace_slow_InPlaceLshift(HPyContext *ctx, HPy h1, HPy h2)
@@ -1203,7 +1203,7 @@ static HPY__TRACE_SLOW HPy hpy__trace_slow_InPlaceLshift(HPyContext *ctx, HPy h1
     (void)ctx;
     hpy__trace_probe p_;
     HPyContext *u_ = hpy__trace_enter(52, &p_);
-    HPy r_ = u_->ctx_InPlaceLshift(u_, h1, h2);
+    HPy r_ = ctx_InPlaceLshift(u_, h1, h2);
     hpy__trace_exit(52, &p_);
     return r_;
 }
@@ -1214,7 +1214,7 @@ static HPy hpy__trace_InPlaceLshift(HPyContext *ctx, HPy h1, HPy h2)
         return hpy__trace_slow_InPlaceLshift(ctx, h1, h2);
     }
     HPyContext *u_ = hpy__trace_universal();
-    return u_->ctx_InPlaceLshift(u_, h1, h2);
+    return ctx_InPlaceLshift(u_, h1, h2);
 }
 
 static HPY__TRACE_SLOW HPy hpy__trace_slow_InPlaceRshift(HPyContext *ctx, HPy h1, HPy h2)
@@ -1222,7 +1222,7 @@ static HPY__TRACE_SLOW HPy hpy__trace_slow_InPlaceRshift(HPyContext *ctx, HPy h1
     (void)ctx;
     hpy__trace_probe p_;
     HPyContext *u_ = hpy__trace_enter(53, &p_);
-    HPy r_ = u_->ctx_InPlaceRshift(u_, h1, h2);
+    HPy r_ = ctx_InPlaceRshift(u_, h1, h2);
     hpy__trace_exit(53, &p_);
     return r_;
 }
@@ -1233,7 +1233,7 @@ static HPy hpy__trace_InPlaceRshift(HPyContext *ctx, HPy h1, HPy h2)
         return hpy__trace_slow_InPlaceRshift(ctx, h1, h2);
     }
     HPyContext *u_ = hpy__trace_universal();
-    return u_->ctx_InPlaceRshift(u_, h1, h2);
+    return ctx_InPlaceRshift(u_, h1, h2);
 }
 
 static HPY__TRACE_SLOW HPy hpy__trace_slow_InPlaceAnd(HPyContext *ctx, HPy h1, HPy h2)
@@ -1241,7 +1241,7 @@ static HPY__TRACE_SLOW HPy hpy__trace_slow_InPlaceAnd(HPyContext *ctx, HPy h1, H
     (void)ctx;
     hpy__trace_probe p_;
     HPyContext *u_ = hpy__trace_enter(54, &p_);
-    HPy r_ = u_->ctx_InPlaceAnd(u_, h1, h2);
+    HPy r_ = ctx_InPlaceAnd(u_, h1, h2);
     hpy__trace_exit(54, &p_);
     return r_;
 }
@@ -1252,7 +1252,7 @@ static HPy hpy__trace_InPlaceAnd(HPyContext *ctx, HPy h1, HPy h2)
         return hpy__trace_slow_InPlaceAnd(ctx, h1, h2);
     }
     HPyContext *u_ = hpy__trace_universal();
-    return u_->ctx_InPlaceAnd(u_, h1, h2);
+    return ctx_InPlaceAnd(u_, h1, h2);
 }
 
 static HPY__TRACE_SLOW HPy hpy__trace_slow_InPlaceXor(HPyContext *ctx, HPy h1, HPy h2)
@@ -1260,7 +1260,7 @@ static HPY__TRACE_SLOW HPy hpy__trace_slow_InPlaceXor(HPyContext *ctx, HPy h1, H
     (void)ctx;
     hpy__trace_probe p_;
     HPyContext *u_ = hpy__trace_enter(55, &p_);
-    HPy r_ = u_->ctx_InPlaceXor(u_, h1, h2);
+    HPy r_ = ctx_InPlaceXor(u_, h1, h2);
     hpy__trace_exit(55, &p_);
     return r_;
 }
@@ -1271,7 +1271,7 @@ static HPy hpy__trace_InPlaceXor(HPyContext *ctx, HPy h1, HPy h2)
         return hpy__trace_slow_InPlaceXor(ctx, h1, h2);
     }
     HPyContext *u_ = hpy__trace_universal();
-    return u_->ctx_InPlaceXor(u_, h1, h2);
+    return ctx_InPlaceXor(u_, h1, h2);
 }
 
 static HPY__TRACE_SLOW HPy hpy__trace_slow_InPlaceOr(HPyContext *ctx, HPy h1, HPy h2)
@@ -1279,7 +1279,7 @@ static HPY__TRACE_SLOW HPy hpy__trace_slow_InPlaceOr(HPyContext *ctx, HPy h1, HP
     (void)ctx;
     hpy__trace_probe p_;
     HPyContext *u_ = hpy__trace_enter(56, &p_);
-    HPy r_ = u_->ctx_InPlaceOr(u_, h1, h2);
+    HPy r_ = ctx_InPlaceOr(u_, h1, h2);
     hpy__trace_exit(56, &p_);
     return r_;
 }
@@ -1290,7 +1290,7 @@ static HPy hpy__trace_InPlaceOr(HPyContext *ctx, HPy h1, HPy h2)
         return hpy__trace_slow_InPlaceOr(ctx, h1, h2);
     }
     HPyContext *u_ = hpy__trace_universal();
-    return u_->ctx_InPlaceOr(u_, h1, h2);
+    return ctx_InPlaceOr(u_, h1, h2);
 }
 
 static HPY__TRACE_SLOW int hpy__trace_slow_Callable_Check(HPyContext *ctx, HPy h)
@@ -1298,7 +1298,7 @@ static HPY__TRACE_SLOW int hpy__trace_slow_Callable_Check(HPyContext *ctx, HPy h
     (void)ctx;
     hpy__trace_probe p_;
     HPyContext *u_ = hpy__trace_enter(57, &p_);
-    int r_ = u_->ctx_Callable_Check(u_, h);
+    int r_ = ctx_Callable_Check(u_, h);
     hpy__trace_exit(57, &p_);
     return r_;
 }
@@ -1309,7 +1309,7 @@ static int hpy__trace_Callable_Check(HPyContext *ctx, HPy h)
         return hpy__trace_slow_Callable_Check(ctx, h);
     }
     HPyContext *u_ = hpy__trace_universal();
-    return u_->ctx_Callable_Check(u_, h);
+    return ctx_Callable_Check(u_, h);
 }
 
 static HPY__TRACE_SLOW HPy hpy__trace_slow_CallTupleDict(HPyContext *ctx, HPy callable, HPy args, HPy kw)
@@ -1317,7 +1317,7 @@ static HPY__TRACE_SLOW HPy hpy__trace_slow_CallTupleDict(HPyContext *ctx, HPy ca
     (void)ctx;
     hpy__trace_probe p_;
     HPyContext *u_ = hpy__trace_enter(58, &p_);
-    HPy r_ = u_->ctx_CallTupleDict(u_, callable, args, kw);
+    HPy r_ = ctx_CallTupleDict(u_, callable, args, kw);
     hpy__trace_exit(58, &p_);
     return r_;
 }
@@ -1328,7 +1328,7 @@ static HPy hpy__trace_CallTupleDict(HPyContext *ctx, HPy callable, HPy args, HPy
         return hpy__trace_slow_CallTupleDict(ctx, callable, args, kw);
     }
     HPyContext *u_ = hpy__trace_universal();
-    return u_->ctx_CallTupleDict(u_, callable, args, kw);
+    return ctx_CallTupleDict(u_, callable, args, kw);
 }
 
 static HPY__TRACE_SLOW void hpy__trace_slow_Err_SetString(HPyContext *ctx, HPy h_type, const char *utf8_message)
@@ -1336,7 +1336,7 @@ static HPY__TRACE_SLOW void hpy__trace_slow_Err_SetString(HPyContext *ctx, HPy h
     (void)ctx;
     hpy__trace_probe p_;
     HPyContext *u_ = hpy__trace_enter(60, &p_);
-    u_->ctx_Err_SetString(u_, h_type, utf8_message);
+    ctx_Err_SetString(u_, h_type, utf8_message);
     hpy__trace_exit(60, &p_);
 }
 
@@ -1347,7 +1347,7 @@ static void hpy__trace_Err_SetString(HPyContext *ctx, HPy h_type, const char *ut
         return;
     }
     HPyContext *u_ = hpy__trace_universal();
-    u_->ctx_Err_SetString(u_, h_type, utf8_message);
+    ctx_Err_SetString(u_, h_type, utf8_message);
 }
 
 static HPY__TRACE_SLOW void hpy__trace_slow_Err_SetObject(HPyContext *ctx, HPy h_type, HPy h_value)
@@ -1355,7 +1355,7 @@ static HPY__TRACE_SLOW void hpy__trace_slow_Err_SetObject(HPyContext *ctx, HPy h
     (void)ctx;
     hpy__trace_probe p_;
     HPyContext *u_ = hpy__trace_enter(61, &p_);
-    u_->ctx_Err_SetObject(u_, h_type, h_value);
+    ctx_Err_SetObject(u_, h_type, h_value);
     hpy__trace_exit(61, &p_);
 }
 
@@ -1366,7 +1366,7 @@ static void hpy__trace_Err_SetObject(HPyContext *ctx, HPy h_type, HPy h_value)
         return;
     }
     HPyContext *u_ = hpy__trace_universal();
-    u_->ctx_Err_SetObject(u_, h_type, h_value);
+    ctx_Err_SetObject(u_, h_type, h_value);
 }
 
 static HPY__TRACE_SLOW HPy hpy__trace_slow_Err_SetFromErrnoWithFilename(HPyContext *ctx, HPy h_type, const char *filename_fsencoded)
@@ -1374,7 +1374,7 @@ static HPY__TRACE_SLOW HPy hpy__trace_slow_Err_SetFromErrnoWithFilename(HPyConte
     (void)ctx;
     hpy__trace_probe p_;
     HPyContext *u_ = hpy__trace_enter(62, &p_);
-    HPy r_ = u_->ctx_Err_SetFromErrnoWithFilename(u_, h_type, filename_fsencoded);
+    HPy r_ = ctx_Err_SetFromErrnoWithFilename(u_, h_type, filename_fsencoded);
     hpy__trace_exit(62, &p_);
     return r_;
 }
@@ -1385,7 +1385,7 @@ static HPy hpy__trace_Err_SetFromErrnoWithFilename(HPyContext *ctx, HPy h_type, 
         return hpy__trace_slow_Err_SetFromErrnoWithFilename(ctx, h_type, filename_fsencoded);
     }
     HPyContext *u_ = hpy__trace_universal();
-    return u_->ctx_Err_SetFromErrnoWithFilename(u_, h_type, filename_fsencoded);
+    return ctx_Err_SetFromErrnoWithFilename(u_, h_type, filename_fsencoded);
 }
 
 static HPY__TRACE_SLOW void hpy__trace_slow_Err_SetFromErrnoWithFilenameObjects(HPyContext *ctx, HPy h_type, HPy filename1, HPy filename2)
@@ -1393,7 +1393,7 @@ static HPY__TRACE_SLOW void hpy__trace_slow_Err_SetFromErrnoWithFilenameObjects(
     (void)ctx;
     hpy__trace_probe p_;
     HPyContext *u_ = hpy__trace_enter(63, &p_);
-    u_->ctx_Err_SetFromErrnoWithFilenameObjects(u_, h_type, filename1, filename2);
+    ctx_Err_SetFromErrnoWithFilenameObjects(u_, h_type, filename1, filename2);
     hpy__trace_exit(63, &p_);
 }
 
@@ -1404,7 +1404,7 @@ static void hpy__trace_Err_SetFromErrnoWithFilenameObjects(HPyContext *ctx, HPy 
         return;
     }
     HPyContext *u_ = hpy__trace_universal();
-    u_->ctx_Err_SetFromErrnoWithFilenameObjects(u_, h_type, filename1, filename2);
+    ctx_Err_SetFromErrnoWithFilenameObjects(u_, h_type, filename1, filename2);
 }
 
 static HPY__TRACE_SLOW int hpy__trace_slow_Err_Occurred(HPyContext *ctx)
@@ -1412,7 +1412,7 @@ static HPY__TRACE_SLOW int hpy__trace_slow_Err_Occurred(HPyContext *ctx)
     (void)ctx;
     hpy__trace_probe p_;
     HPyContext *u_ = hpy__trace_enter(64, &p_);
-    int r_ = u_->ctx_Err_Occurred(u_);
+    int r_ = ctx_Err_Occurred(u_);
     hpy__trace_exit(64, &p_);
     return r_;
 }
@@ -1423,7 +1423,7 @@ static int hpy__trace_Err_Occurred(HPyContext *ctx)
         return hpy__trace_slow_Err_Occurred(ctx);
     }
     HPyContext *u_ = hpy__trace_universal();
-    return u_->ctx_Err_Occurred(u_);
+    return ctx_Err_Occurred(u_);
 }
 
 static HPY__TRACE_SLOW int hpy__trace_slow_Err_ExceptionMatches(HPyContext *ctx, HPy exc)
@@ -1431,7 +1431,7 @@ static HPY__TRACE_SLOW int hpy__trace_slow_Err_ExceptionMatches(HPyContext *ctx,
     (void)ctx;
     hpy__trace_probe p_;
     HPyContext *u_ = hpy__trace_enter(65, &p_);
-    int r_ = u_->ctx_Err_ExceptionMatches(u_, exc);
+    int r_ = ctx_Err_ExceptionMatches(u_, exc);
     hpy__trace_exit(65, &p_);
     return r_;
 }
@@ -1442,7 +1442,7 @@ static int hpy__trace_Err_ExceptionMatches(HPyContext *ctx, HPy exc)
         return hpy__trace_slow_Err_ExceptionMatches(ctx, exc);
     }
     HPyContext *u_ = hpy__trace_universal();
-    return u_->ctx_Err_ExceptionMatches(u_, exc);
+    return ctx_Err_ExceptionMatches(u_, exc);
 }
 
 static HPY__TRACE_SLOW void hpy__trace_slow_Err_NoMemory(HPyContext *ctx)
@@ -1450,7 +1450,7 @@ static HPY__TRACE_SLOW void hpy__trace_slow_Err_NoMemory(HPyContext *ctx)
     (void)ctx;
     hpy__trace_probe p_;
     HPyContext *u_ = hpy__trace_enter(66, &p_);
-    u_->ctx_Err_NoMemory(u_);
+    ctx_Err_NoMemory(u_);
     hpy__trace_exit(66, &p_);
 }
 
@@ -1461,7 +1461,7 @@ static void hpy__trace_Err_NoMemory(HPyContext *ctx)
         return;
     }
     HPyContext *u_ = hpy__trace_universal();
-    u_->ctx_Err_NoMemory(u_);
+    ctx_Err_NoMemory(u_);
 }
 
 static HPY__TRACE_SLOW void hpy__trace_slow_Err_Clear(HPyContext *ctx)
@@ -1469,7 +1469,7 @@ static HPY__TRACE_SLOW void hpy__trace_slow_Err_Clear(HPyContext *ctx)
     (void)ctx;
     hpy__trace_probe p_;
     HPyContext *u_ = hpy__trace_enter(67, &p_);
-    u_->ctx_Err_Clear(u_);
+    ctx_Err_Clear(u_);
     hpy__trace_exit(67, &p_);
 }
 
@@ -1480,7 +1480,7 @@ static void hpy__trace_Err_Clear(HPyContext *ctx)
         return;
     }
     HPyContext *u_ = hpy__trace_universal();
-    u_->ctx_Err_Clear(u_);
+    ctx_Err_Clear(u_);
 }
 
 static HPY__TRACE_SLOW HPy hpy__trace_slow_Err_NewException(HPyContext *ctx, const char *utf8_name, HPy base, HPy dict)
@@ -1488,7 +1488,7 @@ static HPY__TRACE_SLOW HPy hpy__trace_slow_Err_NewException(HPyContext *ctx, con
     (void)ctx;
     hpy__trace_probe p_;
     HPyContext *u_ = hpy__trace_enter(68, &p_);
-    HPy r_ = u_->ctx_Err_NewException(u_, utf8_name, base, dict);
+    HPy r_ = ctx_Err_NewException(u_, utf8_name, base, dict);
     hpy__trace_exit(68, &p_);
     return r_;
 }
@@ -1499,7 +1499,7 @@ static HPy hpy__trace_Err_NewException(HPyContext *ctx, const char *utf8_name, H
         return hpy__trace_slow_Err_NewException(ctx, utf8_name, base, dict);
     }
     HPyContext *u_ = hpy__trace_universal();
-    return u_->ctx_Err_NewException(u_, utf8_name, base, dict);
+    return ctx_Err_NewException(u_, utf8_name, base, dict);
 }
 
 static HPY__TRACE_SLOW HPy hpy__trace_slow_Err_NewExceptionWithDoc(HPyContext *ctx, const char *utf8_name, const char *utf8_doc, HPy base, HPy dict)
@@ -1507,7 +1507,7 @@ static HPY__TRACE_SLOW HPy hpy__trace_slow_Err_NewExceptionWithDoc(HPyContext *c
     (void)ctx;
     hpy__trace_probe p_;
     HPyContext *u_ = hpy__trace_enter(69, &p_);
-    HPy r_ = u_->ctx_Err_NewExceptionWithDoc(u_, utf8_name, utf8_doc, base, dict);
+    HPy r_ = ctx_Err_NewExceptionWithDoc(u_, utf8_name, utf8_doc, base, dict);
     hpy__trace_exit(69, &p_);
     return r_;
 }
@@ -1518,7 +1518,7 @@ static HPy hpy__trace_Err_NewExceptionWithDoc(HPyContext *ctx, const char *utf8_
         return hpy__trace_slow_Err_NewExceptionWithDoc(ctx, utf8_name, utf8_doc, base, dict);
     }
     HPyContext *u_ = hpy__trace_universal();
-    return u_->ctx_Err_NewExceptionWithDoc(u_, utf8_name, utf8_doc, base, dict);
+    return ctx_Err_NewExceptionWithDoc(u_, utf8_name, utf8_doc, base, dict);
 }
 
 static HPY__TRACE_SLOW int hpy__trace_slow_Err_WarnEx(HPyContext *ctx, HPy category, const char *utf8_message, HPy_ssize_t stack_level)
@@ -1526,7 +1526,7 @@ static HPY__TRACE_SLOW int hpy__trace_slow_Err_WarnEx(HPyContext *ctx, HPy categ
     (void)ctx;
     hpy__trace_probe p_;
     HPyContext *u_ = hpy__trace_enter(70, &p_);
-    int r_ = u_->ctx_Err_WarnEx(u_, category, utf8_message, stack_level);
+    int r_ = ctx_Err_WarnEx(u_, category, utf8_message, stack_level);
     hpy__trace_exit(70, &p_);
     return r_;
 }
@@ -1537,7 +1537,7 @@ static int hpy__trace_Err_WarnEx(HPyContext *ctx, HPy category, const char *utf8
         return hpy__trace_slow_Err_WarnEx(ctx, category, utf8_message, stack_level);
     }
     HPyContext *u_ = hpy__trace_universal();
-    return u_->ctx_Err_WarnEx(u_, category, utf8_message, stack_level);
+    return ctx_Err_WarnEx(u_, category, utf8_message, stack_level);
 }
 
 static HPY__TRACE_SLOW void hpy__trace_slow_Err_WriteUnraisable(HPyContext *ctx, HPy obj)
@@ -1545,7 +1545,7 @@ static HPY__TRACE_SLOW void hpy__trace_slow_Err_WriteUnraisable(HPyContext *ctx,
     (void)ctx;
     hpy__trace_probe p_;
     HPyContext *u_ = hpy__trace_enter(71, &p_);
-    u_->ctx_Err_WriteUnraisable(u_, obj);
+    ctx_Err_WriteUnraisable(u_, obj);
     hpy__trace_exit(71, &p_);
 }
 
@@ -1556,7 +1556,7 @@ static void hpy__trace_Err_WriteUnraisable(HPyContext *ctx, HPy obj)
         return;
     }
     HPyContext *u_ = hpy__trace_universal();
-    u_->ctx_Err_WriteUnraisable(u_, obj);
+    ctx_Err_WriteUnraisable(u_, obj);
 }
 
 static HPY__TRACE_SLOW int hpy__trace_slow_IsTrue(HPyContext *ctx, HPy h)
@@ -1564,7 +1564,7 @@ static HPY__TRACE_SLOW int hpy__trace_slow_IsTrue(HPyContext *ctx, HPy h)
     (void)ctx;
     hpy__trace_probe p_;
     HPyContext *u_ = hpy__trace_enter(72, &p_);
-    int r_ = u_->ctx_IsTrue(u_, h);
+    int r_ = ctx_IsTrue(u_, h);
     hpy__trace_exit(72, &p_);
     return r_;
 }
@@ -1575,7 +1575,7 @@ static int hpy__trace_IsTrue(HPyContext *ctx, HPy h)
         return hpy__trace_slow_IsTrue(ctx, h);
     }
     HPyContext *u_ = hpy__trace_universal();
-    return u_->ctx_IsTrue(u_, h);
+    return ctx_IsTrue(u_, h);
 }
 
 static HPY__TRACE_SLOW HPy hpy__trace_slow_Type_FromSpec(HPyContext *ctx, HPyType_Spec *spec, HPyType_SpecParam *params)
@@ -1583,7 +1583,7 @@ static HPY__TRACE_SLOW HPy hpy__trace_slow_Type_FromSpec(HPyContext *ctx, HPyTyp
     (void)ctx;
     hpy__trace_probe p_;
     HPyContext *u_ = hpy__trace_enter(73, &p_);
-    HPy r_ = u_->ctx_Type_FromSpec(u_, spec, params);
+    HPy r_ = ctx_Type_FromSpec(u_, spec, params);
     hpy__trace_exit(73, &p_);
     return r_;
 }
@@ -1594,7 +1594,7 @@ static HPy hpy__trace_Type_FromSpec(HPyContext *ctx, HPyType_Spec *spec, HPyType
         return hpy__trace_slow_Type_FromSpec(ctx, spec, params);
     }
     HPyContext *u_ = hpy__trace_universal();
-    return u_->ctx_Type_FromSpec(u_, spec, params);
+    return ctx_Type_FromSpec(u_, spec, params);
 }
 
 static HPY__TRACE_SLOW HPy hpy__trace_slow_Type_GenericNew(HPyContext *ctx, HPy type, const HPy *args, HPy_ssize_t nargs, HPy kw)
@@ -1602,7 +1602,7 @@ static HPY__TRACE_SLOW HPy hpy__trace_slow_Type_GenericNew(HPyContext *ctx, HPy 
     (void)ctx;
     hpy__trace_probe p_;
     HPyContext *u_ = hpy__trace_enter(74, &p_);
-    HPy r_ = u_->ctx_Type_GenericNew(u_, type, args, nargs, kw);
+    HPy r_ = ctx_Type_GenericNew(u_, type, args, nargs, kw);
     hpy__trace_exit(74, &p_);
     return r_;
 }
@@ -1613,7 +1613,7 @@ static HPy hpy__trace_Type_GenericNew(HPyContext *ctx, HPy type, const HPy *args
         return hpy__trace_slow_Type_GenericNew(ctx, type, args, nargs, kw);
     }
     HPyContext *u_ = hpy__trace_universal();
-    return u_->ctx_Type_GenericNew(u_, type, args, nargs, kw);
+    return ctx_Type_GenericNew(u_, type, args, nargs, kw);
 }
 
 static HPY__TRACE_SLOW HPy hpy__trace_slow_GetAttr(HPyContext *ctx, HPy obj, HPy name)
@@ -1621,7 +1621,7 @@ static HPY__TRACE_SLOW HPy hpy__trace_slow_GetAttr(HPyContext *ctx, HPy obj, HPy
     (void)ctx;
     hpy__trace_probe p_;
     HPyContext *u_ = hpy__trace_enter(75, &p_);
-    HPy r_ = u_->ctx_GetAttr(u_, obj, name);
+    HPy r_ = ctx_GetAttr(u_, obj, name);
     hpy__trace_exit(75, &p_);
     return r_;
 }
@@ -1632,7 +1632,7 @@ static HPy hpy__trace_GetAttr(HPyContext *ctx, HPy obj, HPy name)
         return hpy__trace_slow_GetAttr(ctx, obj, name);
     }
     HPyContext *u_ = hpy__trace_universal();
-    return u_->ctx_GetAttr(u_, obj, name);
+    return ctx_GetAttr(u_, obj, name);
 }
 
 static HPY__TRACE_SLOW HPy hpy__trace_slow_GetAttr_s(HPyContext *ctx, HPy obj, const char *utf8_name)
@@ -1640,7 +1640,7 @@ static HPY__TRACE_SLOW HPy hpy__trace_slow_GetAttr_s(HPyContext *ctx, HPy obj, c
     (void)ctx;
     hpy__trace_probe p_;
     HPyContext *u_ = hpy__trace_enter(76, &p_);
-    HPy r_ = u_->ctx_GetAttr_s(u_, obj, utf8_name);
+    HPy r_ = ctx_GetAttr_s(u_, obj, utf8_name);
     hpy__trace_exit(76, &p_);
     return r_;
 }
@@ -1651,7 +1651,7 @@ static HPy hpy__trace_GetAttr_s(HPyContext *ctx, HPy obj, const char *utf8_name)
         return hpy__trace_slow_GetAttr_s(ctx, obj, utf8_name);
     }
     HPyContext *u_ = hpy__trace_universal();
-    return u_->ctx_GetAttr_s(u_, obj, utf8_name);
+    return ctx_GetAttr_s(u_, obj, utf8_name);
 }
 
 static HPY__TRACE_SLOW int hpy__trace_slow_HasAttr(HPyContext *ctx, HPy obj, HPy name)
@@ -1659,7 +1659,7 @@ static HPY__TRACE_SLOW int hpy__trace_slow_HasAttr(HPyContext *ctx, HPy obj, HPy
     (void)ctx;
     hpy__trace_probe p_;
     HPyContext *u_ = hpy__trace_enter(77, &p_);
-    int r_ = u_->ctx_HasAttr(u_, obj, name);
+    int r_ = ctx_HasAttr(u_, obj, name);
     hpy__trace_exit(77, &p_);
     return r_;
 }
@@ -1670,7 +1670,7 @@ static int hpy__trace_HasAttr(HPyContext *ctx, HPy obj, HPy name)
         return hpy__trace_slow_HasAttr(ctx, obj, name);
     }
     HPyContext *u_ = hpy__trace_universal();
-    return u_->ctx_HasAttr(u_, obj, name);
+    return ctx_HasAttr(u_, obj, name);
 }
 
 static HPY__TRACE_SLOW int hpy__trace_slow_HasAttr_s(HPyContext *ctx, HPy obj, const char *utf8_name)
@@ -1678,7 +1678,7 @@ static HPY__TRACE_SLOW int hpy__trace_slow_HasAttr_s(HPyContext *ctx, HPy obj, c
     (void)ctx;
     hpy__trace_probe p_;
     HPyContext *u_ = hpy__trace_enter(78, &p_);
-    int r_ = u_->ctx_HasAttr_s(u_, obj, utf8_name);
+    int r_ = ctx_HasAttr_s(u_, obj, utf8_name);
     hpy__trace_exit(78, &p_);
     return r_;
 }
@@ -1689,7 +1689,7 @@ static int hpy__trace_HasAttr_s(HPyContext *ctx, HPy obj, const char *utf8_name)
         return hpy__trace_slow_HasAttr_s(ctx, obj, utf8_name);
     }
     HPyContext *u_ = hpy__trace_universal();
-    return u_->ctx_HasAttr_s(u_, obj, utf8_name);
+    return ctx_HasAttr_s(u_, obj, utf8_name);
 }
 
 static HPY__TRACE_SLOW int hpy__trace_slow_SetAttr(HPyContext *ctx, HPy obj, HPy name, HPy value)
@@ -1697,7 +1697,7 @@ static HPY__TRACE_SLOW int hpy__trace_slow_SetAttr(HPyContext *ctx, HPy obj, HPy
     (void)ctx;
     hpy__trace_probe p_;
     HPyContext *u_ = hpy__trace_enter(79, &p_);
-    int r_ = u_->ctx_SetAttr(u_, obj, name, value);
+    int r_ = ctx_SetAttr(u_, obj, name, value);
     hpy__trace_exit(79, &p_);
     return r_;
 }
@@ -1708,7 +1708,7 @@ static int hpy__trace_SetAttr(HPyContext *ctx, HPy obj, HPy name, HPy value)
         return hpy__trace_slow_SetAttr(ctx, obj, name, value);
     }
     HPyContext *u_ = hpy__trace_universal();
-    return u_->ctx_SetAttr(u_, obj, name, value);
+    return ctx_SetAttr(u_, obj, name, value);
 }
 
 static HPY__TRACE_SLOW int hpy__trace_slow_SetAttr_s(HPyContext *ctx, HPy obj, const char *utf8_name, HPy value)
@@ -1716,7 +1716,7 @@ static HPY__TRACE_SLOW int hpy__trace_slow_SetAttr_s(HPyContext *ctx, HPy obj, c
     (void)ctx;
     hpy__trace_probe p_;
     HPyContext *u_ = hpy__trace_enter(80, &p_);
-    int r_ = u_->ctx_SetAttr_s(u_, obj, utf8_name, value);
+    int r_ = ctx_SetAttr_s(u_, obj, utf8_name, value);
     hpy__trace_exit(80, &p_);
     return r_;
 }
@@ -1727,7 +1727,7 @@ static int hpy__trace_SetAttr_s(HPyContext *ctx, HPy obj, const char *utf8_name,
         return hpy__trace_slow_SetAttr_s(ctx, obj, utf8_name, value);
     }
     HPyContext *u_ = hpy__trace_universal();
-    return u_->ctx_SetAttr_s(u_, obj, utf8_name, value);
+    return ctx_SetAttr_s(u_, obj, utf8_name, value);
 }
 
 static HPY__TRACE_SLOW HPy hpy__trace_slow_GetItem(HPyContext *ctx, HPy obj, HPy key)
@@ -1735,7 +1735,7 @@ static HPY__TRACE_SLOW HPy hpy__trace_slow_GetItem(HPyContext *ctx, HPy obj, HPy
     (void)ctx;
     hpy__trace_probe p_;
     HPyContext *u_ = hpy__trace_enter(81, &p_);
-    HPy r_ = u_->ctx_GetItem(u_, obj, key);
+    HPy r_ = ctx_GetItem(u_, obj, key);
     hpy__trace_exit(81, &p_);
     return r_;
 }
@@ -1746,7 +1746,7 @@ static HPy hpy__trace_GetItem(HPyContext *ctx, HPy obj, HPy key)
         return hpy__trace_slow_GetItem(ctx, obj, key);
     }
     HPyContext *u_ = hpy__trace_universal();
-    return u_->ctx_GetItem(u_, obj, key);
+    return ctx_GetItem(u_, obj, key);
 }
 
 static HPY__TRACE_SLOW HPy hpy__trace_slow_GetItem_i(HPyContext *ctx, HPy obj, HPy_ssize_t idx)
@@ -1754,7 +1754,7 @@ static HPY__TRACE_SLOW HPy hpy__trace_slow_GetItem_i(HPyContext *ctx, HPy obj, H
     (void)ctx;
     hpy__trace_probe p_;
     HPyContext *u_ = hpy__trace_enter(82, &p_);
-    HPy r_ = u_->ctx_GetItem_i(u_, obj, idx);
+    HPy r_ = ctx_GetItem_i(u_, obj, idx);
     hpy__trace_exit(82, &p_);
     return r_;
 }
@@ -1765,7 +1765,7 @@ static HPy hpy__trace_GetItem_i(HPyContext *ctx, HPy obj, HPy_ssize_t idx)
         return hpy__trace_slow_GetItem_i(ctx, obj, idx);
     }
     HPyContext *u_ = hpy__trace_universal();
-    return u_->ctx_GetItem_i(u_, obj, idx);
+    return ctx_GetItem_i(u_, obj, idx);
 }
 
 static HPY__TRACE_SLOW HPy hpy__trace_slow_GetItem_s(HPyContext *ctx, HPy obj, const char *utf8_key)
@@ -1773,7 +1773,7 @@ static HPY__TRACE_SLOW HPy hpy__trace_slow_GetItem_s(HPyContext *ctx, HPy obj, c
     (void)ctx;
     hpy__trace_probe p_;
     HPyContext *u_ = hpy__trace_enter(83, &p_);
-    HPy r_ = u_->ctx_GetItem_s(u_, obj, utf8_key);
+    HPy r_ = ctx_GetItem_s(u_, obj, utf8_key);
     hpy__trace_exit(83, &p_);
     return r_;
 }
@@ -1784,7 +1784,7 @@ static HPy hpy__trace_GetItem_s(HPyContext *ctx, HPy obj, const char *utf8_key)
         return hpy__trace_slow_GetItem_s(ctx, obj, utf8_key);
     }
     HPyContext *u_ = hpy__trace_universal();
-    return u_->ctx_GetItem_s(u_, obj, utf8_key);
+    return ctx_GetItem_s(u_, obj, utf8_key);
 }
 
 static HPY__TRACE_SLOW int hpy__trace_slow_Contains(HPyContext *ctx, HPy container, HPy key)
@@ -1792,7 +1792,7 @@ static HPY__TRACE_SLOW int hpy__trace_slow_Contains(HPyContext *ctx, HPy contain
     (void)ctx;
     hpy__trace_probe p_;
     HPyContext *u_ = hpy__trace_enter(84, &p_);
-    int r_ = u_->ctx_Contains(u_, container, key);
+    int r_ = ctx_Contains(u_, container, key);
     hpy__trace_exit(84, &p_);
     return r_;
 }
@@ -1803,7 +1803,7 @@ static int hpy__trace_Contains(HPyContext *ctx, HPy container, HPy key)
         return hpy__trace_slow_Contains(ctx, container, key);
     }
     HPyContext *u_ = hpy__trace_universal();
-    return u_->ctx_Contains(u_, container, key);
+    return ctx_Contains(u_, container, key);
 }
 
 static HPY__TRACE_SLOW int hpy__trace_slow_SetItem(HPyContext *ctx, HPy obj, HPy key, HPy value)
@@ -1811,7 +1811,7 @@ static HPY__TRACE_SLOW int hpy__trace_slow_SetItem(HPyContext *ctx, HPy obj, HPy
     (void)ctx;
     hpy__trace_probe p_;
     HPyContext *u_ = hpy__trace_enter(85, &p_);
-    int r_ = u_->ctx_SetItem(u_, obj, key, value);
+    int r_ = ctx_SetItem(u_, obj, key, value);
     hpy__trace_exit(85, &p_);
     return r_;
 }
@@ -1822,7 +1822,7 @@ static int hpy__trace_SetItem(HPyContext *ctx, HPy obj, HPy key, HPy value)
         return hpy__trace_slow_SetItem(ctx, obj, key, value);
     }
     HPyContext *u_ = hpy__trace_universal();
-    return u_->ctx_SetItem(u_, obj, key, value);
+    return ctx_SetItem(u_, obj, key, value);
 }
 
 static HPY__TRACE_SLOW int hpy__trace_slow_SetItem_i(HPyContext *ctx, HPy obj, HPy_ssize_t idx, HPy value)
@@ -1830,7 +1830,7 @@ static HPY__TRACE_SLOW int hpy__trace_slow_SetItem_i(HPyContext *ctx, HPy obj, H
     (void)ctx;
     hpy__trace_probe p_;
     HPyContext *u_ = hpy__trace_enter(86, &p_);
-    int r_ = u_->ctx_SetItem_i(u_, obj, idx, value);
+    int r_ = ctx_SetItem_i(u_, obj, idx, value);
     hpy__trace_exit(86, &p_);
     return r_;
 }
@@ -1841,7 +1841,7 @@ static int hpy__trace_SetItem_i(HPyContext *ctx, HPy obj, HPy_ssize_t idx, HPy v
         return hpy__trace_slow_SetItem_i(ctx, obj, idx, value);
     }
     HPyContext *u_ = hpy__trace_universal();
-    return u_->ctx_SetItem_i(u_, obj, idx, value);
+    return ctx_SetItem_i(u_, obj, idx, value);
 }
 
 static HPY__TRACE_SLOW int hpy__trace_slow_SetItem_s(HPyContext *ctx, HPy obj, const char *utf8_key, HPy value)
@@ -1849,7 +1849,7 @@ static HPY__TRACE_SLOW int hpy__trace_slow_SetItem_s(HPyContext *ctx, HPy obj, c
     (void)ctx;
     hpy__trace_probe p_;
     HPyContext *u_ = hpy__trace_enter(87, &p_);
-    int r_ = u_->ctx_SetItem_s(u_, obj, utf8_key, value);
+    int r_ = ctx_SetItem_s(u_, obj, utf8_key, value);
     hpy__trace_exit(87, &p_);
     return r_;
 }
@@ -1860,7 +1860,7 @@ static int hpy__trace_SetItem_s(HPyContext *ctx, HPy obj, const char *utf8_key, 
         return hpy__trace_slow_SetItem_s(ctx, obj, utf8_key, value);
     }
     HPyContext *u_ = hpy__trace_universal();
-    return u_->ctx_SetItem_s(u_, obj, utf8_key, value);
+    return ctx_SetItem_s(u_, obj, utf8_key, value);
 }
 
 static HPY__TRACE_SLOW HPy hpy__trace_slow_Type(HPyContext *ctx, HPy obj)
@@ -1868,7 +1868,7 @@ static HPY__TRACE_SLOW HPy hpy__trace_slow_Type(HPyContext *ctx, HPy obj)
     (void)ctx;
     hpy__trace_probe p_;
     HPyContext *u_ = hpy__trace_enter(88, &p_);
-    HPy r_ = u_->ctx_Type(u_, obj);
+    HPy r_ = ctx_Type(u_, obj);
     hpy__trace_exit(88, &p_);
     return r_;
 }
@@ -1879,7 +1879,7 @@ static HPy hpy__trace_Type(HPyContext *ctx, HPy obj)
         return hpy__trace_slow_Type(ctx, obj);
     }
     HPyContext *u_ = hpy__trace_universal();
-    return u_->ctx_Type(u_, obj);
+    return ctx_Type(u_, obj);
 }
 
 static HPY__TRACE_SLOW int hpy__trace_slow_TypeCheck(HPyContext *ctx, HPy obj, HPy type)
@@ -1887,7 +1887,7 @@ static HPY__TRACE_SLOW int hpy__trace_slow_TypeCheck(HPyContext *ctx, HPy obj, H
     (void)ctx;
     hpy__trace_probe p_;
     HPyContext *u_ = hpy__trace_enter(89, &p_);
-    int r_ = u_->ctx_TypeCheck(u_, obj, type);
+    int r_ = ctx_TypeCheck(u_, obj, type);
     hpy__trace_exit(89, &p_);
     return r_;
 }
@@ -1898,7 +1898,7 @@ static int hpy__trace_TypeCheck(HPyContext *ctx, HPy obj, HPy type)
         return hpy__trace_slow_TypeCheck(ctx, obj, type);
     }
     HPyContext *u_ = hpy__trace_universal();
-    return u_->ctx_TypeCheck(u_, obj, type);
+    return ctx_TypeCheck(u_, obj, type);
 }
 
 static HPY__TRACE_SLOW int hpy__trace_slow_Is(HPyContext *ctx, HPy obj, HPy other)
@@ -1906,7 +1906,7 @@ static HPY__TRACE_SLOW int hpy__trace_slow_Is(HPyContext *ctx, HPy obj, HPy othe
     (void)ctx;
     hpy__trace_probe p_;
     HPyContext *u_ = hpy__trace_enter(90, &p_);
-    int r_ = u_->ctx_Is(u_, obj, other);
+    int r_ = ctx_Is(u_, obj, other);
     hpy__trace_exit(90, &p_);
     return r_;
 }
@@ -1917,7 +1917,7 @@ static int hpy__trace_Is(HPyContext *ctx, HPy obj, HPy other)
         return hpy__trace_slow_Is(ctx, obj, other);
     }
     HPyContext *u_ = hpy__trace_universal();
-    return u_->ctx_Is(u_, obj, other);
+    return ctx_Is(u_, obj, other);
 }
 
 static HPY__TRACE_SLOW void*hpy__trace_slow_AsStruct_Object(HPyContext *ctx, HPy h)
@@ -1925,7 +1925,7 @@ static HPY__TRACE_SLOW void*hpy__trace_slow_AsStruct_Object(HPyContext *ctx, HPy
     (void)ctx;
     hpy__trace_probe p_;
     HPyContext *u_ = hpy__trace_enter(91, &p_);
-    void*r_ = u_->ctx_AsStruct_Object(u_, h);
+    void*r_ = ctx_AsStruct_Object(u_, h);
     hpy__trace_exit(91, &p_);
     return r_;
 }
@@ -1936,7 +1936,7 @@ static void*hpy__trace_AsStruct_Object(HPyContext *ctx, HPy h)
         return hpy__trace_slow_AsStruct_Object(ctx, h);
     }
     HPyContext *u_ = hpy__trace_universal();
-    return u_->ctx_AsStruct_Object(u_, h);
+    return ctx_AsStruct_Object(u_, h);
 }
 
 static HPY__TRACE_SLOW void*hpy__trace_slow_AsStruct_Legacy(HPyContext *ctx, HPy h)
@@ -1944,7 +1944,7 @@ static HPY__TRACE_SLOW void*hpy__trace_slow_AsStruct_Legacy(HPyContext *ctx, HPy
     (void)ctx;
     hpy__trace_probe p_;
     HPyContext *u_ = hpy__trace_enter(92, &p_);
-    void*r_ = u_->ctx_AsStruct_Legacy(u_, h);
+    void*r_ = ctx_AsStruct_Legacy(u_, h);
     hpy__trace_exit(92, &p_);
     return r_;
 }
@@ -1955,7 +1955,7 @@ static void*hpy__trace_AsStruct_Legacy(HPyContext *ctx, HPy h)
         return hpy__trace_slow_AsStruct_Legacy(ctx, h);
     }
     HPyContext *u_ = hpy__trace_universal();
-    return u_->ctx_AsStruct_Legacy(u_, h);
+    return ctx_AsStruct_Legacy(u_, h);
 }
 
 static HPY__TRACE_SLOW HPy hpy__trace_slow_New(HPyContext *ctx, HPy h_type, void **data)
@@ -1963,7 +1963,7 @@ static HPY__TRACE_SLOW HPy hpy__trace_slow_New(HPyContext *ctx, HPy h_type, void
     (void)ctx;
     hpy__trace_probe p_;
     HPyContext *u_ = hpy__trace_enter(93, &p_);
-    HPy r_ = u_->ctx_New(u_, h_type, data);
+    HPy r_ = ctx_New(u_, h_type, data);
     hpy__trace_exit(93, &p_);
     return r_;
 }
@@ -1974,7 +1974,7 @@ static HPy hpy__trace_New(HPyContext *ctx, HPy h_type, void **data)
         return hpy__trace_slow_New(ctx, h_type, data);
     }
     HPyContext *u_ = hpy__trace_universal();
-    return u_->ctx_New(u_, h_type, data);
+    return ctx_New(u_, h_type, data);
 }
 
 static HPY__TRACE_SLOW HPy hpy__trace_slow_Repr(HPyContext *ctx, HPy obj)
@@ -1982,7 +1982,7 @@ static HPY__TRACE_SLOW HPy hpy__trace_slow_Repr(HPyContext *ctx, HPy obj)
     (void)ctx;
     hpy__trace_probe p_;
     HPyContext *u_ = hpy__trace_enter(94, &p_);
-    HPy r_ = u_->ctx_Repr(u_, obj);
+    HPy r_ = ctx_Repr(u_, obj);
     hpy__trace_exit(94, &p_);
     return r_;
 }
@@ -1993,7 +1993,7 @@ static HPy hpy__trace_Repr(HPyContext *ctx, HPy obj)
         return hpy__trace_slow_Repr(ctx, obj);
     }
     HPyContext *u_ = hpy__trace_universal();
-    return u_->ctx_Repr(u_, obj);
+    return ctx_Repr(u_, obj);
 }
 
 static HPY__TRACE_SLOW HPy hpy__trace_slow_Str(HPyContext *ctx, HPy obj)
@@ -2001,7 +2001,7 @@ static HPY__TRACE_SLOW HPy hpy__trace_slow_Str(HPyContext *ctx, HPy obj)
     (void)ctx;
     hpy__trace_probe p_;
     HPyContext *u_ = hpy__trace_enter(95, &p_);
-    HPy r_ = u_->ctx_Str(u_, obj);
+    HPy r_ = ctx_Str(u_, obj);
     hpy__trace_exit(95, &p_);
     return r_;
 }
@@ -2012,7 +2012,7 @@ static HPy hpy__trace_Str(HPyContext *ctx, HPy obj)
         return hpy__trace_slow_Str(ctx, obj);
     }
     HPyContext *u_ = hpy__trace_universal();
-    return u_->ctx_Str(u_, obj);
+    return ctx_Str(u_, obj);
 }
 
 static HPY__TRACE_SLOW HPy hpy__trace_slow_ASCII(HPyContext *ctx, HPy obj)
@@ -2020,7 +2020,7 @@ static HPY__TRACE_SLOW HPy hpy__trace_slow_ASCII(HPyContext *ctx, HPy obj)
     (void)ctx;
     hpy__trace_probe p_;
     HPyContext *u_ = hpy__trace_enter(96, &p_);
-    HPy r_ = u_->ctx_ASCII(u_, obj);
+    HPy r_ = ctx_ASCII(u_, obj);
     hpy__trace_exit(96, &p_);
     return r_;
 }
@@ -2031,7 +2031,7 @@ static HPy hpy__trace_ASCII(HPyContext *ctx, HPy obj)
         return hpy__trace_slow_ASCII(ctx, obj);
     }
     HPyContext *u_ = hpy__trace_universal();
-    return u_->ctx_ASCII(u_, obj);
+    return ctx_ASCII(u_, obj);
 }
 
 static HPY__TRACE_SLOW HPy hpy__trace_slow_Bytes(HPyContext *ctx, HPy obj)
@@ -2039,7 +2039,7 @@ static HPY__TRACE_SLOW HPy hpy__trace_slow_Bytes(HPyContext *ctx, HPy obj)
     (void)ctx;
     hpy__trace_probe p_;
     HPyContext *u_ = hpy__trace_enter(97, &p_);
-    HPy r_ = u_->ctx_Bytes(u_, obj);
+    HPy r_ = ctx_Bytes(u_, obj);
     hpy__trace_exit(97, &p_);
     return r_;
 }
@@ -2050,7 +2050,7 @@ static HPy hpy__trace_Bytes(HPyContext *ctx, HPy obj)
         return hpy__trace_slow_Bytes(ctx, obj);
     }
     HPyContext *u_ = hpy__trace_universal();
-    return u_->ctx_Bytes(u_, obj);
+    return ctx_Bytes(u_, obj);
 }
 
 static HPY__TRACE_SLOW HPy hpy__trace_slow_RichCompare(HPyContext *ctx, HPy v, HPy w, int op)
@@ -2058,7 +2058,7 @@ static HPY__TRACE_SLOW HPy hpy__trace_slow_RichCompare(HPyContext *ctx, HPy v, H
     (void)ctx;
     hpy__trace_probe p_;
     HPyContext *u_ = hpy__trace_enter(98, &p_);
-    HPy r_ = u_->ctx_RichCompare(u_, v, w, op);
+    HPy r_ = ctx_RichCompare(u_, v, w, op);
     hpy__trace_exit(98, &p_);
     return r_;
 }
@@ -2069,7 +2069,7 @@ static HPy hpy__trace_RichCompare(HPyContext *ctx, HPy v, HPy w, int op)
         return hpy__trace_slow_RichCompare(ctx, v, w, op);
     }
     HPyContext *u_ = hpy__trace_universal();
-    return u_->ctx_RichCompare(u_, v, w, op);
+    return ctx_RichCompare(u_, v, w, op);
 }
 
 static HPY__TRACE_SLOW int hpy__trace_slow_RichCompareBool(HPyContext *ctx, HPy v, HPy w, int op)
@@ -2077,7 +2077,7 @@ static HPY__TRACE_SLOW int hpy__trace_slow_RichCompareBool(HPyContext *ctx, HPy 
     (void)ctx;
     hpy__trace_probe p_;
     HPyContext *u_ = hpy__trace_enter(99, &p_);
-    int r_ = u_->ctx_RichCompareBool(u_, v, w, op);
+    int r_ = ctx_RichCompareBool(u_, v, w, op);
     hpy__trace_exit(99, &p_);
     return r_;
 }
@@ -2088,7 +2088,7 @@ static int hpy__trace_RichCompareBool(HPyContext *ctx, HPy v, HPy w, int op)
         return hpy__trace_slow_RichCompareBool(ctx, v, w, op);
     }
     HPyContext *u_ = hpy__trace_universal();
-    return u_->ctx_RichCompareBool(u_, v, w, op);
+    return ctx_RichCompareBool(u_, v, w, op);
 }
 
 static HPY__TRACE_SLOW HPy_hash_t hpy__trace_slow_Hash(HPyContext *ctx, HPy obj)
@@ -2096,7 +2096,7 @@ static HPY__TRACE_SLOW HPy_hash_t hpy__trace_slow_Hash(HPyContext *ctx, HPy obj)
     (void)ctx;
     hpy__trace_probe p_;
     HPyContext *u_ = hpy__trace_enter(100, &p_);
-    HPy_hash_t r_ = u_->ctx_Hash(u_, obj);
+    HPy_hash_t r_ = ctx_Hash(u_, obj);
     hpy__trace_exit(100, &p_);
     return r_;
 }
@@ -2107,7 +2107,7 @@ static HPy_hash_t hpy__trace_Hash(HPyContext *ctx, HPy obj)
         return hpy__trace_slow_Hash(ctx, obj);
     }
     HPyContext *u_ = hpy__trace_universal();
-    return u_->ctx_Hash(u_, obj);
+    return ctx_Hash(u_, obj);
 }
 
 static HPY__TRACE_SLOW int hpy__trace_slow_Bytes_Check(HPyContext *ctx, HPy h)
@@ -2115,7 +2115,7 @@ static HPY__TRACE_SLOW int hpy__trace_slow_Bytes_Check(HPyContext *ctx, HPy h)
     (void)ctx;
     hpy__trace_probe p_;
     HPyContext *u_ = hpy__trace_enter(101, &p_);
-    int r_ = u_->ctx_Bytes_Check(u_, h);
+    int r_ = ctx_Bytes_Check(u_, h);
     hpy__trace_exit(101, &p_);
     return r_;
 }
@@ -2126,7 +2126,7 @@ static int hpy__trace_Bytes_Check(HPyContext *ctx, HPy h)
         return hpy__trace_slow_Bytes_Check(ctx, h);
     }
     HPyContext *u_ = hpy__trace_universal();
-    return u_->ctx_Bytes_Check(u_, h);
+    return ctx_Bytes_Check(u_, h);
 }
 
 static HPY__TRACE_SLOW HPy_ssize_t hpy__trace_slow_Bytes_Size(HPyContext *ctx, HPy h)
@@ -2134,7 +2134,7 @@ static HPY__TRACE_SLOW HPy_ssize_t hpy__trace_slow_Bytes_Size(HPyContext *ctx, H
     (void)ctx;
     hpy__trace_probe p_;
     HPyContext *u_ = hpy__trace_enter(102, &p_);
-    HPy_ssize_t r_ = u_->ctx_Bytes_Size(u_, h);
+    HPy_ssize_t r_ = ctx_Bytes_Size(u_, h);
     hpy__trace_exit(102, &p_);
     return r_;
 }
@@ -2145,7 +2145,7 @@ static HPy_ssize_t hpy__trace_Bytes_Size(HPyContext *ctx, HPy h)
         return hpy__trace_slow_Bytes_Size(ctx, h);
     }
     HPyContext *u_ = hpy__trace_universal();
-    return u_->ctx_Bytes_Size(u_, h);
+    return ctx_Bytes_Size(u_, h);
 }
 
 static HPY__TRACE_SLOW HPy_ssize_t hpy__trace_slow_Bytes_GET_SIZE(HPyContext *ctx, HPy h)
@@ -2153,7 +2153,7 @@ static HPY__TRACE_SLOW HPy_ssize_t hpy__trace_slow_Bytes_GET_SIZE(HPyContext *ct
     (void)ctx;
     hpy__trace_probe p_;
     HPyContext *u_ = hpy__trace_enter(103, &p_);
-    HPy_ssize_t r_ = u_->ctx_Bytes_GET_SIZE(u_, h);
+    HPy_ssize_t r_ = ctx_Bytes_GET_SIZE(u_, h);
     hpy__trace_exit(103, &p_);
     return r_;
 }
@@ -2164,7 +2164,7 @@ static HPy_ssize_t hpy__trace_Bytes_GET_SIZE(HPyContext *ctx, HPy h)
         return hpy__trace_slow_Bytes_GET_SIZE(ctx, h);
     }
     HPyContext *u_ = hpy__trace_universal();
-    return u_->ctx_Bytes_GET_SIZE(u_, h);
+    return ctx_Bytes_GET_SIZE(u_, h);
 }
 
 static HPY__TRACE_SLOW const char*hpy__trace_slow_Bytes_AsString(HPyContext *ctx, HPy h)
@@ -2172,7 +2172,7 @@ static HPY__TRACE_SLOW const char*hpy__trace_slow_Bytes_AsString(HPyContext *ctx
     (void)ctx;
     hpy__trace_probe p_;
     HPyContext *u_ = hpy__trace_enter(104, &p_);
-    const char*r_ = u_->ctx_Bytes_AsString(u_, h);
+    const char*r_ = ctx_Bytes_AsString(u_, h);
     hpy__trace_exit(104, &p_);
     return r_;
 }
@@ -2183,7 +2183,7 @@ static const char*hpy__trace_Bytes_AsString(HPyContext *ctx, HPy h)
         return hpy__trace_slow_Bytes_AsString(ctx, h);
     }
     HPyContext *u_ = hpy__trace_universal();
-    return u_->ctx_Bytes_AsString(u_, h);
+    return ctx_Bytes_AsString(u_, h);
 }
 
 static HPY__TRACE_SLOW const char*hpy__trace_slow_Bytes_AS_STRING(HPyContext *ctx, HPy h)
@@ -2191,7 +2191,7 @@ static HPY__TRACE_SLOW const char*hpy__trace_slow_Bytes_AS_STRING(HPyContext *ct
     (void)ctx;
     hpy__trace_probe p_;
     HPyContext *u_ = hpy__trace_enter(105, &p_);
-    const char*r_ = u_->ctx_Bytes_AS_STRING(u_, h);
+    const char*r_ = ctx_Bytes_AS_STRING(u_, h);
     hpy__trace_exit(105, &p_);
     return r_;
 }
@@ -2202,7 +2202,7 @@ static const char*hpy__trace_Bytes_AS_STRING(HPyContext *ctx, HPy h)
         return hpy__trace_slow_Bytes_AS_STRING(ctx, h);
     }
     HPyContext *u_ = hpy__trace_universal();
-    return u_->ctx_Bytes_AS_STRING(u_, h);
+    return ctx_Bytes_AS_STRING(u_, h);
 }
 
 static HPY__TRACE_SLOW HPy hpy__trace_slow_Bytes_FromString(HPyContext *ctx, const char *bytes)
@@ -2210,7 +2210,7 @@ static HPY__TRACE_SLOW HPy hpy__trace_slow_Bytes_FromString(HPyContext *ctx, con
     (void)ctx;
     hpy__trace_probe p_;
     HPyContext *u_ = hpy__trace_enter(106, &p_);
-    HPy r_ = u_->ctx_Bytes_FromString(u_, bytes);
+    HPy r_ = ctx_Bytes_FromString(u_, bytes);
     hpy__trace_exit(106, &p_);
     return r_;
 }
@@ -2221,7 +2221,7 @@ static HPy hpy__trace_Bytes_FromString(HPyContext *ctx, const char *bytes)
         return hpy__trace_slow_Bytes_FromString(ctx, bytes);
     }
     HPyContext *u_ = hpy__trace_universal();
-    return u_->ctx_Bytes_FromString(u_, bytes);
+    return ctx_Bytes_FromString(u_, bytes);
 }
 
 static HPY__TRACE_SLOW HPy hpy__trace_slow_Bytes_FromStringAndSize(HPyContext *ctx, const char *bytes, HPy_ssize_t len)
@@ -2229,7 +2229,7 @@ static HPY__TRACE_SLOW HPy hpy__trace_slow_Bytes_FromStringAndSize(HPyContext *c
     (void)ctx;
     hpy__trace_probe p_;
     HPyContext *u_ = hpy__trace_enter(107, &p_);
-    HPy r_ = u_->ctx_Bytes_FromStringAndSize(u_, bytes, len);
+    HPy r_ = ctx_Bytes_FromStringAndSize(u_, bytes, len);
     hpy__trace_exit(107, &p_);
     return r_;
 }
@@ -2240,7 +2240,7 @@ static HPy hpy__trace_Bytes_FromStringAndSize(HPyContext *ctx, const char *bytes
         return hpy__trace_slow_Bytes_FromStringAndSize(ctx, bytes, len);
     }
     HPyContext *u_ = hpy__trace_universal();
-    return u_->ctx_Bytes_FromStringAndSize(u_, bytes, len);
+    return ctx_Bytes_FromStringAndSize(u_, bytes, len);
 }
 
 static HPY__TRACE_SLOW HPy hpy__trace_slow_Unicode_FromString(HPyContext *ctx, const char *utf8)
@@ -2248,7 +2248,7 @@ static HPY__TRACE_SLOW HPy hpy__trace_slow_Unicode_FromString(HPyContext *ctx, c
     (void)ctx;
     hpy__trace_probe p_;
     HPyContext *u_ = hpy__trace_enter(108, &p_);
-    HPy r_ = u_->ctx_Unicode_FromString(u_, utf8);
+    HPy r_ = ctx_Unicode_FromString(u_, utf8);
     hpy__trace_exit(108, &p_);
     return r_;
 }
@@ -2259,7 +2259,7 @@ static HPy hpy__trace_Unicode_FromString(HPyContext *ctx, const char *utf8)
         return hpy__trace_slow_Unicode_FromString(ctx, utf8);
     }
     HPyContext *u_ = hpy__trace_universal();
-    return u_->ctx_Unicode_FromString(u_, utf8);
+    return ctx_Unicode_FromString(u_, utf8);
 }
 
 static HPY__TRACE_SLOW int hpy__trace_slow_Unicode_Check(HPyContext *ctx, HPy h)
@@ -2267,7 +2267,7 @@ static HPY__TRACE_SLOW int hpy__trace_slow_Unicode_Check(HPyContext *ctx, HPy h)
     (void)ctx;
     hpy__trace_probe p_;
     HPyContext *u_ = hpy__trace_enter(109, &p_);
-    int r_ = u_->ctx_Unicode_Check(u_, h);
+    int r_ = ctx_Unicode_Check(u_, h);
     hpy__trace_exit(109, &p_);
     return r_;
 }
@@ -2278,7 +2278,7 @@ static int hpy__trace_Unicode_Check(HPyContext *ctx, HPy h)
         return hpy__trace_slow_Unicode_Check(ctx, h);
     }
     HPyContext *u_ = hpy__trace_universal();
-    return u_->ctx_Unicode_Check(u_, h);
+    return ctx_Unicode_Check(u_, h);
 }
 
 static HPY__TRACE_SLOW HPy hpy__trace_slow_Unicode_AsASCIIString(HPyContext *ctx, HPy h)
@@ -2286,7 +2286,7 @@ static HPY__TRACE_SLOW HPy hpy__trace_slow_Unicode_AsASCIIString(HPyContext *ctx
     (void)ctx;
     hpy__trace_probe p_;
     HPyContext *u_ = hpy__trace_enter(110, &p_);
-    HPy r_ = u_->ctx_Unicode_AsASCIIString(u_, h);
+    HPy r_ = ctx_Unicode_AsASCIIString(u_, h);
     hpy__trace_exit(110, &p_);
     return r_;
 }
@@ -2297,7 +2297,7 @@ static HPy hpy__trace_Unicode_AsASCIIString(HPyContext *ctx, HPy h)
         return hpy__trace_slow_Unicode_AsASCIIString(ctx, h);
     }
     HPyContext *u_ = hpy__trace_universal();
-    return u_->ctx_Unicode_AsASCIIString(u_, h);
+    return ctx_Unicode_AsASCIIString(u_, h);
 }
 
 static HPY__TRACE_SLOW HPy hpy__trace_slow_Unicode_AsLatin1String(HPyContext *ctx, HPy h)
@@ -2305,7 +2305,7 @@ static HPY__TRACE_SLOW HPy hpy__trace_slow_Unicode_AsLatin1String(HPyContext *ct
     (void)ctx;
     hpy__trace_probe p_;
     HPyContext *u_ = hpy__trace_enter(111, &p_);
-    HPy r_ = u_->ctx_Unicode_AsLatin1String(u_, h);
+    HPy r_ = ctx_Unicode_AsLatin1String(u_, h);
     hpy__trace_exit(111, &p_);
     return r_;
 }
@@ -2316,7 +2316,7 @@ static HPy hpy__trace_Unicode_AsLatin1String(HPyContext *ctx, HPy h)
         return hpy__trace_slow_Unicode_AsLatin1String(ctx, h);
     }
     HPyContext *u_ = hpy__trace_universal();
-    return u_->ctx_Unicode_AsLatin1String(u_, h);
+    return ctx_Unicode_AsLatin1String(u_, h);
 }
 
 static HPY__TRACE_SLOW HPy hpy__trace_slow_Unicode_AsUTF8String(HPyContext *ctx, HPy h)
@@ -2324,7 +2324,7 @@ static HPY__TRACE_SLOW HPy hpy__trace_slow_Unicode_AsUTF8String(HPyContext *ctx,
     (void)ctx;
     hpy__trace_probe p_;
     HPyContext *u_ = hpy__trace_enter(112, &p_);
-    HPy r_ = u_->ctx_Unicode_AsUTF8String(u_, h);
+    HPy r_ = ctx_Unicode_AsUTF8String(u_, h);
     hpy__trace_exit(112, &p_);
     return r_;
 }
@@ -2335,7 +2335,7 @@ static HPy hpy__trace_Unicode_AsUTF8String(HPyContext *ctx, HPy h)
         return hpy__trace_slow_Unicode_AsUTF8String(ctx, h);
     }
     HPyContext *u_ = hpy__trace_universal();
-    return u_->ctx_Unicode_AsUTF8String(u_, h);
+    return ctx_Unicode_AsUTF8String(u_, h);
 }
 
 static HPY__TRACE_SLOW const char*hpy__trace_slow_Unicode_AsUTF8AndSize(HPyContext *ctx, HPy h, HPy_ssize_t *size)
@@ -2343,7 +2343,7 @@ static HPY__TRACE_SLOW const char*hpy__trace_slow_Unicode_AsUTF8AndSize(HPyConte
     (void)ctx;
     hpy__trace_probe p_;
     HPyContext *u_ = hpy__trace_enter(113, &p_);
-    const char*r_ = u_->ctx_Unicode_AsUTF8AndSize(u_, h, size);
+    const char*r_ = ctx_Unicode_AsUTF8AndSize(u_, h, size);
     hpy__trace_exit(113, &p_);
     return r_;
 }
@@ -2354,7 +2354,7 @@ static const char*hpy__trace_Unicode_AsUTF8AndSize(HPyContext *ctx, HPy h, HPy_s
         return hpy__trace_slow_Unicode_AsUTF8AndSize(ctx, h, size);
     }
     HPyContext *u_ = hpy__trace_universal();
-    return u_->ctx_Unicode_AsUTF8AndSize(u_, h, size);
+    return ctx_Unicode_AsUTF8AndSize(u_, h, size);
 }
 
 static HPY__TRACE_SLOW HPy hpy__trace_slow_Unicode_FromWideChar(HPyContext *ctx, const wchar_t *w, HPy_ssize_t size)
@@ -2362,7 +2362,7 @@ static HPY__TRACE_SLOW HPy hpy__trace_slow_Unicode_FromWideChar(HPyContext *ctx,
     (void)ctx;
     hpy__trace_probe p_;
     HPyContext *u_ = hpy__trace_enter(114, &p_);
-    HPy r_ = u_->ctx_Unicode_FromWideChar(u_, w, size);
+    HPy r_ = ctx_Unicode_FromWideChar(u_, w, size);
     hpy__trace_exit(114, &p_);
     return r_;
 }
@@ -2373,7 +2373,7 @@ static HPy hpy__trace_Unicode_FromWideChar(HPyContext *ctx, const wchar_t *w, HP
         return hpy__trace_slow_Unicode_FromWideChar(ctx, w, size);
     }
     HPyContext *u_ = hpy__trace_universal();
-    return u_->ctx_Unicode_FromWideChar(u_, w, size);
+    return ctx_Unicode_FromWideChar(u_, w, size);
 }
 
 static HPY__TRACE_SLOW HPy hpy__trace_slow_Unicode_DecodeFSDefault(HPyContext *ctx, const char *v)
@@ -2381,7 +2381,7 @@ static HPY__TRACE_SLOW HPy hpy__trace_slow_Unicode_DecodeFSDefault(HPyContext *c
     (void)ctx;
     hpy__trace_probe p_;
     HPyContext *u_ = hpy__trace_enter(115, &p_);
-    HPy r_ = u_->ctx_Unicode_DecodeFSDefault(u_, v);
+    HPy r_ = ctx_Unicode_DecodeFSDefault(u_, v);
     hpy__trace_exit(115, &p_);
     return r_;
 }
@@ -2392,7 +2392,7 @@ static HPy hpy__trace_Unicode_DecodeFSDefault(HPyContext *ctx, const char *v)
         return hpy__trace_slow_Unicode_DecodeFSDefault(ctx, v);
     }
     HPyContext *u_ = hpy__trace_universal();
-    return u_->ctx_Unicode_DecodeFSDefault(u_, v);
+    return ctx_Unicode_DecodeFSDefault(u_, v);
 }
 
 static HPY__TRACE_SLOW HPy hpy__trace_slow_Unicode_DecodeFSDefaultAndSize(HPyContext *ctx, const char *v, HPy_ssize_t size)
@@ -2400,7 +2400,7 @@ static HPY__TRACE_SLOW HPy hpy__trace_slow_Unicode_DecodeFSDefaultAndSize(HPyCon
     (void)ctx;
     hpy__trace_probe p_;
     HPyContext *u_ = hpy__trace_enter(116, &p_);
-    HPy r_ = u_->ctx_Unicode_DecodeFSDefaultAndSize(u_, v, size);
+    HPy r_ = ctx_Unicode_DecodeFSDefaultAndSize(u_, v, size);
     hpy__trace_exit(116, &p_);
     return r_;
 }
@@ -2411,7 +2411,7 @@ static HPy hpy__trace_Unicode_DecodeFSDefaultAndSize(HPyContext *ctx, const char
         return hpy__trace_slow_Unicode_DecodeFSDefaultAndSize(ctx, v, size);
     }
     HPyContext *u_ = hpy__trace_universal();
-    return u_->ctx_Unicode_DecodeFSDefaultAndSize(u_, v, size);
+    return ctx_Unicode_DecodeFSDefaultAndSize(u_, v, size);
 }
 
 static HPY__TRACE_SLOW HPy hpy__trace_slow_Unicode_EncodeFSDefault(HPyContext *ctx, HPy h)
@@ -2419,7 +2419,7 @@ static HPY__TRACE_SLOW HPy hpy__trace_slow_Unicode_EncodeFSDefault(HPyContext *c
     (void)ctx;
     hpy__trace_probe p_;
     HPyContext *u_ = hpy__trace_enter(117, &p_);
-    HPy r_ = u_->ctx_Unicode_EncodeFSDefault(u_, h);
+    HPy r_ = ctx_Unicode_EncodeFSDefault(u_, h);
     hpy__trace_exit(117, &p_);
     return r_;
 }
@@ -2430,7 +2430,7 @@ static HPy hpy__trace_Unicode_EncodeFSDefault(HPyContext *ctx, HPy h)
         return hpy__trace_slow_Unicode_EncodeFSDefault(ctx, h);
     }
     HPyContext *u_ = hpy__trace_universal();
-    return u_->ctx_Unicode_EncodeFSDefault(u_, h);
+    return ctx_Unicode_EncodeFSDefault(u_, h);
 }
 
 static HPY__TRACE_SLOW HPy_UCS4 hpy__trace_slow_Unicode_ReadChar(HPyContext *ctx, HPy h, HPy_ssize_t index)
@@ -2438,7 +2438,7 @@ static HPY__TRACE_SLOW HPy_UCS4 hpy__trace_slow_Unicode_ReadChar(HPyContext *ctx
     (void)ctx;
     hpy__trace_probe p_;
     HPyContext *u_ = hpy__trace_enter(118, &p_);
-    HPy_UCS4 r_ = u_->ctx_Unicode_ReadChar(u_, h, index);
+    HPy_UCS4 r_ = ctx_Unicode_ReadChar(u_, h, index);
     hpy__trace_exit(118, &p_);
     return r_;
 }
@@ -2449,7 +2449,7 @@ static HPy_UCS4 hpy__trace_Unicode_ReadChar(HPyContext *ctx, HPy h, HPy_ssize_t 
         return hpy__trace_slow_Unicode_ReadChar(ctx, h, index);
     }
     HPyContext *u_ = hpy__trace_universal();
-    return u_->ctx_Unicode_ReadChar(u_, h, index);
+    return ctx_Unicode_ReadChar(u_, h, index);
 }
 
 static HPY__TRACE_SLOW HPy hpy__trace_slow_Unicode_DecodeASCII(HPyContext *ctx, const char *ascii, HPy_ssize_t size, const char *errors)
@@ -2457,7 +2457,7 @@ static HPY__TRACE_SLOW HPy hpy__trace_slow_Unicode_DecodeASCII(HPyContext *ctx, 
     (void)ctx;
     hpy__trace_probe p_;
     HPyContext *u_ = hpy__trace_enter(119, &p_);
-    HPy r_ = u_->ctx_Unicode_DecodeASCII(u_, ascii, size, errors);
+    HPy r_ = ctx_Unicode_DecodeASCII(u_, ascii, size, errors);
     hpy__trace_exit(119, &p_);
     return r_;
 }
@@ -2468,7 +2468,7 @@ static HPy hpy__trace_Unicode_DecodeASCII(HPyContext *ctx, const char *ascii, HP
         return hpy__trace_slow_Unicode_DecodeASCII(ctx, ascii, size, errors);
     }
     HPyContext *u_ = hpy__trace_universal();
-    return u_->ctx_Unicode_DecodeASCII(u_, ascii, size, errors);
+    return ctx_Unicode_DecodeASCII(u_, ascii, size, errors);
 }
 
 static HPY__TRACE_SLOW HPy hpy__trace_slow_Unicode_DecodeLatin1(HPyContext *ctx, const char *latin1, HPy_ssize_t size, const char *errors)
@@ -2476,7 +2476,7 @@ static HPY__TRACE_SLOW HPy hpy__trace_slow_Unicode_DecodeLatin1(HPyContext *ctx,
     (void)ctx;
     hpy__trace_probe p_;
     HPyContext *u_ = hpy__trace_enter(120, &p_);
-    HPy r_ = u_->ctx_Unicode_DecodeLatin1(u_, latin1, size, errors);
+    HPy r_ = ctx_Unicode_DecodeLatin1(u_, latin1, size, errors);
     hpy__trace_exit(120, &p_);
     return r_;
 }
@@ -2487,7 +2487,7 @@ static HPy hpy__trace_Unicode_DecodeLatin1(HPyContext *ctx, const char *latin1, 
         return hpy__trace_slow_Unicode_DecodeLatin1(ctx, latin1, size, errors);
     }
     HPyContext *u_ = hpy__trace_universal();
-    return u_->ctx_Unicode_DecodeLatin1(u_, latin1, size, errors);
+    return ctx_Unicode_DecodeLatin1(u_, latin1, size, errors);
 }
 
 static HPY__TRACE_SLOW int hpy__trace_slow_List_Check(HPyContext *ctx, HPy h)
@@ -2495,7 +2495,7 @@ static HPY__TRACE_SLOW int hpy__trace_slow_List_Check(HPyContext *ctx, HPy h)
     (void)ctx;
     hpy__trace_probe p_;
     HPyContext *u_ = hpy__trace_enter(121, &p_);
-    int r_ = u_->ctx_List_Check(u_, h);
+    int r_ = ctx_List_Check(u_, h);
     hpy__trace_exit(121, &p_);
     return r_;
 }
@@ -2506,7 +2506,7 @@ static int hpy__trace_List_Check(HPyContext *ctx, HPy h)
         return hpy__trace_slow_List_Check(ctx, h);
     }
     HPyContext *u_ = hpy__trace_universal();
-    return u_->ctx_List_Check(u_, h);
+    return ctx_List_Check(u_, h);
 }
 
 static HPY__TRACE_SLOW HPy hpy__trace_slow_List_New(HPyContext *ctx, HPy_ssize_t len)
@@ -2514,7 +2514,7 @@ static HPY__TRACE_SLOW HPy hpy__trace_slow_List_New(HPyContext *ctx, HPy_ssize_t
     (void)ctx;
     hpy__trace_probe p_;
     HPyContext *u_ = hpy__trace_enter(122, &p_);
-    HPy r_ = u_->ctx_List_New(u_, len);
+    HPy r_ = ctx_List_New(u_, len);
     hpy__trace_exit(122, &p_);
     return r_;
 }
@@ -2525,7 +2525,7 @@ static HPy hpy__trace_List_New(HPyContext *ctx, HPy_ssize_t len)
         return hpy__trace_slow_List_New(ctx, len);
     }
     HPyContext *u_ = hpy__trace_universal();
-    return u_->ctx_List_New(u_, len);
+    return ctx_List_New(u_, len);
 }
 
 static HPY__TRACE_SLOW int hpy__trace_slow_List_Append(HPyContext *ctx, HPy h_list, HPy h_item)
@@ -2533,7 +2533,7 @@ static HPY__TRACE_SLOW int hpy__trace_slow_List_Append(HPyContext *ctx, HPy h_li
     (void)ctx;
     hpy__trace_probe p_;
     HPyContext *u_ = hpy__trace_enter(123, &p_);
-    int r_ = u_->ctx_List_Append(u_, h_list, h_item);
+    int r_ = ctx_List_Append(u_, h_list, h_item);
     hpy__trace_exit(123, &p_);
     return r_;
 }
@@ -2544,7 +2544,7 @@ static int hpy__trace_List_Append(HPyContext *ctx, HPy h_list, HPy h_item)
         return hpy__trace_slow_List_Append(ctx, h_list, h_item);
     }
     HPyContext *u_ = hpy__trace_universal();
-    return u_->ctx_List_Append(u_, h_list, h_item);
+    return ctx_List_Append(u_, h_list, h_item);
 }
 
 static HPY__TRACE_SLOW int hpy__trace_slow_Dict_Check(HPyContext *ctx, HPy h)
@@ -2552,7 +2552,7 @@ static HPY__TRACE_SLOW int hpy__trace_slow_Dict_Check(HPyContext *ctx, HPy h)
     (void)ctx;
     hpy__trace_probe p_;
     HPyContext *u_ = hpy__trace_enter(124, &p_);
-    int r_ = u_->ctx_Dict_Check(u_, h);
+    int r_ = ctx_Dict_Check(u_, h);
     hpy__trace_exit(124, &p_);
     return r_;
 }
@@ -2563,7 +2563,7 @@ static int hpy__trace_Dict_Check(HPyContext *ctx, HPy h)
         return hpy__trace_slow_Dict_Check(ctx, h);
     }
     HPyContext *u_ = hpy__trace_universal();
-    return u_->ctx_Dict_Check(u_, h);
+    return ctx_Dict_Check(u_, h);
 }
 
 static HPY__TRACE_SLOW HPy hpy__trace_slow_Dict_New(HPyContext *ctx)
@@ -2571,7 +2571,7 @@ static HPY__TRACE_SLOW HPy hpy__trace_slow_Dict_New(HPyContext *ctx)
     (void)ctx;
     hpy__trace_probe p_;
     HPyContext *u_ = hpy__trace_enter(125, &p_);
-    HPy r_ = u_->ctx_Dict_New(u_);
+    HPy r_ = ctx_Dict_New(u_);
     hpy__trace_exit(125, &p_);
     return r_;
 }
@@ -2582,7 +2582,7 @@ static HPy hpy__trace_Dict_New(HPyContext *ctx)
         return hpy__trace_slow_Dict_New(ctx);
     }
     HPyContext *u_ = hpy__trace_universal();
-    return u_->ctx_Dict_New(u_);
+    return ctx_Dict_New(u_);
 }
 
 static HPY__TRACE_SLOW int hpy__trace_slow_Tuple_Check(HPyContext *ctx, HPy h)
@@ -2590,7 +2590,7 @@ static HPY__TRACE_SLOW int hpy__trace_slow_Tuple_Check(HPyContext *ctx, HPy h)
     (void)ctx;
     hpy__trace_probe p_;
     HPyContext *u_ = hpy__trace_enter(126, &p_);
-    int r_ = u_->ctx_Tuple_Check(u_, h);
+    int r_ = ctx_Tuple_Check(u_, h);
     hpy__trace_exit(126, &p_);
     return r_;
 }
@@ -2601,7 +2601,7 @@ static int hpy__trace_Tuple_Check(HPyContext *ctx, HPy h)
         return hpy__trace_slow_Tuple_Check(ctx, h);
     }
     HPyContext *u_ = hpy__trace_universal();
-    return u_->ctx_Tuple_Check(u_, h);
+    return ctx_Tuple_Check(u_, h);
 }
 
 static HPY__TRACE_SLOW HPy hpy__trace_slow_Tuple_FromArray(HPyContext *ctx, const HPy *items, HPy_ssize_t n)
@@ -2609,7 +2609,7 @@ static HPY__TRACE_SLOW HPy hpy__trace_slow_Tuple_FromArray(HPyContext *ctx, cons
     (void)ctx;
     hpy__trace_probe p_;
     HPyContext *u_ = hpy__trace_enter(127, &p_);
-    HPy r_ = u_->ctx_Tuple_FromArray(u_, items, n);
+    HPy r_ = ctx_Tuple_FromArray(u_, items, n);
     hpy__trace_exit(127, &p_);
     return r_;
 }
@@ -2620,7 +2620,7 @@ static HPy hpy__trace_Tuple_FromArray(HPyContext *ctx, const HPy *items, HPy_ssi
         return hpy__trace_slow_Tuple_FromArray(ctx, items, n);
     }
     HPyContext *u_ = hpy__trace_universal();
-    return u_->ctx_Tuple_FromArray(u_, items, n);
+    return ctx_Tuple_FromArray(u_, items, n);
 }
 
 static HPY__TRACE_SLOW HPy hpy__trace_slow_Import_ImportModule(HPyContext *ctx, const char *utf8_name)
@@ -2628,7 +2628,7 @@ static HPY__TRACE_SLOW HPy hpy__trace_slow_Import_ImportModule(HPyContext *ctx, 
     (void)ctx;
     hpy__trace_probe p_;
     HPyContext *u_ = hpy__trace_enter(128, &p_);
-    HPy r_ = u_->ctx_Import_ImportModule(u_, utf8_name);
+    HPy r_ = ctx_Import_ImportModule(u_, utf8_name);
     hpy__trace_exit(128, &p_);
     return r_;
 }
@@ -2639,7 +2639,7 @@ static HPy hpy__trace_Import_ImportModule(HPyContext *ctx, const char *utf8_name
         return hpy__trace_slow_Import_ImportModule(ctx, utf8_name);
     }
     HPyContext *u_ = hpy__trace_universal();
-    return u_->ctx_Import_ImportModule(u_, utf8_name);
+    return ctx_Import_ImportModule(u_, utf8_name);
 }
 
 static HPY__TRACE_SLOW HPy hpy__trace_slow_FromPyObject(HPyContext *ctx, cpy_PyObject *obj)
@@ -2647,7 +2647,7 @@ static HPY__TRACE_SLOW HPy hpy__trace_slow_FromPyObject(HPyContext *ctx, cpy_PyO
     (void)ctx;
     hpy__trace_probe p_;
     HPyContext *u_ = hpy__trace_enter(129, &p_);
-    HPy r_ = u_->ctx_FromPyObject(u_, obj);
+    HPy r_ = ctx_FromPyObject(u_, obj);
     hpy__trace_exit(129, &p_);
     return r_;
 }
@@ -2658,7 +2658,7 @@ static HPy hpy__trace_FromPyObject(HPyContext *ctx, cpy_PyObject *obj)
         return hpy__trace_slow_FromPyObject(ctx, obj);
     }
     HPyContext *u_ = hpy__trace_universal();
-    return u_->ctx_FromPyObject(u_, obj);
+    return ctx_FromPyObject(u_, obj);
 }
 
 static HPY__TRACE_SLOW cpy_PyObject*hpy__trace_slow_AsPyObject(HPyContext *ctx, HPy h)
@@ -2666,7 +2666,7 @@ static HPY__TRACE_SLOW cpy_PyObject*hpy__trace_slow_AsPyObject(HPyContext *ctx, 
     (void)ctx;
     hpy__trace_probe p_;
     HPyContext *u_ = hpy__trace_enter(130, &p_);
-    cpy_PyObject*r_ = u_->ctx_AsPyObject(u_, h);
+    cpy_PyObject*r_ = ctx_AsPyObject(u_, h);
     hpy__trace_exit(130, &p_);
     return r_;
 }
@@ -2677,7 +2677,7 @@ static cpy_PyObject*hpy__trace_AsPyObject(HPyContext *ctx, HPy h)
         return hpy__trace_slow_AsPyObject(ctx, h);
     }
     HPyContext *u_ = hpy__trace_universal();
-    return u_->ctx_AsPyObject(u_, h);
+    return ctx_AsPyObject(u_, h);
 }
 
 static HPY__TRACE_SLOW HPyListBuilder hpy__trace_slow_ListBuilder_New(HPyContext *ctx, HPy_ssize_t size)
@@ -2685,7 +2685,7 @@ static HPY__TRACE_SLOW HPyListBuilder hpy__trace_slow_ListBuilder_New(HPyContext
     (void)ctx;
     hpy__trace_probe p_;
     HPyContext *u_ = hpy__trace_enter(132, &p_);
-    HPyListBuilder r_ = u_->ctx_ListBuilder_New(u_, size);
+    HPyListBuilder r_ = ctx_ListBuilder_New(u_, size);
     hpy__trace_exit(132, &p_);
     return r_;
 }
@@ -2696,7 +2696,7 @@ static HPyListBuilder hpy__trace_ListBuilder_New(HPyContext *ctx, HPy_ssize_t si
         return hpy__trace_slow_ListBuilder_New(ctx, size);
     }
     HPyContext *u_ = hpy__trace_universal();
-    return u_->ctx_ListBuilder_New(u_, size);
+    return ctx_ListBuilder_New(u_, size);
 }
 
 static HPY__TRACE_SLOW void hpy__trace_slow_ListBuilder_Set(HPyContext *ctx, HPyListBuilder builder, HPy_ssize_t index, HPy h_item)
@@ -2704,7 +2704,7 @@ static HPY__TRACE_SLOW void hpy__trace_slow_ListBuilder_Set(HPyContext *ctx, HPy
     (void)ctx;
     hpy__trace_probe p_;
     HPyContext *u_ = hpy__trace_enter(133, &p_);
-    u_->ctx_ListBuilder_Set(u_, builder, index, h_item);
+    ctx_ListBuilder_Set(u_, builder, index, h_item);
     hpy__trace_exit(133, &p_);
 }
 
@@ -2715,7 +2715,7 @@ static void hpy__trace_ListBuilder_Set(HPyContext *ctx, HPyListBuilder builder, 
         return;
     }
     HPyContext *u_ = hpy__trace_universal();
-    u_->ctx_ListBuilder_Set(u_, builder, index, h_item);
+    ctx_ListBuilder_Set(u_, builder, index, h_item);
 }
 
 static HPY__TRACE_SLOW HPy hpy__trace_slow_ListBuilder_Build(HPyContext *ctx, HPyListBuilder builder)
@@ -2723,7 +2723,7 @@ static HPY__TRACE_SLOW HPy hpy__trace_slow_ListBuilder_Build(HPyContext *ctx, HP
     (void)ctx;
     hpy__trace_probe p_;
     HPyContext *u_ = hpy__trace_enter(134, &p_);
-    HPy r_ = u_->ctx_ListBuilder_Build(u_, builder);
+    HPy r_ = ctx_ListBuilder_Build(u_, builder);
     hpy__trace_exit(134, &p_);
     return r_;
 }
@@ -2734,7 +2734,7 @@ static HPy hpy__trace_ListBuilder_Build(HPyContext *ctx, HPyListBuilder builder)
         return hpy__trace_slow_ListBuilder_Build(ctx, builder);
     }
     HPyContext *u_ = hpy__trace_universal();
-    return u_->ctx_ListBuilder_Build(u_, builder);
+    return ctx_ListBuilder_Build(u_, builder);
 }
 
 static HPY__TRACE_SLOW void hpy__trace_slow_ListBuilder_Cancel(HPyContext *ctx, HPyListBuilder builder)
@@ -2742,7 +2742,7 @@ static HPY__TRACE_SLOW void hpy__trace_slow_ListBuilder_Cancel(HPyContext *ctx, 
     (void)ctx;
     hpy__trace_probe p_;
     HPyContext *u_ = hpy__trace_enter(135, &p_);
-    u_->ctx_ListBuilder_Cancel(u_, builder);
+    ctx_ListBuilder_Cancel(u_, builder);
     hpy__trace_exit(135, &p_);
 }
 
@@ -2753,7 +2753,7 @@ static void hpy__trace_ListBuilder_Cancel(HPyContext *ctx, HPyListBuilder builde
         return;
     }
     HPyContext *u_ = hpy__trace_universal();
-    u_->ctx_ListBuilder_Cancel(u_, builder);
+    ctx_ListBuilder_Cancel(u_, builder);
 }
 
 static HPY__TRACE_SLOW HPyTupleBuilder hpy__trace_slow_TupleBuilder_New(HPyContext *ctx, HPy_ssize_t size)
@@ -2761,7 +2761,7 @@ static HPY__TRACE_SLOW HPyTupleBuilder hpy__trace_slow_TupleBuilder_New(HPyConte
     (void)ctx;
     hpy__trace_probe p_;
     HPyContext *u_ = hpy__trace_enter(136, &p_);
-    HPyTupleBuilder r_ = u_->ctx_TupleBuilder_New(u_, size);
+    HPyTupleBuilder r_ = ctx_TupleBuilder_New(u_, size);
     hpy__trace_exit(136, &p_);
     return r_;
 }
@@ -2772,7 +2772,7 @@ static HPyTupleBuilder hpy__trace_TupleBuilder_New(HPyContext *ctx, HPy_ssize_t 
         return hpy__trace_slow_TupleBuilder_New(ctx, size);
     }
     HPyContext *u_ = hpy__trace_universal();
-    return u_->ctx_TupleBuilder_New(u_, size);
+    return ctx_TupleBuilder_New(u_, size);
 }
 
 static HPY__TRACE_SLOW void hpy__trace_slow_TupleBuilder_Set(HPyContext *ctx, HPyTupleBuilder builder, HPy_ssize_t index, HPy h_item)
@@ -2780,7 +2780,7 @@ static HPY__TRACE_SLOW void hpy__trace_slow_TupleBuilder_Set(HPyContext *ctx, HP
     (void)ctx;
     hpy__trace_probe p_;
     HPyContext *u_ = hpy__trace_enter(137, &p_);
-    u_->ctx_TupleBuilder_Set(u_, builder, index, h_item);
+    ctx_TupleBuilder_Set(u_, builder, index, h_item);
     hpy__trace_exit(137, &p_);
 }
 
@@ -2791,7 +2791,7 @@ static void hpy__trace_TupleBuilder_Set(HPyContext *ctx, HPyTupleBuilder builder
         return;
     }
     HPyContext *u_ = hpy__trace_universal();
-    u_->ctx_TupleBuilder_Set(u_, builder, index, h_item);
+    ctx_TupleBuilder_Set(u_, builder, index, h_item);
 }
 
 static HPY__TRACE_SLOW HPy hpy__trace_slow_TupleBuilder_Build(HPyContext *ctx, HPyTupleBuilder builder)
@@ -2799,7 +2799,7 @@ static HPY__TRACE_SLOW HPy hpy__trace_slow_TupleBuilder_Build(HPyContext *ctx, H
     (void)ctx;
     hpy__trace_probe p_;
     HPyContext *u_ = hpy__trace_enter(138, &p_);
-    HPy r_ = u_->ctx_TupleBuilder_Build(u_, builder);
+    HPy r_ = ctx_TupleBuilder_Build(u_, builder);
     hpy__trace_exit(138, &p_);
     return r_;
 }
@@ -2810,7 +2810,7 @@ static HPy hpy__trace_TupleBuilder_Build(HPyContext *ctx, HPyTupleBuilder builde
         return hpy__trace_slow_TupleBuilder_Build(ctx, builder);
     }
     HPyContext *u_ = hpy__trace_universal();
-    return u_->ctx_TupleBuilder_Build(u_, builder);
+    return ctx_TupleBuilder_Build(u_, builder);
 }
 
 static HPY__TRACE_SLOW void hpy__trace_slow_TupleBuilder_Cancel(HPyContext *ctx, HPyTupleBuilder builder)
@@ -2818,7 +2818,7 @@ static HPY__TRACE_SLOW void hpy__trace_slow_TupleBuilder_Cancel(HPyContext *ctx,
     (void)ctx;
     hpy__trace_probe p_;
     HPyContext *u_ = hpy__trace_enter(139, &p_);
-    u_->ctx_TupleBuilder_Cancel(u_, builder);
+    ctx_TupleBuilder_Cancel(u_, builder);
     hpy__trace_exit(139, &p_);
 }
 
@@ -2829,7 +2829,7 @@ static void hpy__trace_TupleBuilder_Cancel(HPyContext *ctx, HPyTupleBuilder buil
         return;
     }
     HPyContext *u_ = hpy__trace_universal();
-    u_->ctx_TupleBuilder_Cancel(u_, builder);
+    ctx_TupleBuilder_Cancel(u_, builder);
 }
 
 static HPY__TRACE_SLOW HPyTracker hpy__trace_slow_Tracker_New(HPyContext *ctx, HPy_ssize_t size)
@@ -2837,7 +2837,7 @@ static HPY__TRACE_SLOW HPyTracker hpy__trace_slow_Tracker_New(HPyContext *ctx, H
     (void)ctx;
     hpy__trace_probe p_;
     HPyContext *u_ = hpy__trace_enter(140, &p_);
-    HPyTracker r_ = u_->ctx_Tracker_New(u_, size);
+    HPyTracker r_ = ctx_Tracker_New(u_, size);
     hpy__trace_exit(140, &p_);
     return r_;
 }
@@ -2848,7 +2848,7 @@ static HPyTracker hpy__trace_Tracker_New(HPyContext *ctx, HPy_ssize_t size)
         return hpy__trace_slow_Tracker_New(ctx, size);
     }
     HPyContext *u_ = hpy__trace_universal();
-    return u_->ctx_Tracker_New(u_, size);
+    return ctx_Tracker_New(u_, size);
 }
 
 static HPY__TRACE_SLOW int hpy__trace_slow_Tracker_Add(HPyContext *ctx, HPyTracker ht, HPy h)
@@ -2856,7 +2856,7 @@ static HPY__TRACE_SLOW int hpy__trace_slow_Tracker_Add(HPyContext *ctx, HPyTrack
     (void)ctx;
     hpy__trace_probe p_;
     HPyContext *u_ = hpy__trace_enter(141, &p_);
-    int r_ = u_->ctx_Tracker_Add(u_, ht, h);
+    int r_ = ctx_Tracker_Add(u_, ht, h);
     hpy__trace_exit(141, &p_);
     return r_;
 }
@@ -2867,7 +2867,7 @@ static int hpy__trace_Tracker_Add(HPyContext *ctx, HPyTracker ht, HPy h)
         return hpy__trace_slow_Tracker_Add(ctx, ht, h);
     }
     HPyContext *u_ = hpy__trace_universal();
-    return u_->ctx_Tracker_Add(u_, ht, h);
+    return ctx_Tracker_Add(u_, ht, h);
 }
 
 static HPY__TRACE_SLOW void hpy__trace_slow_Tracker_ForgetAll(HPyContext *ctx, HPyTracker ht)
@@ -2875,7 +2875,7 @@ static HPY__TRACE_SLOW void hpy__trace_slow_Tracker_ForgetAll(HPyContext *ctx, H
     (void)ctx;
     hpy__trace_probe p_;
     HPyContext *u_ = hpy__trace_enter(142, &p_);
-    u_->ctx_Tracker_ForgetAll(u_, ht);
+    ctx_Tracker_ForgetAll(u_, ht);
     hpy__trace_exit(142, &p_);
 }
 
@@ -2886,7 +2886,7 @@ static void hpy__trace_Tracker_ForgetAll(HPyContext *ctx, HPyTracker ht)
         return;
     }
     HPyContext *u_ = hpy__trace_universal();
-    u_->ctx_Tracker_ForgetAll(u_, ht);
+    ctx_Tracker_ForgetAll(u_, ht);
 }
 
 static HPY__TRACE_SLOW void hpy__trace_slow_Tracker_Close(HPyContext *ctx, HPyTracker ht)
@@ -2894,7 +2894,7 @@ static HPY__TRACE_SLOW void hpy__trace_slow_Tracker_Close(HPyContext *ctx, HPyTr
     (void)ctx;
     hpy__trace_probe p_;
     HPyContext *u_ = hpy__trace_enter(143, &p_);
-    u_->ctx_Tracker_Close(u_, ht);
+    ctx_Tracker_Close(u_, ht);
     hpy__trace_exit(143, &p_);
 }
 
@@ -2905,7 +2905,7 @@ static void hpy__trace_Tracker_Close(HPyContext *ctx, HPyTracker ht)
         return;
     }
     HPyContext *u_ = hpy__trace_universal();
-    u_->ctx_Tracker_Close(u_, ht);
+    ctx_Tracker_Close(u_, ht);
 }
 
 static HPY__TRACE_SLOW void hpy__trace_slow_Field_Store(HPyContext *ctx, HPy target_object, HPyField *target_field, HPy h)
@@ -2913,7 +2913,7 @@ static HPY__TRACE_SLOW void hpy__trace_slow_Field_Store(HPyContext *ctx, HPy tar
     (void)ctx;
     hpy__trace_probe p_;
     HPyContext *u_ = hpy__trace_enter(144, &p_);
-    u_->ctx_Field_Store(u_, target_object, target_field, h);
+    ctx_Field_Store(u_, target_object, target_field, h);
     hpy__trace_exit(144, &p_);
 }
 
@@ -2924,7 +2924,7 @@ static void hpy__trace_Field_Store(HPyContext *ctx, HPy target_object, HPyField 
         return;
     }
     HPyContext *u_ = hpy__trace_universal();
-    u_->ctx_Field_Store(u_, target_object, target_field, h);
+    ctx_Field_Store(u_, target_object, target_field, h);
 }
 
 static HPY__TRACE_SLOW HPy hpy__trace_slow_Field_Load(HPyContext *ctx, HPy source_object, HPyField source_field)
@@ -2932,7 +2932,7 @@ static HPY__TRACE_SLOW HPy hpy__trace_slow_Field_Load(HPyContext *ctx, HPy sourc
     (void)ctx;
     hpy__trace_probe p_;
     HPyContext *u_ = hpy__trace_enter(145, &p_);
-    HPy r_ = u_->ctx_Field_Load(u_, source_object, source_field);
+    HPy r_ = ctx_Field_Load(u_, source_object, source_field);
     hpy__trace_exit(145, &p_);
     return r_;
 }
@@ -2943,7 +2943,7 @@ static HPy hpy__trace_Field_Load(HPyContext *ctx, HPy source_object, HPyField so
         return hpy__trace_slow_Field_Load(ctx, source_object, source_field);
     }
     HPyContext *u_ = hpy__trace_universal();
-    return u_->ctx_Field_Load(u_, source_object, source_field);
+    return ctx_Field_Load(u_, source_object, source_field);
 }
 
 static HPY__TRACE_SLOW void hpy__trace_slow_ReenterPythonExecution(HPyContext *ctx, HPyThreadState state)
@@ -2951,7 +2951,7 @@ static HPY__TRACE_SLOW void hpy__trace_slow_ReenterPythonExecution(HPyContext *c
     (void)ctx;
     hpy__trace_probe p_;
     HPyContext *u_ = hpy__trace_enter(146, &p_);
-    u_->ctx_ReenterPythonExecution(u_, state);
+    ctx_ReenterPythonExecution(u_, state);
     hpy__trace_exit(146, &p_);
 }
 
@@ -2962,7 +2962,7 @@ static void hpy__trace_ReenterPythonExecution(HPyContext *ctx, HPyThreadState st
         return;
     }
     HPyContext *u_ = hpy__trace_universal();
-    u_->ctx_ReenterPythonExecution(u_, state);
+    ctx_ReenterPythonExecution(u_, state);
 }
 
 static HPY__TRACE_SLOW HPyThreadState hpy__trace_slow_LeavePythonExecution(HPyContext *ctx)
@@ -2970,7 +2970,7 @@ static HPY__TRACE_SLOW HPyThreadState hpy__trace_slow_LeavePythonExecution(HPyCo
     (void)ctx;
     hpy__trace_probe p_;
     HPyContext *u_ = hpy__trace_enter(147, &p_);
-    HPyThreadState r_ = u_->ctx_LeavePythonExecution(u_);
+    HPyThreadState r_ = ctx_LeavePythonExecution(u_);
     hpy__trace_exit(147, &p_);
     return r_;
 }
@@ -2981,7 +2981,7 @@ static HPyThreadState hpy__trace_LeavePythonExecution(HPyContext *ctx)
         return hpy__trace_slow_LeavePythonExecution(ctx);
     }
     HPyContext *u_ = hpy__trace_universal();
-    return u_->ctx_LeavePythonExecution(u_);
+    return ctx_LeavePythonExecution(u_);
 }
 
 static HPY__TRACE_SLOW void hpy__trace_slow_Global_Store(HPyContext *ctx, HPyGlobal *global, HPy h)
@@ -2989,7 +2989,7 @@ static HPY__TRACE_SLOW void hpy__trace_slow_Global_Store(HPyContext *ctx, HPyGlo
     (void)ctx;
     hpy__trace_probe p_;
     HPyContext *u_ = hpy__trace_enter(148, &p_);
-    u_->ctx_Global_Store(u_, global, h);
+    ctx_Global_Store(u_, global, h);
     hpy__trace_exit(148, &p_);
 }
 
@@ -3000,7 +3000,7 @@ static void hpy__trace_Global_Store(HPyContext *ctx, HPyGlobal *global, HPy h)
         return;
     }
     HPyContext *u_ = hpy__trace_universal();
-    u_->ctx_Global_Store(u_, global, h);
+    ctx_Global_Store(u_, global, h);
 }
 
 static HPY__TRACE_SLOW HPy hpy__trace_slow_Global_Load(HPyContext *ctx, HPyGlobal global)
@@ -3008,7 +3008,7 @@ static HPY__TRACE_SLOW HPy hpy__trace_slow_Global_Load(HPyContext *ctx, HPyGloba
     (void)ctx;
     hpy__trace_probe p_;
     HPyContext *u_ = hpy__trace_enter(149, &p_);
-    HPy r_ = u_->ctx_Global_Load(u_, global);
+    HPy r_ = ctx_Global_Load(u_, global);
     hpy__trace_exit(149, &p_);
     return r_;
 }
@@ -3019,7 +3019,7 @@ static HPy hpy__trace_Global_Load(HPyContext *ctx, HPyGlobal global)
         return hpy__trace_slow_Global_Load(ctx, global);
     }
     HPyContext *u_ = hpy__trace_universal();
-    return u_->ctx_Global_Load(u_, global);
+    return ctx_Global_Load(u_, global);
 }
 
 static HPY__TRACE_SLOW void hpy__trace_slow_Dump(HPyContext *ctx, HPy h)
@@ -3027,7 +3027,7 @@ static HPY__TRACE_SLOW void hpy__trace_slow_Dump(HPyContext *ctx, HPy h)
     (void)ctx;
     hpy__trace_probe p_;
     HPyContext *u_ = hpy__trace_enter(150, &p_);
-    u_->ctx_Dump(u_, h);
+    ctx_Dump(u_, h);
     hpy__trace_exit(150, &p_);
 }
 
@@ -3038,7 +3038,7 @@ static void hpy__trace_Dump(HPyContext *ctx, HPy h)
         return;
     }
     HPyContext *u_ = hpy__trace_universal();
-    u_->ctx_Dump(u_, h);
+    ctx_Dump(u_, h);
 }
 
 static HPY__TRACE_SLOW void*hpy__trace_slow_AsStruct_Type(HPyContext *ctx, HPy h)
@@ -3046,7 +3046,7 @@ static HPY__TRACE_SLOW void*hpy__trace_slow_AsStruct_Type(HPyContext *ctx, HPy h
     (void)ctx;
     hpy__trace_probe p_;
     HPyContext *u_ = hpy__trace_enter(151, &p_);
-    void*r_ = u_->ctx_AsStruct_Type(u_, h);
+    void*r_ = ctx_AsStruct_Type(u_, h);
     hpy__trace_exit(151, &p_);
     return r_;
 }
@@ -3057,7 +3057,7 @@ static void*hpy__trace_AsStruct_Type(HPyContext *ctx, HPy h)
         return hpy__trace_slow_AsStruct_Type(ctx, h);
     }
     HPyContext *u_ = hpy__trace_universal();
-    return u_->ctx_AsStruct_Type(u_, h);
+    return ctx_AsStruct_Type(u_, h);
 }
 
 static HPY__TRACE_SLOW void*hpy__trace_slow_AsStruct_Long(HPyContext *ctx, HPy h)
@@ -3065,7 +3065,7 @@ static HPY__TRACE_SLOW void*hpy__trace_slow_AsStruct_Long(HPyContext *ctx, HPy h
     (void)ctx;
     hpy__trace_probe p_;
     HPyContext *u_ = hpy__trace_enter(152, &p_);
-    void*r_ = u_->ctx_AsStruct_Long(u_, h);
+    void*r_ = ctx_AsStruct_Long(u_, h);
     hpy__trace_exit(152, &p_);
     return r_;
 }
@@ -3076,7 +3076,7 @@ static void*hpy__trace_AsStruct_Long(HPyContext *ctx, HPy h)
         return hpy__trace_slow_AsStruct_Long(ctx, h);
     }
     HPyContext *u_ = hpy__trace_universal();
-    return u_->ctx_AsStruct_Long(u_, h);
+    return ctx_AsStruct_Long(u_, h);
 }
 
 static HPY__TRACE_SLOW void*hpy__trace_slow_AsStruct_Float(HPyContext *ctx, HPy h)
@@ -3084,7 +3084,7 @@ static HPY__TRACE_SLOW void*hpy__trace_slow_AsStruct_Float(HPyContext *ctx, HPy 
     (void)ctx;
     hpy__trace_probe p_;
     HPyContext *u_ = hpy__trace_enter(153, &p_);
-    void*r_ = u_->ctx_AsStruct_Float(u_, h);
+    void*r_ = ctx_AsStruct_Float(u_, h);
     hpy__trace_exit(153, &p_);
     return r_;
 }
@@ -3095,7 +3095,7 @@ static void*hpy__trace_AsStruct_Float(HPyContext *ctx, HPy h)
         return hpy__trace_slow_AsStruct_Float(ctx, h);
     }
     HPyContext *u_ = hpy__trace_universal();
-    return u_->ctx_AsStruct_Float(u_, h);
+    return ctx_AsStruct_Float(u_, h);
 }
 
 static HPY__TRACE_SLOW void*hpy__trace_slow_AsStruct_Unicode(HPyContext *ctx, HPy h)
@@ -3103,7 +3103,7 @@ static HPY__TRACE_SLOW void*hpy__trace_slow_AsStruct_Unicode(HPyContext *ctx, HP
     (void)ctx;
     hpy__trace_probe p_;
     HPyContext *u_ = hpy__trace_enter(154, &p_);
-    void*r_ = u_->ctx_AsStruct_Unicode(u_, h);
+    void*r_ = ctx_AsStruct_Unicode(u_, h);
     hpy__trace_exit(154, &p_);
     return r_;
 }
@@ -3114,7 +3114,7 @@ static void*hpy__trace_AsStruct_Unicode(HPyContext *ctx, HPy h)
         return hpy__trace_slow_AsStruct_Unicode(ctx, h);
     }
     HPyContext *u_ = hpy__trace_universal();
-    return u_->ctx_AsStruct_Unicode(u_, h);
+    return ctx_AsStruct_Unicode(u_, h);
 }
 
 static HPY__TRACE_SLOW void*hpy__trace_slow_AsStruct_Tuple(HPyContext *ctx, HPy h)
@@ -3122,7 +3122,7 @@ static HPY__TRACE_SLOW void*hpy__trace_slow_AsStruct_Tuple(HPyContext *ctx, HPy 
     (void)ctx;
     hpy__trace_probe p_;
     HPyContext *u_ = hpy__trace_enter(155, &p_);
-    void*r_ = u_->ctx_AsStruct_Tuple(u_, h);
+    void*r_ = ctx_AsStruct_Tuple(u_, h);
     hpy__trace_exit(155, &p_);
     return r_;
 }
@@ -3133,7 +3133,7 @@ static void*hpy__trace_AsStruct_Tuple(HPyContext *ctx, HPy h)
         return hpy__trace_slow_AsStruct_Tuple(ctx, h);
     }
     HPyContext *u_ = hpy__trace_universal();
-    return u_->ctx_AsStruct_Tuple(u_, h);
+    return ctx_AsStruct_Tuple(u_, h);
 }
 
 static HPY__TRACE_SLOW void*hpy__trace_slow_AsStruct_List(HPyContext *ctx, HPy h)
@@ -3141,7 +3141,7 @@ static HPY__TRACE_SLOW void*hpy__trace_slow_AsStruct_List(HPyContext *ctx, HPy h
     (void)ctx;
     hpy__trace_probe p_;
     HPyContext *u_ = hpy__trace_enter(156, &p_);
-    void*r_ = u_->ctx_AsStruct_List(u_, h);
+    void*r_ = ctx_AsStruct_List(u_, h);
     hpy__trace_exit(156, &p_);
     return r_;
 }
@@ -3152,7 +3152,7 @@ static void*hpy__trace_AsStruct_List(HPyContext *ctx, HPy h)
         return hpy__trace_slow_AsStruct_List(ctx, h);
     }
     HPyContext *u_ = hpy__trace_universal();
-    return u_->ctx_AsStruct_List(u_, h);
+    return ctx_AsStruct_List(u_, h);
 }
 
 static HPY__TRACE_SLOW HPyType_BuiltinShape hpy__trace_slow_Type_GetBuiltinShape(HPyContext *ctx, HPy h_type)
@@ -3160,7 +3160,7 @@ static HPY__TRACE_SLOW HPyType_BuiltinShape hpy__trace_slow_Type_GetBuiltinShape
     (void)ctx;
     hpy__trace_probe p_;
     HPyContext *u_ = hpy__trace_enter(157, &p_);
-    HPyType_BuiltinShape r_ = u_->ctx_Type_GetBuiltinShape(u_, h_type);
+    HPyType_BuiltinShape r_ = ctx_Type_GetBuiltinShape(u_, h_type);
     hpy__trace_exit(157, &p_);
     return r_;
 }
@@ -3171,7 +3171,7 @@ static HPyType_BuiltinShape hpy__trace_Type_GetBuiltinShape(HPyContext *ctx, HPy
         return hpy__trace_slow_Type_GetBuiltinShape(ctx, h_type);
     }
     HPyContext *u_ = hpy__trace_universal();
-    return u_->ctx_Type_GetBuiltinShape(u_, h_type);
+    return ctx_Type_GetBuiltinShape(u_, h_type);
 }
 
 static HPY__TRACE_SLOW int hpy__trace_slow_DelItem(HPyContext *ctx, HPy obj, HPy key)
@@ -3179,7 +3179,7 @@ static HPY__TRACE_SLOW int hpy__trace_slow_DelItem(HPyContext *ctx, HPy obj, HPy
     (void)ctx;
     hpy__trace_probe p_;
     HPyContext *u_ = hpy__trace_enter(158, &p_);
-    int r_ = u_->ctx_DelItem(u_, obj, key);
+    int r_ = ctx_DelItem(u_, obj, key);
     hpy__trace_exit(158, &p_);
     return r_;
 }
@@ -3190,7 +3190,7 @@ static int hpy__trace_DelItem(HPyContext *ctx, HPy obj, HPy key)
         return hpy__trace_slow_DelItem(ctx, obj, key);
     }
     HPyContext *u_ = hpy__trace_universal();
-    return u_->ctx_DelItem(u_, obj, key);
+    return ctx_DelItem(u_, obj, key);
 }
 
 static HPY__TRACE_SLOW int hpy__trace_slow_DelItem_i(HPyContext *ctx, HPy obj, HPy_ssize_t idx)
@@ -3198,7 +3198,7 @@ static HPY__TRACE_SLOW int hpy__trace_slow_DelItem_i(HPyContext *ctx, HPy obj, H
     (void)ctx;
     hpy__trace_probe p_;
     HPyContext *u_ = hpy__trace_enter(159, &p_);
-    int r_ = u_->ctx_DelItem_i(u_, obj, idx);
+    int r_ = ctx_DelItem_i(u_, obj, idx);
     hpy__trace_exit(159, &p_);
     return r_;
 }
@@ -3209,7 +3209,7 @@ static int hpy__trace_DelItem_i(HPyContext *ctx, HPy obj, HPy_ssize_t idx)
         return hpy__trace_slow_DelItem_i(ctx, obj, idx);
     }
     HPyContext *u_ = hpy__trace_universal();
-    return u_->ctx_DelItem_i(u_, obj, idx);
+    return ctx_DelItem_i(u_, obj, idx);
 }
 
 static HPY__TRACE_SLOW int hpy__trace_slow_DelItem_s(HPyContext *ctx, HPy obj, const char *utf8_key)
@@ -3217,7 +3217,7 @@ static HPY__TRACE_SLOW int hpy__trace_slow_DelItem_s(HPyContext *ctx, HPy obj, c
     (void)ctx;
     hpy__trace_probe p_;
     HPyContext *u_ = hpy__trace_enter(160, &p_);
-    int r_ = u_->ctx_DelItem_s(u_, obj, utf8_key);
+    int r_ = ctx_DelItem_s(u_, obj, utf8_key);
     hpy__trace_exit(160, &p_);
     return r_;
 }
@@ -3228,7 +3228,7 @@ static int hpy__trace_DelItem_s(HPyContext *ctx, HPy obj, const char *utf8_key)
         return hpy__trace_slow_DelItem_s(ctx, obj, utf8_key);
     }
     HPyContext *u_ = hpy__trace_universal();
-    return u_->ctx_DelItem_s(u_, obj, utf8_key);
+    return ctx_DelItem_s(u_, obj, utf8_key);
 }
 
 static HPY__TRACE_SLOW HPy hpy__trace_slow_Capsule_New(HPyContext *ctx, void *pointer, const char *utf8_name, HPyCapsule_Destructor *destructor)
@@ -3236,7 +3236,7 @@ static HPY__TRACE_SLOW HPy hpy__trace_slow_Capsule_New(HPyContext *ctx, void *po
     (void)ctx;
     hpy__trace_probe p_;
     HPyContext *u_ = hpy__trace_enter(161, &p_);
-    HPy r_ = u_->ctx_Capsule_New(u_, pointer, utf8_name, destructor);
+    HPy r_ = ctx_Capsule_New(u_, pointer, utf8_name, destructor);
     hpy__trace_exit(161, &p_);
     return r_;
 }
@@ -3247,7 +3247,7 @@ static HPy hpy__trace_Capsule_New(HPyContext *ctx, void *pointer, const char *ut
         return hpy__trace_slow_Capsule_New(ctx, pointer, utf8_name, destructor);
     }
     HPyContext *u_ = hpy__trace_universal();
-    return u_->ctx_Capsule_New(u_, pointer, utf8_name, destructor);
+    return ctx_Capsule_New(u_, pointer, utf8_name, destructor);
 }
 
 static HPY__TRACE_SLOW void*hpy__trace_slow_Capsule_Get(HPyContext *ctx, HPy capsule, _HPyCapsule_key key, const char *utf8_name)
@@ -3255,7 +3255,7 @@ static HPY__TRACE_SLOW void*hpy__trace_slow_Capsule_Get(HPyContext *ctx, HPy cap
     (void)ctx;
     hpy__trace_probe p_;
     HPyContext *u_ = hpy__trace_enter(162, &p_);
-    void*r_ = u_->ctx_Capsule_Get(u_, capsule, key, utf8_name);
+    void*r_ = ctx_Capsule_Get(u_, capsule, key, utf8_name);
     hpy__trace_exit(162, &p_);
     return r_;
 }
@@ -3266,7 +3266,7 @@ static void*hpy__trace_Capsule_Get(HPyContext *ctx, HPy capsule, _HPyCapsule_key
         return hpy__trace_slow_Capsule_Get(ctx, capsule, key, utf8_name);
     }
     HPyContext *u_ = hpy__trace_universal();
-    return u_->ctx_Capsule_Get(u_, capsule, key, utf8_name);
+    return ctx_Capsule_Get(u_, capsule, key, utf8_name);
 }
 
 static HPY__TRACE_SLOW int hpy__trace_slow_Capsule_IsValid(HPyContext *ctx, HPy capsule, const char *utf8_name)
@@ -3274,7 +3274,7 @@ static HPY__TRACE_SLOW int hpy__trace_slow_Capsule_IsValid(HPyContext *ctx, HPy 
     (void)ctx;
     hpy__trace_probe p_;
     HPyContext *u_ = hpy__trace_enter(163, &p_);
-    int r_ = u_->ctx_Capsule_IsValid(u_, capsule, utf8_name);
+    int r_ = ctx_Capsule_IsValid(u_, capsule, utf8_name);
     hpy__trace_exit(163, &p_);
     return r_;
 }
@@ -3285,7 +3285,7 @@ static int hpy__trace_Capsule_IsValid(HPyContext *ctx, HPy capsule, const char *
         return hpy__trace_slow_Capsule_IsValid(ctx, capsule, utf8_name);
     }
     HPyContext *u_ = hpy__trace_universal();
-    return u_->ctx_Capsule_IsValid(u_, capsule, utf8_name);
+    return ctx_Capsule_IsValid(u_, capsule, utf8_name);
 }
 
 static HPY__TRACE_SLOW int hpy__trace_slow_Capsule_Set(HPyContext *ctx, HPy capsule, _HPyCapsule_key key, void *value)
@@ -3293,7 +3293,7 @@ static HPY__TRACE_SLOW int hpy__trace_slow_Capsule_Set(HPyContext *ctx, HPy caps
     (void)ctx;
     hpy__trace_probe p_;
     HPyContext *u_ = hpy__trace_enter(164, &p_);
-    int r_ = u_->ctx_Capsule_Set(u_, capsule, key, value);
+    int r_ = ctx_Capsule_Set(u_, capsule, key, value);
     hpy__trace_exit(164, &p_);
     return r_;
 }
@@ -3304,7 +3304,7 @@ static int hpy__trace_Capsule_Set(HPyContext *ctx, HPy capsule, _HPyCapsule_key 
         return hpy__trace_slow_Capsule_Set(ctx, capsule, key, value);
     }
     HPyContext *u_ = hpy__trace_universal();
-    return u_->ctx_Capsule_Set(u_, capsule, key, value);
+    return ctx_Capsule_Set(u_, capsule, key, value);
 }
 
 static HPY__TRACE_SLOW HPy hpy__trace_slow_Compile_s(HPyContext *ctx, const char *utf8_source, const char *utf8_filename, HPy_SourceKind kind)
@@ -3312,7 +3312,7 @@ static HPY__TRACE_SLOW HPy hpy__trace_slow_Compile_s(HPyContext *ctx, const char
     (void)ctx;
     hpy__trace_probe p_;
     HPyContext *u_ = hpy__trace_enter(165, &p_);
-    HPy r_ = u_->ctx_Compile_s(u_, utf8_source, utf8_filename, kind);
+    HPy r_ = ctx_Compile_s(u_, utf8_source, utf8_filename, kind);
     hpy__trace_exit(165, &p_);
     return r_;
 }
@@ -3323,7 +3323,7 @@ static HPy hpy__trace_Compile_s(HPyContext *ctx, const char *utf8_source, const 
         return hpy__trace_slow_Compile_s(ctx, utf8_source, utf8_filename, kind);
     }
     HPyContext *u_ = hpy__trace_universal();
-    return u_->ctx_Compile_s(u_, utf8_source, utf8_filename, kind);
+    return ctx_Compile_s(u_, utf8_source, utf8_filename, kind);
 }
 
 static HPY__TRACE_SLOW HPy hpy__trace_slow_EvalCode(HPyContext *ctx, HPy code, HPy globals, HPy locals)
@@ -3331,7 +3331,7 @@ static HPY__TRACE_SLOW HPy hpy__trace_slow_EvalCode(HPyContext *ctx, HPy code, H
     (void)ctx;
     hpy__trace_probe p_;
     HPyContext *u_ = hpy__trace_enter(166, &p_);
-    HPy r_ = u_->ctx_EvalCode(u_, code, globals, locals);
+    HPy r_ = ctx_EvalCode(u_, code, globals, locals);
     hpy__trace_exit(166, &p_);
     return r_;
 }
@@ -3342,7 +3342,7 @@ static HPy hpy__trace_EvalCode(HPyContext *ctx, HPy code, HPy globals, HPy local
         return hpy__trace_slow_EvalCode(ctx, code, globals, locals);
     }
     HPyContext *u_ = hpy__trace_universal();
-    return u_->ctx_EvalCode(u_, code, globals, locals);
+    return ctx_EvalCode(u_, code, globals, locals);
 }
 
 static HPY__TRACE_SLOW HPy hpy__trace_slow_ContextVar_New(HPyContext *ctx, const char *name, HPy default_value)
@@ -3350,7 +3350,7 @@ static HPY__TRACE_SLOW HPy hpy__trace_slow_ContextVar_New(HPyContext *ctx, const
     (void)ctx;
     hpy__trace_probe p_;
     HPyContext *u_ = hpy__trace_enter(167, &p_);
-    HPy r_ = u_->ctx_ContextVar_New(u_, name, default_value);
+    HPy r_ = ctx_ContextVar_New(u_, name, default_value);
     hpy__trace_exit(167, &p_);
     return r_;
 }
@@ -3361,7 +3361,7 @@ static HPy hpy__trace_ContextVar_New(HPyContext *ctx, const char *name, HPy defa
         return hpy__trace_slow_ContextVar_New(ctx, name, default_value);
     }
     HPyContext *u_ = hpy__trace_universal();
-    return u_->ctx_ContextVar_New(u_, name, default_value);
+    return ctx_ContextVar_New(u_, name, default_value);
 }
 
 static HPY__TRACE_SLOW int32_t hpy__trace_slow_ContextVar_Get(HPyContext *ctx, HPy context_var, HPy default_value, HPy *result)
@@ -3369,7 +3369,7 @@ static HPY__TRACE_SLOW int32_t hpy__trace_slow_ContextVar_Get(HPyContext *ctx, H
     (void)ctx;
     hpy__trace_probe p_;
     HPyContext *u_ = hpy__trace_enter(168, &p_);
-    int32_t r_ = u_->ctx_ContextVar_Get(u_, context_var, default_value, result);
+    int32_t r_ = ctx_ContextVar_Get(u_, context_var, default_value, result);
     hpy__trace_exit(168, &p_);
     return r_;
 }
@@ -3380,7 +3380,7 @@ static int32_t hpy__trace_ContextVar_Get(HPyContext *ctx, HPy context_var, HPy d
         return hpy__trace_slow_ContextVar_Get(ctx, context_var, default_value, result);
     }
     HPyContext *u_ = hpy__trace_universal();
-    return u_->ctx_ContextVar_Get(u_, context_var, default_value, result);
+    return ctx_ContextVar_Get(u_, context_var, default_value, result);
 }
 
 static HPY__TRACE_SLOW HPy hpy__trace_slow_ContextVar_Set(HPyContext *ctx, HPy context_var, HPy value)
@@ -3388,7 +3388,7 @@ static HPY__TRACE_SLOW HPy hpy__trace_slow_ContextVar_Set(HPyContext *ctx, HPy c
     (void)ctx;
     hpy__trace_probe p_;
     HPyContext *u_ = hpy__trace_enter(169, &p_);
-    HPy r_ = u_->ctx_ContextVar_Set(u_, context_var, value);
+    HPy r_ = ctx_ContextVar_Set(u_, context_var, value);
     hpy__trace_exit(169, &p_);
     return r_;
 }
@@ -3399,7 +3399,7 @@ static HPy hpy__trace_ContextVar_Set(HPyContext *ctx, HPy context_var, HPy value
         return hpy__trace_slow_ContextVar_Set(ctx, context_var, value);
     }
     HPyContext *u_ = hpy__trace_universal();
-    return u_->ctx_ContextVar_Set(u_, context_var, value);
+    return ctx_ContextVar_Set(u_, context_var, value);
 }
 
 static HPY__TRACE_SLOW const char*hpy__trace_slow_Type_GetName(HPyContext *ctx, HPy type)
@@ -3407,7 +3407,7 @@ static HPY__TRACE_SLOW const char*hpy__trace_slow_Type_GetName(HPyContext *ctx, 
     (void)ctx;
     hpy__trace_probe p_;
     HPyContext *u_ = hpy__trace_enter(170, &p_);
-    const char*r_ = u_->ctx_Type_GetName(u_, type);
+    const char*r_ = ctx_Type_GetName(u_, type);
     hpy__trace_exit(170, &p_);
     return r_;
 }
@@ -3418,7 +3418,7 @@ static const char*hpy__trace_Type_GetName(HPyContext *ctx, HPy type)
         return hpy__trace_slow_Type_GetName(ctx, type);
     }
     HPyContext *u_ = hpy__trace_universal();
-    return u_->ctx_Type_GetName(u_, type);
+    return ctx_Type_GetName(u_, type);
 }
 
 static HPY__TRACE_SLOW int hpy__trace_slow_Type_IsSubtype(HPyContext *ctx, HPy sub, HPy type)
@@ -3426,7 +3426,7 @@ static HPY__TRACE_SLOW int hpy__trace_slow_Type_IsSubtype(HPyContext *ctx, HPy s
     (void)ctx;
     hpy__trace_probe p_;
     HPyContext *u_ = hpy__trace_enter(171, &p_);
-    int r_ = u_->ctx_Type_IsSubtype(u_, sub, type);
+    int r_ = ctx_Type_IsSubtype(u_, sub, type);
     hpy__trace_exit(171, &p_);
     return r_;
 }
@@ -3437,7 +3437,7 @@ static int hpy__trace_Type_IsSubtype(HPyContext *ctx, HPy sub, HPy type)
         return hpy__trace_slow_Type_IsSubtype(ctx, sub, type);
     }
     HPyContext *u_ = hpy__trace_universal();
-    return u_->ctx_Type_IsSubtype(u_, sub, type);
+    return ctx_Type_IsSubtype(u_, sub, type);
 }
 
 static HPY__TRACE_SLOW HPy hpy__trace_slow_Unicode_FromEncodedObject(HPyContext *ctx, HPy obj, const char *encoding, const char *errors)
@@ -3445,7 +3445,7 @@ static HPY__TRACE_SLOW HPy hpy__trace_slow_Unicode_FromEncodedObject(HPyContext 
     (void)ctx;
     hpy__trace_probe p_;
     HPyContext *u_ = hpy__trace_enter(172, &p_);
-    HPy r_ = u_->ctx_Unicode_FromEncodedObject(u_, obj, encoding, errors);
+    HPy r_ = ctx_Unicode_FromEncodedObject(u_, obj, encoding, errors);
     hpy__trace_exit(172, &p_);
     return r_;
 }
@@ -3456,7 +3456,7 @@ static HPy hpy__trace_Unicode_FromEncodedObject(HPyContext *ctx, HPy obj, const 
         return hpy__trace_slow_Unicode_FromEncodedObject(ctx, obj, encoding, errors);
     }
     HPyContext *u_ = hpy__trace_universal();
-    return u_->ctx_Unicode_FromEncodedObject(u_, obj, encoding, errors);
+    return ctx_Unicode_FromEncodedObject(u_, obj, encoding, errors);
 }
 
 static HPY__TRACE_SLOW HPy hpy__trace_slow_Unicode_Substring(HPyContext *ctx, HPy str, HPy_ssize_t start, HPy_ssize_t end)
@@ -3464,7 +3464,7 @@ static HPY__TRACE_SLOW HPy hpy__trace_slow_Unicode_Substring(HPyContext *ctx, HP
     (void)ctx;
     hpy__trace_probe p_;
     HPyContext *u_ = hpy__trace_enter(173, &p_);
-    HPy r_ = u_->ctx_Unicode_Substring(u_, str, start, end);
+    HPy r_ = ctx_Unicode_Substring(u_, str, start, end);
     hpy__trace_exit(173, &p_);
     return r_;
 }
@@ -3475,7 +3475,7 @@ static HPy hpy__trace_Unicode_Substring(HPyContext *ctx, HPy str, HPy_ssize_t st
         return hpy__trace_slow_Unicode_Substring(ctx, str, start, end);
     }
     HPyContext *u_ = hpy__trace_universal();
-    return u_->ctx_Unicode_Substring(u_, str, start, end);
+    return ctx_Unicode_Substring(u_, str, start, end);
 }
 
 static HPY__TRACE_SLOW HPy hpy__trace_slow_Dict_Keys(HPyContext *ctx, HPy h)
@@ -3483,7 +3483,7 @@ static HPY__TRACE_SLOW HPy hpy__trace_slow_Dict_Keys(HPyContext *ctx, HPy h)
     (void)ctx;
     hpy__trace_probe p_;
     HPyContext *u_ = hpy__trace_enter(174, &p_);
-    HPy r_ = u_->ctx_Dict_Keys(u_, h);
+    HPy r_ = ctx_Dict_Keys(u_, h);
     hpy__trace_exit(174, &p_);
     return r_;
 }
@@ -3494,7 +3494,7 @@ static HPy hpy__trace_Dict_Keys(HPyContext *ctx, HPy h)
         return hpy__trace_slow_Dict_Keys(ctx, h);
     }
     HPyContext *u_ = hpy__trace_universal();
-    return u_->ctx_Dict_Keys(u_, h);
+    return ctx_Dict_Keys(u_, h);
 }
 
 static HPY__TRACE_SLOW HPy hpy__trace_slow_Dict_Copy(HPyContext *ctx, HPy h)
@@ -3502,7 +3502,7 @@ static HPY__TRACE_SLOW HPy hpy__trace_slow_Dict_Copy(HPyContext *ctx, HPy h)
     (void)ctx;
     hpy__trace_probe p_;
     HPyContext *u_ = hpy__trace_enter(175, &p_);
-    HPy r_ = u_->ctx_Dict_Copy(u_, h);
+    HPy r_ = ctx_Dict_Copy(u_, h);
     hpy__trace_exit(175, &p_);
     return r_;
 }
@@ -3513,7 +3513,7 @@ static HPy hpy__trace_Dict_Copy(HPyContext *ctx, HPy h)
         return hpy__trace_slow_Dict_Copy(ctx, h);
     }
     HPyContext *u_ = hpy__trace_universal();
-    return u_->ctx_Dict_Copy(u_, h);
+    return ctx_Dict_Copy(u_, h);
 }
 
 static HPY__TRACE_SLOW int hpy__trace_slow_Slice_Unpack(HPyContext *ctx, HPy slice, HPy_ssize_t *start, HPy_ssize_t *stop, HPy_ssize_t *step)
@@ -3521,7 +3521,7 @@ static HPY__TRACE_SLOW int hpy__trace_slow_Slice_Unpack(HPyContext *ctx, HPy sli
     (void)ctx;
     hpy__trace_probe p_;
     HPyContext *u_ = hpy__trace_enter(176, &p_);
-    int r_ = u_->ctx_Slice_Unpack(u_, slice, start, stop, step);
+    int r_ = ctx_Slice_Unpack(u_, slice, start, stop, step);
     hpy__trace_exit(176, &p_);
     return r_;
 }
@@ -3532,7 +3532,7 @@ static int hpy__trace_Slice_Unpack(HPyContext *ctx, HPy slice, HPy_ssize_t *star
         return hpy__trace_slow_Slice_Unpack(ctx, slice, start, stop, step);
     }
     HPyContext *u_ = hpy__trace_universal();
-    return u_->ctx_Slice_Unpack(u_, slice, start, stop, step);
+    return ctx_Slice_Unpack(u_, slice, start, stop, step);
 }
 
 static HPY__TRACE_SLOW int hpy__trace_slow_SetCallFunction(HPyContext *ctx, HPy h, HPyCallFunction *func)
@@ -3540,7 +3540,7 @@ static HPY__TRACE_SLOW int hpy__trace_slow_SetCallFunction(HPyContext *ctx, HPy 
     (void)ctx;
     hpy__trace_probe p_;
     HPyContext *u_ = hpy__trace_enter(177, &p_);
-    int r_ = u_->ctx_SetCallFunction(u_, h, func);
+    int r_ = ctx_SetCallFunction(u_, h, func);
     hpy__trace_exit(177, &p_);
     return r_;
 }
@@ -3551,7 +3551,7 @@ static int hpy__trace_SetCallFunction(HPyContext *ctx, HPy h, HPyCallFunction *f
         return hpy__trace_slow_SetCallFunction(ctx, h, func);
     }
     HPyContext *u_ = hpy__trace_universal();
-    return u_->ctx_SetCallFunction(u_, h, func);
+    return ctx_SetCallFunction(u_, h, func);
 }
 
 static HPY__TRACE_SLOW HPy hpy__trace_slow_Call(HPyContext *ctx, HPy callable, const HPy *args, size_t nargs, HPy kwnames)
@@ -3559,7 +3559,7 @@ static HPY__TRACE_SLOW HPy hpy__trace_slow_Call(HPyContext *ctx, HPy callable, c
     (void)ctx;
     hpy__trace_probe p_;
     HPyContext *u_ = hpy__trace_enter(178, &p_);
-    HPy r_ = u_->ctx_Call(u_, callable, args, nargs, kwnames);
+    HPy r_ = ctx_Call(u_, callable, args, nargs, kwnames);
     hpy__trace_exit(178, &p_);
     return r_;
 }
@@ -3570,7 +3570,7 @@ static HPy hpy__trace_Call(HPyContext *ctx, HPy callable, const HPy *args, size_
         return hpy__trace_slow_Call(ctx, callable, args, nargs, kwnames);
     }
     HPyContext *u_ = hpy__trace_universal();
-    return u_->ctx_Call(u_, callable, args, nargs, kwnames);
+    return ctx_Call(u_, callable, args, nargs, kwnames);
 }
 
 static HPY__TRACE_SLOW HPy hpy__trace_slow_CallMethod(HPyContext *ctx, HPy name, const HPy *args, size_t nargs, HPy kwnames)
@@ -3578,7 +3578,7 @@ static HPY__TRACE_SLOW HPy hpy__trace_slow_CallMethod(HPyContext *ctx, HPy name,
     (void)ctx;
     hpy__trace_probe p_;
     HPyContext *u_ = hpy__trace_enter(179, &p_);
-    HPy r_ = u_->ctx_CallMethod(u_, name, args, nargs, kwnames);
+    HPy r_ = ctx_CallMethod(u_, name, args, nargs, kwnames);
     hpy__trace_exit(179, &p_);
     return r_;
 }
@@ -3589,7 +3589,7 @@ static HPy hpy__trace_CallMethod(HPyContext *ctx, HPy name, const HPy *args, siz
         return hpy__trace_slow_CallMethod(ctx, name, args, nargs, kwnames);
     }
     HPyContext *u_ = hpy__trace_universal();
-    return u_->ctx_CallMethod(u_, name, args, nargs, kwnames);
+    return ctx_CallMethod(u_, name, args, nargs, kwnames);
 }
 
 static HPY__TRACE_SLOW void*hpy__trace_slow_AsStruct_Dict(HPyContext *ctx, HPy h)
@@ -3597,7 +3597,7 @@ static HPY__TRACE_SLOW void*hpy__trace_slow_AsStruct_Dict(HPyContext *ctx, HPy h
     (void)ctx;
     hpy__trace_probe p_;
     HPyContext *u_ = hpy__trace_enter(180, &p_);
-    void*r_ = u_->ctx_AsStruct_Dict(u_, h);
+    void*r_ = ctx_AsStruct_Dict(u_, h);
     hpy__trace_exit(180, &p_);
     return r_;
 }
@@ -3608,7 +3608,7 @@ static void*hpy__trace_AsStruct_Dict(HPyContext *ctx, HPy h)
         return hpy__trace_slow_AsStruct_Dict(ctx, h);
     }
     HPyContext *u_ = hpy__trace_universal();
-    return u_->ctx_AsStruct_Dict(u_, h);
+    return ctx_AsStruct_Dict(u_, h);
 }
 
 static HPY__TRACE_SLOW int hpy__trace_slow_List_Insert(HPyContext *ctx, HPy h_list, HPy_ssize_t index, HPy h_item)
@@ -3616,7 +3616,7 @@ static HPY__TRACE_SLOW int hpy__trace_slow_List_Insert(HPyContext *ctx, HPy h_li
     (void)ctx;
     hpy__trace_probe p_;
     HPyContext *u_ = hpy__trace_enter(181, &p_);
-    int r_ = u_->ctx_List_Insert(u_, h_list, index, h_item);
+    int r_ = ctx_List_Insert(u_, h_list, index, h_item);
     hpy__trace_exit(181, &p_);
     return r_;
 }
@@ -3627,7 +3627,7 @@ static int hpy__trace_List_Insert(HPyContext *ctx, HPy h_list, HPy_ssize_t index
         return hpy__trace_slow_List_Insert(ctx, h_list, index, h_item);
     }
     HPyContext *u_ = hpy__trace_universal();
-    return u_->ctx_List_Insert(u_, h_list, index, h_item);
+    return ctx_List_Insert(u_, h_list, index, h_item);
 }
 
 static HPY__TRACE_SLOW HPy hpy__trace_slow_GetSlice(HPyContext *ctx, HPy obj, HPy_ssize_t start, HPy_ssize_t end)
@@ -3635,7 +3635,7 @@ static HPY__TRACE_SLOW HPy hpy__trace_slow_GetSlice(HPyContext *ctx, HPy obj, HP
     (void)ctx;
     hpy__trace_probe p_;
     HPyContext *u_ = hpy__trace_enter(182, &p_);
-    HPy r_ = u_->ctx_GetSlice(u_, obj, start, end);
+    HPy r_ = ctx_GetSlice(u_, obj, start, end);
     hpy__trace_exit(182, &p_);
     return r_;
 }
@@ -3646,7 +3646,7 @@ static HPy hpy__trace_GetSlice(HPyContext *ctx, HPy obj, HPy_ssize_t start, HPy_
         return hpy__trace_slow_GetSlice(ctx, obj, start, end);
     }
     HPyContext *u_ = hpy__trace_universal();
-    return u_->ctx_GetSlice(u_, obj, start, end);
+    return ctx_GetSlice(u_, obj, start, end);
 }
 
 static HPY__TRACE_SLOW int hpy__trace_slow_SetSlice(HPyContext *ctx, HPy obj, HPy_ssize_t start, HPy_ssize_t end, HPy value)
@@ -3654,7 +3654,7 @@ static HPY__TRACE_SLOW int hpy__trace_slow_SetSlice(HPyContext *ctx, HPy obj, HP
     (void)ctx;
     hpy__trace_probe p_;
     HPyContext *u_ = hpy__trace_enter(183, &p_);
-    int r_ = u_->ctx_SetSlice(u_, obj, start, end, value);
+    int r_ = ctx_SetSlice(u_, obj, start, end, value);
     hpy__trace_exit(183, &p_);
     return r_;
 }
@@ -3665,7 +3665,7 @@ static int hpy__trace_SetSlice(HPyContext *ctx, HPy obj, HPy_ssize_t start, HPy_
         return hpy__trace_slow_SetSlice(ctx, obj, start, end, value);
     }
     HPyContext *u_ = hpy__trace_universal();
-    return u_->ctx_SetSlice(u_, obj, start, end, value);
+    return ctx_SetSlice(u_, obj, start, end, value);
 }
 
 static HPY__TRACE_SLOW int hpy__trace_slow_DelSlice(HPyContext *ctx, HPy obj, HPy_ssize_t start, HPy_ssize_t end)
@@ -3673,7 +3673,7 @@ static HPY__TRACE_SLOW int hpy__trace_slow_DelSlice(HPyContext *ctx, HPy obj, HP
     (void)ctx;
     hpy__trace_probe p_;
     HPyContext *u_ = hpy__trace_enter(184, &p_);
-    int r_ = u_->ctx_DelSlice(u_, obj, start, end);
+    int r_ = ctx_DelSlice(u_, obj, start, end);
     hpy__trace_exit(184, &p_);
     return r_;
 }
@@ -3684,7 +3684,7 @@ static int hpy__trace_DelSlice(HPyContext *ctx, HPy obj, HPy_ssize_t start, HPy_
         return hpy__trace_slow_DelSlice(ctx, obj, start, end);
     }
     HPyContext *u_ = hpy__trace_universal();
-    return u_->ctx_DelSlice(u_, obj, start, end);
+    return ctx_DelSlice(u_, obj, start, end);
 }
 
 static HPY__TRACE_SLOW HPy hpy__trace_slow_GetIter(HPyContext *ctx, HPy obj)
@@ -3692,7 +3692,7 @@ static HPY__TRACE_SLOW HPy hpy__trace_slow_GetIter(HPyContext *ctx, HPy obj)
     (void)ctx;
     hpy__trace_probe p_;
     HPyContext *u_ = hpy__trace_enter(185, &p_);
-    HPy r_ = u_->ctx_GetIter(u_, obj);
+    HPy r_ = ctx_GetIter(u_, obj);
     hpy__trace_exit(185, &p_);
     return r_;
 }
@@ -3703,7 +3703,7 @@ static HPy hpy__trace_GetIter(HPyContext *ctx, HPy obj)
         return hpy__trace_slow_GetIter(ctx, obj);
     }
     HPyContext *u_ = hpy__trace_universal();
-    return u_->ctx_GetIter(u_, obj);
+    return ctx_GetIter(u_, obj);
 }
 
 static HPY__TRACE_SLOW HPy hpy__trace_slow_Iter_Next(HPyContext *ctx, HPy obj)
@@ -3711,7 +3711,7 @@ static HPY__TRACE_SLOW HPy hpy__trace_slow_Iter_Next(HPyContext *ctx, HPy obj)
     (void)ctx;
     hpy__trace_probe p_;
     HPyContext *u_ = hpy__trace_enter(186, &p_);
-    HPy r_ = u_->ctx_Iter_Next(u_, obj);
+    HPy r_ = ctx_Iter_Next(u_, obj);
     hpy__trace_exit(186, &p_);
     return r_;
 }
@@ -3722,7 +3722,7 @@ static HPy hpy__trace_Iter_Next(HPyContext *ctx, HPy obj)
         return hpy__trace_slow_Iter_Next(ctx, obj);
     }
     HPyContext *u_ = hpy__trace_universal();
-    return u_->ctx_Iter_Next(u_, obj);
+    return ctx_Iter_Next(u_, obj);
 }
 
 static HPY__TRACE_SLOW int hpy__trace_slow_Iter_Check(HPyContext *ctx, HPy obj)
@@ -3730,7 +3730,7 @@ static HPY__TRACE_SLOW int hpy__trace_slow_Iter_Check(HPyContext *ctx, HPy obj)
     (void)ctx;
     hpy__trace_probe p_;
     HPyContext *u_ = hpy__trace_enter(187, &p_);
-    int r_ = u_->ctx_Iter_Check(u_, obj);
+    int r_ = ctx_Iter_Check(u_, obj);
     hpy__trace_exit(187, &p_);
     return r_;
 }
@@ -3741,7 +3741,7 @@ static int hpy__trace_Iter_Check(HPyContext *ctx, HPy obj)
         return hpy__trace_slow_Iter_Check(ctx, obj);
     }
     HPyContext *u_ = hpy__trace_universal();
-    return u_->ctx_Iter_Check(u_, obj);
+    return ctx_Iter_Check(u_, obj);
 }
 
 static HPY__TRACE_SLOW HPy hpy__trace_slow_Slice_New(HPyContext *ctx, HPy start, HPy stop, HPy step)
@@ -3749,7 +3749,7 @@ static HPY__TRACE_SLOW HPy hpy__trace_slow_Slice_New(HPyContext *ctx, HPy start,
     (void)ctx;
     hpy__trace_probe p_;
     HPyContext *u_ = hpy__trace_enter(188, &p_);
-    HPy r_ = u_->ctx_Slice_New(u_, start, stop, step);
+    HPy r_ = ctx_Slice_New(u_, start, stop, step);
     hpy__trace_exit(188, &p_);
     return r_;
 }
@@ -3760,7 +3760,7 @@ static HPy hpy__trace_Slice_New(HPyContext *ctx, HPy start, HPy stop, HPy step)
         return hpy__trace_slow_Slice_New(ctx, start, stop, step);
     }
     HPyContext *u_ = hpy__trace_universal();
-    return u_->ctx_Slice_New(u_, start, stop, step);
+    return ctx_Slice_New(u_, start, stop, step);
 }
 
 static HPY__TRACE_SLOW HPyThreadState hpy__trace_slow_AttachThread(HPyContext *ctx)
@@ -3768,7 +3768,7 @@ static HPY__TRACE_SLOW HPyThreadState hpy__trace_slow_AttachThread(HPyContext *c
     (void)ctx;
     hpy__trace_probe p_;
     HPyContext *u_ = hpy__trace_enter(189, &p_);
-    HPyThreadState r_ = u_->ctx_AttachThread(u_);
+    HPyThreadState r_ = ctx_AttachThread(u_);
     hpy__trace_exit(189, &p_);
     return r_;
 }
@@ -3779,7 +3779,7 @@ static HPyThreadState hpy__trace_AttachThread(HPyContext *ctx)
         return hpy__trace_slow_AttachThread(ctx);
     }
     HPyContext *u_ = hpy__trace_universal();
-    return u_->ctx_AttachThread(u_);
+    return ctx_AttachThread(u_);
 }
 
 static HPY__TRACE_SLOW void hpy__trace_slow_DetachThread(HPyContext *ctx, HPyThreadState state)
@@ -3787,7 +3787,7 @@ static HPY__TRACE_SLOW void hpy__trace_slow_DetachThread(HPyContext *ctx, HPyThr
     (void)ctx;
     hpy__trace_probe p_;
     HPyContext *u_ = hpy__trace_enter(190, &p_);
-    u_->ctx_DetachThread(u_, state);
+    ctx_DetachThread(u_, state);
     hpy__trace_exit(190, &p_);
 }
 
@@ -3798,7 +3798,7 @@ static void hpy__trace_DetachThread(HPyContext *ctx, HPyThreadState state)
         return;
     }
     HPyContext *u_ = hpy__trace_universal();
-    u_->ctx_DetachThread(u_, state);
+    ctx_DetachThread(u_, state);
 }
 
 static HPY__TRACE_SLOW HPy hpy__trace_slow_Err_GetRaisedException(HPyContext *ctx)
@@ -3806,7 +3806,7 @@ static HPY__TRACE_SLOW HPy hpy__trace_slow_Err_GetRaisedException(HPyContext *ct
     (void)ctx;
     hpy__trace_probe p_;
     HPyContext *u_ = hpy__trace_enter(191, &p_);
-    HPy r_ = u_->ctx_Err_GetRaisedException(u_);
+    HPy r_ = ctx_Err_GetRaisedException(u_);
     hpy__trace_exit(191, &p_);
     return r_;
 }
@@ -3817,7 +3817,7 @@ static HPy hpy__trace_Err_GetRaisedException(HPyContext *ctx)
         return hpy__trace_slow_Err_GetRaisedException(ctx);
     }
     HPyContext *u_ = hpy__trace_universal();
-    return u_->ctx_Err_GetRaisedException(u_);
+    return ctx_Err_GetRaisedException(u_);
 }
 
 static HPY__TRACE_SLOW void hpy__trace_slow_Err_SetRaisedException(HPyContext *ctx, HPy exc)
@@ -3825,7 +3825,7 @@ static HPY__TRACE_SLOW void hpy__trace_slow_Err_SetRaisedException(HPyContext *c
     (void)ctx;
     hpy__trace_probe p_;
     HPyContext *u_ = hpy__trace_enter(192, &p_);
-    u_->ctx_Err_SetRaisedException(u_, exc);
+    ctx_Err_SetRaisedException(u_, exc);
     hpy__trace_exit(192, &p_);
 }
 
@@ -3836,7 +3836,7 @@ static void hpy__trace_Err_SetRaisedException(HPyContext *ctx, HPy exc)
         return;
     }
     HPyContext *u_ = hpy__trace_universal();
-    u_->ctx_Err_SetRaisedException(u_, exc);
+    ctx_Err_SetRaisedException(u_, exc);
 }
 
 static HPY__TRACE_SLOW void hpy__trace_slow_Traceback_Add(HPyContext *ctx, const char *utf8_funcname, const char *utf8_filename, int lineno)
@@ -3844,7 +3844,7 @@ static HPY__TRACE_SLOW void hpy__trace_slow_Traceback_Add(HPyContext *ctx, const
     (void)ctx;
     hpy__trace_probe p_;
     HPyContext *u_ = hpy__trace_enter(193, &p_);
-    u_->ctx_Traceback_Add(u_, utf8_funcname, utf8_filename, lineno);
+    ctx_Traceback_Add(u_, utf8_funcname, utf8_filename, lineno);
     hpy__trace_exit(193, &p_);
 }
 
@@ -3855,7 +3855,7 @@ static void hpy__trace_Traceback_Add(HPyContext *ctx, const char *utf8_funcname,
         return;
     }
     HPyContext *u_ = hpy__trace_universal();
-    u_->ctx_Traceback_Add(u_, utf8_funcname, utf8_filename, lineno);
+    ctx_Traceback_Add(u_, utf8_funcname, utf8_filename, lineno);
 }
 
 static HPY__TRACE_SLOW int hpy__trace_slow_GetBuffer(HPyContext *ctx, HPy obj, HPy_buffer *buffer, int flags)
@@ -3863,7 +3863,7 @@ static HPY__TRACE_SLOW int hpy__trace_slow_GetBuffer(HPyContext *ctx, HPy obj, H
     (void)ctx;
     hpy__trace_probe p_;
     HPyContext *u_ = hpy__trace_enter(194, &p_);
-    int r_ = u_->ctx_GetBuffer(u_, obj, buffer, flags);
+    int r_ = ctx_GetBuffer(u_, obj, buffer, flags);
     hpy__trace_exit(194, &p_);
     return r_;
 }
@@ -3874,7 +3874,7 @@ static int hpy__trace_GetBuffer(HPyContext *ctx, HPy obj, HPy_buffer *buffer, in
         return hpy__trace_slow_GetBuffer(ctx, obj, buffer, flags);
     }
     HPyContext *u_ = hpy__trace_universal();
-    return u_->ctx_GetBuffer(u_, obj, buffer, flags);
+    return ctx_GetBuffer(u_, obj, buffer, flags);
 }
 
 static HPY__TRACE_SLOW void hpy__trace_slow_Buffer_Release(HPyContext *ctx, HPy_buffer *buffer)
@@ -3882,7 +3882,7 @@ static HPY__TRACE_SLOW void hpy__trace_slow_Buffer_Release(HPyContext *ctx, HPy_
     (void)ctx;
     hpy__trace_probe p_;
     HPyContext *u_ = hpy__trace_enter(195, &p_);
-    u_->ctx_Buffer_Release(u_, buffer);
+    ctx_Buffer_Release(u_, buffer);
     hpy__trace_exit(195, &p_);
 }
 
@@ -3893,7 +3893,7 @@ static void hpy__trace_Buffer_Release(HPyContext *ctx, HPy_buffer *buffer)
         return;
     }
     HPyContext *u_ = hpy__trace_universal();
-    u_->ctx_Buffer_Release(u_, buffer);
+    ctx_Buffer_Release(u_, buffer);
 }
 
 static HPY__TRACE_SLOW HPy hpy__trace_slow_Type_GetModuleByDef(HPyContext *ctx, HPy type, HPyModuleDef *def)
@@ -3901,7 +3901,7 @@ static HPY__TRACE_SLOW HPy hpy__trace_slow_Type_GetModuleByDef(HPyContext *ctx, 
     (void)ctx;
     hpy__trace_probe p_;
     HPyContext *u_ = hpy__trace_enter(196, &p_);
-    HPy r_ = u_->ctx_Type_GetModuleByDef(u_, type, def);
+    HPy r_ = ctx_Type_GetModuleByDef(u_, type, def);
     hpy__trace_exit(196, &p_);
     return r_;
 }
@@ -3912,7 +3912,7 @@ static HPy hpy__trace_Type_GetModuleByDef(HPyContext *ctx, HPy type, HPyModuleDe
         return hpy__trace_slow_Type_GetModuleByDef(ctx, type, def);
     }
     HPyContext *u_ = hpy__trace_universal();
-    return u_->ctx_Type_GetModuleByDef(u_, type, def);
+    return ctx_Type_GetModuleByDef(u_, type, def);
 }
 
 /* Fill a trace context wrapping the universal context u. */

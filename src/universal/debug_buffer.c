@@ -71,7 +71,7 @@ HPyAPI_IMPL int hpy__debug_GetBuffer(HPyContext *ctx, HPy obj, HPy_buffer *buffe
         PyErr_NoMemory();
         return -1;
     }
-    if (u->ctx_GetBuffer(u, uobj, &b->ubuf, flags) < 0) {
+    if (ctx_GetBuffer(u, uobj, &b->ubuf, flags) < 0) {
         PyMem_Free(b);
         return -1;
     }
@@ -115,7 +115,7 @@ HPyAPI_IMPL void hpy__debug_Buffer_Release(HPyContext *ctx, HPy_buffer *buffer)
         else
             hpy__debug_invalid_handle();    /* the module closed obj: the release closes it */
     }
-    u->ctx_Buffer_Release(u, &b->ubuf);
+    ctx_Buffer_Release(u, &b->ubuf);
     PyMem_Free(b);
 }
 

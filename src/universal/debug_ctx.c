@@ -275,7 +275,7 @@ static const char *hpy__debug_Unicode_AsUTF8AndSize(HPyContext *ctx, HPy h, HPy_
 {
     HPyContext *u = hpy__debug_uctx(ctx, "HPyUnicode_AsUTF8AndSize");
     HPy_ssize_t n = 0;
-    const char *s = u->ctx_Unicode_AsUTF8AndSize(u, hpy__debug_unwrap(ctx, h), &n);
+    const char *s = ctx_Unicode_AsUTF8AndSize(u, hpy__debug_unwrap(ctx, h), &n);
     if (s == NULL)
         return NULL;
     if (size != NULL)
@@ -293,14 +293,14 @@ static const char *bytes_copy(HPy h, const char *s, const char *origin)
 static const char *hpy__debug_Bytes_AsString(HPyContext *ctx, HPy h)
 {
     HPyContext *u = hpy__debug_uctx(ctx, "HPyBytes_AsString");
-    return bytes_copy(h, u->ctx_Bytes_AsString(u, hpy__debug_unwrap(ctx, h)),
+    return bytes_copy(h, ctx_Bytes_AsString(u, hpy__debug_unwrap(ctx, h)),
                       "HPyBytes_AsString");
 }
 
 static const char *hpy__debug_Bytes_AS_STRING(HPyContext *ctx, HPy h)
 {
     HPyContext *u = hpy__debug_uctx(ctx, "HPyBytes_AS_STRING");
-    return bytes_copy(h, u->ctx_Bytes_AS_STRING(u, hpy__debug_unwrap(ctx, h)),
+    return bytes_copy(h, ctx_Bytes_AS_STRING(u, hpy__debug_unwrap(ctx, h)),
                       "HPyBytes_AS_STRING");
 }
 
@@ -309,7 +309,7 @@ static const char *hpy__debug_Type_GetName(HPyContext *ctx, HPy type)
     HPyContext *u = hpy__debug_uctx(ctx, "HPyType_GetName");
     HPy utype = hpy__debug_unwrap(ctx, type);
     hpy__debug_check_type(ctx, utype, "HPyType_GetName arg must be a type");
-    const char *name = u->ctx_Type_GetName(u, utype);
+    const char *name = ctx_Type_GetName(u, utype);
     if (name == NULL)
         return NULL;
     return raw_copy(type, name, (HPy_ssize_t)strlen(name) + 1, "HPyType_GetName");
@@ -353,7 +353,7 @@ static HPy hpy__debug_Tuple_FromArray(HPyContext *ctx, const HPy *items, HPy_ssi
     HPy *uitems = unwrap_array(ctx, &a, items, n);
     if (uitems == NULL)
         return HPy_NULL;
-    HPy r = u->ctx_Tuple_FromArray(u, uitems, n);
+    HPy r = ctx_Tuple_FromArray(u, uitems, n);
     free_array(&a);
     return hpy__debug_wrap(ctx, r);
 }
@@ -374,7 +374,7 @@ static HPy hpy__debug_Call(HPyContext *ctx, HPy callable, const HPy *args, size_
     HPy *uargs = unwrap_array(ctx, &a, args, (HPy_ssize_t)nargs + kwnames_count(ukwnames));
     if (uargs == NULL)
         return HPy_NULL;
-    HPy r = u->ctx_Call(u, ucallable, uargs, nargs, ukwnames);
+    HPy r = ctx_Call(u, ucallable, uargs, nargs, ukwnames);
     free_array(&a);
     return hpy__debug_wrap(ctx, r);
 }
@@ -391,7 +391,7 @@ static HPy hpy__debug_CallMethod(HPyContext *ctx, HPy name, const HPy *args, siz
     HPy *uargs = unwrap_array(ctx, &a, args, (HPy_ssize_t)nargs + kwnames_count(ukwnames));
     if (uargs == NULL)
         return HPy_NULL;
-    HPy r = u->ctx_CallMethod(u, uname, uargs, nargs, ukwnames);
+    HPy r = ctx_CallMethod(u, uname, uargs, nargs, ukwnames);
     free_array(&a);
     return hpy__debug_wrap(ctx, r);
 }
@@ -406,7 +406,7 @@ static HPy hpy__debug_Type_GenericNew(HPyContext *ctx, HPy type, const HPy *args
     HPy *uargs = unwrap_array(ctx, &a, args, args != NULL ? nargs : 0);
     if (uargs == NULL)
         return HPy_NULL;
-    HPy r = u->ctx_Type_GenericNew(u, utype, args != NULL ? uargs : NULL, nargs, ukw);
+    HPy r = ctx_Type_GenericNew(u, utype, args != NULL ? uargs : NULL, nargs, ukw);
     free_array(&a);
     return hpy__debug_wrap(ctx, r);
 }
@@ -417,7 +417,7 @@ static HPy hpy__debug_Type_FromSpec(HPyContext *ctx, HPyType_Spec *spec,
 {
     HPyContext *u = hpy__debug_uctx(ctx, "HPyType_FromSpec");
     if (params == NULL)
-        return hpy__debug_wrap(ctx, u->ctx_Type_FromSpec(u, spec, NULL));
+        return hpy__debug_wrap(ctx, ctx_Type_FromSpec(u, spec, NULL));
     size_t n = 0;
     while (params[n].kind != 0)
         n++;
@@ -430,7 +430,7 @@ static HPy hpy__debug_Type_FromSpec(HPyContext *ctx, HPyType_Spec *spec,
         uparams[i].kind = params[i].kind;
         uparams[i].object = i < n ? hpy__debug_unwrap(ctx, params[i].object) : HPy_NULL;
     }
-    HPy r = u->ctx_Type_FromSpec(u, spec, uparams);
+    HPy r = ctx_Type_FromSpec(u, spec, uparams);
     PyMem_Free(uparams);
     return hpy__debug_wrap(ctx, r);
 }
@@ -508,13 +508,13 @@ static HPy build_failed(intptr_t db)
 static HPyListBuilder hpy__debug_ListBuilder_New(HPyContext *ctx, HPy_ssize_t size)
 {
     HPyContext *u = hpy__debug_uctx(ctx, "HPyListBuilder_New");
-    HPyListBuilder ub = u->ctx_ListBuilder_New(u, size);
+    HPyListBuilder ub = ctx_ListBuilder_New(u, size);
     HPyListBuilder result = { 0 };
     if (ub._lst == 0)
         return result;
     DebugBuilder *b = new_builder(ub._lst);
     if (b == NULL)
-        u->ctx_ListBuilder_Cancel(u, ub);
+        ctx_ListBuilder_Cancel(u, ub);
     result._lst = (intptr_t)b;
     return result;
 }
@@ -527,7 +527,7 @@ static void hpy__debug_ListBuilder_Set(HPyContext *ctx, HPyListBuilder builder,
     if (b == NULL)
         return;
     HPyListBuilder ub = { b->ub };
-    u->ctx_ListBuilder_Set(u, ub, index, hpy__debug_unwrap(ctx, h_item));
+    ctx_ListBuilder_Set(u, ub, index, hpy__debug_unwrap(ctx, h_item));
 }
 
 static HPy hpy__debug_ListBuilder_Build(HPyContext *ctx, HPyListBuilder builder)
@@ -538,7 +538,7 @@ static HPy hpy__debug_ListBuilder_Build(HPyContext *ctx, HPyListBuilder builder)
         return build_failed(builder._lst);
     HPyListBuilder ub = { b->ub };
     close_builder(b);
-    return hpy__debug_wrap(ctx, u->ctx_ListBuilder_Build(u, ub));
+    return hpy__debug_wrap(ctx, ctx_ListBuilder_Build(u, ub));
 }
 
 static void hpy__debug_ListBuilder_Cancel(HPyContext *ctx, HPyListBuilder builder)
@@ -549,19 +549,19 @@ static void hpy__debug_ListBuilder_Cancel(HPyContext *ctx, HPyListBuilder builde
         return;
     HPyListBuilder ub = { b->ub };
     close_builder(b);
-    u->ctx_ListBuilder_Cancel(u, ub);
+    ctx_ListBuilder_Cancel(u, ub);
 }
 
 static HPyTupleBuilder hpy__debug_TupleBuilder_New(HPyContext *ctx, HPy_ssize_t size)
 {
     HPyContext *u = hpy__debug_uctx(ctx, "HPyTupleBuilder_New");
-    HPyTupleBuilder ub = u->ctx_TupleBuilder_New(u, size);
+    HPyTupleBuilder ub = ctx_TupleBuilder_New(u, size);
     HPyTupleBuilder result = { 0 };
     if (ub._tup == 0)
         return result;
     DebugBuilder *b = new_builder(ub._tup);
     if (b == NULL)
-        u->ctx_TupleBuilder_Cancel(u, ub);
+        ctx_TupleBuilder_Cancel(u, ub);
     result._tup = (intptr_t)b;
     return result;
 }
@@ -574,7 +574,7 @@ static void hpy__debug_TupleBuilder_Set(HPyContext *ctx, HPyTupleBuilder builder
     if (b == NULL)
         return;
     HPyTupleBuilder ub = { b->ub };
-    u->ctx_TupleBuilder_Set(u, ub, index, hpy__debug_unwrap(ctx, h_item));
+    ctx_TupleBuilder_Set(u, ub, index, hpy__debug_unwrap(ctx, h_item));
 }
 
 static HPy hpy__debug_TupleBuilder_Build(HPyContext *ctx, HPyTupleBuilder builder)
@@ -585,7 +585,7 @@ static HPy hpy__debug_TupleBuilder_Build(HPyContext *ctx, HPyTupleBuilder builde
         return build_failed(builder._tup);
     HPyTupleBuilder ub = { b->ub };
     close_builder(b);
-    return hpy__debug_wrap(ctx, u->ctx_TupleBuilder_Build(u, ub));
+    return hpy__debug_wrap(ctx, ctx_TupleBuilder_Build(u, ub));
 }
 
 static void hpy__debug_TupleBuilder_Cancel(HPyContext *ctx, HPyTupleBuilder builder)
@@ -596,7 +596,7 @@ static void hpy__debug_TupleBuilder_Cancel(HPyContext *ctx, HPyTupleBuilder buil
         return;
     HPyTupleBuilder ub = { b->ub };
     close_builder(b);
-    u->ctx_TupleBuilder_Cancel(u, ub);
+    ctx_TupleBuilder_Cancel(u, ub);
 }
 
 /* ---- trackers: they hold debug handles, closed through the debug context ------------------- */
