@@ -67,59 +67,75 @@ typedef struct {
 #define SEEN_BITS 4
 static type_facts seen[1 << SEEN_BITS];
 
-static type_facts facts_of(PyTypeObject *tp)
+/* A type missing from the table: its facts, kept unless it has no version tag. */
+HPY_DEBUG_COLD const type_facts *facts_miss(PyTypeObject *tp, type_facts *slot)
 {
-    unsigned int tag = tp->tp_version_tag;
-    type_facts *slot = &seen[hpy__type_slot(tp, SEEN_BITS)];
+    static type_facts untagged;
+    type_facts *f = tp->tp_version_tag != 0 ? slot : &untagged;
+    f->type = tp;
+    f->tag = tp->tp_version_tag;
 #if PY_VERSION_HEX >= 0x030C0000
-    PyInterpreterState *interp = PyInterpreterState_Get();
-    if (tp == slot->type && tag == slot->tag && tag != 0 && interp == slot->interp)
-        return *slot;
-    type_facts f = { tp, tag, interp,
-                     ctx_Type_GetBuiltinShape(hpy__debug.uctx, _py2h((PyObject *)tp)),
-                     _HPyType_FieldsVisible(tp) };
-#else
-    if (tp == slot->type && tag == slot->tag && tag != 0)
-        return *slot;
-    type_facts f = { tp, tag, ctx_Type_GetBuiltinShape(hpy__debug.uctx, _py2h((PyObject *)tp)),
-                     _HPyType_FieldsVisible(tp) };
+    f->interp = PyInterpreterState_Get();
 #endif
-    if (tag != 0)
-        *slot = f;
+    f->shape = ctx_Type_GetBuiltinShape(hpy__debug.uctx, _py2h((PyObject *)tp));
+    f->fields_visible = _HPyType_FieldsVisible(tp);
     return f;
 }
 
-static void hpy__debug_check_shape(HPyContext *ctx, HPy uh, HPyType_BuiltinShape expected,
-                                   const char *function)
+HPY_DEBUG_INLINE const type_facts *facts_of(PyTypeObject *tp)
 {
-    (void)ctx;
-    if (uh._i == 0)
-        return;
-    HPyType_BuiltinShape actual = facts_of(Py_TYPE(_h2py(uh))).shape;
-    if (actual == expected)
-        return;
+    unsigned int tag = tp->tp_version_tag;
+    type_facts *slot = &seen[hpy__type_slot(tp, SEEN_BITS)];
+    if (tp == slot->type && tag == slot->tag && tag != 0
+#if PY_VERSION_HEX >= 0x030C0000
+        && PyInterpreterState_Get() == slot->interp
+#endif
+        )
+        return slot;
+    return facts_miss(tp, slot);
+}
+
+HPY_DEBUG_COLD void report_shape(HPyType_BuiltinShape expected, HPyType_BuiltinShape actual,
+                                 const char *function)
+{
     char message[256];
     snprintf(message, sizeof(message), "Invalid usage of %s. Expected shape %s but got %s",
              function, shape_name(expected), shape_name(actual));
     hpy__debug_fatal(message);
 }
 
-/* The type of the object a field is stored into must let the garbage collector see its fields
- * (python-contract.md §11.2 goes no further; docs/gc-regime.md). */
-static void hpy__debug_check_holds_objects(HPyContext *ctx, HPy uh, const char *function)
+HPY_DEBUG_INLINE void hpy__debug_check_shape(HPyContext *ctx, HPy uh,
+                                             HPyType_BuiltinShape expected, const char *function)
 {
     (void)ctx;
     if (uh._i == 0)
         return;
-    PyTypeObject *tp = Py_TYPE(_h2py(uh));
-    if (facts_of(tp).fields_visible != 0)
-        return;
+    HPyType_BuiltinShape actual = facts_of(Py_TYPE(_h2py(uh)))->shape;
+    if (HPY_DEBUG_UNLIKELY(actual != expected))
+        report_shape(expected, actual, function);
+}
+
+HPY_DEBUG_COLD void report_fields_hidden(PyTypeObject *tp, const char *function)
+{
     char message[512];
     snprintf(message, sizeof(message),
              "Invalid usage of %s: instances of type '%.200s' hold objects in HPyFields, but "
              "the type declares no HPy_tp_traverse, so the garbage collector cannot see them",
              function, tp->tp_name);
     hpy__debug_fatal(message);
+}
+
+/* The type of the object a field is stored into must let the garbage collector see its fields
+ * (python-contract.md §11.2 goes no further; docs/gc-regime.md). */
+HPY_DEBUG_INLINE void hpy__debug_check_holds_objects(HPyContext *ctx, HPy uh,
+                                                     const char *function)
+{
+    (void)ctx;
+    if (uh._i == 0)
+        return;
+    PyTypeObject *tp = Py_TYPE(_h2py(uh));
+    if (HPY_DEBUG_UNLIKELY(facts_of(tp)->fields_visible == 0))
+        report_fields_hidden(tp, function);
 }
 
 static void hpy__debug_check_kwnames(HPy ukwnames, const char *message)

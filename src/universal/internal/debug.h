@@ -31,9 +31,11 @@
 #if defined(__GNUC__)
 #  define HPY_DEBUG_UNLIKELY(x) __builtin_expect(!!(x), 0)
 #  define HPY_DEBUG_INLINE static inline __attribute__((always_inline))
+#  define HPY_DEBUG_COLD static __attribute__((noinline, cold))
 #else
 #  define HPY_DEBUG_UNLIKELY(x) (x)
 #  define HPY_DEBUG_INLINE static inline
+#  define HPY_DEBUG_COLD static
 #endif
 
 /* Ordered so that "open" is state <= ARG and "usable" is state < CLOSED. */
