@@ -47,7 +47,6 @@ static const char *shape_name(HPyType_BuiltinShape shape)
     return "<unknown shape>";
 }
 
-/* _HPy_AsStruct_<S> needs an object whose type has the builtin shape S. */
 /* What the checks below need to know of a type, kept for the types seen lately (a small table
  * indexed by the type's address: a module usually works with a few types in turn). A type is
  * identified by its address and its version tag: an interpreter never reuses a tag (a new type
@@ -104,6 +103,7 @@ HPY_DEBUG_COLD void report_shape(HPyType_BuiltinShape expected, HPyType_BuiltinS
     hpy__debug_fatal(message);
 }
 
+/* _HPy_AsStruct_<S> needs an object whose type has the builtin shape S. */
 HPY_DEBUG_INLINE void hpy__debug_check_shape(HPyContext *ctx, HPy uh,
                                              HPyType_BuiltinShape expected, const char *function)
 {
