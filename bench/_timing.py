@@ -10,7 +10,11 @@ The method (bench/README.md says it for readers):
 * its spread is half the width of a 95 % confidence interval of that median (from the order
   statistics of the per-repeat ratios), relative to the median; a row is repeated until every
   spread is within the noise limit, up to a maximum number of repeats; a ratio whose spread is
-  still above the limit is marked, and a run with such ratios says it is too noisy to use.
+  still above the limit is marked, and a run with such ratios says it is too noisy to use;
+* a row timed in several processes (bench/run.py --processes) pools their per-repeat ratios; the
+  spread is then also at least the 95 % confidence interval of the mean of the per-process
+  medians, since what a process brings with it (where the binaries and the row's objects land
+  in memory) moves a ratio in all of that process's repeats and only other processes show it.
 """
 import json
 import math
@@ -113,6 +117,41 @@ def ratio_stats(times, base_key, versus=None, noise_limit=NOISE_LIMIT):
     return results
 
 
+# two-sided 95 % quantiles of Student's t for 1 to 30 degrees of freedom (then about 2)
+_T95 = (12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228, 2.201, 2.179,
+        2.160, 2.145, 2.131, 2.120, 2.110, 2.101, 2.093, 2.086, 2.080, 2.074, 2.069, 2.064,
+        2.060, 2.056, 2.052, 2.048, 2.045, 2.042)
+
+
+def t95(df):
+    """The two-sided 95 % quantile of Student's t with df >= 1 degrees of freedom."""
+    if df < 1:
+        raise ValueError('no degrees of freedom')
+    return _T95[df - 1] if df <= len(_T95) else 1.96 + 2.4 / df
+
+
+def combine_processes(runs, base_key, versus=None, noise_limit=NOISE_LIMIT):
+    """ratio_stats for one row timed in several processes: runs holds time_interleaved's times
+    of each process. 'ratio' is the median of every paired per-repeat ratio of every process,
+    'process_ratios' the median of each process; 'spread' is the larger of the median's
+    confidence interval (as in ratio_stats, over the pooled ratios) and, from two processes on,
+    the 95 % confidence interval of the mean of the per-process medians, both relative."""
+    if not runs:
+        raise ValueError('no runs')
+    pooled = {key: [t for run in runs for t in run[key]] for key in runs[0]}
+    results = ratio_stats(pooled, base_key, versus, noise_limit)
+    per_process = [ratio_stats(run, base_key, versus, noise_limit) for run in runs]
+    for key, res in results.items():
+        medians = [p[key]['ratio'] for p in per_process]
+        res['process_ratios'] = medians
+        res['processes'] = len(medians)
+        if len(medians) > 1 and res['ratio'] > 0:
+            between = t95(len(medians) - 1) * statistics.stdev(medians) / math.sqrt(len(medians))
+            res['spread'] = max(res['spread'], between / res['ratio'])
+            res['noisy'] = res['spread'] > noise_limit
+    return results
+
+
 def precise_enough(base_key, versus=None, noise_limit=NOISE_LIMIT):
     """An `enough` for time_interleaved: every ratio's spread is within noise_limit."""
     def enough(times):
@@ -192,11 +231,14 @@ def print_table(columns, rows, base_label='time', noise_limit=NOISE_LIMIT, goal_
     if len(versus) > 1:
         print('ratios: %s' % '; '.join('%s to %s' % (', '.join(v), k) for k, v in versus.items()))
     repeats = [res['repeats'] for r in rows for res in r['results'].values()]
+    processes = [res.get('processes', 1) for r in rows for res in r['results'].values()]
     print('time: CPU time per iteration (the minimum over the repeats); ratio: median over the '
           "repeats of the variant's time / the baseline's time in the same repeat; spread: half "
           'the 95%% confidence interval of that median, relative (? above %.2f); repeats: %s'
-          % (noise_limit, '%d' % repeats[0] if min(repeats) == max(repeats)
-             else '%d to %d' % (min(repeats), max(repeats))))
+          % (noise_limit, _span(repeats)))
+    if max(processes) > 1:
+        print('processes: %s per row, their repeats pooled; a spread is at least half the 95%% '
+              'confidence interval of the mean of the per-process ratios' % _span(processes))
     targets = ', '.join('%s <= %.2f' % (c.title, c.target) for c in others if c.target)
     if targets:
         print('%ss: %s%s' % (goal_word, targets, ' -- * marks a ratio above its %s' % goal_word
@@ -214,6 +256,11 @@ def print_table(columns, rows, base_label='time', noise_limit=NOISE_LIMIT, goal_
     else:
         print('noise: all %d ratios have a spread within \u00b1%.2f' % (total, noise_limit))
     return noisy
+
+
+def _span(values):
+    return '%d' % values[0] if min(values) == max(values) else '%d to %d' % (min(values),
+                                                                            max(values))
 
 
 def compare_runs(first, second):

@@ -1,16 +1,17 @@
 #!/usr/bin/env python3
 """HPy microbenchmarks: the same module written against the raw C API (capi_bench.c) and against
-HPy (hpy_bench.c, built once per HPy ABI), all loaded in this one process and timed side by side
-with the same Python-level loop.
+HPy (hpy_bench.c, built once per HPy ABI), all loaded in one process and timed side by side with
+the same Python-level loop; each row is timed so in several fresh processes.
 
-    bench/run.py                  # full run (~35 s)
-    bench/run.py --quick          # smoke test for CI (a few seconds)
+    bench/run.py                  # full run (a few minutes)
+    bench/run.py --quick          # smoke test for CI (a few seconds, one process)
     bench/run.py --repeat 9 --json out.json
 
-Times are CPU time of this thread (--clock), so other processes on a busy machine do not count.
-The variants of a row are interleaved in rotating order, --repeat times, each run calibrated to
-about --target-time seconds; a ratio is the median of the per-repeat ratios HPy / C API, printed
-with its spread, and a run says when it is too noisy to use (bench/_timing.py, bench/README.md).
+Times are CPU time of the timing thread (--clock), so other processes on a busy machine do not
+count. The variants of a row are interleaved in rotating order, --repeat times per process, each
+run calibrated to about --target-time seconds; a ratio is the median of the per-repeat ratios
+HPy / C API of all processes (--processes, more while a row is noisy), printed with its spread,
+and a run says when it is too noisy to use (bench/_timing.py, bench/README.md).
 """
 import argparse
 import atexit
@@ -496,6 +497,76 @@ def run_row(row, func, stmt, cols, ns, timing, setup=None, check=None):
                                     max_repeat, _timing.precise_enough(base_key, versus))
 
 
+# --------------------------------------------------------------------------------------------
+# Several processes (--processes)
+# --------------------------------------------------------------------------------------------
+
+def worker_main(plan_path, out_path):
+    """Times the rows a plan names in this fresh process and writes their times: a child of
+    run_in_processes, on binaries the parent has built."""
+    with open(plan_path) as f:
+        plan = json.load(f)
+    columns = [c for c in make_columns() if c.key in plan['columns']]
+    columns.sort(key=lambda c: plan['columns'].index(c.key))
+    load_columns(columns, plan['paths'])
+    failed = [c for c in columns if c.error]
+    if failed:
+        sys.exit('%s: %s' % (failed[0].key, failed[0].error))
+    ns = make_namespace()
+    timing = (plan['clock'], plan['repeat'], plan['max_repeat'], plan['target_time'],
+              plan['base'], plan['versus'])
+    out = {}
+    for i in plan['rows']:
+        name, func, stmt, *extra = ROWS[i]
+        setup, check = (list(extra) + [None, None])[:2]
+        numbers, times = run_row(name, func, stmt, columns, ns, timing, setup, check)
+        out[str(i)] = {'numbers': numbers, 'times': times}
+    with open(out_path, 'w') as f:
+        json.dump(out, f)
+    return 0
+
+
+def run_in_processes(rows, active, paths, timing, processes, max_processes, verbose):
+    """Times each row of `rows` (indexes into ROWS) in `processes` fresh processes, then in one
+    more at a time while one of its ratios is noisier than the limit, up to max_processes.
+    Returns {row index: (numbers of the first process, combine_processes results)}."""
+    clock, repeat, max_repeat, target_time, base_key, versus = timing
+    runs = {i: [] for i in rows}
+    numbers = {}
+    done = {}
+    work = tempfile.mkdtemp(prefix='processes-', dir=make_run_dir())
+    for n in range(max_processes):
+        pending = [i for i in rows if i not in done]
+        if not pending:
+            break
+        plan = {'paths': paths, 'columns': [c.key for c in active], 'rows': pending,
+                'clock': clock, 'repeat': repeat, 'max_repeat': max_repeat,
+                'target_time': target_time, 'base': base_key, 'versus': versus}
+        plan_path = os.path.join(work, 'plan-%d.json' % n)
+        out_path = os.path.join(work, 'times-%d.json' % n)
+        with open(plan_path, 'w') as f:
+            json.dump(plan, f)
+        res = subprocess.run([sys.executable, os.path.abspath(__file__), '--worker', plan_path,
+                              out_path], capture_output=True, text=True)
+        if res.returncode != 0:
+            sys.exit('a benchmark process failed:\n%s%s' % (res.stdout, res.stderr))
+        with open(out_path) as f:
+            out = json.load(f)
+        for i in pending:
+            numbers.setdefault(i, out[str(i)]['numbers'])
+            runs[i].append(out[str(i)]['times'])
+            if len(runs[i]) >= processes or n + 1 == max_processes:
+                results = _timing.combine_processes(runs[i], base_key, versus)
+                if not any(r['noisy'] for r in results.values()) or n + 1 == max_processes:
+                    done[i] = results
+        if verbose:
+            print('  process %d: %d rows timed, %d settled' % (n + 1, len(pending), len(done)))
+    for i in rows:      # fewer rounds than `processes` (max_processes below it)
+        if i not in done:
+            done[i] = _timing.combine_processes(runs[i], base_key, versus)
+    return {i: (numbers[i], done[i]) for i in rows}
+
+
 def loop_overhead(repeat, target_time, clock):
     timer = _timing.make_timer('pass', {}, clock)
     number = _timing.calibrate(timer, target_time)
@@ -528,6 +599,13 @@ def main(argv=None):
     p.add_argument('--clock', choices=sorted(_timing.CLOCKS), default=_timing.DEFAULT_CLOCK,
                    help='what a time is: CPU time of this thread (default), of the process, '
                    'or wall time')
+    p.add_argument('--processes', type=int, default=None,
+                   help='fresh processes that time each row, at least (default 3; 1: every row '
+                   'in this process)')
+    p.add_argument('--max-processes', type=int, default=None,
+                   help='while a ratio of a row is noisier than +-%.2f, more processes for it, '
+                   'up to this many (default 20)' % _timing.NOISE_LIMIT)
+    p.add_argument('--worker', nargs=2, metavar=('PLAN', 'OUT'), help=argparse.SUPPRESS)
     p.add_argument('--json', metavar='FILE', help='write the raw numbers to FILE')
     p.add_argument('--columns', default=None,
                    help='comma-separated column keys (default: all of %s)'
@@ -541,6 +619,8 @@ def main(argv=None):
                    help='compare the ratios of two runs written by --json, then exit')
     p.add_argument('-v', '--verbose', action='store_true')
     args = p.parse_args(argv)
+    if args.worker:
+        return worker_main(*args.worker)
     if args.compare:
         runs = []
         for path in args.compare:
@@ -549,8 +629,14 @@ def main(argv=None):
         _timing.print_comparison(*runs)
         return 0
 
-    repeat = args.repeat or (2 if args.quick else 20)
-    max_repeat = max(repeat, args.max_repeat or (repeat if args.quick else 150))
+    processes = args.processes or (1 if args.quick else 3)
+    max_processes = max(processes, args.max_processes or (processes if args.quick else 20))
+    if processes < 1:
+        p.error('--processes must be positive')
+    # several processes pool their repeats: each needs fewer
+    repeat = args.repeat or (2 if args.quick else 20 if processes == 1 else 10)
+    max_repeat = max(repeat, args.max_repeat or (repeat if args.quick else
+                                                 150 if processes == 1 else 40))
     target_time = args.target_time or (0.005 if args.quick else 0.01)
     if repeat < 1 or target_time <= 0:
         p.error('--repeat and --target-time must be positive')
@@ -564,7 +650,8 @@ def main(argv=None):
         if 'capi' not in keys:
             keys.insert(0, 'capi')
         columns = [c for c in columns if c.key in keys]
-    rows = [r for r in ROWS if not args.filter or args.filter in r[0] or args.filter in r[1]]
+    rows = [i for i, r in enumerate(ROWS)
+            if not args.filter or args.filter in r[0] or args.filter in r[1]]
     if not rows:
         p.error('no row matches --filter %r' % args.filter)
 
@@ -582,8 +669,10 @@ def main(argv=None):
 
     print('HPy microbenchmarks -- Python %s (%s) on %s'
           % (platform.python_version(), platform.python_implementation(), platform.machine()))
-    print('build: %s; %d to %d repeats of ~%g s per variant (clock: %s), interleaved; '
+    print('build: %s; %d to %d repeats of ~%g s per variant (clock: %s), interleaved, in %s; '
           'modules: %s' % (how, repeat, max_repeat, target_time, args.clock,
+             'this process' if max_processes == 1 else '%d to %d processes per row'
+             % (processes, max_processes),
              ', '.join('%s=%s' % (c.key, c.module.abi()) for c in active)))
     print()
 
@@ -592,11 +681,20 @@ def main(argv=None):
     ns = make_namespace()
     overhead = loop_overhead(repeat, target_time, args.clock)
     timing = (args.clock, repeat, max_repeat, target_time, base.key, versus)
+    if max_processes > 1:
+        by_row = run_in_processes(rows, active, paths, timing, processes, max_processes,
+                                  args.verbose)
+    else:
+        by_row = {}
+        for i in rows:
+            name, func, stmt, *extra = ROWS[i]
+            setup, check = (list(extra) + [None, None])[:2]
+            numbers, times = run_row(name, func, stmt, active, ns, timing, setup, check)
+            by_row[i] = (numbers, _timing.ratio_stats(times, base.key, versus))
     out_rows = []
-    for name, func, stmt, *extra in rows:
-        setup, check = (list(extra) + [None, None])[:2]
-        numbers, times = run_row(name, func, stmt, active, ns, timing, setup, check)
-        results = _timing.ratio_stats(times, base.key, versus)
+    for i in rows:
+        name, func, stmt = ROWS[i][:3]
+        numbers, results = by_row[i]
         out_rows.append({'name': name, 'func': func, 'stmt': stmt, 'numbers': numbers,
                          'results': results})
         if args.verbose:
@@ -619,6 +717,8 @@ def main(argv=None):
             'max_repeat': max_repeat,
             'target_time': target_time,
             'clock': args.clock,
+            'processes': processes,
+            'max_processes': max_processes,
             'noise_limit': _timing.NOISE_LIMIT,
             'noisy_ratios': noisy,
             'loop_overhead_s': overhead,

@@ -1,6 +1,7 @@
 """bench/run.py: runs may overlap in one checkout (each loads private copies of the binaries and
 builds one at a time)."""
 import importlib.util
+import json
 import os
 import subprocess
 import sys
@@ -51,3 +52,21 @@ def test_two_runs_side_by_side(tmp_path):
     leftovers = [d for d in os.listdir(build_dir)
                  if d.startswith('run-') and d.split('-')[1] in {str(p.pid) for p in procs}]
     assert leftovers == []
+
+
+def test_rows_timed_in_several_processes(tmp_path):
+    """--processes: each row is timed in fresh processes whose repeats are pooled."""
+    out_json = tmp_path / 'run.json'
+    cmd = [sys.executable, RUN_PY, '--filter', 'getattr (C string)', '--columns', 'cpython',
+           '--processes', '2', '--max-processes', '2', '--repeat', '2', '--max-repeat', '2',
+           '--target-time', '0.001', '--json', str(out_json)]
+    res = subprocess.run(cmd, capture_output=True, text=True, timeout=600)
+    assert res.returncode == 0, res.stdout + res.stderr
+    assert 'processes: 2 per row' in res.stdout
+    data = json.loads(out_json.read_text())
+    assert data['processes'] == 2
+    [row] = data['rows']
+    cpy = row['results']['cpython']
+    assert cpy['processes'] == 2
+    assert cpy['repeats'] == 4
+    assert len(cpy['process_ratios']) == 2

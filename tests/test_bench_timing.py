@@ -100,6 +100,59 @@ def test_spread_and_noisy_flag():
     assert not _timing.ratio_stats(times, 'base', noise_limit=0.2)['x']['noisy']
 
 
+def test_processes_that_agree_pool_their_repeats():
+    # 100 repeats in each of three processes, the same ratios in each: the spread is the pooled
+    # median's, narrower than one process's
+    one = {'base': [1.0] * 100, 'x': [1.0 + 0.001 * (i % 50) for i in range(100)]}
+    alone = _timing.ratio_stats(one, 'base')['x']
+    res = _timing.combine_processes([one, one, one], 'base')
+    x = res['x']
+    assert x['processes'] == 3
+    assert x['repeats'] == 300
+    assert x['process_ratios'] == pytest.approx([alone['ratio']] * 3)
+    assert x['ratio'] == pytest.approx(alone['ratio'])
+    assert 0 < x['spread'] < alone['spread']
+    assert not x['noisy']
+    assert res['base']['ratio'] == 1.0 and res['base']['spread'] == 0.0
+
+
+def test_processes_that_disagree_make_a_wide_spread():
+    # each process is precise on its own, but they land on 1.10, 1.20 and 1.30: the spread is
+    # the confidence interval of the mean of the three (t with 2 degrees of freedom)
+    runs = [{'base': [1.0] * 50, 'x': [r] * 50} for r in (1.1, 1.2, 1.3)]
+    for run in runs:
+        assert _timing.ratio_stats(run, 'base')['x']['spread'] == 0.0
+    x = _timing.combine_processes(runs, 'base')['x']
+    assert x['process_ratios'] == pytest.approx([1.1, 1.2, 1.3])
+    assert x['ratio'] == pytest.approx(1.2)
+    assert x['spread'] == pytest.approx(4.303 * 0.1 / 3 ** 0.5 / 1.2)
+    assert x['noisy']
+    # one process: what ratio_stats says
+    single = _timing.combine_processes(runs[:1], 'base')['x']
+    assert single['spread'] == 0.0 and single['processes'] == 1
+    with pytest.raises(ValueError):
+        _timing.combine_processes([], 'base')
+
+
+def test_student_t_quantiles():
+    assert _timing.t95(1) == pytest.approx(12.706)
+    assert _timing.t95(2) == pytest.approx(4.303)
+    assert _timing.t95(30) == pytest.approx(2.042)
+    assert _timing.t95(60) == pytest.approx(2.000, abs=0.002)
+    assert _timing.t95(10 ** 6) == pytest.approx(1.96, abs=0.001)
+    with pytest.raises(ValueError):
+        _timing.t95(0)
+
+
+def test_table_says_how_many_processes(capsys):
+    runs = [{'base': [1.0] * 10, 'x': [1.0] * 10}] * 4
+    rows = [{'name': 'row', 'results': _timing.combine_processes(runs, 'base')}]
+    _timing.print_table([Col('base', 'Base'), Col('x', 'X')], rows)
+    out = capsys.readouterr().out
+    assert 'processes: 4 per row' in out
+    assert 'noise: all 1 ratios have a spread within' in out
+
+
 def test_median_interval_narrows_with_more_values():
     assert _timing.median_interval([5.0]) == (5.0, 5.0)
     assert _timing.median_interval([2.0, 1.0]) == (1.0, 2.0)
