@@ -497,6 +497,13 @@ def run_row(row, func, stmt, cols, ns, timing, setup=None, check=None):
                                     max_repeat, _timing.precise_enough(base_key, versus))
 
 
+def time_row(i, cols, ns, timing):
+    """run_row for ROWS[i]."""
+    name, func, stmt, *extra = ROWS[i]
+    setup, check = (list(extra) + [None, None])[:2]
+    return run_row(name, func, stmt, cols, ns, timing, setup, check)
+
+
 # --------------------------------------------------------------------------------------------
 # Several processes (--processes)
 # --------------------------------------------------------------------------------------------
@@ -506,8 +513,8 @@ def worker_main(plan_path, out_path):
     run_in_processes, on binaries the parent has built."""
     with open(plan_path) as f:
         plan = json.load(f)
-    columns = [c for c in make_columns() if c.key in plan['columns']]
-    columns.sort(key=lambda c: plan['columns'].index(c.key))
+    by_key = {c.key: c for c in make_columns()}
+    columns = [by_key[k] for k in plan['columns']]
     load_columns(columns, plan['paths'])
     failed = [c for c in columns if c.error]
     if failed:
@@ -517,9 +524,7 @@ def worker_main(plan_path, out_path):
               plan['base'], plan['versus'])
     out = {}
     for i in plan['rows']:
-        name, func, stmt, *extra = ROWS[i]
-        setup, check = (list(extra) + [None, None])[:2]
-        numbers, times = run_row(name, func, stmt, columns, ns, timing, setup, check)
+        numbers, times = time_row(i, columns, ns, timing)
         out[str(i)] = {'numbers': numbers, 'times': times}
     with open(out_path, 'w') as f:
         json.dump(out, f)
@@ -552,18 +557,16 @@ def run_in_processes(rows, active, paths, timing, processes, max_processes, verb
             sys.exit('a benchmark process failed:\n%s%s' % (res.stdout, res.stderr))
         with open(out_path) as f:
             out = json.load(f)
+        last = n + 1 == max_processes      # (max_processes >= processes)
         for i in pending:
             numbers.setdefault(i, out[str(i)]['numbers'])
             runs[i].append(out[str(i)]['times'])
-            if len(runs[i]) >= processes or n + 1 == max_processes:
+            if len(runs[i]) >= processes:
                 results = _timing.combine_processes(runs[i], base_key, versus)
-                if not any(r['noisy'] for r in results.values()) or n + 1 == max_processes:
+                if last or not any(r['noisy'] for r in results.values()):
                     done[i] = results
         if verbose:
             print('  process %d: %d rows timed, %d settled' % (n + 1, len(pending), len(done)))
-    for i in rows:      # fewer rounds than `processes` (max_processes below it)
-        if i not in done:
-            done[i] = _timing.combine_processes(runs[i], base_key, versus)
     return {i: (numbers[i], done[i]) for i in rows}
 
 
@@ -678,18 +681,16 @@ def main(argv=None):
 
     keys = {c.key for c in active}
     versus = {c.key: c.versus for c in active if c.versus in keys}
-    ns = make_namespace()
     overhead = loop_overhead(repeat, target_time, args.clock)
     timing = (args.clock, repeat, max_repeat, target_time, base.key, versus)
     if max_processes > 1:
         by_row = run_in_processes(rows, active, paths, timing, processes, max_processes,
                                   args.verbose)
     else:
+        ns = make_namespace()
         by_row = {}
         for i in rows:
-            name, func, stmt, *extra = ROWS[i]
-            setup, check = (list(extra) + [None, None])[:2]
-            numbers, times = run_row(name, func, stmt, active, ns, timing, setup, check)
+            numbers, times = time_row(i, active, ns, timing)
             by_row[i] = (numbers, _timing.ratio_stats(times, base.key, versus))
     out_rows = []
     for i in rows:
@@ -724,9 +725,8 @@ def main(argv=None):
             'loop_overhead_s': overhead,
             'unit': 'seconds per call',
             'columns': [{'key': c.key, 'title': c.title, 'binary': c.binary, 'mode': c.mode,
-                         'sampling': c.sampling, 'target': c.target, 'versus': c.versus, 'path': c.path,
-                         'paths': c.paths,
-                         'available': not c.error,
+                         'sampling': c.sampling, 'target': c.target, 'versus': c.versus,
+                         'path': c.path, 'paths': c.paths, 'available': not c.error,
                          'error': c.error} for c in columns],
             'rows': out_rows,
             'elapsed_s': elapsed,
