@@ -591,9 +591,10 @@ TRACE_UNWRAPPED = ('ctx_FatalError', 'ctx_CallRealFunctionFromTrampoline')
 
 def gen_trace_ctx(members):
     """The trace context: every function member counted, and timed on a sample of calls, around
-    the universal one. The wrappers call the runtime's implementation of the member (ctx_*, the
-    function the universal context holds) by name, with the universal context: no second
-    indirect call, and the small ones inline. The including file declares, before including
+    the universal one. The wrappers call the runtime's implementation of the member by name
+    (ctx_*: what the universal context holds, or for a member that is one C-API call the inline
+    twin of its thunk, made from the same line of api/ctx.tsv), with the universal context: no
+    second indirect call, and the small ones inline. The including file declares, before including
     this file:
       hpy__trace_tick(index): count a call; nonzero when it takes the slow path;
       hpy__trace_universal(): the wrapped context;
@@ -731,8 +732,8 @@ DEBUG_UNSUPPORTED = ('const HPy *', 'HPyListBuilder', 'HPyTupleBuilder', 'HPyTra
 
 def gen_debug_ctx(members):
     """The debug context: every function member unwraps its debug-handle arguments (reporting
-    closed ones), calls the runtime's implementation of the member (ctx_*, the function the
-    universal context holds, called by name) and wraps an HPy result in a new debug handle.
+    closed ones), calls the runtime's implementation of the member by name (ctx_*, as the
+    trace wrappers do) and wraps an HPy result in a new debug handle.
     The including file defines hpy__debug_unwrap(ctx, h), hpy__debug_wrap(ctx, uh),
     hpy__debug_uctx(ctx, api_name) (the universal context behind ctx, after checking that ctx is
     the context of the call running on this thread), hpy__debug_uctx_any(ctx) (the same without
