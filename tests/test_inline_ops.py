@@ -244,17 +244,19 @@ def runtime_offers_inline():
                 or sysconfig.get_config_var('Py_STATS') or not CPYTHON)
 
 
-def build(compile_module, old_binary=False, old_runtime=False):
+def build(compile_module, old_binary=False, old_runtime=False, other_layout=False):
     """The test module in the test's ABI; loaded once per process and variant (--refleaks runs a
-    test again with the same module)."""
+    test again with the same module). old_runtime: loaded with a context that does not offer
+    the inline operations; other_layout: with one that offers them on another layout of tuples
+    and lists."""
     abi = compile_module.abi
-    key = (abi, old_binary, old_runtime)
+    key = (abi, old_binary, old_runtime, other_layout)
     if key not in _loaded:
-        name = 'inline_%s_%d%d' % (abi.replace('-', '_'), old_binary, old_runtime)
+        name = 'inline_%s_%d%d%d' % (abi.replace('-', '_'), old_binary, old_runtime, other_layout)
         flags = OLD_BINARY if old_binary else []
         _, path = compile_module.compile(SRC.replace('NAME', name), name=name, template=False,
                                          extra_flags=flags)
-        hpy.universal._set_inline_ops(not old_runtime)
+        hpy.universal._set_inline_ops('other-layout' if other_layout else not old_runtime)
         try:
             _loaded[key] = load_module(name, path, abi)
         finally:

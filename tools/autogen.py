@@ -442,13 +442,19 @@ def gen_universal_trampolines(members):
         if m.ctx_field.startswith('ctx_AsStruct_'):
             # with a context that advertises the offsets, no call (hpy/universal/hpyfunc_trampolines.h)
             shape = 'HPyType_BuiltinShape_' + m.ctx_field[len('ctx_AsStruct_'):]
+            h = m.params[1].name
             if shape == 'HPyType_BuiltinShape_Object':
-                # the offset depends on the object's type
-                fast = '_HPy_ObjectStruct(%s._i, _hpy_offsets)' % m.params[1].name
+                # the offset depends on the object's type; with the inline operations, the
+                # layout is the compiled one (hpy/universal/misc_trampolines.h)
+                body = ('    if (_HPy_LIKELY(_hpy_inline_ops.mode != 0))\n'
+                        '        return _HPy_InlineObjectStruct(%s._i);\n'
+                        '    if (_hpy_struct_offsets != NULL)\n'
+                        '        return _HPy_ObjectStruct(%s._i, _hpy_offsets);\n%s'
+                        % (h, h, body))
             else:
-                fast = '(char *)%s._i + _hpy_offsets[%s + 1]' % (m.params[1].name, shape)
-            body = ('    if (_HPy_LIKELY(_hpy_struct_offsets != NULL))\n'
-                    '        return %s;\n%s' % (fast, body))
+                body = ('    if (_HPy_LIKELY(_hpy_struct_offsets != NULL))\n'
+                        '        return (char *)%s._i + _hpy_offsets[%s + 1];\n%s'
+                        % (h, shape, body))
         if m.ctx_field in INLINE_FAST_PATHS:
             fast = INLINE_FAST_PATHS[m.ctx_field]
             if fast.startswith('if '):

@@ -133,12 +133,32 @@ static const _HPyRuntimeInfo older_info = {
     older_call_traverse,
 };
 
+/* What a runtime for an interpreter whose tuples and lists are laid out otherwise would
+ * advertise (tests): the inline operations allowed, the item count and the items elsewhere than
+ * the headers' compiled layout puts them (poisoned, far outside any object), so that a binary must
+ * call the context for them. */
+static const _HPyRuntimeInfo other_layout_info = {
+    _HPY_RUNTIME_INFO_MAGIC,
+    _HPY_RUNTIME_OBJECT_HANDLES | _HPY_RUNTIME_STRUCT_OFFSETS | HPY_INLINE_OPS |
+        _HPY_RUNTIME_DIRECT_TRAVERSE,
+    HPY_STRUCT_OFFSETS,
+    offsetof(PyObject, ob_refcnt),
+    HPY_IMMORTAL_MASK,
+    HPY_COUNT_MASK,
+    hpy_dealloc,
+    hpy_is_subtype,
+    (int64_t)1 << 40,
+    (int64_t)1 << 40,
+    (int64_t)1 << 40,
+    call_traverseproc_from_trampoline,
+};
+
 /* The process's universal context; a twin that does not advertise direct calls, so that modules
  * loaded with it take the general trampoline path (what binaries built by other HPy
- * implementations always do); and one that advertises what runtimes did before inline reference
- * counts. */
-static struct _HPyContext_s universal_ctx, dispatch_ctx, older_ctx;
-static int use_dispatch_ctx, use_older_ctx;
+ * implementations always do); one that advertises what runtimes did before inline reference
+ * counts; and one that advertises another layout. */
+static struct _HPyContext_s universal_ctx, dispatch_ctx, older_ctx, other_layout_ctx;
+static int use_dispatch_ctx, inline_ops_variant = HPY_INLINE_OPS_ON;
 
 static void fill(HPyContext *ctx, const void *private_data)
 {
@@ -154,10 +174,18 @@ HPyAPI_IMPL HPyContext *hpy__universal_ctx(void)
         fill(&universal_ctx, &universal_info);
         fill(&dispatch_ctx, NULL);
         fill(&older_ctx, &older_info);
+        fill(&other_layout_ctx, &other_layout_info);
     }
     if (use_dispatch_ctx)
         return &dispatch_ctx;
-    return use_older_ctx ? &older_ctx : &universal_ctx;
+    switch (inline_ops_variant) {
+    case HPY_INLINE_OPS_OLDER:
+        return &older_ctx;
+    case HPY_INLINE_OPS_OTHER_LAYOUT:
+        return &other_layout_ctx;
+    default:
+        return &universal_ctx;
+    }
 }
 
 HPyAPI_IMPL void hpy__set_direct_calls(int enabled)
@@ -165,9 +193,9 @@ HPyAPI_IMPL void hpy__set_direct_calls(int enabled)
     use_dispatch_ctx = !enabled;
 }
 
-HPyAPI_IMPL void hpy__set_inline_ops(int enabled)
+HPyAPI_IMPL void hpy__set_inline_ops(int variant)
 {
-    use_older_ctx = !enabled;
+    inline_ops_variant = variant;
 }
 
 HPyAPI_IMPL int hpy__inline_ops_available(void)

@@ -539,15 +539,26 @@ static PyObject *set_direct_calls(PyObject *self, PyObject *arg)
     Py_RETURN_NONE;
 }
 
-/* For tests: load the following modules with a context that does not let them change reference
- * counts themselves (what runtimes before _HPY_RUNTIME_INLINE_OPS advertise). */
+/* For tests: load the following modules with a context that lets them change reference counts
+ * themselves (True, the default where this runtime offers it), one that does not (False: what
+ * runtimes before _HPY_RUNTIME_INLINE_OPS advertise), or one that allows it on a layout of tuples
+ * and lists other than the one binaries are compiled for ('other-layout'). */
 static PyObject *set_inline_ops(PyObject *self, PyObject *arg)
 {
     (void)self;
+    if (PyUnicode_Check(arg)) {
+        if (PyUnicode_CompareWithASCIIString(arg, "other-layout") != 0) {
+            PyErr_Format(PyExc_ValueError,
+                         "_set_inline_ops() takes True, False or 'other-layout', not %R", arg);
+            return NULL;
+        }
+        hpy__set_inline_ops(HPY_INLINE_OPS_OTHER_LAYOUT);
+        Py_RETURN_NONE;
+    }
     int enabled = PyObject_IsTrue(arg);
     if (enabled < 0)
         return NULL;
-    hpy__set_inline_ops(enabled);
+    hpy__set_inline_ops(enabled ? HPY_INLINE_OPS_ON : HPY_INLINE_OPS_OLDER);
     Py_RETURN_NONE;
 }
 

@@ -28,9 +28,13 @@ _HPy_HIDDEN PyObject *hpy__trace_module(void);
 /* Whether modules loaded from now on may call implementations directly (default: yes). */
 _HPy_HIDDEN void hpy__set_direct_calls(int enabled);
 
-/* Whether modules loaded from now on are told they may change reference counts themselves
- * (default: yes, where this runtime offers it), and whether it does. */
-_HPy_HIDDEN void hpy__set_inline_ops(int enabled);
+/* What modules loaded from now on are told of the inline operations (tests): what this runtime
+ * offers (the default), what runtimes before them advertised, or the operations allowed on a
+ * layout other than the one binaries are compiled for; and whether this runtime offers them. */
+#define HPY_INLINE_OPS_OLDER 0
+#define HPY_INLINE_OPS_ON 1
+#define HPY_INLINE_OPS_OTHER_LAYOUT 2
+_HPy_HIDDEN void hpy__set_inline_ops(int variant);
 _HPy_HIDDEN int hpy__inline_ops_available(void);
 
 #endif /* HPY_UNIVERSAL_INTERNAL_RUNTIME_H */

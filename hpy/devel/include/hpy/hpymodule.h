@@ -14,17 +14,15 @@ typedef struct {
  * (hpy/universal/hpyfunc_trampolines.h), filled by HPy_MODINIT when the module receives its
  * context: with a nonzero `mode`, HPy_Dup, HPy_Close, HPy_Is, HPy_Type, HPy_TypeCheck,
  * HPyField_Load/Store, HPyGlobal_Load, HPy_Length and HPy_GetItem_i of exact tuples and lists,
- * and the tuple and list builders' Set and Build do their work without a context call
- * (hpy/universal/misc_trampolines.h); with `call_traverse`, so do tp_traverse trampolines.
+ * and the tuple and list builders' Set and Build do their work without a context call, and
+ * _HPy_AsStruct_Object reads no offset (hpy/universal/misc_trampolines.h: the layout of objects is
+ * then the one these headers are compiled for); with `call_traverse`, so do tp_traverse
+ * trampolines.
  * Unused in the CPython ABI. */
 #define _HPY_COUNTS_WORD 1      /* the whole first word counts; no object is immortal (3.11) */
 #define _HPY_COUNTS_LOW32 2     /* its low 32 bits count; bit 31 set: immortal (3.12+, 64 bits) */
 typedef struct {
     int mode;                   /* 0 (call the context) or _HPY_COUNTS_* */
-    HPy_ssize_t type_offset;    /* the type pointer in an object */
-    HPy_ssize_t size_offset;    /* the item count of a tuple or list */
-    HPy_ssize_t tuple_items;    /* where a tuple's items start */
-    HPy_ssize_t list_items;     /* where a list keeps the pointer to its items */
     intptr_t tuple_type;
     intptr_t list_type;
     void (*dealloc)(void *obj);

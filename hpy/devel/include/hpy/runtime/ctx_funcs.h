@@ -127,12 +127,15 @@ typedef struct {
         return (char *)_h2py(h) + HPY_OFFSET_##SHAPE; \
     }
 
+/* A branch on the item size, not a selection (see _HPy_ObjectStruct in
+ * hpy/universal/hpyfunc_trampolines.h). */
 HPyAPI_FUNC void *ctx_AsStruct_Object(HPyContext *ctx, HPy h)
 {
     (void)ctx;
     PyObject *obj = _h2py(h);
-    Py_ssize_t offset = Py_TYPE(obj)->tp_itemsize != 0 ? HPY_OFFSET_VarObject : HPY_OFFSET_Object;
-    return (char *)obj + offset;
+    if (_HPy_UNLIKELY(Py_TYPE(obj)->tp_itemsize != 0))
+        return (char *)obj + HPY_OFFSET_VarObject;
+    return (char *)obj + HPY_OFFSET_Object;
 }
 
 _HPY_AS_STRUCT(Type)

@@ -493,7 +493,9 @@ HPyAPI_FUNC int HPy_Is(HPyContext *ctx, HPy obj, HPy other)
 
 HPyAPI_FUNC void* _HPy_AsStruct_Object(HPyContext *ctx, HPy h)
 {
-    if (_HPy_LIKELY(_hpy_struct_offsets != NULL))
+    if (_HPy_LIKELY(_hpy_inline_ops.mode != 0))
+        return _HPy_InlineObjectStruct(h._i);
+    if (_hpy_struct_offsets != NULL)
         return _HPy_ObjectStruct(h._i, _hpy_offsets);
     return ctx->ctx_AsStruct_Object(ctx, h);
 }

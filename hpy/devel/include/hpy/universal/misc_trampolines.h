@@ -30,10 +30,52 @@ HPyAPI_FUNC const int64_t *_HPy_ContextCopyStructOffsets(HPyContext *ctx, int64_
     return copy;
 }
 
+/* The layout of objects the inline operations are compiled for, as constants (an offset read from
+ * memory before every access made them a fifth slower): CPython's without free threading, where
+ * an object starts with three pointer-sized words (count, type, and the item count of a variable
+ * size object), a tuple's items follow them, a list's fourth word points to its items, a type's
+ * tp_itemsize is its sixth word, and the struct of an Object-shape type starts after the first
+ * two words or, if the type has items, the first three, rounded up to the strictest alignment. A
+ * runtime that advertises any other layout gets its context called. */
+#define _HPY_LAYOUT_WORD ((HPy_ssize_t)sizeof(void *))
+#define _HPY_LAYOUT_OB_TYPE _HPY_LAYOUT_WORD
+#define _HPY_LAYOUT_OB_SIZE (2 * _HPY_LAYOUT_WORD)
+#define _HPY_LAYOUT_TUPLE_ITEMS (3 * _HPY_LAYOUT_WORD)
+#define _HPY_LAYOUT_LIST_ITEMS (3 * _HPY_LAYOUT_WORD)
+#define _HPY_LAYOUT_TP_ITEMSIZE (5 * _HPY_LAYOUT_WORD)
+typedef struct {
+    char c;
+    union {
+        long long ll;
+        long double ld;
+        double d;
+        void *p;
+        void (*f)(void);
+    } u;
+} _HPyLayoutAlignProbe;
+#define _HPY_LAYOUT_ALIGN ((HPy_ssize_t)offsetof(_HPyLayoutAlignProbe, u))
+#define _HPY_LAYOUT_ALIGN_UP(n) (((n) + _HPY_LAYOUT_ALIGN - 1) / _HPY_LAYOUT_ALIGN * _HPY_LAYOUT_ALIGN)
+#define _HPY_LAYOUT_OBJECT_STRUCT _HPY_LAYOUT_ALIGN_UP(2 * _HPY_LAYOUT_WORD)
+#define _HPY_LAYOUT_VAR_OBJECT_STRUCT _HPY_LAYOUT_ALIGN_UP(3 * _HPY_LAYOUT_WORD)
+
+/* Whether the info describes the layout above. */
+HPyAPI_FUNC int _HPy_InfoHasInlineLayout(const _HPyRuntimeInfo *info)
+{
+    const int64_t *offsets = info->struct_offsets;
+    return offsets[_HPY_OFFSETS_OB_TYPE] == _HPY_LAYOUT_OB_TYPE &&
+           offsets[_HPY_OFFSETS_TP_ITEMSIZE] == _HPY_LAYOUT_TP_ITEMSIZE &&
+           offsets[_HPY_OFFSETS_OBJECT] == _HPY_LAYOUT_OBJECT_STRUCT &&
+           offsets[_HPY_OFFSETS_VAR_OBJECT] == _HPY_LAYOUT_VAR_OBJECT_STRUCT &&
+           info->var_size_offset == _HPY_LAYOUT_OB_SIZE &&
+           info->tuple_items_offset == _HPY_LAYOUT_TUPLE_ITEMS &&
+           info->list_items_offset == _HPY_LAYOUT_LIST_ITEMS;
+}
+
 /* Fill *ops from the context's info: call_traverse with _HPY_RUNTIME_DIRECT_TRAVERSE; the
  * inline operations with _HPY_RUNTIME_INLINE_OPS and the bits it builds on, when the count is
- * an object's first word and counts the way of a _HPY_COUNTS_* mode of these headers (other
- * descriptions, which a later runtime may give: the context is called). */
+ * an object's first word and counts the way of a _HPY_COUNTS_* mode of these headers, and the
+ * layout is the one they are compiled for (other descriptions, which a later runtime may give:
+ * the context is called). */
 HPyAPI_FUNC void _HPy_ContextInlineOps(HPyContext *ctx, _HPyInlineOps *ops)
 {
     const uint64_t needed = _HPY_RUNTIME_OBJECT_HANDLES | _HPY_RUNTIME_STRUCT_OFFSETS |
@@ -54,10 +96,8 @@ HPyAPI_FUNC void _HPy_ContextInlineOps(HPyContext *ctx, _HPyInlineOps *ops)
         mode = _HPY_COUNTS_LOW32;
     else
         return;
-    ops->type_offset = (HPy_ssize_t)info->struct_offsets[_HPY_OFFSETS_OB_TYPE];
-    ops->size_offset = (HPy_ssize_t)info->var_size_offset;
-    ops->tuple_items = (HPy_ssize_t)info->tuple_items_offset;
-    ops->list_items = (HPy_ssize_t)info->list_items_offset;
+    if (!_HPy_InfoHasInlineLayout(info))
+        return;
     ops->tuple_type = ctx->h_TupleType._i;
     ops->list_type = ctx->h_ListType._i;
     ops->dealloc = info->dealloc;
@@ -92,7 +132,7 @@ HPyAPI_FUNC void _HPy_InlineDecref(intptr_t obj)
 
 HPyAPI_FUNC intptr_t _HPy_InlineType(intptr_t obj)
 {
-    return *(const intptr_t *)((const char *)obj + _hpy_inline_ops.type_offset);
+    return *(const intptr_t *)((const char *)obj + _HPY_LAYOUT_OB_TYPE);
 }
 
 HPyAPI_FUNC int _HPy_InlineTypeCheck(intptr_t obj, intptr_t type)
@@ -103,17 +143,26 @@ HPyAPI_FUNC int _HPy_InlineTypeCheck(intptr_t obj, intptr_t type)
 
 HPyAPI_FUNC HPy_ssize_t _HPy_InlineSize(intptr_t obj)
 {
-    return *(const HPy_ssize_t *)((const char *)obj + _hpy_inline_ops.size_offset);
+    return *(const HPy_ssize_t *)((const char *)obj + _HPY_LAYOUT_OB_SIZE);
 }
 
 HPyAPI_FUNC intptr_t *_HPy_InlineTupleItems(intptr_t tuple)
 {
-    return (intptr_t *)((char *)tuple + _hpy_inline_ops.tuple_items);
+    return (intptr_t *)((char *)tuple + _HPY_LAYOUT_TUPLE_ITEMS);
 }
 
 HPyAPI_FUNC intptr_t *_HPy_InlineListItems(intptr_t list)
 {
-    return *(intptr_t **)((char *)list + _hpy_inline_ops.list_items);
+    return *(intptr_t **)((char *)list + _HPY_LAYOUT_LIST_ITEMS);
+}
+
+/* The struct of an Object-shape object (_HPy_ObjectStruct with the layout's offsets). */
+HPyAPI_FUNC void *_HPy_InlineObjectStruct(intptr_t obj)
+{
+    const char *type = (const char *)_HPy_InlineType(obj);
+    if (_HPy_UNLIKELY(*(const HPy_ssize_t *)(type + _HPY_LAYOUT_TP_ITEMSIZE) != 0))
+        return (char *)obj + _HPY_LAYOUT_VAR_OBJECT_STRUCT;
+    return (char *)obj + _HPY_LAYOUT_OBJECT_STRUCT;
 }
 
 /* Where the items of obj are if it is an exact tuple or list, else NULL. */
