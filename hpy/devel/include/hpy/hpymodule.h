@@ -23,6 +23,7 @@ typedef struct {
 #define _HPY_COUNTS_LOW32 2     /* its low 32 bits count; bit 31 set: immortal (3.12+, 64 bits) */
 typedef struct {
     int mode;                   /* 0 (call the context) or _HPY_COUNTS_* */
+    HPy_ssize_t tuple_items;    /* where a tuple's items start (3.14 put a hash before them) */
     intptr_t tuple_type;
     intptr_t list_type;
     void (*dealloc)(void *obj);

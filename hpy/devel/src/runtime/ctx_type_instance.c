@@ -46,8 +46,32 @@ static int clear_field(HPyField *f, void *arg)
     return 0;
 }
 
+static HPY__NOINLINE int traverse_general(HPyFunc_traverseproc tp_traverse, PyObject *self,
+                                          visitproc visit, void *arg);
+
+/* The garbage collector calls this for every tracked instance of an HPy type on every collection:
+ * the common case (a cached plan, one HPy struct, no dict slot or builtin part to visit, nothing
+ * to record for debug mode) stays small, the rest is traverse_general. */
 HPyAPI_IMPL int call_traverseproc_from_trampoline(HPyFunc_traverseproc tp_traverse, PyObject *self,
                                                   visitproc visit, void *arg)
+{
+    PyTypeObject *tp = Py_TYPE(self);
+    hpy_type_plan *p = hpy__plan_cached(tp);
+#ifdef HPY_RUNTIME_INTERNAL
+    if (hpy__debug_ctx_created)
+        p = NULL;
+#endif
+    if (p == NULL || p->trav_impl != tp_traverse || !p->trav_simple)
+        return traverse_general(tp_traverse, self, visit, arg);
+    void *data = (char *)self + p->trav_offset;
+    /* the visit function may run any code: nothing is read from the plan after it */
+    Py_VISIT(tp);
+    hpy_visit_state state = { visit, arg };
+    return tp_traverse(data, visit_field, &state);
+}
+
+static HPY__NOINLINE int traverse_general(HPyFunc_traverseproc tp_traverse, PyObject *self,
+                                          visitproc visit, void *arg)
 {
     PyTypeObject *tp = Py_TYPE(self);
     hpy_type_plan scratch, *p = hpy__plan(tp, &scratch);

@@ -231,6 +231,10 @@ typedef struct {
     traverseproc trav_base;          /* the base's traverse of the builtin part, or NULL */
     Py_ssize_t trav_dict;            /* a dict slot to visit, or 0 */
     int trav_visit_type;             /* visit the instance's type */
+    /* the common case, decided with the above: visit the type, then run trav_impl on the struct
+     * at trav_offset (no dict slot, no base traverse) */
+    int trav_simple;
+    Py_ssize_t trav_offset;
 } hpy_type_plan;
 
 static inline size_t hpy__plan_index(PyTypeObject *t)

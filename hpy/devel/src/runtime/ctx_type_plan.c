@@ -136,4 +136,6 @@ HPyAPI_IMPL void hpy__plan_traverse(hpy_type_plan *p, HPyFunc_traverseproc impl)
     p->trav_dict = owner->tp_dictoffset > 0 &&
                    (base == NULL || base->tp_dictoffset != owner->tp_dictoffset)
                    ? owner->tp_dictoffset : 0;
+    p->trav_simple = info != NULL && base_traverse == NULL && p->trav_dict == 0;
+    p->trav_offset = info != NULL ? info->struct_offset : 0;
 }

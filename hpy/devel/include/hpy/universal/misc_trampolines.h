@@ -30,17 +30,17 @@ HPyAPI_FUNC const int64_t *_HPy_ContextCopyStructOffsets(HPyContext *ctx, int64_
     return copy;
 }
 
-/* The layout of objects the inline operations are compiled for, as constants (an offset read from
+/* The layout of objects the inline operations are compiled for, as constants (offsets read from
  * memory before every access made them a fifth slower): CPython's without free threading, where
  * an object starts with three pointer-sized words (count, type, and the item count of a variable
- * size object), a tuple's items follow them, a list's fourth word points to its items, a type's
- * tp_itemsize is its sixth word, and the struct of an Object-shape type starts after the first
- * two words or, if the type has items, the first three, rounded up to the strictest alignment. A
- * runtime that advertises any other layout gets its context called. */
+ * size object), a list's fourth word points to its items, a type's tp_itemsize is its sixth word,
+ * and the struct of an Object-shape type starts after the first two words or, if the type has
+ * items, the first three, rounded up to the strictest alignment. A runtime that advertises any
+ * other layout gets its context called. Where a tuple's items start is the one offset read from
+ * the runtime's description (after the three words up to 3.13, after a cached hash from 3.14). */
 #define _HPY_LAYOUT_WORD ((HPy_ssize_t)sizeof(void *))
 #define _HPY_LAYOUT_OB_TYPE _HPY_LAYOUT_WORD
 #define _HPY_LAYOUT_OB_SIZE (2 * _HPY_LAYOUT_WORD)
-#define _HPY_LAYOUT_TUPLE_ITEMS (3 * _HPY_LAYOUT_WORD)
 #define _HPY_LAYOUT_LIST_ITEMS (3 * _HPY_LAYOUT_WORD)
 #define _HPY_LAYOUT_TP_ITEMSIZE (5 * _HPY_LAYOUT_WORD)
 typedef struct {
@@ -67,7 +67,7 @@ HPyAPI_FUNC int _HPy_InfoHasInlineLayout(const _HPyRuntimeInfo *info)
            offsets[_HPY_OFFSETS_OBJECT] == _HPY_LAYOUT_OBJECT_STRUCT &&
            offsets[_HPY_OFFSETS_VAR_OBJECT] == _HPY_LAYOUT_VAR_OBJECT_STRUCT &&
            info->var_size_offset == _HPY_LAYOUT_OB_SIZE &&
-           info->tuple_items_offset == _HPY_LAYOUT_TUPLE_ITEMS &&
+           info->tuple_items_offset >= _HPY_LAYOUT_OB_SIZE + _HPY_LAYOUT_WORD &&
            info->list_items_offset == _HPY_LAYOUT_LIST_ITEMS;
 }
 
@@ -98,6 +98,7 @@ HPyAPI_FUNC void _HPy_ContextInlineOps(HPyContext *ctx, _HPyInlineOps *ops)
         return;
     if (!_HPy_InfoHasInlineLayout(info))
         return;
+    ops->tuple_items = (HPy_ssize_t)info->tuple_items_offset;
     ops->tuple_type = ctx->h_TupleType._i;
     ops->list_type = ctx->h_ListType._i;
     ops->dealloc = info->dealloc;
@@ -148,7 +149,7 @@ HPyAPI_FUNC HPy_ssize_t _HPy_InlineSize(intptr_t obj)
 
 HPyAPI_FUNC intptr_t *_HPy_InlineTupleItems(intptr_t tuple)
 {
-    return (intptr_t *)((char *)tuple + _HPY_LAYOUT_TUPLE_ITEMS);
+    return (intptr_t *)((char *)tuple + _hpy_inline_ops.tuple_items);
 }
 
 HPyAPI_FUNC intptr_t *_HPy_InlineListItems(intptr_t list)
