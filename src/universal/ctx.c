@@ -134,24 +134,10 @@ static const _HPyRuntimeInfo older_info = {
 };
 
 /* What a runtime for an interpreter whose tuples and lists are laid out otherwise would
- * advertise (tests): the inline operations allowed, the item count and the items elsewhere than
- * the headers' compiled layout puts them (poisoned, far outside any object), so that a binary must
- * call the context for them. */
-static const _HPyRuntimeInfo other_layout_info = {
-    _HPY_RUNTIME_INFO_MAGIC,
-    _HPY_RUNTIME_OBJECT_HANDLES | _HPY_RUNTIME_STRUCT_OFFSETS | HPY_INLINE_OPS |
-        _HPY_RUNTIME_DIRECT_TRAVERSE,
-    HPY_STRUCT_OFFSETS,
-    offsetof(PyObject, ob_refcnt),
-    HPY_IMMORTAL_MASK,
-    HPY_COUNT_MASK,
-    hpy_dealloc,
-    hpy_is_subtype,
-    (int64_t)1 << 40,
-    (int64_t)1 << 40,
-    (int64_t)1 << 40,
-    call_traverseproc_from_trampoline,
-};
+ * advertise (tests): universal_info with the item count and the items elsewhere than the
+ * headers' compiled layout puts them (poisoned, far outside any object), so that a binary must
+ * call the context for them. Filled with the contexts. */
+static _HPyRuntimeInfo other_layout_info;
 
 /* The process's universal context; a twin that does not advertise direct calls, so that modules
  * loaded with it take the general trampoline path (what binaries built by other HPy
@@ -174,6 +160,10 @@ HPyAPI_IMPL HPyContext *hpy__universal_ctx(void)
         fill(&universal_ctx, &universal_info);
         fill(&dispatch_ctx, NULL);
         fill(&older_ctx, &older_info);
+        other_layout_info = universal_info;
+        other_layout_info.var_size_offset = (int64_t)1 << 40;
+        other_layout_info.tuple_items_offset = (int64_t)1 << 40;
+        other_layout_info.list_items_offset = (int64_t)1 << 40;
         fill(&other_layout_ctx, &other_layout_info);
     }
     if (use_dispatch_ctx)
