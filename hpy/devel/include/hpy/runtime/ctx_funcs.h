@@ -127,7 +127,7 @@ typedef struct {
         return (char *)_h2py(h) + HPY_OFFSET_##SHAPE; \
     }
 
-/* A branch on the item size, not a selection (see _HPy_ObjectStruct in
+/* A branch on the item size, not a selection (see _HPy_StructAt in
  * hpy/universal/hpyfunc_trampolines.h). */
 HPyAPI_FUNC void *ctx_AsStruct_Object(HPyContext *ctx, HPy h)
 {

@@ -123,17 +123,28 @@ typedef struct {
 #define _HPY_OFFSETS_OB_TYPE 10        /* the type pointer in an object */
 #define _HPY_OFFSETS_TP_ITEMSIZE 11    /* the item size (an HPy_ssize_t) in a type */
 
-/* The struct of an Object-shape object from the advertised offsets: its place depends on whether
- * the object's type has items. A branch, not a selection: types with items are rare, and the
- * predicted branch lets the struct be read without waiting for the type's item size (the
- * selection made reading a field through the struct up to a third slower). */
-HPyAPI_FUNC void *_HPy_ObjectStruct(intptr_t obj, const int64_t *offsets)
+/* The struct of an Object-shape object, whose type pointer is at ob_type: at `fixed`, or at `var`
+ * when the type's item size (at tp_itemsize in the type) is not 0. A branch, not a selection:
+ * types with items are rare, and the predicted branch lets the struct be read without waiting for
+ * the type's item size (the selection made reading a field through the struct up to a third
+ * slower). */
+HPyAPI_FUNC void *_HPy_StructAt(intptr_t obj, HPy_ssize_t ob_type, HPy_ssize_t tp_itemsize,
+                                HPy_ssize_t fixed, HPy_ssize_t var)
 {
     char *o = (char *)obj;
-    const char *type = *(const char *const *)(o + offsets[_HPY_OFFSETS_OB_TYPE]);
-    if (_HPy_UNLIKELY(*(const HPy_ssize_t *)(type + offsets[_HPY_OFFSETS_TP_ITEMSIZE]) != 0))
-        return o + offsets[_HPY_OFFSETS_VAR_OBJECT];
-    return o + offsets[_HPY_OFFSETS_OBJECT];
+    const char *type = *(const char *const *)(o + ob_type);
+    if (_HPy_UNLIKELY(*(const HPy_ssize_t *)(type + tp_itemsize) != 0))
+        return o + var;
+    return o + fixed;
+}
+
+/* The same from the advertised offsets. */
+HPyAPI_FUNC void *_HPy_ObjectStruct(intptr_t obj, const int64_t *offsets)
+{
+    return _HPy_StructAt(obj, (HPy_ssize_t)offsets[_HPY_OFFSETS_OB_TYPE],
+                         (HPy_ssize_t)offsets[_HPY_OFFSETS_TP_ITEMSIZE],
+                         (HPy_ssize_t)offsets[_HPY_OFFSETS_OBJECT],
+                         (HPy_ssize_t)offsets[_HPY_OFFSETS_VAR_OBJECT]);
 }
 
 /* The positional count of a vectorcall nargsf (the top bit is a flag). */

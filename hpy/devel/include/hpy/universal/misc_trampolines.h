@@ -157,13 +157,11 @@ HPyAPI_FUNC intptr_t *_HPy_InlineListItems(intptr_t list)
     return *(intptr_t **)((char *)list + _HPY_LAYOUT_LIST_ITEMS);
 }
 
-/* The struct of an Object-shape object (_HPy_ObjectStruct with the layout's offsets). */
+/* The struct of an Object-shape object, at the layout's offsets. */
 HPyAPI_FUNC void *_HPy_InlineObjectStruct(intptr_t obj)
 {
-    const char *type = (const char *)_HPy_InlineType(obj);
-    if (_HPy_UNLIKELY(*(const HPy_ssize_t *)(type + _HPY_LAYOUT_TP_ITEMSIZE) != 0))
-        return (char *)obj + _HPY_LAYOUT_VAR_OBJECT_STRUCT;
-    return (char *)obj + _HPY_LAYOUT_OBJECT_STRUCT;
+    return _HPy_StructAt(obj, _HPY_LAYOUT_OB_TYPE, _HPY_LAYOUT_TP_ITEMSIZE,
+                         _HPY_LAYOUT_OBJECT_STRUCT, _HPY_LAYOUT_VAR_OBJECT_STRUCT);
 }
 
 /* Where the items of obj are if it is an exact tuple or list, else NULL. */
