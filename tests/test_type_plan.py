@@ -3,6 +3,7 @@ base chain as it stands, whatever the runtime remembers per type between calls
 (src/runtime/ctx_type_plan.c): chains longer than it lists, subclasses of subclasses, types that
 change, types that die and new types at their addresses, many types in turn."""
 import gc
+import weakref
 
 import pytest
 
@@ -329,3 +330,105 @@ def test_deep_chains_of_the_common_case(compile_module, kind):
         assert r() is None
     made, destroyed, bad = mod.link_counts()
     assert (made - made0, destroyed - destroyed0, bad - bad0) == (n, n, 0)
+
+
+# One HPy_tp_traverse implementation shared by types whose structs lie at different places (an
+# Object-shape, a Float-shape and a List-shape type, the list with items of its own to visit),
+# and by a Python subclass: in the CPython ABI the trampoline remembers the last type it ran for.
+SHARED_TRAVERSE = '''
+typedef struct { HPyField a; HPyField b; } PairObject;
+typedef PairObject PairFloatObject;
+typedef PairObject PairListObject;
+HPyType_HELPERS(PairObject)
+HPyType_HELPERS(PairFloatObject, HPyType_BuiltinShape_Float)
+HPyType_HELPERS(PairListObject, HPyType_BuiltinShape_List)
+
+HPyDef_SLOT(Pair_traverse, HPy_tp_traverse)
+static int Pair_traverse_impl(void *self, HPyFunc_visitproc visit, void *arg)
+{
+    PairObject *p = (PairObject *)self;
+    HPy_VISIT(&p->a);
+    HPy_VISIT(&p->b);
+    return 0;
+}
+
+HPyDef_METH(set_pair, "set_pair", HPyFunc_VARARGS)
+static HPy set_pair_impl(HPyContext *ctx, HPy self, const HPy *args, size_t nargs)
+{
+    (void)self;
+    if (nargs != 3)
+        return HPyErr_SetString(ctx, ctx->h_TypeError, "set_pair(obj, a, b)");
+    PairObject *p;
+    if (HPy_TypeCheck(ctx, args[0], ctx->h_FloatType))
+        p = PairFloatObject_AsStruct(ctx, args[0]);
+    else if (HPy_TypeCheck(ctx, args[0], ctx->h_ListType))
+        p = PairListObject_AsStruct(ctx, args[0]);
+    else
+        p = PairObject_AsStruct(ctx, args[0]);
+    HPyField_Store(ctx, args[0], &p->a, args[1]);
+    HPyField_Store(ctx, args[0], &p->b, args[2]);
+    return HPy_Dup(ctx, ctx->h_None);
+}
+
+static HPyDef *Pair_defines[] = { &Pair_traverse, NULL };
+#define PAIR_FLAGS (HPy_TPFLAGS_DEFAULT | HPy_TPFLAGS_BASETYPE | HPy_TPFLAGS_HAVE_GC)
+static HPyType_Spec PairObj_spec = {
+    .name = "mytest.PairObj", .basicsize = sizeof(PairObject), .flags = PAIR_FLAGS,
+    .defines = Pair_defines,
+};
+static HPyType_Spec PairFloat_spec = {
+    .name = "mytest.PairFloat", .basicsize = sizeof(PairFloatObject), .flags = PAIR_FLAGS,
+    .builtin_shape = HPyType_BuiltinShape_Float, .defines = Pair_defines,
+};
+static HPyType_Spec PairList_spec = {
+    .name = "mytest.PairList", .basicsize = sizeof(PairListObject), .flags = PAIR_FLAGS,
+    .builtin_shape = HPyType_BuiltinShape_List, .defines = Pair_defines,
+};
+@EXPORT(set_pair)
+@INIT
+'''
+
+
+@pytest.mark.runtime_specific(C_CYCLES)
+def test_one_traverse_for_types_of_every_layout(compile_module):
+    mod = compile_module(with_types(
+        SHARED_TRAVERSE, ('PairObj', 'PairObj_spec'),
+        ('PairFloat', 'PairFloat_spec',
+         '{ { HPyType_SpecParam_Base, ctx->h_FloatType }, { 0, { 0 } } }'),
+        ('PairList', 'PairList_spec',
+         '{ { HPyType_SpecParam_Base, ctx->h_ListType }, { 0, { 0 } } }')))
+
+    class Sub(mod.PairObj):
+        pass
+    item = object()
+    objs = [mod.PairObj(), mod.PairFloat(2.5), mod.PairList([item]), Sub(), mod.PairFloat(1.0)]
+    fields = []
+    for i, o in enumerate(objs):
+        a, b = object(), ['b%d' % i]
+        mod.set_pair(o, a, b)
+        fields.append((a, b))
+    # in every order, twice each, so that each type follows each other one
+    for order in (range(5), range(4, -1, -1), [0, 2, 0, 1, 3, 1, 2, 4, 2, 3]):
+        for _ in range(2):
+            for i in order:
+                refs = gc.get_referents(objs[i])
+                a, b = fields[i]
+                assert any(r is a for r in refs) and any(r is b for r in refs), i
+                assert type(objs[i]) in refs, i
+                assert (item in refs) == (i == 2), i
+                others = [f for j, pair in enumerate(fields) if j != i for f in pair]
+                assert not any(r is f for r in refs for f in others), i
+        Sub.x = 1                               # changes Sub's version tag
+        mod.PairFloat.y = 2
+    # a cycle through the fields of each kind is collected
+    class Thing:
+        pass
+    alive = []
+    for o in objs:
+        t = Thing()
+        t.o = o
+        mod.set_pair(o, o, t)
+        alive.append(weakref.ref(t))
+    del objs, fields, o, t, refs, a, b
+    gc.collect()
+    assert [r() for r in alive] == [None] * 5

@@ -23,20 +23,6 @@ static void set_default_call(PyObject *obj)
         *(vectorcallfunc *)((char *)obj + info->call_offset) = info->default_call;
 }
 
-typedef struct {
-    visitproc visit;
-    void *arg;
-} hpy_visit_state;
-
-static int visit_field(HPyField *f, void *state)
-{
-    PyObject *obj = _hf2py(*f);
-    if (obj == NULL)
-        return 0;
-    hpy_visit_state *s = (hpy_visit_state *)state;
-    return s->visit(obj, s->arg);
-}
-
 static int clear_field(HPyField *f, void *arg)
 {
     (void)arg;
@@ -66,8 +52,34 @@ HPyAPI_IMPL int call_traverseproc_from_trampoline(HPyFunc_traverseproc tp_traver
     void *data = (char *)self + p->trav_offset;
     /* the visit function may run any code: nothing is read from the plan after it */
     Py_VISIT(tp);
-    hpy_visit_state state = { visit, arg };
-    return tp_traverse(data, visit_field, &state);
+    _HPyVisitState state = { visit, arg };
+    return tp_traverse(data, _HPy_VisitField, &state);
+}
+
+HPyAPI_IMPL int _HPy_TraverseSlow(HPyFunc_traverseproc tp_traverse, PyObject *self,
+                                  visitproc visit, void *arg, _HPyTraverseCache *cache)
+{
+#ifndef Py_GIL_DISABLED
+    PyTypeObject *tp = Py_TYPE(self);
+    hpy_type_plan *p = hpy__plan_cached(tp);
+#ifdef HPY_RUNTIME_INTERNAL
+    if (hpy__debug_ctx_created)
+        p = NULL;
+#endif
+    if (p != NULL && p->trav_impl != tp_traverse)
+        hpy__plan_traverse(p, tp_traverse);
+    if (p != NULL && p->trav_simple) {
+        cache->type = tp;
+        cache->tag = p->tag;
+#if PY_VERSION_HEX >= 0x030C0000
+        cache->interp = p->interp;
+#endif
+        cache->offset = p->trav_offset;
+    }
+#else
+    (void)cache;
+#endif
+    return call_traverseproc_from_trampoline(tp_traverse, self, visit, arg);
 }
 
 static HPY__NOINLINE int traverse_general(HPyFunc_traverseproc tp_traverse, PyObject *self,
@@ -85,10 +97,10 @@ static HPY__NOINLINE int traverse_general(HPyFunc_traverseproc tp_traverse, PyOb
     (void)owner;                /* unused where nothing records the restricted regime */
     if (p->trav_visit_type)
         Py_VISIT(tp);
-    hpy_visit_state state = { visit, arg };
+    _HPyVisitState state = { visit, arg };
     int res;
     _HPY_RESTRICTED_BEGIN("tp_traverse", owner, NULL, tp_traverse)
-    res = tp_traverse(info != NULL ? hpy__struct_of(self, info) : (void *)self, visit_field, &state);
+    res = tp_traverse(info != NULL ? hpy__struct_of(self, info) : (void *)self, _HPy_VisitField, &state);
     _HPY_RESTRICTED_END
     if (res != 0)
         return res;

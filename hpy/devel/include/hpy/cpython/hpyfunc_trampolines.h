@@ -53,10 +53,19 @@
         IMPL(_HPyGetContext(), _py2h(self), &hbuf); \
     }
 
+/* The garbage collector calls this for every tracked instance on every collection: for the type
+ * it saw last (the common case), the implementation runs here, where it can be inlined. */
 #define _HPyFunc_TRAMPOLINE_HPyFunc_TRAVERSEPROC(SYM, IMPL) \
     static int SYM(PyObject *self, visitproc visit, void *arg) \
     { \
-        return call_traverseproc_from_trampoline((HPyFunc_traverseproc)(IMPL), self, visit, arg); \
+        static _HPyTraverseCache cache_; \
+        PyTypeObject *tp_ = Py_TYPE(self); \
+        Py_ssize_t offset_ = _HPyTraverseCache_Offset(&cache_, tp_); \
+        if (offset_ < 0) \
+            return _HPy_TraverseSlow((HPyFunc_traverseproc)(IMPL), self, visit, arg, &cache_); \
+        Py_VISIT(tp_); \
+        _HPyVisitState state_ = { visit, arg }; \
+        return IMPL((char *)self + offset_, _HPy_VisitField, &state_); \
     }
 
 /* tp_destroy is called by the runtime's own deallocator, never through a trampoline. */

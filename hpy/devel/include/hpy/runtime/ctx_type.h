@@ -63,6 +63,52 @@ _HPy_HIDDEN extern int hpy__debug_ctx_created;
 _HPy_HIDDEN int call_traverseproc_from_trampoline(HPyFunc_traverseproc tp_traverse, PyObject *self,
                                                   visitproc cpy_visit, void *cpy_arg);
 
+/* The visit function an HPy traverse implementation gets: it hands the field's object to
+ * CPython's visit function. */
+typedef struct {
+    visitproc visit;
+    void *arg;
+} _HPyVisitState;
+
+static inline int _HPy_VisitField(HPyField *f, void *state)
+{
+    PyObject *obj = _hf2py(*f);
+    if (obj == NULL)
+        return 0;
+    _HPyVisitState *s = (_HPyVisitState *)state;
+    return s->visit(obj, s->arg);
+}
+
+/* What a tp_traverse trampoline of the CPython ABI remembers of the last type it ran for, when
+ * running its implementation on the module's struct (at offset) and visiting the type is all
+ * an instance needs (no dict slot, no base traverse). Keyed as the plans are
+ * (src/runtime/ctx_type_plan.c): a type, its version tag (never 0 here) and, from CPython 3.12
+ * on, the interpreter; never filled on a free-threaded build. */
+typedef struct {
+    PyTypeObject *type;
+    unsigned int tag;
+#if PY_VERSION_HEX >= 0x030C0000
+    PyInterpreterState *interp;
+#endif
+    Py_ssize_t offset;
+} _HPyTraverseCache;
+
+/* The offset cached for tp, or -1. */
+static inline Py_ssize_t _HPyTraverseCache_Offset(const _HPyTraverseCache *c, PyTypeObject *tp)
+{
+    if (tp == c->type && tp->tp_version_tag == c->tag
+#if PY_VERSION_HEX >= 0x030C0000
+        && c->interp == PyInterpreterState_Get()
+#endif
+        )
+        return c->offset;
+    return -1;
+}
+
+/* call_traverseproc_from_trampoline, filling *cache when the instance's type allows it. */
+_HPy_HIDDEN int _HPy_TraverseSlow(HPyFunc_traverseproc tp_traverse, PyObject *self,
+                                  visitproc cpy_visit, void *cpy_arg, _HPyTraverseCache *cache);
+
 /* Whether the HPyFields of an instance of tp are visible to the garbage collector: 1 if an HPy
  * type of its base chain declares HPy_tp_traverse, 0 if none does, -1 if no type of the chain is
  * an HPy type. */
