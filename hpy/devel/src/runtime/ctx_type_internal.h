@@ -248,12 +248,12 @@ _HPy_HIDDEN hpy_type_plan *hpy__plan_slow(PyTypeObject *t, hpy_type_plan *scratc
 /* This copy's cache of plans (ctx_type_plan.c). */
 _HPy_HIDDEN extern hpy_type_plan hpy__plan_cache[1 << HPY_PLAN_CACHE_BITS];
 
-/* The cached plan of t, or NULL (see ctx_type_plan.c for how long it stays valid). */
+/* The cached plan of t, or NULL (see ctx_type_plan.c for how long it stays valid). An entry
+ * holds a version tag other than 0, or no type. */
 static inline hpy_type_plan *hpy__plan_cached(PyTypeObject *t)
 {
     hpy_type_plan *p = &hpy__plan_cache[hpy__plan_index(t)];
-    unsigned int tag = t->tp_version_tag;
-    if (p->type == t && p->tag == tag && tag != 0
+    if (p->type == t && p->tag == t->tp_version_tag
 #ifdef HPY__TAG_INTERP
         && p->interp == PyInterpreterState_Get()
 #endif

@@ -95,6 +95,7 @@ static void compute_plan(PyTypeObject *tp, hpy_type_plan *p)
 
 HPyAPI_IMPL hpy_type_plan *hpy__plan_slow(PyTypeObject *tp, hpy_type_plan *scratch)
 {
+    /* a type without a tag is never cached (hpy__plan_cached relies on it) */
     unsigned int tag = tp->tp_version_tag;
     hpy_type_plan *p = tag != 0 ? &hpy__plan_cache[hpy__plan_index(tp)] : scratch;
     compute_plan(tp, p);
