@@ -8,6 +8,7 @@ use after close, a double close) runs binaries built by the same headers.
 tests/test_inline_compat.py runs these checks on binaries built before the flags existed and on
 runtimes that do not offer them."""
 import gc
+import subprocess
 import sys
 import sysconfig
 import weakref
@@ -15,7 +16,8 @@ import weakref
 import pytest
 
 import hpy.universal
-from support import CPYTHON, FREED_AT_ONCE, ONLY_REFCOUNTS, load_module, refcount
+from support import C_CYCLES, CPYTHON, FREED_AT_ONCE, ONLY_REFCOUNTS, load_module, refcount
+from support import compile_module as support_compile
 
 SRC = r'''
 #include "hpy.h"
@@ -202,16 +204,17 @@ static HPy build_impl(HPyContext *ctx, HPy self, const HPy *args, size_t nargs)
 }
 
 /* (whether this binary changes counts itself, whether its traverse trampolines call the
- * runtime directly) */
+ * runtime directly, whether they may remember types) */
 HPyDef_METH(inline_ops, "inline_ops", HPyFunc_NOARGS)
 static HPy inline_ops_impl(HPyContext *ctx, HPy self)
 {
     (void)self;
 #ifdef HPY_ABI_CPYTHON
-    return HPy_BuildValue(ctx, "ii", 0, 0);
+    return HPy_BuildValue(ctx, "iii", 0, 0, 0);
 #else
-    return HPy_BuildValue(ctx, "ii", _hpy_inline_ops.mode != 0,
-                          _hpy_inline_ops.call_traverse != NULL);
+    return HPy_BuildValue(ctx, "iii", _hpy_inline_ops.mode != 0,
+                          _hpy_inline_ops.call_traverse != NULL,
+                          _hpy_inline_ops.traverse_fill != NULL);
 #endif
 }
 
@@ -271,11 +274,88 @@ def mod(compile_module):
 
 def test_inline_only_where_allowed(mod, hpy_abi):
     plain = hpy_abi in ('universal', 'hybrid')
-    assert mod.inline_ops() == (plain and runtime_offers_inline(), plain)
+    offers = plain and runtime_offers_inline()
+    assert mod.inline_ops() == (offers, plain, offers)
 
 
 def test_runtime_says_where_it_allows():
     assert hpy.universal._inline_ops() == runtime_offers_inline()
+
+
+# A CPython-ABI helper that runs code in a new (legacy) sub-interpreter of the process.
+SUBINTERPRETER = r'''
+HPyDef_METH(run_in_subinterpreter, "run_in_subinterpreter", HPyFunc_O)
+static HPy run_in_subinterpreter_impl(HPyContext *ctx, HPy self, HPy code)
+{
+    (void)self;
+    const char *src = HPyUnicode_AsUTF8AndSize(ctx, code, NULL);
+    if (src == NULL)
+        return HPy_NULL;
+    PyThreadState *main_ts = PyThreadState_Get();
+    PyThreadState *sub = Py_NewInterpreter();
+    if (sub == NULL) {
+        PyThreadState_Swap(main_ts);
+        return HPyErr_SetString(ctx, ctx->h_RuntimeError, "no sub-interpreter");
+    }
+    int r = PyRun_SimpleString(src);
+    Py_EndInterpreter(sub);
+    PyThreadState_Swap(main_ts);
+    return HPyLong_FromLong(ctx, r);
+}
+@EXPORT(run_in_subinterpreter)
+@INIT
+'''
+
+MEMOS_CHILD = '''
+import sys
+sys.path[:0] = {paths!r}
+import hpy.universal
+from support import load_module
+from test_type_plan import check_new_types_at_old_addresses, check_one_traverse_for_every_layout
+
+offered = {offered!r}
+mod = load_module({name!r}, {path!r}, 'universal')
+assert hpy.universal._traverse_memos() == offered
+check_one_traverse_for_every_layout(mod)
+assert check_new_types_at_old_addresses(mod) > 0    # a type took the address of another kind
+if {step!r} == 'debug':
+    debug_mod = load_module({debug_name!r}, {debug_path!r}, 'debug')
+    check_one_traverse_for_every_layout(debug_mod)
+    assert hpy.universal._traverse_memos() == offered
+else:
+    helper = load_module({helper_name!r}, {helper_path!r}, 'cpython')
+    code = 'import sys; sys.path[:0] = %r; import hpy.universal' % ({paths!r},)
+    assert helper.run_in_subinterpreter(code) == 0
+    assert hpy.universal._traverse_memos() is False
+check_one_traverse_for_every_layout(mod)
+print('traverse ok')
+'''
+
+
+@pytest.mark.runtime_specific("sub-interpreters are CPython's, and PyPy's cpyext never calls "
+                              "tp_traverse (PyPy issue 3848)")
+@pytest.mark.parametrize('step', ['debug', 'subinterpreter'])
+def test_traverse_memos_in_a_new_process(tmp_path, step):
+    """In a process of its own, so that the trampolines of a universal binary surely remember
+    types (tests/test_type_plan.py checks traversal in every ABI, but an earlier test may have
+    stopped the memos of the process): types of every layout are traversed right, before and
+    after a module is loaded in debug mode (whose trampolines never remember: the others go on),
+    and before and after the runtime ran in a sub-interpreter (which may give a type at a
+    remembered address a remembered version tag: the memos are used no more)."""
+    from test_type_plan import shared_traverse_source
+    source = shared_traverse_source()
+    name, path = support_compile(source, tmp_path, 'universal', name='memos_shared')
+    debug_name, debug_path = support_compile(source, tmp_path, 'universal',
+                                             name='memos_shared_debug')
+    helper_name, helper_path = support_compile(SUBINTERPRETER, tmp_path, 'cpython',
+                                               name='memos_helper')
+    code = MEMOS_CHILD.format(paths=sys.path, offered=runtime_offers_inline(), name=name,
+                              path=path, step=step, debug_name=debug_name, debug_path=debug_path,
+                              helper_name=helper_name, helper_path=helper_path)
+    res = subprocess.run([sys.executable, '-c', code], capture_output=True, text=True,
+                         timeout=300)
+    assert res.returncode == 0, res.stdout + res.stderr
+    assert res.stdout.strip() == 'traverse ok', res.stdout + res.stderr
 
 
 def check_dup_and_close_counts(mod):
@@ -405,6 +485,31 @@ def check_field_of_a_dying_box(mod):
     assert wr() is None                          # the field's reference went with the box
 
 
+def check_traverse(mod):
+    # tp_traverse of boxes of three classes in turn, as the garbage collector runs it, with the
+    # classes changing between rounds: each box visits its own item and its class
+    class SubBox(mod.Box):
+        pass
+
+    class OtherBox(mod.Box):
+        pass
+    boxes = [mod.Box(), SubBox(), OtherBox(), mod.Box(), SubBox()]
+    items = [['item %d' % i] for i in range(len(boxes))]
+    for box, item in zip(boxes, items):
+        box.set(item)
+    boxes[3].set(None)                           # an empty field is not visited
+    for rnd in range(3):
+        for i in (0, 1, 2, 3, 4, 2, 0, 4, 1):
+            refs = gc.get_referents(boxes[i])
+            assert type(boxes[i]) in refs
+            assert [r for r in refs if type(r) is list] == ([] if i == 3 else [items[i]])
+        if rnd == 0:
+            SubBox.x = rnd                       # a class that changes
+        else:
+            mod.Box.y = rnd                      # the base of them all
+    del mod.Box.y
+
+
 def check_length(mod):
     class T(tuple):
         pass
@@ -469,6 +574,7 @@ CHECKS = [
     check_global_load,
     check_field_store_and_load,
     check_field_of_a_dying_box,
+    check_traverse,
     check_length,
     check_getitem_i,
     check_builders,
@@ -483,6 +589,7 @@ FREED_CHECKS = (check_last_close_frees, check_field_store_and_load, check_field_
 
 
 CHECK_PARAMS = [
+    pytest.param(c, marks=pytest.mark.runtime_specific(C_CYCLES)) if c is check_traverse else
     pytest.param(c, marks=pytest.mark.runtime_specific(ONLY_REFCOUNTS)) if c in REFCOUNT_ONLY else
     pytest.param(c, marks=pytest.mark.runtime_specific(FREED_AT_ONCE)) if c in FREED_CHECKS else c
     for c in CHECKS]

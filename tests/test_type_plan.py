@@ -384,20 +384,37 @@ static HPyType_Spec PairList_spec = {
     .name = "mytest.PairList", .basicsize = sizeof(PairListObject), .flags = PAIR_FLAGS,
     .builtin_shape = HPyType_BuiltinShape_List, .defines = Pair_defines,
 };
+/* make(kind): a new PairObj (0) or PairFloat (1) type */
+HPyDef_METH(make, "make", HPyFunc_O)
+static HPy make_impl(HPyContext *ctx, HPy self, HPy kind)
+{
+    (void)self;
+    if (HPyLong_AsLong(ctx, kind) == 0)
+        return HPyType_FromSpec(ctx, &PairObj_spec, NULL);
+    HPyType_SpecParam params[] = { { HPyType_SpecParam_Base, ctx->h_FloatType }, { 0, { 0 } } };
+    return HPyType_FromSpec(ctx, &PairFloat_spec, params);
+}
 @EXPORT(set_pair)
+@EXPORT(make)
 @INIT
 '''
 
 
-@pytest.mark.runtime_specific(C_CYCLES)
-def test_one_traverse_for_types_of_every_layout(compile_module):
-    mod = compile_module(with_types(
-        SHARED_TRAVERSE, ('PairObj', 'PairObj_spec'),
-        ('PairFloat', 'PairFloat_spec',
-         '{ { HPyType_SpecParam_Base, ctx->h_FloatType }, { 0, { 0 } } }'),
-        ('PairList', 'PairList_spec',
-         '{ { HPyType_SpecParam_Base, ctx->h_ListType }, { 0, { 0 } } }')))
+SHARED_TYPES = [
+    ('PairObj', 'PairObj_spec'),
+    ('PairFloat', 'PairFloat_spec', '{ { HPyType_SpecParam_Base, ctx->h_FloatType }, { 0, { 0 } } }'),
+    ('PairList', 'PairList_spec', '{ { HPyType_SpecParam_Base, ctx->h_ListType }, { 0, { 0 } } }'),
+]
 
+
+def shared_traverse_source():
+    return with_types(SHARED_TRAVERSE, *SHARED_TYPES)
+
+
+def check_one_traverse_for_every_layout(mod):
+    """Instances of the types of SHARED_TRAVERSE (and of a Python subclass), traversed in turn as
+    the garbage collector does, with classes changing between rounds; then cycles through their
+    fields, collected."""
     class Sub(mod.PairObj):
         pass
     item = object()
@@ -420,6 +437,7 @@ def test_one_traverse_for_types_of_every_layout(compile_module):
                 assert not any(r is f for r in refs for f in others), i
         Sub.x = 1                               # changes Sub's version tag
         mod.PairFloat.y = 2
+
     # a cycle through the fields of each kind is collected
     class Thing:
         pass
@@ -432,3 +450,32 @@ def test_one_traverse_for_types_of_every_layout(compile_module):
     del objs, fields, o, t, refs, a, b
     gc.collect()
     assert [r() for r in alive] == [None] * 5
+
+
+def check_new_types_at_old_addresses(mod):
+    """Types of SHARED_TRAVERSE made anew, the two layouts in turn, each dying before the next
+    is made (which may take its address): an instance of each is traversed right."""
+    seen = {}
+    reused = 0
+    for i in range(40):
+        T = mod.make(i % 2)
+        reused += seen.get(id(T), i % 2) != i % 2      # the address of a type of the other kind
+        seen[id(T)] = i % 2
+        o = T() if i % 2 == 0 else T(1.5)
+        a, b = object(), ['b']
+        mod.set_pair(o, a, b)
+        for _ in range(2):
+            refs = gc.get_referents(o)
+            assert any(r is a for r in refs) and any(r is b for r in refs) and T in refs, i
+        del o, refs, T
+        gc.collect()
+        if i >= 10 and reused:
+            break
+    return reused
+
+
+@pytest.mark.runtime_specific(C_CYCLES)
+def test_one_traverse_for_types_of_every_layout(compile_module):
+    mod = compile_module(shared_traverse_source())
+    check_one_traverse_for_every_layout(mod)
+    check_new_types_at_old_addresses(mod)

@@ -8,6 +8,7 @@
 
 HPyAPI_IMPL __thread _HPyThreadCall hpy__thread_call __attribute__((tls_model("initial-exec")));
 HPyAPI_IMPL int hpy__debug_ctx_created;
+HPyAPI_IMPL int hpy__traverse_memos_off;
 
 /* Whether modules may change reference counts (and read tuples and lists) themselves
  * (_HPY_RUNTIME_INLINE_OPS, docs/fast-paths.md): only where a count is a plain word changed
@@ -45,6 +46,24 @@ HPyAPI_IMPL int hpy__debug_ctx_created;
 #  define HPY_LIST_ITEMS_OFFSET offsetof(PyListObject, ob_item)
 #endif
 
+/* What tp_traverse trampolines remember (_HPY_RUNTIME_TRAVERSE_CACHE): with the inline
+ * operations only, whose premises it shares (object pointers, ob_type where the headers put it). */
+#define HPY_TRAVERSE_CACHE (HPY_INLINE_OPS != 0 ? _HPY_RUNTIME_TRAVERSE_CACHE : 0)
+
+static int traverse_fill(HPyFunc_traverseproc impl, PyObject *self, visitproc visit, void *arg,
+                         _HPyTraverseMemo *memo)
+{
+    PyTypeObject *tp = Py_TYPE(self);
+    Py_ssize_t offset;
+    unsigned int tag;
+    if (!hpy__traverse_memos_off && hpy__traverse_memo(impl, tp, &offset, &tag)) {
+        memo->type = (intptr_t)tp;
+        memo->offset = offset;
+        memo->tag = tag;
+    }
+    return call_traverseproc_from_trampoline(impl, self, visit, arg);
+}
+
 static void hpy_dealloc(void *obj)
 {
     _Py_Dealloc((PyObject *)obj);
@@ -76,7 +95,7 @@ static int hpy_is_subtype(void *sub, void *type)
 static const _HPyRuntimeInfo universal_info = {
     _HPY_RUNTIME_INFO_MAGIC,
     _HPY_RUNTIME_OBJECT_HANDLES | _HPY_RUNTIME_STRUCT_OFFSETS | HPY_INLINE_OPS |
-        _HPY_RUNTIME_DIRECT_TRAVERSE,
+        _HPY_RUNTIME_DIRECT_TRAVERSE | HPY_TRAVERSE_CACHE,
     HPY_STRUCT_OFFSETS,
     offsetof(PyObject, ob_refcnt),
     HPY_IMMORTAL_MASK,
@@ -87,6 +106,9 @@ static const _HPyRuntimeInfo universal_info = {
     offsetof(PyTupleObject, ob_item),
     HPY_LIST_ITEMS_OFFSET,
     call_traverseproc_from_trampoline,
+    traverse_fill,
+    offsetof(PyTypeObject, tp_version_tag),
+    &hpy__traverse_memos_off,
 };
 
 /* A module that used the appended fields without their flags would fail visibly: no subtype
@@ -116,8 +138,16 @@ static int older_call_traverse(HPyFunc_traverseproc impl, PyObject *self, visitp
     return -1;
 }
 
-/* What a runtime from before _HPY_RUNTIME_INLINE_OPS and _HPY_RUNTIME_DIRECT_TRAVERSE
- * advertises (tests): the same info without the flags, and its appended fields poisoned. */
+static int older_traverse_fill(HPyFunc_traverseproc impl, PyObject *self, visitproc visit,
+                               void *arg, _HPyTraverseMemo *memo)
+{
+    (void)memo;
+    return older_call_traverse(impl, self, visit, arg);
+}
+
+/* What a runtime from before _HPY_RUNTIME_INLINE_OPS, _HPY_RUNTIME_DIRECT_TRAVERSE and
+ * _HPY_RUNTIME_TRAVERSE_CACHE advertises (tests): the same info without the flags, and its
+ * appended fields poisoned. */
 static const _HPyRuntimeInfo older_info = {
     _HPY_RUNTIME_INFO_MAGIC,
     _HPY_RUNTIME_OBJECT_HANDLES | _HPY_RUNTIME_STRUCT_OFFSETS,
@@ -131,6 +161,9 @@ static const _HPyRuntimeInfo older_info = {
     (int64_t)1 << 40,
     (int64_t)1 << 40,
     older_call_traverse,
+    older_traverse_fill,
+    (int64_t)1 << 40,
+    NULL,
 };
 
 /* What a runtime for an interpreter whose tuples and lists are laid out otherwise would
@@ -191,6 +224,11 @@ HPyAPI_IMPL void hpy__set_inline_ops(int variant)
 HPyAPI_IMPL int hpy__inline_ops_available(void)
 {
     return (universal_info.flags & _HPY_RUNTIME_INLINE_OPS) != 0;
+}
+
+HPyAPI_IMPL int hpy__traverse_memos_on(void)
+{
+    return (universal_info.flags & _HPY_RUNTIME_TRAVERSE_CACHE) != 0 && !hpy__traverse_memos_off;
 }
 
 #define HPY_TRAMP_ARG(o) _py2h(o)

@@ -569,6 +569,13 @@ static PyObject *inline_ops_available(PyObject *self, PyObject *ignored)
     return PyBool_FromLong(hpy__inline_ops_available());
 }
 
+static PyObject *traverse_memos_on(PyObject *self, PyObject *ignored)
+{
+    (void)self;
+    (void)ignored;
+    return PyBool_FromLong(hpy__traverse_memos_on());
+}
+
 /* For tests: behave as a runtime of an older ABI minor version (None: this runtime's own). */
 static PyObject *set_runtime_minor(PyObject *self, PyObject *arg)
 {
@@ -602,6 +609,8 @@ static PyMethodDef methods[] = {
      "Whether modules loaded from now on may change reference counts themselves (tests)"},
     {"_inline_ops", inline_ops_available, METH_NOARGS,
      "Whether this runtime lets modules change reference counts themselves"},
+    {"_traverse_memos", traverse_memos_on, METH_NOARGS,
+     "Whether tp_traverse trampolines may use what they remember of types (tests)"},
     {NULL, NULL, 0, NULL},
 };
 
@@ -609,6 +618,10 @@ static int exec_module(PyObject *m)
 {
     if (hpy__universal_ctx() == NULL)
         return -1;
+#if !defined(PYPY_VERSION)    /* PyPy has a single interpreter */
+    if (PyInterpreterState_Get() != PyInterpreterState_Main())
+        hpy__traverse_memos_off = 1;
+#endif
     if (PyModule_AddIntConstant(m, "MODE_UNIVERSAL", HPY_MODE_UNIVERSAL) < 0 ||
         PyModule_AddIntConstant(m, "MODE_DEBUG", HPY_MODE_DEBUG) < 0 ||
         PyModule_AddIntConstant(m, "MODE_TRACE", HPY_MODE_TRACE) < 0)

@@ -538,6 +538,14 @@ HPY_LAYOUT_ASSERT(offsetof(_HPyRuntimeInfo, var_size_offset) == 152, "_HPyRuntim
 HPY_LAYOUT_ASSERT(offsetof(_HPyRuntimeInfo, tuple_items_offset) == 160, "_HPyRuntimeInfo.tuple_items_offset");
 HPY_LAYOUT_ASSERT(offsetof(_HPyRuntimeInfo, list_items_offset) == 168, "_HPyRuntimeInfo.list_items_offset");
 HPY_LAYOUT_ASSERT(offsetof(_HPyRuntimeInfo, call_traverse) == 176, "_HPyRuntimeInfo.call_traverse");
+HPY_LAYOUT_ASSERT(offsetof(_HPyRuntimeInfo, traverse_fill) == 184, "_HPyRuntimeInfo.traverse_fill");
+HPY_LAYOUT_ASSERT(offsetof(_HPyRuntimeInfo, type_tag_offset) == 192, "_HPyRuntimeInfo.type_tag_offset");
+HPY_LAYOUT_ASSERT(offsetof(_HPyRuntimeInfo, traverse_memos_off) == 200, "_HPyRuntimeInfo.traverse_memos_off");
+HPY_LAYOUT_ASSERT(offsetof(_HPyTraverseMemo, type) == 0, "_HPyTraverseMemo.type");
+HPY_LAYOUT_ASSERT(offsetof(_HPyTraverseMemo, offset) == 8, "_HPyTraverseMemo.offset");
+HPY_LAYOUT_ASSERT(offsetof(_HPyTraverseMemo, tag) == 16, "_HPyTraverseMemo.tag");
+HPY_LAYOUT_ASSERT(offsetof(_HPyTraverseMemo, unused) == 20, "_HPyTraverseMemo.unused");
+HPY_LAYOUT_ASSERT(sizeof(_HPyTraverseMemo) == 24, "sizeof(_HPyTraverseMemo)");
 
 int hpy_abi_layout_checked(void);
 int hpy_abi_layout_checked(void) { return 281; }

@@ -37,4 +37,13 @@ _HPy_HIDDEN void hpy__set_direct_calls(int enabled);
 _HPy_HIDDEN void hpy__set_inline_ops(int variant);
 _HPy_HIDDEN int hpy__inline_ops_available(void);
 
+/* 1 once what tp_traverse trampolines remember of types (_HPY_RUNTIME_TRAVERSE_CACHE) may no
+ * longer be used, for good: from the moment the runtime runs in another interpreter, which may
+ * give a type at a remembered address a remembered version tag. (Debug mode needs no such stop:
+ * its modules never remember, and only their calls are checked against the regime of a running
+ * traverse function.) */
+_HPy_HIDDEN extern int hpy__traverse_memos_off;
+/* Whether this runtime offers the memos and they may still be used. */
+_HPy_HIDDEN int hpy__traverse_memos_on(void);
+
 #endif /* HPY_UNIVERSAL_INTERNAL_RUNTIME_H */

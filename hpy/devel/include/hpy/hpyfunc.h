@@ -87,6 +87,17 @@ typedef void (*HPyFunc_Capsule_Destructor)(const char *name, void *pointer, void
     _HPyFunc_TRAMPOLINE_EXPAND(SYM, IMPL, SIG)
 #define _HPyFunc_TRAMPOLINE_EXPAND(SYM, IMPL, SIG) _HPyFunc_TRAMPOLINE_##SIG(SYM, IMPL)
 
+/* What a tp_traverse trampoline of a universal binary remembers of the last type it ran for, when
+ * running its implementation on the module's struct (at offset) and visiting the type is all an
+ * instance of it needs: filled by the runtime, valid while the type's version tag is `tag`
+ * (never 0) and the runtime's traverse_memos_off word is 0. */
+typedef struct {
+    intptr_t type;              /* 0: empty */
+    int64_t offset;
+    uint32_t tag;
+    uint32_t unused;
+} _HPyTraverseMemo;
+
 #if defined(HPY_ABI_CPYTHON)
 #  include "hpy/cpython/hpyfunc_trampolines.h"
 #  include "hpy/cpython/autogen_hpyfunc_trampolines.h"

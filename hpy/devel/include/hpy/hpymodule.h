@@ -31,6 +31,13 @@ typedef struct {
     /* the runtime's _HPY_RUNTIME_DIRECT_TRAVERSE function, or NULL */
     int (*call_traverse)(HPyFunc_traverseproc impl, cpy_PyObject *self, cpy_visitproc visit,
                          void *arg);
+    /* with a nonzero mode and _HPY_RUNTIME_TRAVERSE_CACHE, the runtime's traverse_fill (else
+     * NULL), where a type's version tag is, and the runtime's word that is 0 while what the
+     * trampolines remember holds (_HPyTraverseMemo) */
+    int (*traverse_fill)(HPyFunc_traverseproc impl, cpy_PyObject *self, cpy_visitproc visit,
+                         void *arg, _HPyTraverseMemo *memo);
+    HPy_ssize_t type_tag_offset;
+    const int *traverse_memos_off;
 } _HPyInlineOps;
 
 #if defined(HPY_EMBEDDED_MODULES)

@@ -56,29 +56,40 @@ HPyAPI_IMPL int call_traverseproc_from_trampoline(HPyFunc_traverseproc tp_traver
     return tp_traverse(data, _HPy_VisitField, &state);
 }
 
+HPyAPI_IMPL int hpy__traverse_memo(HPyFunc_traverseproc tp_traverse, PyTypeObject *tp,
+                                   Py_ssize_t *offset, unsigned int *tag)
+{
+#ifdef Py_GIL_DISABLED
+    (void)tp_traverse; (void)tp; (void)offset; (void)tag;
+    return 0;
+#else
+    hpy_type_plan scratch, *p = hpy__plan(tp, &scratch);
+    if (p == &scratch)
+        return 0;               /* a type without a version tag */
+    if (p->trav_impl != tp_traverse)
+        hpy__plan_traverse(p, tp_traverse);
+    if (!p->trav_simple)
+        return 0;
+    *offset = p->trav_offset;
+    *tag = p->tag;
+    return 1;
+#endif
+}
+
 HPyAPI_IMPL int _HPy_TraverseSlow(HPyFunc_traverseproc tp_traverse, PyObject *self,
                                   visitproc visit, void *arg, _HPyTraverseCache *cache)
 {
-#ifndef Py_GIL_DISABLED
     PyTypeObject *tp = Py_TYPE(self);
-    hpy_type_plan *p = hpy__plan_cached(tp);
-#ifdef HPY_RUNTIME_INTERNAL
-    if (hpy__debug_ctx_created)
-        p = NULL;
-#endif
-    if (p != NULL && p->trav_impl != tp_traverse)
-        hpy__plan_traverse(p, tp_traverse);
-    if (p != NULL && p->trav_simple) {
+    Py_ssize_t offset;
+    unsigned int tag;
+    if (hpy__traverse_memo(tp_traverse, tp, &offset, &tag)) {
         cache->type = tp;
-        cache->tag = p->tag;
+        cache->tag = tag;
 #if PY_VERSION_HEX >= 0x030C0000
-        cache->interp = p->interp;
+        cache->interp = PyInterpreterState_Get();
 #endif
-        cache->offset = p->trav_offset;
+        cache->offset = offset;
     }
-#else
-    (void)cache;
-#endif
     return call_traverseproc_from_trampoline(tp_traverse, self, visit, arg);
 }
 

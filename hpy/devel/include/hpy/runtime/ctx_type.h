@@ -105,6 +105,11 @@ static inline Py_ssize_t _HPyTraverseCache_Offset(const _HPyTraverseCache *c, Py
     return -1;
 }
 
+/* Whether the trampoline of tp_traverse may remember tp (the CPython ABI's _HPyTraverseCache, the
+ * universal _HPyTraverseMemo): then 1, with where the struct is and tp's version tag. */
+_HPy_HIDDEN int hpy__traverse_memo(HPyFunc_traverseproc tp_traverse, PyTypeObject *tp,
+                                   Py_ssize_t *offset, unsigned int *tag);
+
 /* call_traverseproc_from_trampoline, filling *cache when the instance's type allows it. */
 _HPy_HIDDEN int _HPy_TraverseSlow(HPyFunc_traverseproc tp_traverse, PyObject *self,
                                   visitproc cpy_visit, void *cpy_arg, _HPyTraverseCache *cache);

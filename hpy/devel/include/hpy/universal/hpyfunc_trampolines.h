@@ -101,6 +101,13 @@ typedef struct {
      * trampoline, to be called by the trampoline itself. */
     int (*call_traverse)(HPyFunc_traverseproc impl, cpy_PyObject *self, cpy_visitproc visit,
                          void *arg);
+    /* With _HPY_RUNTIME_TRAVERSE_CACHE only: traverse_fill does what call_traverse does and, when
+     * the instance's type allows it, fills *memo (_HPyTraverseMemo) for it; the version tag of a
+     * type is the uint32_t at type_tag_offset in it; *traverse_memos_off is 0 while memos hold. */
+    int (*traverse_fill)(HPyFunc_traverseproc impl, cpy_PyObject *self, cpy_visitproc visit,
+                         void *arg, _HPyTraverseMemo *memo);
+    int64_t type_tag_offset;
+    const int *traverse_memos_off;
 } _HPyRuntimeInfo;
 
 #define _HPY_RUNTIME_INFO_MAGIC 0x48507952544e4631ULL
@@ -116,6 +123,10 @@ typedef struct {
 #define _HPY_RUNTIME_INLINE_OPS 8ULL
 /* call_traverse is set: tp_traverse trampolines call it instead of taking the general path. */
 #define _HPY_RUNTIME_DIRECT_TRAVERSE 16ULL
+/* traverse_fill and the two fields after it are set: a tp_traverse trampoline may remember where
+ * the module's struct is in instances of the last type it ran for, and then run the
+ * implementation itself (only together with the three bits above). */
+#define _HPY_RUNTIME_TRAVERSE_CACHE 32ULL
 
 /* struct_offsets indexes */
 #define _HPY_OFFSETS_OBJECT 1          /* HPyType_BuiltinShape_Object + 1 */
@@ -223,9 +234,23 @@ HPyAPI_FUNC void *_HPy_ObjectStruct(intptr_t obj, const int64_t *offsets)
         _HPy_TRAMPOLINE_CALL(HPyFunc_RELEASEBUFFERPROC, IMPL, &a); \
     }
 
+/* The garbage collector calls this for every tracked instance on every collection: for the type
+ * it saw last (the common case), the implementation runs here, where it can be inlined. */
 #define _HPyFunc_TRAMPOLINE_HPyFunc_TRAVERSEPROC(SYM, IMPL) \
     static int SYM(cpy_PyObject *self, cpy_visitproc visit, void *arg) \
     { \
+        static _HPyTraverseMemo memo_; \
+        if (_HPy_LIKELY(_hpy_inline_ops.traverse_fill != NULL)) { \
+            int64_t offset_ = _HPy_TraverseMemoOffset(&memo_, self); \
+            if (_HPy_UNLIKELY(offset_ < 0)) \
+                return _hpy_inline_ops.traverse_fill((HPyFunc_traverseproc)(IMPL), self, visit, \
+                                                     arg, &memo_); \
+            int r_ = visit((cpy_PyObject *)_HPy_InlineType((intptr_t)self), arg); \
+            if (r_ != 0) \
+                return r_; \
+            _HPyInlineVisitState state_ = { visit, arg }; \
+            return IMPL((char *)self + offset_, _HPy_InlineVisitField, &state_); \
+        } \
         if (_HPy_LIKELY(_hpy_inline_ops.call_traverse != NULL)) \
             return _hpy_inline_ops.call_traverse((HPyFunc_traverseproc)(IMPL), self, visit, arg); \
         _HPyFunc_args_TRAVERSEPROC a = { self, visit, arg, 0 }; \

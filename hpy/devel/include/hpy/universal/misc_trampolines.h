@@ -87,6 +87,7 @@ HPyAPI_FUNC void _HPy_ContextInlineOps(HPyContext *ctx, _HPyInlineOps *ops)
         return;
     if ((info->flags & _HPY_RUNTIME_DIRECT_TRAVERSE) != 0)
         ops->call_traverse = info->call_traverse;
+    const uint64_t memos = _HPY_RUNTIME_DIRECT_TRAVERSE | _HPY_RUNTIME_TRAVERSE_CACHE;
     if ((info->flags & needed) != needed || info->refcnt_offset != 0)
         return;
     if (info->refcnt_immortal_mask == 0 && info->refcnt_count_mask == -1)
@@ -104,6 +105,12 @@ HPyAPI_FUNC void _HPy_ContextInlineOps(HPyContext *ctx, _HPyInlineOps *ops)
     ops->dealloc = info->dealloc;
     ops->is_subtype = info->is_subtype;
     ops->mode = mode;
+    if ((info->flags & memos) == memos && info->traverse_fill != NULL &&
+        info->traverse_memos_off != NULL) {
+        ops->type_tag_offset = (HPy_ssize_t)info->type_tag_offset;
+        ops->traverse_memos_off = info->traverse_memos_off;
+        ops->traverse_fill = info->traverse_fill;
+    }
 }
 
 /* The inline forms of the frequent operations, valid only while _hpy_inline_ops.mode is not 0
@@ -134,6 +141,33 @@ HPyAPI_FUNC void _HPy_InlineDecref(intptr_t obj)
 HPyAPI_FUNC intptr_t _HPy_InlineType(intptr_t obj)
 {
     return *(const intptr_t *)((const char *)obj + _HPY_LAYOUT_OB_TYPE);
+}
+
+/* Where the module's struct is in self by what *memo remembers of self's type, or -1 (the
+ * runtime's traverse_fill must be called). Only with _hpy_inline_ops.traverse_fill set. */
+HPyAPI_FUNC int64_t _HPy_TraverseMemoOffset(const _HPyTraverseMemo *memo, const void *self)
+{
+    intptr_t type = _HPy_InlineType((intptr_t)self);
+    if (type == memo->type &&
+        *(const uint32_t *)((const char *)type + _hpy_inline_ops.type_tag_offset) == memo->tag &&
+        *_hpy_inline_ops.traverse_memos_off == 0)
+        return memo->offset;
+    return -1;
+}
+
+/* The visit function a traverse implementation gets from a trampoline that runs it itself: an
+ * HPyField is the object pointer (the inline operations' premise). */
+typedef struct {
+    cpy_visitproc visit;
+    void *arg;
+} _HPyInlineVisitState;
+
+HPyAPI_FUNC int _HPy_InlineVisitField(HPyField *f, void *state)
+{
+    if (f->_i == 0)
+        return 0;
+    _HPyInlineVisitState *s = (_HPyInlineVisitState *)state;
+    return s->visit((cpy_PyObject *)f->_i, s->arg);
 }
 
 HPyAPI_FUNC int _HPy_InlineTypeCheck(intptr_t obj, intptr_t type)
