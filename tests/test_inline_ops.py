@@ -1,9 +1,10 @@
 """The operations a universal binary does without a context call when the runtime allows it
 (_HPY_RUNTIME_INLINE_OPS, docs/fast-paths.md): HPy_Dup, HPy_Close, HPy_Is, HPy_Type,
-HPy_TypeCheck, HPyField_Store/Load, HPyGlobal_Load, HPy_Length and HPy_GetItem_i (of exact tuples
-and lists) and the tuple and list builders must behave as the context's functions do, in every
+HPy_TypeCheck, HPyField_Store/Load, HPyGlobal_Load, HPyFloat_AsDouble (of exact floats), HPy_Length
+and HPy_GetItem_i (of exact tuples and lists) and the tuple and list builders must behave as the context's functions do, in every
 ABI; so must tp_traverse trampolines that call the runtime directly
-(_HPY_RUNTIME_DIRECT_TRAVERSE). The debug context keeps seeing every call: tests/test_debug.py (a
+(_HPY_RUNTIME_DIRECT_TRAVERSE), or that run the implementation themselves
+(_HPY_RUNTIME_TRAVERSE_CACHE). The debug context keeps seeing every call: tests/test_debug.py (a
 use after close, a double close) runs binaries built by the same headers.
 tests/test_inline_compat.py runs these checks on binaries built before the flags existed and on
 runtimes that do not offer them."""
@@ -203,6 +204,17 @@ static HPy build_impl(HPyContext *ctx, HPy self, const HPy *args, size_t nargs)
     return r;
 }
 
+/* float_value(obj): HPyFloat_AsDouble(obj), or the exception it raised */
+HPyDef_METH(float_value, "float_value", HPyFunc_O)
+static HPy float_value_impl(HPyContext *ctx, HPy self, HPy arg)
+{
+    (void)self;
+    double v = HPyFloat_AsDouble(ctx, arg);
+    if (v == -1.0 && HPyErr_Occurred(ctx))
+        return HPy_NULL;
+    return HPyFloat_FromDouble(ctx, v);
+}
+
 /* (whether this binary changes counts itself, whether its traverse trampolines call the
  * runtime directly, whether they may remember types) */
 HPyDef_METH(inline_ops, "inline_ops", HPyFunc_NOARGS)
@@ -227,7 +239,7 @@ static int exec_mod_impl(HPyContext *ctx, HPy m)
 
 static HPyDef *defines[] = {
     &dup_close, &close_last, &type_check, &builtin_checks, &type_of, &is_, &global_set,
-    &global_get, &length, &getitem_i, &build, &inline_ops, &exec_mod, NULL
+    &global_get, &length, &getitem_i, &build, &float_value, &inline_ops, &exec_mod, NULL
 };
 static HPyGlobal *globals[] = { &g_obj, NULL };
 static HPyModuleDef moduledef = { .doc = "inline ops", .defines = defines, .globals = globals };
@@ -510,6 +522,33 @@ def check_traverse(mod):
     del mod.Box.y
 
 
+def check_float_value(mod):
+    import math
+
+    class F(float):
+        def __float__(self):
+            return 99.0                          # a float subclass's value is its own
+
+    class HasFloat:
+        def __float__(self):
+            return 2.5
+    for x in (0.0, -0.0, 1.5, -1e300, math.inf, 5e-324, -1.0):
+        got = mod.float_value(x)
+        assert got == x and math.copysign(1, got) == math.copysign(1, x)
+    assert math.isnan(mod.float_value(math.nan))
+    assert mod.float_value(F(3.0)) == 3.0
+    assert mod.float_value(7) == 7.0
+    assert mod.float_value(HasFloat()) == 2.5
+    with pytest.raises(TypeError):
+        mod.float_value('1.0')
+    with pytest.raises(OverflowError):
+        mod.float_value(10 ** 400)
+    x = 1.25
+    before = refcount(x)
+    mod.float_value(x)
+    assert refcount(x) == before
+
+
 def check_length(mod):
     class T(tuple):
         pass
@@ -575,6 +614,7 @@ CHECKS = [
     check_field_store_and_load,
     check_field_of_a_dying_box,
     check_traverse,
+    check_float_value,
     check_length,
     check_getitem_i,
     check_builders,

@@ -408,6 +408,9 @@ INLINE_FAST_PATHS = {
                       '        return _hconv(source_field._i);\n    }',
     'ctx_Global_Load': '{\n        _HPy_InlineIncref(global._i);\n'
                        '        return _hconv(global._i);\n    }',
+    # exact floats only (their value after the object header); other objects take the call
+    'ctx_Float_AsDouble': 'if (h._i != 0 && _HPy_InlineType(h._i) == _hpy_inline_ops.float_type)\n'
+                          '        return _HPy_InlineFloatValue(h._i);',
     # exact tuples and lists only; other objects, and an index out of range, take the call
     'ctx_Length': 'if (_HPy_InlineIsTupleOrList(h._i))\n        return _HPy_InlineSize(h._i);',
     'ctx_GetItem_i': '{\n        intptr_t *items = _HPy_InlineItems(obj._i);\n'

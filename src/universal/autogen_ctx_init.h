@@ -96,12 +96,6 @@ static PyObject *hpy__rt_Float_FromDouble(HPyContext *ctx, double v)
     return PyFloat_FromDouble(v);
 }
 
-static double hpy__rt_Float_AsDouble(HPyContext *ctx, PyObject *h)
-{
-    (void)ctx;
-    return PyFloat_AsDouble(h);
-}
-
 static PyObject *hpy__rt_Bool_FromBool(HPyContext *ctx, bool v)
 {
     (void)ctx;
@@ -867,7 +861,7 @@ static void hpy__fill_universal_ctx(HPyContext *ctx)
     ctx->ctx_Long_AsVoidPtr = _HPy_FPTR_CAST(void* (*)(HPyContext *, HPy), hpy__rt_Long_AsVoidPtr);
     ctx->ctx_Long_AsDouble = _HPy_FPTR_CAST(double (*)(HPyContext *, HPy), hpy__rt_Long_AsDouble);
     ctx->ctx_Float_FromDouble = _HPy_FPTR_CAST(HPy (*)(HPyContext *, double), hpy__rt_Float_FromDouble);
-    ctx->ctx_Float_AsDouble = _HPy_FPTR_CAST(double (*)(HPyContext *, HPy), hpy__rt_Float_AsDouble);
+    ctx->ctx_Float_AsDouble = ctx_Float_AsDouble;
     ctx->ctx_Bool_FromBool = _HPy_FPTR_CAST(HPy (*)(HPyContext *, bool), hpy__rt_Bool_FromBool);
     ctx->ctx_Length = ctx_Length;
     ctx->ctx_Number_Check = _HPy_FPTR_CAST(int (*)(HPyContext *, HPy), hpy__rt_Number_Check);

@@ -13,11 +13,12 @@ typedef struct {
 /* What a universal binary keeps of the runtime's _HPY_RUNTIME_INLINE_OPS description
  * (hpy/universal/hpyfunc_trampolines.h), filled by HPy_MODINIT when the module receives its
  * context: with a nonzero `mode`, HPy_Dup, HPy_Close, HPy_Is, HPy_Type, HPy_TypeCheck,
- * HPyField_Load/Store, HPyGlobal_Load, HPy_Length and HPy_GetItem_i of exact tuples and lists,
- * and the tuple and list builders' Set and Build do their work without a context call, and
- * _HPy_AsStruct_Object reads no offset (hpy/universal/misc_trampolines.h: the layout of objects is
- * then the one these headers are compiled for); with `call_traverse`, so do tp_traverse
- * trampolines.
+ * HPyField_Load/Store, HPyGlobal_Load, HPyFloat_AsDouble of exact floats, HPy_Length and
+ * HPy_GetItem_i of exact tuples and lists, and the tuple and list builders' Set and Build do
+ * their work without a context call, and _HPy_AsStruct_Object reads no offset
+ * (hpy/universal/misc_trampolines.h: the layout of objects is then the one these headers are
+ * compiled for); with `call_traverse`, so do tp_traverse trampolines, and with `traverse_fill`
+ * they run the implementation themselves for the type they saw last.
  * Unused in the CPython ABI. */
 #define _HPY_COUNTS_WORD 1      /* the whole first word counts; no object is immortal (3.11) */
 #define _HPY_COUNTS_LOW32 2     /* its low 32 bits count; bit 31 set: immortal (3.12+, 64 bits) */
@@ -26,6 +27,7 @@ typedef struct {
     HPy_ssize_t tuple_items;    /* where a tuple's items start (3.14 put a hash before them) */
     intptr_t tuple_type;
     intptr_t list_type;
+    intptr_t float_type;        /* 0 where a float's value is not where the layout puts it */
     void (*dealloc)(void *obj);
     int (*is_subtype)(void *sub, void *type);
     /* the runtime's _HPY_RUNTIME_DIRECT_TRAVERSE function, or NULL */

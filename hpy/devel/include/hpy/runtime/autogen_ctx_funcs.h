@@ -134,12 +134,6 @@ HPyAPI_FUNC HPy ctx_Float_FromDouble(HPyContext *ctx, double v)
     return _py2h(PyFloat_FromDouble(v));
 }
 
-HPyAPI_FUNC double ctx_Float_AsDouble(HPyContext *ctx, HPy h)
-{
-    (void)ctx;
-    return PyFloat_AsDouble(_h2py(h));
-}
-
 HPyAPI_FUNC HPy ctx_Bool_FromBool(HPyContext *ctx, bool v)
 {
     (void)ctx;

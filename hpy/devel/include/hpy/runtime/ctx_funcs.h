@@ -241,6 +241,17 @@ HPyAPI_FUNC HPy ctx_Bytes_FromStringAndSize(HPyContext *ctx, const char *bytes, 
     return _py2h(PyBytes_FromStringAndSize(bytes, len));
 }
 
+/* An exact float's value is read in place (what PyFloat_AsDouble returns for it; the universal
+ * headers' inline path does the same without a call); other objects through PyFloat_AsDouble. */
+HPyAPI_FUNC double ctx_Float_AsDouble(HPyContext *ctx, HPy h)
+{
+    (void)ctx;
+    PyObject *o = _h2py(h);
+    if (o != NULL && PyFloat_CheckExact(o))
+        return PyFloat_AS_DOUBLE(o);
+    return PyFloat_AsDouble(o);
+}
+
 /* Exact tuples and lists answer directly (the universal headers' inline path does the same
  * without a call); other objects through PyObject_Length. */
 HPyAPI_FUNC HPy_ssize_t ctx_Length(HPyContext *ctx, HPy h)

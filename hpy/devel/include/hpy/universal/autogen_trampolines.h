@@ -113,6 +113,10 @@ HPyAPI_FUNC HPy HPyFloat_FromDouble(HPyContext *ctx, double v)
 
 HPyAPI_FUNC double HPyFloat_AsDouble(HPyContext *ctx, HPy h)
 {
+    if (_HPy_LIKELY(_hpy_inline_ops.mode != 0)) {
+        if (h._i != 0 && _HPy_InlineType(h._i) == _hpy_inline_ops.float_type)
+            return _HPy_InlineFloatValue(h._i);
+    }
     return ctx->ctx_Float_AsDouble(ctx, h);
 }
 

@@ -56,6 +56,10 @@ typedef struct {
 #define _HPY_LAYOUT_ALIGN ((HPy_ssize_t)offsetof(_HPyLayoutAlignProbe, u))
 #define _HPY_LAYOUT_ALIGN_UP(n) (((n) + _HPY_LAYOUT_ALIGN - 1) / _HPY_LAYOUT_ALIGN * _HPY_LAYOUT_ALIGN)
 #define _HPY_LAYOUT_OBJECT_STRUCT _HPY_LAYOUT_ALIGN_UP(2 * _HPY_LAYOUT_WORD)
+/* a float: its value (a double) right after the object header, and nothing after it */
+#define _HPY_LAYOUT_FLOAT_VALUE (2 * _HPY_LAYOUT_WORD)
+#define _HPY_LAYOUT_FLOAT_STRUCT \
+    _HPY_LAYOUT_ALIGN_UP(_HPY_LAYOUT_FLOAT_VALUE + (HPy_ssize_t)sizeof(double))
 #define _HPY_LAYOUT_VAR_OBJECT_STRUCT _HPY_LAYOUT_ALIGN_UP(3 * _HPY_LAYOUT_WORD)
 
 /* Whether the info describes the layout above. */
@@ -102,6 +106,9 @@ HPyAPI_FUNC void _HPy_ContextInlineOps(HPyContext *ctx, _HPyInlineOps *ops)
     ops->tuple_items = (HPy_ssize_t)info->tuple_items_offset;
     ops->tuple_type = ctx->h_TupleType._i;
     ops->list_type = ctx->h_ListType._i;
+    /* (a float whose struct starts elsewhere is laid out otherwise: its value is not read) */
+    if (info->struct_offsets[HPyType_BuiltinShape_Float + 1] == _HPY_LAYOUT_FLOAT_STRUCT)
+        ops->float_type = ctx->h_FloatType._i;
     ops->dealloc = info->dealloc;
     ops->is_subtype = info->is_subtype;
     ops->mode = mode;
@@ -174,6 +181,11 @@ HPyAPI_FUNC int _HPy_InlineTypeCheck(intptr_t obj, intptr_t type)
 {
     intptr_t t = _HPy_InlineType(obj);
     return t == type || _hpy_inline_ops.is_subtype((void *)t, (void *)type);
+}
+
+HPyAPI_FUNC double _HPy_InlineFloatValue(intptr_t obj)
+{
+    return *(const double *)((const char *)obj + _HPY_LAYOUT_FLOAT_VALUE);
 }
 
 HPyAPI_FUNC HPy_ssize_t _HPy_InlineSize(intptr_t obj)
