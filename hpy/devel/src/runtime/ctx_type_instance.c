@@ -111,7 +111,8 @@ static HPY__NOINLINE int traverse_general(HPyFunc_traverseproc tp_traverse, PyOb
     _HPyVisitState state = { visit, arg };
     int res;
     _HPY_RESTRICTED_BEGIN("tp_traverse", owner, NULL, tp_traverse)
-    res = tp_traverse(info != NULL ? hpy__struct_of(self, info) : (void *)self, _HPy_VisitField, &state);
+    res = tp_traverse(info != NULL ? hpy__struct_of(self, info) : (void *)self, _HPy_VisitField,
+                      &state);
     _HPY_RESTRICTED_END
     if (res != 0)
         return res;
