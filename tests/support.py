@@ -51,6 +51,9 @@ STRICT = ['-Wall', '-Wextra', '-Werror']
 # HPY_TEST_CFLAGS: more compiler flags for every module the tests compile (make test-sanitize
 # passes the sanitizer flags). They are part of a binary's cache key.
 EXTRA_CFLAGS = tuple(shlex.split(os.environ.get('HPY_TEST_CFLAGS', '')))
+# Whether memory freed is soon handed out again, so that a new object may take a dead one's
+# address: not under AddressSanitizer (make test-sanitize), which keeps freed memory aside.
+MEMORY_REUSED = not any(f.startswith('-fsanitize=') and 'address' in f for f in EXTRA_CFLAGS)
 
 
 def static_lib(abi):
