@@ -52,8 +52,10 @@ STRICT = ['-Wall', '-Wextra', '-Werror']
 # passes the sanitizer flags). They are part of a binary's cache key.
 EXTRA_CFLAGS = tuple(shlex.split(os.environ.get('HPY_TEST_CFLAGS', '')))
 # Whether memory freed is soon handed out again, so that a new object may take a dead one's
-# address: not under AddressSanitizer (make test-sanitize), which keeps freed memory aside.
-MEMORY_REUSED = not any(f.startswith('-fsanitize=') and 'address' in f for f in EXTRA_CFLAGS)
+# address: not under AddressSanitizer (make test-sanitize) nor valgrind (make test-valgrind),
+# which keep freed memory aside (both preload their allocator).
+MEMORY_REUSED = not any(f.startswith('-fsanitize=') and 'address' in f for f in EXTRA_CFLAGS) \
+    and not any(m in os.environ.get('LD_PRELOAD', '') for m in ('libasan', 'vgpreload'))
 
 
 def static_lib(abi):
