@@ -53,13 +53,12 @@ HPyAPI_IMPL int hpy__traverse_memos_off;
 static int traverse_fill(HPyFunc_traverseproc impl, PyObject *self, visitproc visit, void *arg,
                          _HPyTraverseMemo *memo)
 {
-    PyTypeObject *tp = Py_TYPE(self);
     Py_ssize_t offset;
-    unsigned int tag;
-    if (!hpy__traverse_memos_off && hpy__traverse_memo(impl, tp, &offset, &tag)) {
-        memo->type = (intptr_t)tp;
+    _HPyTypeKey key;
+    if (!hpy__traverse_memos_off && hpy__traverse_memo(impl, Py_TYPE(self), &offset, &key)) {
+        memo->type = (intptr_t)key.type;
         memo->offset = offset;
-        memo->tag = tag;
+        memo->tag = key.tag;
     }
     return call_traverseproc_from_trampoline(impl, self, visit, arg);
 }

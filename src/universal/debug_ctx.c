@@ -48,17 +48,10 @@ static const char *shape_name(HPyType_BuiltinShape shape)
 }
 
 /* What the checks below need to know of a type, kept for the types seen lately (a small table
- * indexed by the type's address: a module usually works with a few types in turn). A type is
- * identified by its address and its version tag: an interpreter never reuses a tag (a new type
- * at the address of a dead one has another tag, or none yet: 0, never kept), so the pair cannot
- * name two types; from 3.12 on, each interpreter counts from the same start, so the interpreter
- * is part of the key. */
+ * indexed by the type's address: a module usually works with a few types in turn), by the type's
+ * key (_HPyTypeKey; a type without a version tag is never kept). */
 typedef struct {
-    PyTypeObject *type;
-    unsigned int tag;
-#if PY_VERSION_HEX >= 0x030C0000
-    PyInterpreterState *interp;
-#endif
+    _HPyTypeKey key;
     HPyType_BuiltinShape shape;
     int fields_visible;             /* _HPyType_FieldsVisible() */
 } type_facts;
@@ -71,11 +64,7 @@ HPY_DEBUG_COLD const type_facts *facts_miss(PyTypeObject *tp, type_facts *slot)
 {
     static type_facts untagged;
     type_facts *f = tp->tp_version_tag != 0 ? slot : &untagged;
-    f->type = tp;
-    f->tag = tp->tp_version_tag;
-#if PY_VERSION_HEX >= 0x030C0000
-    f->interp = PyInterpreterState_Get();
-#endif
+    _HPyTypeKey_Set(&f->key, tp);
     f->shape = ctx_Type_GetBuiltinShape(hpy__debug.uctx, _py2h((PyObject *)tp));
     f->fields_visible = _HPyType_FieldsVisible(tp);
     return f;
@@ -83,13 +72,8 @@ HPY_DEBUG_COLD const type_facts *facts_miss(PyTypeObject *tp, type_facts *slot)
 
 HPY_DEBUG_INLINE const type_facts *facts_of(PyTypeObject *tp)
 {
-    unsigned int tag = tp->tp_version_tag;
     type_facts *slot = &seen[hpy__type_slot(tp, SEEN_BITS)];
-    if (tp == slot->type && tag == slot->tag && tag != 0
-#if PY_VERSION_HEX >= 0x030C0000
-        && PyInterpreterState_Get() == slot->interp
-#endif
-        )
+    if (_HPyTypeKey_Is(&slot->key, tp))
         return slot;
     return facts_miss(tp, slot);
 }

@@ -57,10 +57,10 @@ HPyAPI_IMPL int call_traverseproc_from_trampoline(HPyFunc_traverseproc tp_traver
 }
 
 HPyAPI_IMPL int hpy__traverse_memo(HPyFunc_traverseproc tp_traverse, PyTypeObject *tp,
-                                   Py_ssize_t *offset, unsigned int *tag)
+                                   Py_ssize_t *offset, _HPyTypeKey *key)
 {
 #ifdef Py_GIL_DISABLED
-    (void)tp_traverse; (void)tp; (void)offset; (void)tag;
+    (void)tp_traverse; (void)tp; (void)offset; (void)key;
     return 0;
 #else
     hpy_type_plan scratch, *p = hpy__plan(tp, &scratch);
@@ -71,7 +71,7 @@ HPyAPI_IMPL int hpy__traverse_memo(HPyFunc_traverseproc tp_traverse, PyTypeObjec
     if (!p->trav_simple)
         return 0;
     *offset = p->trav_offset;
-    *tag = p->tag;
+    *key = p->key;
     return 1;
 #endif
 }
@@ -79,15 +79,10 @@ HPyAPI_IMPL int hpy__traverse_memo(HPyFunc_traverseproc tp_traverse, PyTypeObjec
 HPyAPI_IMPL int _HPy_TraverseSlow(HPyFunc_traverseproc tp_traverse, PyObject *self,
                                   visitproc visit, void *arg, _HPyTraverseCache *cache)
 {
-    PyTypeObject *tp = Py_TYPE(self);
     Py_ssize_t offset;
-    unsigned int tag;
-    if (hpy__traverse_memo(tp_traverse, tp, &offset, &tag)) {
-        cache->type = tp;
-        cache->tag = tag;
-#if PY_VERSION_HEX >= 0x030C0000
-        cache->interp = PyInterpreterState_Get();
-#endif
+    _HPyTypeKey key;
+    if (hpy__traverse_memo(tp_traverse, Py_TYPE(self), &offset, &key)) {
+        cache->key = key;
         cache->offset = offset;
     }
     return call_traverseproc_from_trampoline(tp_traverse, self, visit, arg);

@@ -79,41 +79,24 @@ _HPy_HIDDEN extern HPyTypeRegistry *hpy__type_registry;
  * none: with an exception only if create != 0. */
 _HPy_HIDDEN HPyTypeRegistry *hpy__find_type_registry(int create);
 
-/* The last type found in the registry. A type is identified by its address and its version tag:
- * an interpreter never gives a tag twice, and a type without one (0) is not cached, so the pair
- * cannot name a type that died (whose info may be freed) and another type at its address. From
- * CPython 3.12 on, each interpreter counts its heap types' tags from the same start, so the key
- * also holds the interpreter (HPY__TAG_INTERP). */
-_HPy_HIDDEN extern PyTypeObject *hpy__last_type;
-_HPy_HIDDEN extern unsigned int hpy__last_tag;
+/* The last type found in the registry, by its key (_HPyTypeKey: never one of a type that died,
+ * whose info may be freed, and another type at its address). */
+_HPy_HIDDEN extern _HPyTypeKey hpy__last_key;
 _HPy_HIDDEN extern HPyTypeInfo *hpy__last_info;
-#if PY_VERSION_HEX >= 0x030C0000
-#define HPY__TAG_INTERP 1
-_HPy_HIDDEN extern PyInterpreterState *hpy__last_interp;
-#endif
 
 /* The info of a type created by HPyType_FromSpec, or NULL. Never raises. */
 static inline HPyTypeInfo *hpy__type_info(PyTypeObject *t)
 {
     if (!(t->tp_flags & Py_TPFLAGS_HEAPTYPE))
         return NULL;
-    unsigned int tag = t->tp_version_tag;
-    if (t == hpy__last_type && tag == hpy__last_tag && tag != 0
-#ifdef HPY__TAG_INTERP
-        && hpy__last_interp == PyInterpreterState_Get()
-#endif
-        )
+    if (_HPyTypeKey_Is(&hpy__last_key, t))
         return hpy__last_info;
     HPyTypeRegistry *r = hpy__type_registry != NULL ? hpy__type_registry
                                                     : hpy__find_type_registry(0);
     HPyTypeInfo *info = r != NULL ? r->lookup(t) : NULL;
-    if (info != NULL && tag != 0 && info->alive) {
-        hpy__last_type = t;
-        hpy__last_tag = tag;
+    if (info != NULL && t->tp_version_tag != 0 && info->alive) {
+        _HPyTypeKey_Set(&hpy__last_key, t);
         hpy__last_info = info;
-#ifdef HPY__TAG_INTERP
-        hpy__last_interp = PyInterpreterState_Get();
-#endif
     }
     return info;
 }
@@ -204,11 +187,7 @@ _HPy_HIDDEN int hpy__check_items_against_base(const char *name, HPyType_Spec *sp
 
 /* What the lifecycle of an instance of `type` needs of its base chain. */
 typedef struct {
-    PyTypeObject *type;              /* the key: a type and its version tag */
-    unsigned int tag;
-#ifdef HPY__TAG_INTERP
-    PyInterpreterState *interp;      /* and the interpreter that gave the tag */
-#endif
+    _HPyTypeKey key;                 /* of `type`; an entry of the cache: tag not 0 */
     int outermost;                   /* type is an HPy type with hpy__auto_dealloc */
     HPyTypeInfo *nearest;            /* of the nearest HPy type of the chain (type included) */
     PyTypeObject *builtin;           /* the builtin whose tp_new makes an instance, or NULL */
@@ -248,18 +227,11 @@ _HPy_HIDDEN hpy_type_plan *hpy__plan_slow(PyTypeObject *t, hpy_type_plan *scratc
 /* This copy's cache of plans (ctx_type_plan.c). */
 _HPy_HIDDEN extern hpy_type_plan hpy__plan_cache[1 << HPY_PLAN_CACHE_BITS];
 
-/* The cached plan of t, or NULL (see ctx_type_plan.c for how long it stays valid). An entry
- * holds a version tag other than 0, or no type. */
+/* The cached plan of t, or NULL (see ctx_type_plan.c for how long it stays valid). */
 static inline hpy_type_plan *hpy__plan_cached(PyTypeObject *t)
 {
     hpy_type_plan *p = &hpy__plan_cache[hpy__plan_index(t)];
-    if (p->type == t && p->tag == t->tp_version_tag
-#ifdef HPY__TAG_INTERP
-        && p->interp == PyInterpreterState_Get()
-#endif
-        )
-        return p;
-    return NULL;
+    return _HPyTypeKey_Is(&p->key, t) ? p : NULL;
 }
 
 /* The plan of t (see ctx_type_plan.c for how long it stays valid). Never raises. */

@@ -7,15 +7,11 @@
  * now. The plan is valid until the caller runs code that may deallocate objects or run Python
  * code (the cache entry it points to may then be reused): callers copy what they need first.
  *
- * A plan is cached in a small direct-mapped table of this copy of these files, keyed by the
- * type's address and its version tag. A version tag names one state of one type: CPython never
- * gives a tag twice, and every change to a type or to one of its bases (an attribute, a slot,
- * __bases__) resets the tag to 0 (the tags of a type's bases are valid whenever its own is).
- * So a cached plan is never used for a type that died (whose infos may be freed) and another
- * type at its address, nor after a change that could alter it. From CPython 3.12 on, each
- * interpreter counts the tags of its heap types from the same start, so the key also holds the
- * interpreter (two interpreters could give one tag to types at the same address). A type without a tag (0) is not
- * cached: its plan is worked out into the caller's scratch at each call. */
+ * A plan is cached in a small direct-mapped table of this copy of these files, by the type's key
+ * (_HPyTypeKey, hpy/runtime/ctx_type.h): a cached plan is never used for a type that died (whose
+ * infos may be freed) and another type at its address, nor after a change to the type or to one
+ * of its bases (the tags of a type's bases are valid whenever its own is). A type without a tag
+ * (0) is not cached: its plan is worked out into the caller's scratch at each call. */
 #include "ctx_type_internal.h"
 
 _HPy_HIDDEN hpy_type_plan hpy__plan_cache[1 << HPY_PLAN_CACHE_BITS];
@@ -50,11 +46,7 @@ BASE_SLOT_OWNER(clear_owner, tp_clear, info->traverse != NULL, subtype_clear)
 static void compute_plan(PyTypeObject *tp, hpy_type_plan *p)
 {
     memset(p, 0, sizeof(*p));
-    p->type = tp;
-    p->tag = tp->tp_version_tag;
-#ifdef HPY__TAG_INTERP
-    p->interp = PyInterpreterState_Get();
-#endif
+    _HPyTypeKey_Set(&p->key, tp);
     HPyTypeInfo *own = hpy__type_info(tp);
     p->outermost = own != NULL && (own->flags & HPY_TI_AUTO_DEALLOC);
     PyTypeObject *top_dealloc = NULL, *top_traverse = NULL;
@@ -104,7 +96,7 @@ HPyAPI_IMPL hpy_type_plan *hpy__plan_slow(PyTypeObject *tp, hpy_type_plan *scrat
 
 HPyAPI_IMPL void hpy__plan_traverse(hpy_type_plan *p, HPyFunc_traverseproc impl)
 {
-    PyTypeObject *tp = p->type, *owner = NULL, *t;
+    PyTypeObject *tp = p->key.type, *owner = NULL, *t;
     HPyTypeInfo *first = NULL, *info = NULL;
     for (t = tp; t != NULL && (t->tp_flags & Py_TPFLAGS_HEAPTYPE); t = t->tp_base) {
         HPyTypeInfo *i = hpy__type_info(t);

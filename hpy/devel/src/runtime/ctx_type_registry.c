@@ -246,12 +246,8 @@ HPyAPI_IMPL HPyTypeRegistry *hpy__find_type_registry(int create)
     return r;
 }
 
-_HPy_HIDDEN PyTypeObject *hpy__last_type;
-_HPy_HIDDEN unsigned int hpy__last_tag;
+_HPy_HIDDEN _HPyTypeKey hpy__last_key;
 _HPy_HIDDEN HPyTypeInfo *hpy__last_info;
-#ifdef HPY__TAG_INTERP
-_HPy_HIDDEN PyInterpreterState *hpy__last_interp;
-#endif
 
 /* ---- infos made by this copy -------------------------------------------------------------- */
 

@@ -13,6 +13,42 @@ typedef struct {
     HPyCFunction func;              /* the module's implementation */
 } _HPyRestricted;
 
+/* A type as the caches of the runtime know it (the lifecycle plans, the last registry lookup,
+ * the CPython-ABI traverse caches, debug mode's type facts): its address and its version tag.
+ * CPython never gives a tag twice and resets a type's tag to 0 whenever the type or one of its
+ * bases changes, so a key whose tag is not 0 names one state of one type, never a type that died
+ * and another at its address (which has another tag, or none yet). From CPython 3.12 on each
+ * interpreter counts its heap types' tags from the same start, so the key also holds the
+ * interpreter. A cache never keeps a key with tag 0 (an empty entry has no type), so a match
+ * needs no test of the tag against 0. */
+typedef struct {
+    PyTypeObject *type;
+    unsigned int tag;
+#if PY_VERSION_HEX >= 0x030C0000
+    PyInterpreterState *interp;
+#endif
+} _HPyTypeKey;
+
+/* Whether k is tp's key as tp stands now. */
+static inline int _HPyTypeKey_Is(const _HPyTypeKey *k, PyTypeObject *tp)
+{
+    return tp == k->type && tp->tp_version_tag == k->tag
+#if PY_VERSION_HEX >= 0x030C0000
+        && k->interp == PyInterpreterState_Get()
+#endif
+        ;
+}
+
+/* *k = tp's key as tp stands now (to be kept only if its tag is not 0). */
+static inline void _HPyTypeKey_Set(_HPyTypeKey *k, PyTypeObject *tp)
+{
+    k->type = tp;
+    k->tag = tp->tp_version_tag;
+#if PY_VERSION_HEX >= 0x030C0000
+    k->interp = PyInterpreterState_Get();
+#endif
+}
+
 /* The slot of a type in a table of 2**bits entries (0 < bits < 64) indexed by address: the
  * address times a 64-bit odd constant, top bits (the low bits of an address are always zero). */
 static inline size_t hpy__type_slot(const PyTypeObject *t, int bits)
@@ -81,34 +117,22 @@ static inline int _HPy_VisitField(HPyField *f, void *state)
 
 /* What a tp_traverse trampoline of the CPython ABI remembers of the last type it ran for, when
  * running its implementation on the module's struct (at offset) and visiting the type is all
- * an instance needs (no dict slot, no base traverse). Keyed as the plans are
- * (src/runtime/ctx_type_plan.c): a type, its version tag (never 0 here) and, from CPython 3.12
- * on, the interpreter; never filled on a free-threaded build. */
+ * an instance needs (no dict slot, no base traverse); never filled on a free-threaded build. */
 typedef struct {
-    PyTypeObject *type;
-    unsigned int tag;
-#if PY_VERSION_HEX >= 0x030C0000
-    PyInterpreterState *interp;
-#endif
+    _HPyTypeKey key;
     Py_ssize_t offset;
 } _HPyTraverseCache;
 
 /* The offset cached for tp, or -1. */
 static inline Py_ssize_t _HPyTraverseCache_Offset(const _HPyTraverseCache *c, PyTypeObject *tp)
 {
-    if (tp == c->type && tp->tp_version_tag == c->tag
-#if PY_VERSION_HEX >= 0x030C0000
-        && c->interp == PyInterpreterState_Get()
-#endif
-        )
-        return c->offset;
-    return -1;
+    return _HPyTypeKey_Is(&c->key, tp) ? c->offset : -1;
 }
 
 /* Whether the trampoline of tp_traverse may remember tp (the CPython ABI's _HPyTraverseCache, the
- * universal _HPyTraverseMemo): then 1, with where the struct is and tp's version tag. */
+ * universal _HPyTraverseMemo): then 1, with where the struct is and tp's key. */
 _HPy_HIDDEN int hpy__traverse_memo(HPyFunc_traverseproc tp_traverse, PyTypeObject *tp,
-                                   Py_ssize_t *offset, unsigned int *tag);
+                                   Py_ssize_t *offset, _HPyTypeKey *key);
 
 /* call_traverseproc_from_trampoline, filling *cache when the instance's type allows it. */
 _HPy_HIDDEN int _HPy_TraverseSlow(HPyFunc_traverseproc tp_traverse, PyObject *self,
