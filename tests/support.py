@@ -135,11 +135,11 @@ def _compiled_in(binary_abi):
     return _inputs_digest[binary_abi]
 
 
-def _cache_path(text, binary_abi, cplusplus, extra_flags):
+def _cache_path(source_key, binary_abi, extra_flags):
     if not BINARY_CACHE:
         return None
-    key = (repr((text, binary_abi, cplusplus, tuple(extra_flags), EXTRA_CFLAGS)) +
-           _compiled_in(binary_abi))
+    key = (repr(source_key[:1] + (binary_abi,) + source_key[1:] +
+                (tuple(extra_flags), EXTRA_CFLAGS)) + _compiled_in(binary_abi))
     digest = hashlib.sha256(key.encode('utf-8')).hexdigest()
     return os.path.join(BINARY_CACHE, digest + ext_suffix(binary_abi))
 
@@ -162,10 +162,23 @@ def compile_module(source, tmpdir, abi, name=None, cplusplus=False, extra_flags=
     cache=False always compiles (for sources that must fail to build: no binary is ever
     cached for them, on any interpreter)."""
     name = name or module_name_for(source, abi, cplusplus, extra_flags)
-    binary_abi = BINARY_ABI[abi]
     text = expand_template(source, name) if template else source
+    suffix = '.cpp' if cplusplus else '.c'
+    return _build(name, [(name + suffix, text)], tmpdir, abi, extra_flags, cache,
+                  key=(text, cplusplus))
+
+
+def compile_files(files, tmpdir, abi, name, extra_flags=()):
+    """Build one module from several files for `abi`; returns the path of the binary. files:
+    (filename, text) pairs, a '.cpp' file compiled as C++11, each with extra_flags, which the
+    link also gets (so -flto works)."""
+    return _build(name, files, tmpdir, abi, extra_flags, True, key=('files', tuple(files)))[1]
+
+
+def _build(name, files, tmpdir, abi, extra_flags, cache, key):
+    binary_abi = BINARY_ABI[abi]
     out = _fresh_path(str(tmpdir), name + ext_suffix(binary_abi))
-    cached = _cache_path(text, binary_abi, cplusplus, extra_flags) if cache else None
+    cached = _cache_path(key, binary_abi, extra_flags) if cache else None
     if cached and os.path.exists(cached):
         shutil.copyfile(cached, out)
         if BINARY_CACHE_MODE == 'write':
@@ -174,29 +187,45 @@ def compile_module(source, tmpdir, abi, name=None, cplusplus=False, extra_flags=
     if cached and BINARY_CACHE_MODE == 'read' and binary_abi == 'universal':
         raise CompilationError('universal binary of module %s was not built beforehand '
                                '(HPY_TEST_BINARY_CACHE_MODE=read): %s' % (name, cached))
-    src = os.path.join(os.path.dirname(out), name + ('.cpp' if cplusplus else '.c'))
-    with open(src, 'w') as f:
-        f.write(text)
-    cc = ['g++', '-std=c++11'] if cplusplus else ['gcc', '-std=c99']
-    flags = ['-shared', '-fPIC', '-O1', '-g'] + STRICT + ['-DHPY']
+    flags = ['-fPIC', '-O1', '-g'] + STRICT + ['-DHPY']
     if binary_abi == 'universal':
         flags += ['-DHPY_ABI_UNIVERSAL', '-I' + FORBID, '-I' + INCLUDE]
     elif binary_abi == 'hybrid':
         flags += ['-DHPY_ABI_HYBRID', '-I' + INCLUDE, '-I' + PY_INCLUDE]
     else:
         flags += ['-DHPY_ABI_CPYTHON', '-I' + INCLUDE, '-I' + PY_INCLUDE]
-    cmd = cc + flags + list(EXTRA_CFLAGS) + list(extra_flags) + [src, static_lib(binary_abi),
-                                                                  '-o', out]
+    flags += list(EXTRA_CFLAGS) + list(extra_flags)
     # a sanitizer runtime preloaded into the tests (make test-sanitize) is not for the compiler
     env = {k: v for k, v in os.environ.items() if k != 'LD_PRELOAD'}
-    res = subprocess.run(cmd, capture_output=True, text=True, env=env)
-    if res.returncode != 0:
-        raise CompilationError('%s\n%s%s' % (' '.join(cmd), res.stdout, res.stderr))
+    any_cpp = any(f.endswith('.cpp') for f, _ in files)
+    objects = []
+    for filename, text in files:
+        src = os.path.join(os.path.dirname(out), filename)
+        with open(src, 'w') as f:
+            f.write(text)
+        if len(files) == 1:
+            objects.append(src)     # compiled and linked in one step
+            continue
+        obj = src + '.o'
+        cc = ['g++', '-std=c++11'] if filename.endswith('.cpp') else ['gcc', '-std=c99']
+        _run(cc + flags + ['-c', src, '-o', obj], env)
+        objects.append(obj)
+    if len(files) == 1:
+        cc = ['g++', '-std=c++11'] if any_cpp else ['gcc', '-std=c99']
+    else:
+        cc = ['g++'] if any_cpp else ['gcc']
+    _run(cc + ['-shared'] + flags + objects + [static_lib(binary_abi), '-o', out], env)
     if cached:
         tmp = cached + '.%d.tmp' % os.getpid()
         shutil.copyfile(out, tmp)
         os.replace(tmp, cached)
     return name, out
+
+
+def _run(cmd, env):
+    res = subprocess.run(cmd, capture_output=True, text=True, env=env)
+    if res.returncode != 0:
+        raise CompilationError('%s\n%s%s' % (' '.join(cmd), res.stdout, res.stderr))
 
 
 class CompilationError(Exception):

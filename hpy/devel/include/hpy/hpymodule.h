@@ -50,14 +50,37 @@ typedef struct {
     static int64_t _hpy_offsets[12]; \
     static _HPyInlineOps _hpy_inline_ops;
 #  define _HPY_CTX_DEFINITIONS
+#  define _HPY_INLINE_OPS_RW _hpy_inline_ops
 #else
+/* Module code reads _hpy_inline_ops through a const declaration of the symbol (GCC and clang, in
+ * C): the compiler then reads a field once per function, not again after every call that might
+ * have changed it. Its one writer is HPyInitGlobalContext_<name>, through the writable declaration
+ * _HPY_INLINE_OPS_RW: before any code of the binary runs, or when the binary is loaded again in
+ * another mode (a function already running then goes on with the description it started with,
+ * the one of the context and handles it holds). Not in C++, where GCC's link-time optimizer
+ * reports two declarations of one symbol with different types. */
+#  if (defined(__GNUC__) || defined(__clang__)) && !defined(__cplusplus)
+#    define _HPY_ASM_NAME_(prefix, name) _HPY_ASM_NAME__(prefix) name
+#    define _HPY_ASM_NAME__(prefix) #prefix
+/* the name C gives the symbol, so that C++ files of the same binary find it */
+#    define _HPY_INLINE_OPS_ASM __asm__(_HPY_ASM_NAME_(__USER_LABEL_PREFIX__, "_hpy_inline_ops"))
+#    define _HPY_INLINE_OPS_RW _hpy_inline_ops_rw
+#    define _HPY_INLINE_OPS_RW_DEFINITION \
+    _HPy_HIDDEN _HPyInlineOps _hpy_inline_ops_rw _HPY_INLINE_OPS_ASM;
+#    define _HPY_INLINE_OPS_CONST const
+#  else
+#    define _HPY_INLINE_OPS_RW _hpy_inline_ops
+#    define _HPY_INLINE_OPS_RW_DEFINITION _HPy_HIDDEN _HPyInlineOps _hpy_inline_ops;
+#    define _HPY_INLINE_OPS_CONST
+#    define _HPY_INLINE_OPS_ASM
+#  endif
 #  define HPY_MOD_EMBEDDABLE(modname)
 #  define _HPY_CTX_DEFINITIONS \
     _HPy_HIDDEN HPyContext *_ctx_for_trampolines; \
     _HPy_HIDDEN int _hpy_direct_calls; \
     _HPy_HIDDEN const int64_t *_hpy_struct_offsets; \
     _HPy_HIDDEN int64_t _hpy_offsets[12]; \
-    _HPy_HIDDEN _HPyInlineOps _hpy_inline_ops;
+    _HPY_INLINE_OPS_RW_DEFINITION
 /* The context every trampoline of this binary passes to the runtime. */
 extern _HPy_HIDDEN HPyContext *_ctx_for_trampolines;
 /* Whether that context lets trampolines call implementations directly. */
@@ -68,7 +91,7 @@ extern _HPy_HIDDEN int _hpy_direct_calls;
 extern _HPy_HIDDEN const int64_t *_hpy_struct_offsets;
 extern _HPy_HIDDEN int64_t _hpy_offsets[12];
 /* Whether (and how) that context lets this binary change reference counts itself. */
-extern _HPy_HIDDEN _HPyInlineOps _hpy_inline_ops;
+extern _HPy_HIDDEN _HPY_INLINE_OPS_CONST _HPyInlineOps _hpy_inline_ops _HPY_INLINE_OPS_ASM;
 #endif
 
 /* The ABI minor version a universal binary requires is the newest minor of the context members
@@ -138,7 +161,7 @@ HPyAPI_FUNC HPyContext *HPyGetContext(void)
 #if defined(_HPY_IGNORE_INLINE_OPS)
 #  define _HPY_READ_INLINE_OPS(ctx) ((void)0)
 #else
-#  define _HPY_READ_INLINE_OPS(ctx) _HPy_ContextInlineOps((ctx), &_hpy_inline_ops)
+#  define _HPY_READ_INLINE_OPS(ctx) _HPy_ContextInlineOps((ctx), &_HPY_INLINE_OPS_RW)
 #endif
 
 #if defined(HPY_ABI_CPYTHON)
