@@ -164,6 +164,13 @@ HPyAPI_FUNC void *_HPy_ObjectStruct(intptr_t obj, const int64_t *offsets)
 #define _HPy_DIRECT(h) _hconv((intptr_t)(h))
 #define _HPy_DIRECT_RESULT(h) ((cpy_PyObject *)(h)._i)
 
+/* A trampoline whose context allows direct calls calls IMPL by name only while the inline
+ * operations are on: the one call of IMPL the compiler sees, where it may inline it, and where the
+ * inlined operations, reading the description the trampoline read (hpy/hpymodule.h), need no test
+ * of the mode and no context call, nor the trampoline a frame for them. Otherwise (trace mode, a
+ * runtime without the inline operations) it calls IMPL through a volatile pointer, which the
+ * compiler neither follows nor inlines. */
+
 #define _HPy_TRAMPOLINE_CALL(SIG, IMPL, ARGS) \
     _HPy_CallRealFunctionFromTrampoline(_ctx_for_trampolines, SIG, \
                                         _HPy_FPTR_CAST(HPyCFunction, IMPL), ARGS)
@@ -172,8 +179,12 @@ HPyAPI_FUNC void *_HPy_ObjectStruct(intptr_t obj, const int64_t *offsets)
     static cpy_PyObject *SYM(cpy_PyObject *self, cpy_PyObject *ignored) \
     { \
         (void)ignored; \
-        if (_HPy_LIKELY(_hpy_direct_calls)) \
-            return _HPy_DIRECT_RESULT(IMPL(_ctx_for_trampolines, _HPy_DIRECT(self))); \
+        if (_HPy_LIKELY(_hpy_direct_calls)) { \
+            if (_HPy_LIKELY(_hpy_inline_ops.mode != 0)) \
+                return _HPy_DIRECT_RESULT(IMPL(_ctx_for_trampolines, _HPy_DIRECT(self))); \
+            HPy (*volatile impl_)(HPyContext *, HPy) = IMPL; \
+            return _HPy_DIRECT_RESULT(impl_(_ctx_for_trampolines, _HPy_DIRECT(self))); \
+        } \
         _HPyFunc_args_NOARGS a = { self, 0 }; \
         _HPy_TRAMPOLINE_CALL(HPyFunc_NOARGS, IMPL, &a); \
         return a.result; \
@@ -182,9 +193,14 @@ HPyAPI_FUNC void *_HPy_ObjectStruct(intptr_t obj, const int64_t *offsets)
 #define _HPyFunc_TRAMPOLINE_HPyFunc_VARARGS(SYM, IMPL) \
     static cpy_PyObject *SYM(cpy_PyObject *self, cpy_PyObject *const *args, HPy_ssize_t nargs) \
     { \
-        if (_HPy_LIKELY(_hpy_direct_calls)) \
-            return _HPy_DIRECT_RESULT(IMPL(_ctx_for_trampolines, _HPy_DIRECT(self), \
-                                           (const HPy *)args, (size_t)nargs)); \
+        if (_HPy_LIKELY(_hpy_direct_calls)) { \
+            if (_HPy_LIKELY(_hpy_inline_ops.mode != 0)) \
+                return _HPy_DIRECT_RESULT(IMPL(_ctx_for_trampolines, _HPy_DIRECT(self), \
+                                               (const HPy *)args, (size_t)nargs)); \
+            HPy (*volatile impl_)(HPyContext *, HPy, const HPy *, size_t) = IMPL; \
+            return _HPy_DIRECT_RESULT(impl_(_ctx_for_trampolines, _HPy_DIRECT(self), \
+                                            (const HPy *)args, (size_t)nargs)); \
+        } \
         _HPyFunc_args_VARARGS a = { self, args, nargs, 0 }; \
         _HPy_TRAMPOLINE_CALL(HPyFunc_VARARGS, IMPL, &a); \
         return a.result; \
@@ -194,10 +210,16 @@ HPyAPI_FUNC void *_HPy_ObjectStruct(intptr_t obj, const int64_t *offsets)
     static cpy_PyObject *SYM(cpy_PyObject *self, cpy_PyObject *const *args, size_t nargsf, \
                              cpy_PyObject *kwnames) \
     { \
-        if (_HPy_LIKELY(_hpy_direct_calls)) \
-            return _HPy_DIRECT_RESULT(IMPL(_ctx_for_trampolines, _HPy_DIRECT(self), \
-                                           (const HPy *)args, _HPy_VECTORCALL_NARGS(nargsf), \
-                                           _HPy_DIRECT(kwnames))); \
+        if (_HPy_LIKELY(_hpy_direct_calls)) { \
+            if (_HPy_LIKELY(_hpy_inline_ops.mode != 0)) \
+                return _HPy_DIRECT_RESULT(IMPL(_ctx_for_trampolines, _HPy_DIRECT(self), \
+                                               (const HPy *)args, _HPy_VECTORCALL_NARGS(nargsf), \
+                                               _HPy_DIRECT(kwnames))); \
+            HPy (*volatile impl_)(HPyContext *, HPy, const HPy *, size_t, HPy) = IMPL; \
+            return _HPy_DIRECT_RESULT(impl_(_ctx_for_trampolines, _HPy_DIRECT(self), \
+                                            (const HPy *)args, _HPy_VECTORCALL_NARGS(nargsf), \
+                                            _HPy_DIRECT(kwnames))); \
+        } \
         _HPyFunc_args_KEYWORDS a = { self, args, nargsf, kwnames, 0 }; \
         _HPy_TRAMPOLINE_CALL(HPyFunc_KEYWORDS, IMPL, &a); \
         return a.result; \
