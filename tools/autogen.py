@@ -286,26 +286,16 @@ def gen_universal_hpyfunc_trampolines(sigs):
         direct_args = ', '.join(['_ctx_for_trampolines'] + [
             '_HPy_DIRECT(%s)' % p.name if p.is_handle else '(%s)%s' % (p.type, p.name)
             for p in s.data_params])
-
-        def direct(impl):
-            call = '%s(%s)' % (impl, direct_args)
-            if s.ret == 'HPy':
-                return 'return _HPy_DIRECT_RESULT(%s);' % call
-            if s.ret == 'void':
-                return '{ %s; return; }' % call
-            return 'return %s;' % call
-        impl_type = '(*volatile impl_)(%s)' % ', '.join(
-            ['HPyContext *'] + [p.type for p in s.data_params])
+        ret = {'HPy': '_HPy_RETURN_HANDLE', 'void': '_HPy_RETURN_NOTHING'}.get(
+            s.ret, '_HPy_RETURN_VALUE')
+        impl_pointer = '%s (*volatile impl_)(%s)' % (s.ret, ', '.join(
+            ['HPyContext *'] + [p.type for p in s.data_params]))
         lines = [
             '#define _HPyFunc_TRAMPOLINE_%s(SYM, IMPL) \\' % s.const,
             '    static %s(%s) \\' % (c_decl(cpy_type(s.ret), 'SYM'), tparams),
             '    { \\',
-            '        if (_HPy_LIKELY(_hpy_direct_calls)) { \\',
-            '            if (_HPy_LIKELY(_hpy_inline_ops.mode != 0)) \\',
-            '                %s \\' % direct('IMPL'),
-            '            %s %s = IMPL; \\' % (s.ret, impl_type),
-            '            %s \\' % direct('impl_'),
-            '        } \\',
+            '        _HPy_DIRECT_CALL(%s, IMPL, \\' % impl_pointer,
+            '                         (%s), %s) \\' % (direct_args, ret),
             '        _HPyFunc_args_%s a = { %s }; \\' % (s.name, ', '.join(inits)),
             '        _HPy_TRAMPOLINE_CALL(%s, IMPL, &a); \\' % s.const,
         ]

@@ -172,12 +172,8 @@ typedef struct {
 #define _HPyFunc_TRAMPOLINE_HPyFunc_O(SYM, IMPL) \
     static cpy_PyObject *SYM(cpy_PyObject *self, cpy_PyObject *arg) \
     { \
-        if (_HPy_LIKELY(_hpy_direct_calls)) { \
-            if (_HPy_LIKELY(_hpy_inline_ops.mode != 0)) \
-                return _HPy_DIRECT_RESULT(IMPL(_ctx_for_trampolines, _HPy_DIRECT(self), _HPy_DIRECT(arg))); \
-            HPy (*volatile impl_)(HPyContext *, HPy, HPy) = IMPL; \
-            return _HPy_DIRECT_RESULT(impl_(_ctx_for_trampolines, _HPy_DIRECT(self), _HPy_DIRECT(arg))); \
-        } \
+        _HPy_DIRECT_CALL(HPy (*volatile impl_)(HPyContext *, HPy, HPy), IMPL, \
+                         (_ctx_for_trampolines, _HPy_DIRECT(self), _HPy_DIRECT(arg)), _HPy_RETURN_HANDLE) \
         _HPyFunc_args_O a = { self, arg, 0 }; \
         _HPy_TRAMPOLINE_CALL(HPyFunc_O, IMPL, &a); \
         return a.result; \
@@ -186,12 +182,8 @@ typedef struct {
 #define _HPyFunc_TRAMPOLINE_HPyFunc_UNARYFUNC(SYM, IMPL) \
     static cpy_PyObject *SYM(cpy_PyObject *arg0) \
     { \
-        if (_HPy_LIKELY(_hpy_direct_calls)) { \
-            if (_HPy_LIKELY(_hpy_inline_ops.mode != 0)) \
-                return _HPy_DIRECT_RESULT(IMPL(_ctx_for_trampolines, _HPy_DIRECT(arg0))); \
-            HPy (*volatile impl_)(HPyContext *, HPy) = IMPL; \
-            return _HPy_DIRECT_RESULT(impl_(_ctx_for_trampolines, _HPy_DIRECT(arg0))); \
-        } \
+        _HPy_DIRECT_CALL(HPy (*volatile impl_)(HPyContext *, HPy), IMPL, \
+                         (_ctx_for_trampolines, _HPy_DIRECT(arg0)), _HPy_RETURN_HANDLE) \
         _HPyFunc_args_UNARYFUNC a = { arg0, 0 }; \
         _HPy_TRAMPOLINE_CALL(HPyFunc_UNARYFUNC, IMPL, &a); \
         return a.result; \
@@ -200,12 +192,8 @@ typedef struct {
 #define _HPyFunc_TRAMPOLINE_HPyFunc_BINARYFUNC(SYM, IMPL) \
     static cpy_PyObject *SYM(cpy_PyObject *arg0, cpy_PyObject *arg1) \
     { \
-        if (_HPy_LIKELY(_hpy_direct_calls)) { \
-            if (_HPy_LIKELY(_hpy_inline_ops.mode != 0)) \
-                return _HPy_DIRECT_RESULT(IMPL(_ctx_for_trampolines, _HPy_DIRECT(arg0), _HPy_DIRECT(arg1))); \
-            HPy (*volatile impl_)(HPyContext *, HPy, HPy) = IMPL; \
-            return _HPy_DIRECT_RESULT(impl_(_ctx_for_trampolines, _HPy_DIRECT(arg0), _HPy_DIRECT(arg1))); \
-        } \
+        _HPy_DIRECT_CALL(HPy (*volatile impl_)(HPyContext *, HPy, HPy), IMPL, \
+                         (_ctx_for_trampolines, _HPy_DIRECT(arg0), _HPy_DIRECT(arg1)), _HPy_RETURN_HANDLE) \
         _HPyFunc_args_BINARYFUNC a = { arg0, arg1, 0 }; \
         _HPy_TRAMPOLINE_CALL(HPyFunc_BINARYFUNC, IMPL, &a); \
         return a.result; \
@@ -214,12 +202,8 @@ typedef struct {
 #define _HPyFunc_TRAMPOLINE_HPyFunc_TERNARYFUNC(SYM, IMPL) \
     static cpy_PyObject *SYM(cpy_PyObject *arg0, cpy_PyObject *arg1, cpy_PyObject *arg2) \
     { \
-        if (_HPy_LIKELY(_hpy_direct_calls)) { \
-            if (_HPy_LIKELY(_hpy_inline_ops.mode != 0)) \
-                return _HPy_DIRECT_RESULT(IMPL(_ctx_for_trampolines, _HPy_DIRECT(arg0), _HPy_DIRECT(arg1), _HPy_DIRECT(arg2))); \
-            HPy (*volatile impl_)(HPyContext *, HPy, HPy, HPy) = IMPL; \
-            return _HPy_DIRECT_RESULT(impl_(_ctx_for_trampolines, _HPy_DIRECT(arg0), _HPy_DIRECT(arg1), _HPy_DIRECT(arg2))); \
-        } \
+        _HPy_DIRECT_CALL(HPy (*volatile impl_)(HPyContext *, HPy, HPy, HPy), IMPL, \
+                         (_ctx_for_trampolines, _HPy_DIRECT(arg0), _HPy_DIRECT(arg1), _HPy_DIRECT(arg2)), _HPy_RETURN_HANDLE) \
         _HPyFunc_args_TERNARYFUNC a = { arg0, arg1, arg2, 0 }; \
         _HPy_TRAMPOLINE_CALL(HPyFunc_TERNARYFUNC, IMPL, &a); \
         return a.result; \
@@ -228,12 +212,8 @@ typedef struct {
 #define _HPyFunc_TRAMPOLINE_HPyFunc_INQUIRY(SYM, IMPL) \
     static int SYM(cpy_PyObject *arg0) \
     { \
-        if (_HPy_LIKELY(_hpy_direct_calls)) { \
-            if (_HPy_LIKELY(_hpy_inline_ops.mode != 0)) \
-                return IMPL(_ctx_for_trampolines, _HPy_DIRECT(arg0)); \
-            int (*volatile impl_)(HPyContext *, HPy) = IMPL; \
-            return impl_(_ctx_for_trampolines, _HPy_DIRECT(arg0)); \
-        } \
+        _HPy_DIRECT_CALL(int (*volatile impl_)(HPyContext *, HPy), IMPL, \
+                         (_ctx_for_trampolines, _HPy_DIRECT(arg0)), _HPy_RETURN_VALUE) \
         _HPyFunc_args_INQUIRY a = { arg0, 0 }; \
         _HPy_TRAMPOLINE_CALL(HPyFunc_INQUIRY, IMPL, &a); \
         return a.result; \
@@ -242,12 +222,8 @@ typedef struct {
 #define _HPyFunc_TRAMPOLINE_HPyFunc_LENFUNC(SYM, IMPL) \
     static HPy_ssize_t SYM(cpy_PyObject *arg0) \
     { \
-        if (_HPy_LIKELY(_hpy_direct_calls)) { \
-            if (_HPy_LIKELY(_hpy_inline_ops.mode != 0)) \
-                return IMPL(_ctx_for_trampolines, _HPy_DIRECT(arg0)); \
-            HPy_ssize_t (*volatile impl_)(HPyContext *, HPy) = IMPL; \
-            return impl_(_ctx_for_trampolines, _HPy_DIRECT(arg0)); \
-        } \
+        _HPy_DIRECT_CALL(HPy_ssize_t (*volatile impl_)(HPyContext *, HPy), IMPL, \
+                         (_ctx_for_trampolines, _HPy_DIRECT(arg0)), _HPy_RETURN_VALUE) \
         _HPyFunc_args_LENFUNC a = { arg0, 0 }; \
         _HPy_TRAMPOLINE_CALL(HPyFunc_LENFUNC, IMPL, &a); \
         return a.result; \
@@ -256,12 +232,8 @@ typedef struct {
 #define _HPyFunc_TRAMPOLINE_HPyFunc_SSIZEARGFUNC(SYM, IMPL) \
     static cpy_PyObject *SYM(cpy_PyObject *arg0, HPy_ssize_t arg1) \
     { \
-        if (_HPy_LIKELY(_hpy_direct_calls)) { \
-            if (_HPy_LIKELY(_hpy_inline_ops.mode != 0)) \
-                return _HPy_DIRECT_RESULT(IMPL(_ctx_for_trampolines, _HPy_DIRECT(arg0), (HPy_ssize_t)arg1)); \
-            HPy (*volatile impl_)(HPyContext *, HPy, HPy_ssize_t) = IMPL; \
-            return _HPy_DIRECT_RESULT(impl_(_ctx_for_trampolines, _HPy_DIRECT(arg0), (HPy_ssize_t)arg1)); \
-        } \
+        _HPy_DIRECT_CALL(HPy (*volatile impl_)(HPyContext *, HPy, HPy_ssize_t), IMPL, \
+                         (_ctx_for_trampolines, _HPy_DIRECT(arg0), (HPy_ssize_t)arg1), _HPy_RETURN_HANDLE) \
         _HPyFunc_args_SSIZEARGFUNC a = { arg0, (HPy_ssize_t)arg1, 0 }; \
         _HPy_TRAMPOLINE_CALL(HPyFunc_SSIZEARGFUNC, IMPL, &a); \
         return a.result; \
@@ -270,12 +242,8 @@ typedef struct {
 #define _HPyFunc_TRAMPOLINE_HPyFunc_SSIZESSIZEARGFUNC(SYM, IMPL) \
     static cpy_PyObject *SYM(cpy_PyObject *arg0, HPy_ssize_t arg1, HPy_ssize_t arg2) \
     { \
-        if (_HPy_LIKELY(_hpy_direct_calls)) { \
-            if (_HPy_LIKELY(_hpy_inline_ops.mode != 0)) \
-                return _HPy_DIRECT_RESULT(IMPL(_ctx_for_trampolines, _HPy_DIRECT(arg0), (HPy_ssize_t)arg1, (HPy_ssize_t)arg2)); \
-            HPy (*volatile impl_)(HPyContext *, HPy, HPy_ssize_t, HPy_ssize_t) = IMPL; \
-            return _HPy_DIRECT_RESULT(impl_(_ctx_for_trampolines, _HPy_DIRECT(arg0), (HPy_ssize_t)arg1, (HPy_ssize_t)arg2)); \
-        } \
+        _HPy_DIRECT_CALL(HPy (*volatile impl_)(HPyContext *, HPy, HPy_ssize_t, HPy_ssize_t), IMPL, \
+                         (_ctx_for_trampolines, _HPy_DIRECT(arg0), (HPy_ssize_t)arg1, (HPy_ssize_t)arg2), _HPy_RETURN_HANDLE) \
         _HPyFunc_args_SSIZESSIZEARGFUNC a = { arg0, (HPy_ssize_t)arg1, (HPy_ssize_t)arg2, 0 }; \
         _HPy_TRAMPOLINE_CALL(HPyFunc_SSIZESSIZEARGFUNC, IMPL, &a); \
         return a.result; \
@@ -284,12 +252,8 @@ typedef struct {
 #define _HPyFunc_TRAMPOLINE_HPyFunc_SSIZEOBJARGPROC(SYM, IMPL) \
     static int SYM(cpy_PyObject *arg0, HPy_ssize_t arg1, cpy_PyObject *arg2) \
     { \
-        if (_HPy_LIKELY(_hpy_direct_calls)) { \
-            if (_HPy_LIKELY(_hpy_inline_ops.mode != 0)) \
-                return IMPL(_ctx_for_trampolines, _HPy_DIRECT(arg0), (HPy_ssize_t)arg1, _HPy_DIRECT(arg2)); \
-            int (*volatile impl_)(HPyContext *, HPy, HPy_ssize_t, HPy) = IMPL; \
-            return impl_(_ctx_for_trampolines, _HPy_DIRECT(arg0), (HPy_ssize_t)arg1, _HPy_DIRECT(arg2)); \
-        } \
+        _HPy_DIRECT_CALL(int (*volatile impl_)(HPyContext *, HPy, HPy_ssize_t, HPy), IMPL, \
+                         (_ctx_for_trampolines, _HPy_DIRECT(arg0), (HPy_ssize_t)arg1, _HPy_DIRECT(arg2)), _HPy_RETURN_VALUE) \
         _HPyFunc_args_SSIZEOBJARGPROC a = { arg0, (HPy_ssize_t)arg1, arg2, 0 }; \
         _HPy_TRAMPOLINE_CALL(HPyFunc_SSIZEOBJARGPROC, IMPL, &a); \
         return a.result; \
@@ -298,12 +262,8 @@ typedef struct {
 #define _HPyFunc_TRAMPOLINE_HPyFunc_SSIZESSIZEOBJARGPROC(SYM, IMPL) \
     static int SYM(cpy_PyObject *arg0, HPy_ssize_t arg1, HPy_ssize_t arg2, cpy_PyObject *arg3) \
     { \
-        if (_HPy_LIKELY(_hpy_direct_calls)) { \
-            if (_HPy_LIKELY(_hpy_inline_ops.mode != 0)) \
-                return IMPL(_ctx_for_trampolines, _HPy_DIRECT(arg0), (HPy_ssize_t)arg1, (HPy_ssize_t)arg2, _HPy_DIRECT(arg3)); \
-            int (*volatile impl_)(HPyContext *, HPy, HPy_ssize_t, HPy_ssize_t, HPy) = IMPL; \
-            return impl_(_ctx_for_trampolines, _HPy_DIRECT(arg0), (HPy_ssize_t)arg1, (HPy_ssize_t)arg2, _HPy_DIRECT(arg3)); \
-        } \
+        _HPy_DIRECT_CALL(int (*volatile impl_)(HPyContext *, HPy, HPy_ssize_t, HPy_ssize_t, HPy), IMPL, \
+                         (_ctx_for_trampolines, _HPy_DIRECT(arg0), (HPy_ssize_t)arg1, (HPy_ssize_t)arg2, _HPy_DIRECT(arg3)), _HPy_RETURN_VALUE) \
         _HPyFunc_args_SSIZESSIZEOBJARGPROC a = { arg0, (HPy_ssize_t)arg1, (HPy_ssize_t)arg2, arg3, 0 }; \
         _HPy_TRAMPOLINE_CALL(HPyFunc_SSIZESSIZEOBJARGPROC, IMPL, &a); \
         return a.result; \
@@ -312,12 +272,8 @@ typedef struct {
 #define _HPyFunc_TRAMPOLINE_HPyFunc_OBJOBJARGPROC(SYM, IMPL) \
     static int SYM(cpy_PyObject *arg0, cpy_PyObject *arg1, cpy_PyObject *arg2) \
     { \
-        if (_HPy_LIKELY(_hpy_direct_calls)) { \
-            if (_HPy_LIKELY(_hpy_inline_ops.mode != 0)) \
-                return IMPL(_ctx_for_trampolines, _HPy_DIRECT(arg0), _HPy_DIRECT(arg1), _HPy_DIRECT(arg2)); \
-            int (*volatile impl_)(HPyContext *, HPy, HPy, HPy) = IMPL; \
-            return impl_(_ctx_for_trampolines, _HPy_DIRECT(arg0), _HPy_DIRECT(arg1), _HPy_DIRECT(arg2)); \
-        } \
+        _HPy_DIRECT_CALL(int (*volatile impl_)(HPyContext *, HPy, HPy, HPy), IMPL, \
+                         (_ctx_for_trampolines, _HPy_DIRECT(arg0), _HPy_DIRECT(arg1), _HPy_DIRECT(arg2)), _HPy_RETURN_VALUE) \
         _HPyFunc_args_OBJOBJARGPROC a = { arg0, arg1, arg2, 0 }; \
         _HPy_TRAMPOLINE_CALL(HPyFunc_OBJOBJARGPROC, IMPL, &a); \
         return a.result; \
@@ -326,12 +282,8 @@ typedef struct {
 #define _HPyFunc_TRAMPOLINE_HPyFunc_FREEFUNC(SYM, IMPL) \
     static void SYM(void *arg0) \
     { \
-        if (_HPy_LIKELY(_hpy_direct_calls)) { \
-            if (_HPy_LIKELY(_hpy_inline_ops.mode != 0)) \
-                { IMPL(_ctx_for_trampolines, (void *)arg0); return; } \
-            void (*volatile impl_)(HPyContext *, void *) = IMPL; \
-            { impl_(_ctx_for_trampolines, (void *)arg0); return; } \
-        } \
+        _HPy_DIRECT_CALL(void (*volatile impl_)(HPyContext *, void *), IMPL, \
+                         (_ctx_for_trampolines, (void *)arg0), _HPy_RETURN_NOTHING) \
         _HPyFunc_args_FREEFUNC a = { (void *)arg0 }; \
         _HPy_TRAMPOLINE_CALL(HPyFunc_FREEFUNC, IMPL, &a); \
     }
@@ -339,12 +291,8 @@ typedef struct {
 #define _HPyFunc_TRAMPOLINE_HPyFunc_GETATTRFUNC(SYM, IMPL) \
     static cpy_PyObject *SYM(cpy_PyObject *arg0, char *arg1) \
     { \
-        if (_HPy_LIKELY(_hpy_direct_calls)) { \
-            if (_HPy_LIKELY(_hpy_inline_ops.mode != 0)) \
-                return _HPy_DIRECT_RESULT(IMPL(_ctx_for_trampolines, _HPy_DIRECT(arg0), (char *)arg1)); \
-            HPy (*volatile impl_)(HPyContext *, HPy, char *) = IMPL; \
-            return _HPy_DIRECT_RESULT(impl_(_ctx_for_trampolines, _HPy_DIRECT(arg0), (char *)arg1)); \
-        } \
+        _HPy_DIRECT_CALL(HPy (*volatile impl_)(HPyContext *, HPy, char *), IMPL, \
+                         (_ctx_for_trampolines, _HPy_DIRECT(arg0), (char *)arg1), _HPy_RETURN_HANDLE) \
         _HPyFunc_args_GETATTRFUNC a = { arg0, (char *)arg1, 0 }; \
         _HPy_TRAMPOLINE_CALL(HPyFunc_GETATTRFUNC, IMPL, &a); \
         return a.result; \
@@ -353,12 +301,8 @@ typedef struct {
 #define _HPyFunc_TRAMPOLINE_HPyFunc_GETATTROFUNC(SYM, IMPL) \
     static cpy_PyObject *SYM(cpy_PyObject *arg0, cpy_PyObject *arg1) \
     { \
-        if (_HPy_LIKELY(_hpy_direct_calls)) { \
-            if (_HPy_LIKELY(_hpy_inline_ops.mode != 0)) \
-                return _HPy_DIRECT_RESULT(IMPL(_ctx_for_trampolines, _HPy_DIRECT(arg0), _HPy_DIRECT(arg1))); \
-            HPy (*volatile impl_)(HPyContext *, HPy, HPy) = IMPL; \
-            return _HPy_DIRECT_RESULT(impl_(_ctx_for_trampolines, _HPy_DIRECT(arg0), _HPy_DIRECT(arg1))); \
-        } \
+        _HPy_DIRECT_CALL(HPy (*volatile impl_)(HPyContext *, HPy, HPy), IMPL, \
+                         (_ctx_for_trampolines, _HPy_DIRECT(arg0), _HPy_DIRECT(arg1)), _HPy_RETURN_HANDLE) \
         _HPyFunc_args_GETATTROFUNC a = { arg0, arg1, 0 }; \
         _HPy_TRAMPOLINE_CALL(HPyFunc_GETATTROFUNC, IMPL, &a); \
         return a.result; \
@@ -367,12 +311,8 @@ typedef struct {
 #define _HPyFunc_TRAMPOLINE_HPyFunc_SETATTRFUNC(SYM, IMPL) \
     static int SYM(cpy_PyObject *arg0, char *arg1, cpy_PyObject *arg2) \
     { \
-        if (_HPy_LIKELY(_hpy_direct_calls)) { \
-            if (_HPy_LIKELY(_hpy_inline_ops.mode != 0)) \
-                return IMPL(_ctx_for_trampolines, _HPy_DIRECT(arg0), (char *)arg1, _HPy_DIRECT(arg2)); \
-            int (*volatile impl_)(HPyContext *, HPy, char *, HPy) = IMPL; \
-            return impl_(_ctx_for_trampolines, _HPy_DIRECT(arg0), (char *)arg1, _HPy_DIRECT(arg2)); \
-        } \
+        _HPy_DIRECT_CALL(int (*volatile impl_)(HPyContext *, HPy, char *, HPy), IMPL, \
+                         (_ctx_for_trampolines, _HPy_DIRECT(arg0), (char *)arg1, _HPy_DIRECT(arg2)), _HPy_RETURN_VALUE) \
         _HPyFunc_args_SETATTRFUNC a = { arg0, (char *)arg1, arg2, 0 }; \
         _HPy_TRAMPOLINE_CALL(HPyFunc_SETATTRFUNC, IMPL, &a); \
         return a.result; \
@@ -381,12 +321,8 @@ typedef struct {
 #define _HPyFunc_TRAMPOLINE_HPyFunc_SETATTROFUNC(SYM, IMPL) \
     static int SYM(cpy_PyObject *arg0, cpy_PyObject *arg1, cpy_PyObject *arg2) \
     { \
-        if (_HPy_LIKELY(_hpy_direct_calls)) { \
-            if (_HPy_LIKELY(_hpy_inline_ops.mode != 0)) \
-                return IMPL(_ctx_for_trampolines, _HPy_DIRECT(arg0), _HPy_DIRECT(arg1), _HPy_DIRECT(arg2)); \
-            int (*volatile impl_)(HPyContext *, HPy, HPy, HPy) = IMPL; \
-            return impl_(_ctx_for_trampolines, _HPy_DIRECT(arg0), _HPy_DIRECT(arg1), _HPy_DIRECT(arg2)); \
-        } \
+        _HPy_DIRECT_CALL(int (*volatile impl_)(HPyContext *, HPy, HPy, HPy), IMPL, \
+                         (_ctx_for_trampolines, _HPy_DIRECT(arg0), _HPy_DIRECT(arg1), _HPy_DIRECT(arg2)), _HPy_RETURN_VALUE) \
         _HPyFunc_args_SETATTROFUNC a = { arg0, arg1, arg2, 0 }; \
         _HPy_TRAMPOLINE_CALL(HPyFunc_SETATTROFUNC, IMPL, &a); \
         return a.result; \
@@ -395,12 +331,8 @@ typedef struct {
 #define _HPyFunc_TRAMPOLINE_HPyFunc_REPRFUNC(SYM, IMPL) \
     static cpy_PyObject *SYM(cpy_PyObject *arg0) \
     { \
-        if (_HPy_LIKELY(_hpy_direct_calls)) { \
-            if (_HPy_LIKELY(_hpy_inline_ops.mode != 0)) \
-                return _HPy_DIRECT_RESULT(IMPL(_ctx_for_trampolines, _HPy_DIRECT(arg0))); \
-            HPy (*volatile impl_)(HPyContext *, HPy) = IMPL; \
-            return _HPy_DIRECT_RESULT(impl_(_ctx_for_trampolines, _HPy_DIRECT(arg0))); \
-        } \
+        _HPy_DIRECT_CALL(HPy (*volatile impl_)(HPyContext *, HPy), IMPL, \
+                         (_ctx_for_trampolines, _HPy_DIRECT(arg0)), _HPy_RETURN_HANDLE) \
         _HPyFunc_args_REPRFUNC a = { arg0, 0 }; \
         _HPy_TRAMPOLINE_CALL(HPyFunc_REPRFUNC, IMPL, &a); \
         return a.result; \
@@ -409,12 +341,8 @@ typedef struct {
 #define _HPyFunc_TRAMPOLINE_HPyFunc_HASHFUNC(SYM, IMPL) \
     static HPy_hash_t SYM(cpy_PyObject *arg0) \
     { \
-        if (_HPy_LIKELY(_hpy_direct_calls)) { \
-            if (_HPy_LIKELY(_hpy_inline_ops.mode != 0)) \
-                return IMPL(_ctx_for_trampolines, _HPy_DIRECT(arg0)); \
-            HPy_hash_t (*volatile impl_)(HPyContext *, HPy) = IMPL; \
-            return impl_(_ctx_for_trampolines, _HPy_DIRECT(arg0)); \
-        } \
+        _HPy_DIRECT_CALL(HPy_hash_t (*volatile impl_)(HPyContext *, HPy), IMPL, \
+                         (_ctx_for_trampolines, _HPy_DIRECT(arg0)), _HPy_RETURN_VALUE) \
         _HPyFunc_args_HASHFUNC a = { arg0, 0 }; \
         _HPy_TRAMPOLINE_CALL(HPyFunc_HASHFUNC, IMPL, &a); \
         return a.result; \
@@ -423,12 +351,8 @@ typedef struct {
 #define _HPyFunc_TRAMPOLINE_HPyFunc_RICHCMPFUNC(SYM, IMPL) \
     static cpy_PyObject *SYM(cpy_PyObject *arg0, cpy_PyObject *arg1, int arg2) \
     { \
-        if (_HPy_LIKELY(_hpy_direct_calls)) { \
-            if (_HPy_LIKELY(_hpy_inline_ops.mode != 0)) \
-                return _HPy_DIRECT_RESULT(IMPL(_ctx_for_trampolines, _HPy_DIRECT(arg0), _HPy_DIRECT(arg1), (HPy_RichCmpOp)arg2)); \
-            HPy (*volatile impl_)(HPyContext *, HPy, HPy, HPy_RichCmpOp) = IMPL; \
-            return _HPy_DIRECT_RESULT(impl_(_ctx_for_trampolines, _HPy_DIRECT(arg0), _HPy_DIRECT(arg1), (HPy_RichCmpOp)arg2)); \
-        } \
+        _HPy_DIRECT_CALL(HPy (*volatile impl_)(HPyContext *, HPy, HPy, HPy_RichCmpOp), IMPL, \
+                         (_ctx_for_trampolines, _HPy_DIRECT(arg0), _HPy_DIRECT(arg1), (HPy_RichCmpOp)arg2), _HPy_RETURN_HANDLE) \
         _HPyFunc_args_RICHCMPFUNC a = { arg0, arg1, (HPy_RichCmpOp)arg2, 0 }; \
         _HPy_TRAMPOLINE_CALL(HPyFunc_RICHCMPFUNC, IMPL, &a); \
         return a.result; \
@@ -437,12 +361,8 @@ typedef struct {
 #define _HPyFunc_TRAMPOLINE_HPyFunc_GETITERFUNC(SYM, IMPL) \
     static cpy_PyObject *SYM(cpy_PyObject *arg0) \
     { \
-        if (_HPy_LIKELY(_hpy_direct_calls)) { \
-            if (_HPy_LIKELY(_hpy_inline_ops.mode != 0)) \
-                return _HPy_DIRECT_RESULT(IMPL(_ctx_for_trampolines, _HPy_DIRECT(arg0))); \
-            HPy (*volatile impl_)(HPyContext *, HPy) = IMPL; \
-            return _HPy_DIRECT_RESULT(impl_(_ctx_for_trampolines, _HPy_DIRECT(arg0))); \
-        } \
+        _HPy_DIRECT_CALL(HPy (*volatile impl_)(HPyContext *, HPy), IMPL, \
+                         (_ctx_for_trampolines, _HPy_DIRECT(arg0)), _HPy_RETURN_HANDLE) \
         _HPyFunc_args_GETITERFUNC a = { arg0, 0 }; \
         _HPy_TRAMPOLINE_CALL(HPyFunc_GETITERFUNC, IMPL, &a); \
         return a.result; \
@@ -451,12 +371,8 @@ typedef struct {
 #define _HPyFunc_TRAMPOLINE_HPyFunc_ITERNEXTFUNC(SYM, IMPL) \
     static cpy_PyObject *SYM(cpy_PyObject *arg0) \
     { \
-        if (_HPy_LIKELY(_hpy_direct_calls)) { \
-            if (_HPy_LIKELY(_hpy_inline_ops.mode != 0)) \
-                return _HPy_DIRECT_RESULT(IMPL(_ctx_for_trampolines, _HPy_DIRECT(arg0))); \
-            HPy (*volatile impl_)(HPyContext *, HPy) = IMPL; \
-            return _HPy_DIRECT_RESULT(impl_(_ctx_for_trampolines, _HPy_DIRECT(arg0))); \
-        } \
+        _HPy_DIRECT_CALL(HPy (*volatile impl_)(HPyContext *, HPy), IMPL, \
+                         (_ctx_for_trampolines, _HPy_DIRECT(arg0)), _HPy_RETURN_HANDLE) \
         _HPyFunc_args_ITERNEXTFUNC a = { arg0, 0 }; \
         _HPy_TRAMPOLINE_CALL(HPyFunc_ITERNEXTFUNC, IMPL, &a); \
         return a.result; \
@@ -465,12 +381,8 @@ typedef struct {
 #define _HPyFunc_TRAMPOLINE_HPyFunc_DESCRGETFUNC(SYM, IMPL) \
     static cpy_PyObject *SYM(cpy_PyObject *arg0, cpy_PyObject *arg1, cpy_PyObject *arg2) \
     { \
-        if (_HPy_LIKELY(_hpy_direct_calls)) { \
-            if (_HPy_LIKELY(_hpy_inline_ops.mode != 0)) \
-                return _HPy_DIRECT_RESULT(IMPL(_ctx_for_trampolines, _HPy_DIRECT(arg0), _HPy_DIRECT(arg1), _HPy_DIRECT(arg2))); \
-            HPy (*volatile impl_)(HPyContext *, HPy, HPy, HPy) = IMPL; \
-            return _HPy_DIRECT_RESULT(impl_(_ctx_for_trampolines, _HPy_DIRECT(arg0), _HPy_DIRECT(arg1), _HPy_DIRECT(arg2))); \
-        } \
+        _HPy_DIRECT_CALL(HPy (*volatile impl_)(HPyContext *, HPy, HPy, HPy), IMPL, \
+                         (_ctx_for_trampolines, _HPy_DIRECT(arg0), _HPy_DIRECT(arg1), _HPy_DIRECT(arg2)), _HPy_RETURN_HANDLE) \
         _HPyFunc_args_DESCRGETFUNC a = { arg0, arg1, arg2, 0 }; \
         _HPy_TRAMPOLINE_CALL(HPyFunc_DESCRGETFUNC, IMPL, &a); \
         return a.result; \
@@ -479,12 +391,8 @@ typedef struct {
 #define _HPyFunc_TRAMPOLINE_HPyFunc_DESCRSETFUNC(SYM, IMPL) \
     static int SYM(cpy_PyObject *arg0, cpy_PyObject *arg1, cpy_PyObject *arg2) \
     { \
-        if (_HPy_LIKELY(_hpy_direct_calls)) { \
-            if (_HPy_LIKELY(_hpy_inline_ops.mode != 0)) \
-                return IMPL(_ctx_for_trampolines, _HPy_DIRECT(arg0), _HPy_DIRECT(arg1), _HPy_DIRECT(arg2)); \
-            int (*volatile impl_)(HPyContext *, HPy, HPy, HPy) = IMPL; \
-            return impl_(_ctx_for_trampolines, _HPy_DIRECT(arg0), _HPy_DIRECT(arg1), _HPy_DIRECT(arg2)); \
-        } \
+        _HPy_DIRECT_CALL(int (*volatile impl_)(HPyContext *, HPy, HPy, HPy), IMPL, \
+                         (_ctx_for_trampolines, _HPy_DIRECT(arg0), _HPy_DIRECT(arg1), _HPy_DIRECT(arg2)), _HPy_RETURN_VALUE) \
         _HPyFunc_args_DESCRSETFUNC a = { arg0, arg1, arg2, 0 }; \
         _HPy_TRAMPOLINE_CALL(HPyFunc_DESCRSETFUNC, IMPL, &a); \
         return a.result; \
@@ -493,12 +401,8 @@ typedef struct {
 #define _HPyFunc_TRAMPOLINE_HPyFunc_GETTER(SYM, IMPL) \
     static cpy_PyObject *SYM(cpy_PyObject *arg0, void *arg1) \
     { \
-        if (_HPy_LIKELY(_hpy_direct_calls)) { \
-            if (_HPy_LIKELY(_hpy_inline_ops.mode != 0)) \
-                return _HPy_DIRECT_RESULT(IMPL(_ctx_for_trampolines, _HPy_DIRECT(arg0), (void *)arg1)); \
-            HPy (*volatile impl_)(HPyContext *, HPy, void *) = IMPL; \
-            return _HPy_DIRECT_RESULT(impl_(_ctx_for_trampolines, _HPy_DIRECT(arg0), (void *)arg1)); \
-        } \
+        _HPy_DIRECT_CALL(HPy (*volatile impl_)(HPyContext *, HPy, void *), IMPL, \
+                         (_ctx_for_trampolines, _HPy_DIRECT(arg0), (void *)arg1), _HPy_RETURN_HANDLE) \
         _HPyFunc_args_GETTER a = { arg0, (void *)arg1, 0 }; \
         _HPy_TRAMPOLINE_CALL(HPyFunc_GETTER, IMPL, &a); \
         return a.result; \
@@ -507,12 +411,8 @@ typedef struct {
 #define _HPyFunc_TRAMPOLINE_HPyFunc_SETTER(SYM, IMPL) \
     static int SYM(cpy_PyObject *arg0, cpy_PyObject *arg1, void *arg2) \
     { \
-        if (_HPy_LIKELY(_hpy_direct_calls)) { \
-            if (_HPy_LIKELY(_hpy_inline_ops.mode != 0)) \
-                return IMPL(_ctx_for_trampolines, _HPy_DIRECT(arg0), _HPy_DIRECT(arg1), (void *)arg2); \
-            int (*volatile impl_)(HPyContext *, HPy, HPy, void *) = IMPL; \
-            return impl_(_ctx_for_trampolines, _HPy_DIRECT(arg0), _HPy_DIRECT(arg1), (void *)arg2); \
-        } \
+        _HPy_DIRECT_CALL(int (*volatile impl_)(HPyContext *, HPy, HPy, void *), IMPL, \
+                         (_ctx_for_trampolines, _HPy_DIRECT(arg0), _HPy_DIRECT(arg1), (void *)arg2), _HPy_RETURN_VALUE) \
         _HPyFunc_args_SETTER a = { arg0, arg1, (void *)arg2, 0 }; \
         _HPy_TRAMPOLINE_CALL(HPyFunc_SETTER, IMPL, &a); \
         return a.result; \
@@ -521,12 +421,8 @@ typedef struct {
 #define _HPyFunc_TRAMPOLINE_HPyFunc_OBJOBJPROC(SYM, IMPL) \
     static int SYM(cpy_PyObject *arg0, cpy_PyObject *arg1) \
     { \
-        if (_HPy_LIKELY(_hpy_direct_calls)) { \
-            if (_HPy_LIKELY(_hpy_inline_ops.mode != 0)) \
-                return IMPL(_ctx_for_trampolines, _HPy_DIRECT(arg0), _HPy_DIRECT(arg1)); \
-            int (*volatile impl_)(HPyContext *, HPy, HPy) = IMPL; \
-            return impl_(_ctx_for_trampolines, _HPy_DIRECT(arg0), _HPy_DIRECT(arg1)); \
-        } \
+        _HPy_DIRECT_CALL(int (*volatile impl_)(HPyContext *, HPy, HPy), IMPL, \
+                         (_ctx_for_trampolines, _HPy_DIRECT(arg0), _HPy_DIRECT(arg1)), _HPy_RETURN_VALUE) \
         _HPyFunc_args_OBJOBJPROC a = { arg0, arg1, 0 }; \
         _HPy_TRAMPOLINE_CALL(HPyFunc_OBJOBJPROC, IMPL, &a); \
         return a.result; \
@@ -535,12 +431,8 @@ typedef struct {
 #define _HPyFunc_TRAMPOLINE_HPyFunc_DESTRUCTOR(SYM, IMPL) \
     static void SYM(cpy_PyObject *arg0) \
     { \
-        if (_HPy_LIKELY(_hpy_direct_calls)) { \
-            if (_HPy_LIKELY(_hpy_inline_ops.mode != 0)) \
-                { IMPL(_ctx_for_trampolines, _HPy_DIRECT(arg0)); return; } \
-            void (*volatile impl_)(HPyContext *, HPy) = IMPL; \
-            { impl_(_ctx_for_trampolines, _HPy_DIRECT(arg0)); return; } \
-        } \
+        _HPy_DIRECT_CALL(void (*volatile impl_)(HPyContext *, HPy), IMPL, \
+                         (_ctx_for_trampolines, _HPy_DIRECT(arg0)), _HPy_RETURN_NOTHING) \
         _HPyFunc_args_DESTRUCTOR a = { arg0 }; \
         _HPy_TRAMPOLINE_CALL(HPyFunc_DESTRUCTOR, IMPL, &a); \
     }

@@ -169,7 +169,19 @@ HPyAPI_FUNC void *_HPy_ObjectStruct(intptr_t obj, const int64_t *offsets)
  * inlined operations, reading the description the trampoline read (hpy/hpymodule.h), need no test
  * of the mode and no context call, nor the trampoline a frame for them. Otherwise (trace mode, a
  * runtime without the inline operations) it calls IMPL through a volatile pointer, which the
- * compiler neither follows nor inlines. */
+ * compiler neither follows nor inlines. IMPL_POINTER declares that pointer, impl_, with IMPL's
+ * type; ARGS is the parenthesized argument list; RETURN one of the _HPy_RETURN_* below. */
+#define _HPy_DIRECT_CALL(IMPL_POINTER, IMPL, ARGS, RETURN) \
+    if (_HPy_LIKELY(_hpy_direct_calls)) { \
+        if (_HPy_LIKELY(_hpy_inline_ops.mode != 0)) \
+            RETURN(IMPL ARGS); \
+        IMPL_POINTER = IMPL; \
+        RETURN(impl_ ARGS); \
+    }
+/* How a trampoline returns what the implementation returned. */
+#define _HPy_RETURN_HANDLE(r) return _HPy_DIRECT_RESULT(r)
+#define _HPy_RETURN_VALUE(r) return (r)
+#define _HPy_RETURN_NOTHING(r) do { r; return; } while (0)
 
 #define _HPy_TRAMPOLINE_CALL(SIG, IMPL, ARGS) \
     _HPy_CallRealFunctionFromTrampoline(_ctx_for_trampolines, SIG, \
@@ -179,12 +191,8 @@ HPyAPI_FUNC void *_HPy_ObjectStruct(intptr_t obj, const int64_t *offsets)
     static cpy_PyObject *SYM(cpy_PyObject *self, cpy_PyObject *ignored) \
     { \
         (void)ignored; \
-        if (_HPy_LIKELY(_hpy_direct_calls)) { \
-            if (_HPy_LIKELY(_hpy_inline_ops.mode != 0)) \
-                return _HPy_DIRECT_RESULT(IMPL(_ctx_for_trampolines, _HPy_DIRECT(self))); \
-            HPy (*volatile impl_)(HPyContext *, HPy) = IMPL; \
-            return _HPy_DIRECT_RESULT(impl_(_ctx_for_trampolines, _HPy_DIRECT(self))); \
-        } \
+        _HPy_DIRECT_CALL(HPy (*volatile impl_)(HPyContext *, HPy), IMPL, \
+                         (_ctx_for_trampolines, _HPy_DIRECT(self)), _HPy_RETURN_HANDLE) \
         _HPyFunc_args_NOARGS a = { self, 0 }; \
         _HPy_TRAMPOLINE_CALL(HPyFunc_NOARGS, IMPL, &a); \
         return a.result; \
@@ -193,14 +201,9 @@ HPyAPI_FUNC void *_HPy_ObjectStruct(intptr_t obj, const int64_t *offsets)
 #define _HPyFunc_TRAMPOLINE_HPyFunc_VARARGS(SYM, IMPL) \
     static cpy_PyObject *SYM(cpy_PyObject *self, cpy_PyObject *const *args, HPy_ssize_t nargs) \
     { \
-        if (_HPy_LIKELY(_hpy_direct_calls)) { \
-            if (_HPy_LIKELY(_hpy_inline_ops.mode != 0)) \
-                return _HPy_DIRECT_RESULT(IMPL(_ctx_for_trampolines, _HPy_DIRECT(self), \
-                                               (const HPy *)args, (size_t)nargs)); \
-            HPy (*volatile impl_)(HPyContext *, HPy, const HPy *, size_t) = IMPL; \
-            return _HPy_DIRECT_RESULT(impl_(_ctx_for_trampolines, _HPy_DIRECT(self), \
-                                            (const HPy *)args, (size_t)nargs)); \
-        } \
+        _HPy_DIRECT_CALL(HPy (*volatile impl_)(HPyContext *, HPy, const HPy *, size_t), IMPL, \
+                         (_ctx_for_trampolines, _HPy_DIRECT(self), (const HPy *)args, \
+                          (size_t)nargs), _HPy_RETURN_HANDLE) \
         _HPyFunc_args_VARARGS a = { self, args, nargs, 0 }; \
         _HPy_TRAMPOLINE_CALL(HPyFunc_VARARGS, IMPL, &a); \
         return a.result; \
@@ -210,16 +213,10 @@ HPyAPI_FUNC void *_HPy_ObjectStruct(intptr_t obj, const int64_t *offsets)
     static cpy_PyObject *SYM(cpy_PyObject *self, cpy_PyObject *const *args, size_t nargsf, \
                              cpy_PyObject *kwnames) \
     { \
-        if (_HPy_LIKELY(_hpy_direct_calls)) { \
-            if (_HPy_LIKELY(_hpy_inline_ops.mode != 0)) \
-                return _HPy_DIRECT_RESULT(IMPL(_ctx_for_trampolines, _HPy_DIRECT(self), \
-                                               (const HPy *)args, _HPy_VECTORCALL_NARGS(nargsf), \
-                                               _HPy_DIRECT(kwnames))); \
-            HPy (*volatile impl_)(HPyContext *, HPy, const HPy *, size_t, HPy) = IMPL; \
-            return _HPy_DIRECT_RESULT(impl_(_ctx_for_trampolines, _HPy_DIRECT(self), \
-                                            (const HPy *)args, _HPy_VECTORCALL_NARGS(nargsf), \
-                                            _HPy_DIRECT(kwnames))); \
-        } \
+        _HPy_DIRECT_CALL(HPy (*volatile impl_)(HPyContext *, HPy, const HPy *, size_t, HPy), \
+                         IMPL, (_ctx_for_trampolines, _HPy_DIRECT(self), (const HPy *)args, \
+                                _HPy_VECTORCALL_NARGS(nargsf), _HPy_DIRECT(kwnames)), \
+                         _HPy_RETURN_HANDLE) \
         _HPyFunc_args_KEYWORDS a = { self, args, nargsf, kwnames, 0 }; \
         _HPy_TRAMPOLINE_CALL(HPyFunc_KEYWORDS, IMPL, &a); \
         return a.result; \
