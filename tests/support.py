@@ -138,8 +138,8 @@ def _compiled_in(binary_abi):
 def _cache_path(source_key, binary_abi, extra_flags):
     if not BINARY_CACHE:
         return None
-    key = (repr(source_key[:1] + (binary_abi,) + source_key[1:] +
-                (tuple(extra_flags), EXTRA_CFLAGS)) + _compiled_in(binary_abi))
+    key = (repr((source_key, binary_abi, tuple(extra_flags), EXTRA_CFLAGS)) +
+           _compiled_in(binary_abi))
     digest = hashlib.sha256(key.encode('utf-8')).hexdigest()
     return os.path.join(BINARY_CACHE, digest + ext_suffix(binary_abi))
 
@@ -164,26 +164,30 @@ def compile_module(source, tmpdir, abi, name=None, cplusplus=False, extra_flags=
     name = name or module_name_for(source, abi, cplusplus, extra_flags)
     text = expand_template(source, name) if template else source
     suffix = '.cpp' if cplusplus else '.c'
-    return _build(name, [(name + suffix, text)], tmpdir, abi, extra_flags, cache,
-                  key=(text, cplusplus))
+    return name, _build(name, [(name + suffix, text)], tmpdir, abi, extra_flags, cache)
 
 
 def compile_files(files, tmpdir, abi, name, extra_flags=()):
     """Build one module from several files for `abi`; returns the path of the binary. files:
     (filename, text) pairs, a '.cpp' file compiled as C++11, each with extra_flags, which the
     link also gets (so -flto works)."""
-    return _build(name, files, tmpdir, abi, extra_flags, True, key=('files', tuple(files)))[1]
+    return _build(name, files, tmpdir, abi, extra_flags, True)
 
 
-def _build(name, files, tmpdir, abi, extra_flags, cache, key):
+def _compiler(filename):
+    return ['g++', '-std=c++11'] if filename.endswith('.cpp') else ['gcc', '-std=c99']
+
+
+def _build(name, files, tmpdir, abi, extra_flags, cache):
+    """The path of the binary built from files ((filename, text) pairs) in tmpdir."""
     binary_abi = BINARY_ABI[abi]
     out = _fresh_path(str(tmpdir), name + ext_suffix(binary_abi))
-    cached = _cache_path(key, binary_abi, extra_flags) if cache else None
+    cached = _cache_path(tuple(files), binary_abi, extra_flags) if cache else None
     if cached and os.path.exists(cached):
         shutil.copyfile(cached, out)
         if BINARY_CACHE_MODE == 'write':
             os.utime(cached)  # used by this run (tools/suite_record.py keeps what was used)
-        return name, out
+        return out
     if cached and BINARY_CACHE_MODE == 'read' and binary_abi == 'universal':
         raise CompilationError('universal binary of module %s was not built beforehand '
                                '(HPY_TEST_BINARY_CACHE_MODE=read): %s' % (name, cached))
@@ -197,29 +201,23 @@ def _build(name, files, tmpdir, abi, extra_flags, cache, key):
     flags += list(EXTRA_CFLAGS) + list(extra_flags)
     # a sanitizer runtime preloaded into the tests (make test-sanitize) is not for the compiler
     env = {k: v for k, v in os.environ.items() if k != 'LD_PRELOAD'}
-    any_cpp = any(f.endswith('.cpp') for f, _ in files)
-    objects = []
+    sources = []
     for filename, text in files:
-        src = os.path.join(os.path.dirname(out), filename)
-        with open(src, 'w') as f:
+        sources.append(os.path.join(os.path.dirname(out), filename))
+        with open(sources[-1], 'w') as f:
             f.write(text)
-        if len(files) == 1:
-            objects.append(src)     # compiled and linked in one step
-            continue
-        obj = src + '.o'
-        cc = ['g++', '-std=c++11'] if filename.endswith('.cpp') else ['gcc', '-std=c99']
-        _run(cc + flags + ['-c', src, '-o', obj], env)
-        objects.append(obj)
-    if len(files) == 1:
-        cc = ['g++', '-std=c++11'] if any_cpp else ['gcc', '-std=c99']
-    else:
-        cc = ['g++'] if any_cpp else ['gcc']
-    _run(cc + ['-shared'] + flags + objects + [static_lib(binary_abi), '-o', out], env)
+    inputs = sources            # one file: compiled and linked in one step
+    if len(sources) > 1:
+        inputs = [src + '.o' for src in sources]
+        for src, obj in zip(sources, inputs):
+            _run(_compiler(src) + flags + ['-c', src, '-o', obj], env)
+    linker = _compiler('.cpp' if any(src.endswith('.cpp') for src in sources) else '.c')
+    _run(linker + ['-shared'] + flags + inputs + [static_lib(binary_abi), '-o', out], env)
     if cached:
         tmp = cached + '.%d.tmp' % os.getpid()
         shutil.copyfile(out, tmp)
         os.replace(tmp, cached)
-    return name, out
+    return out
 
 
 def _run(cmd, env):

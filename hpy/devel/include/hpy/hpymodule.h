@@ -55,9 +55,9 @@ typedef struct {
 /* Module code reads _hpy_inline_ops through a const declaration of the symbol (GCC and clang, in
  * C): the compiler then reads a field once per function, not again after every call that might
  * have changed it. Its one writer is HPyInitGlobalContext_<name>, through the writable declaration
- * _HPY_INLINE_OPS_RW: before any code of the binary runs, or when the binary is loaded again in
- * another mode (a function already running then goes on with the description it started with,
- * the one of the context and handles it holds). Not in C++, where GCC's link-time optimizer
+ * _HPY_INLINE_OPS_RW: before any code of the binary runs, or when the binary is loaded again
+ * (another mode, another interpreter: a function already running may go on with the description
+ * it read, the one of the context and handles it holds). Not in C++, where GCC's link-time optimizer
  * reports two declarations of one symbol with different types. */
 #  if (defined(__GNUC__) || defined(__clang__)) && !defined(__cplusplus)
 #    define _HPY_ASM_NAME_(prefix, name) _HPY_ASM_NAME__(prefix) name
